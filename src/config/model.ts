@@ -1,0 +1,59 @@
+import type { AgentRole, EnvironmentName, KeyName } from './schema.js';
+
+/**
+ * A validated environment with every default applied and every amount parsed to integer wei.
+ * This is what the rest of the toolkit consumes; nothing downstream reads raw YAML.
+ */
+export interface ResolvedEnvironment {
+  /** Absolute path of the file it came from (for messages). */
+  source: string;
+  name: EnvironmentName;
+  aws: { accountId: string; region: string };
+  github: { repository?: string };
+  /** development: hex keys in Secrets Manager; staging/production: KMS keys. */
+  keyStore: 'secrets-manager' | 'kms';
+  keyNames: KeyName[];
+  networks: ResolvedNetwork[];
+  iam: { signerUser: string; signerGroup: string; adminUser: string; adminGroup: string };
+  proofsBucket: { name: string; corsOrigins: string[] };
+  keymaster: ResolvedKeymaster;
+}
+
+export interface ResolvedNetwork {
+  name: string;
+  chainId: number;
+  nativeToken: { symbol: string; decimals: number };
+  rpcUrlEnv: string;
+  /** Names of the networks that replicate this home (never includes itself). */
+  replicas: string[];
+  eip1559?: boolean;
+  /** undefined: use the canonical Multicall3 address if code is there; null: none. */
+  multicall3?: string | null;
+}
+
+export interface ThresholdWei {
+  lower: bigint;
+  target: bigint;
+}
+
+export interface ResolvedKeymasterNetwork {
+  roles: Partial<Record<AgentRole, ThresholdWei>>;
+  bank: { reserve: bigint; alertBelow: bigint };
+  capPerRun: bigint;
+  /** Keyed by lower-cased address. */
+  overrides: Record<string, ThresholdWei>;
+}
+
+export interface ResolvedKeymaster {
+  intervalSeconds: number;
+  rpcTimeoutSeconds: number;
+  receiptTimeoutSeconds: number;
+  networks: Record<string, ResolvedKeymasterNetwork>;
+  extraAccounts: Array<{
+    address: string;
+    label: string;
+    network: string;
+    lower: bigint;
+    target: bigint;
+  }>;
+}
