@@ -40,7 +40,10 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     kms: new KMSClient(common),
     iam: new IAMClient(common),
     // Emulators serve buckets by path, not by virtual host.
-    s3: new S3Client({ ...common, forcePathStyle: Boolean(options.endpoint ?? process.env.AWS_ENDPOINT_URL) }),
+    s3: new S3Client({
+      ...common,
+      forcePathStyle: Boolean(options.endpoint ?? process.env.AWS_ENDPOINT_URL),
+    }),
     secrets: new SecretsManagerClient(common),
     sts: new STSClient(common),
   };

@@ -44,18 +44,14 @@ export const Amount = z
   })
   .describe('Decimal amount in the network native unit, as a string, e.g. "0.5".');
 
-const EnvVarName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, {
-    message:
-      'must be the NAME of an environment variable holding the RPC URL (like ETHEREUM_RPC_URL), never the URL itself',
-  });
+const EnvVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+  message:
+    'must be the NAME of an environment variable holding the RPC URL (like ETHEREUM_RPC_URL), never the URL itself',
+});
 
-const Name = z
-  .string()
-  .regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {
-    message: 'must be letters and digits, starting with a letter (it becomes part of KMS aliases)',
-  });
+const Name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {
+  message: 'must be letters and digits, starting with a letter (it becomes part of KMS aliases)',
+});
 
 const Address = z
   .string()
