@@ -1,0 +1,43 @@
+/** The KMS operations the signer performs, as named in errors. */
+export type KmsOperation = 'GetPublicKey' | 'Sign';
+
+/** A KMS signing failure that names the key and the operation; the SDK error is `cause`. */
+export class KmsSignerError extends Error {
+  override name = 'KmsSignerError';
+  constructor(
+    message: string,
+    readonly keyId: string,
+    readonly operation: KmsOperation,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** `alias/name` or `arn:aws:kms:region:account:alias/name`. */
+export function isAliasReference(keyId: string): boolean {
+  return keyId.startsWith('alias/') || /^arn:aws[\w-]*:kms:[^:]*:\d*:alias\//.test(keyId);
+}
+
+/**
+ * Wraps an error from a KMS call. The SDK has already retried throttling and transient errors by
+ * the time one arrives here, so this only explains it.
+ */
+export function kmsSignerError(error: unknown, keyId: string, operation: KmsOperation) {
+  if (error instanceof KmsSignerError) return error;
+  const name = error instanceof Error ? error.name : 'Error';
+  const detail = error instanceof Error ? error.message : String(error);
+  if (name === 'NotFoundException') {
+    const message = isAliasReference(keyId)
+      ? `KMS key alias ${keyId} does not exist in this account and region (${operation}). ` +
+        'Create the environment’s keys with `nomad-ops keys apply`, or check the alias and AWS region.'
+      : `KMS key ${keyId} was not found (${operation}): check the key id and AWS region.`;
+    return new KmsSignerError(message, keyId, operation, { cause: error });
+  }
+  return new KmsSignerError(
+    `KMS ${operation} with key ${keyId} failed: ${name}: ${detail}`,
+    keyId,
+    operation,
+    { cause: error },
+  );
+}
