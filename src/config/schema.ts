@@ -40,13 +40,23 @@ export function defaultKeyNames(env: EnvironmentName): KeyName[] {
 export const Amount = z
   .string()
   .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, {
-    message: 'must be a decimal string in the native unit, like "0.5" (quote it in YAML)',
+    error: (issue) =>
+      typeof issue.input === 'string' && issue.input.trim().startsWith('-')
+        ? 'must not be negative: amounts are decimal strings in the native unit, like "0.5"'
+        : 'must be a decimal string in the native unit, like "0.5" (quote it in YAML)',
   })
   .describe('Decimal amount in the network native unit, as a string, e.g. "0.5".');
 
+/** Looks like an endpoint rather than a variable name. The value itself is never put in a message: it may carry an API key. */
+export function looksLikeUrl(value: unknown): boolean {
+  return typeof value === 'string' && (value.includes('://') || /^(https?|wss?):/i.test(value));
+}
+
 const EnvVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
-  message:
-    'must be the NAME of an environment variable holding the RPC URL (like ETHEREUM_RPC_URL), never the URL itself',
+  error: (issue) =>
+    looksLikeUrl(issue.input)
+      ? 'this is a URL, not a variable name: put the URL in a secret/variable and give its name here (like ETHEREUM_RPC_URL); RPC URLs often carry an API key, so rotate the key if this was ever pushed'
+      : 'must be the NAME of an environment variable holding the RPC URL (like ETHEREUM_RPC_URL), never the URL itself',
 });
 
 const Name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {

@@ -1,0 +1,113 @@
+import { parseUnits } from 'ethers';
+import type {
+  ResolvedEnvironment,
+  ResolvedKeymasterNetwork,
+  ResolvedNetwork,
+  ThresholdWei,
+} from './model.js';
+import {
+  defaultKeyNames,
+  type AgentRole,
+  type EnvironmentConfig,
+  type KeymasterNetworkConfig,
+  type ThresholdConfig,
+} from './schema.js';
+
+/**
+ * Defaults applied and amounts parsed to integer wei. Only call with a config that passed the
+ * schema and `crossFieldIssues` (decimals are checked there, so `parseUnits` is exact here).
+ */
+export function resolveEnvironment(config: EnvironmentConfig, source: string): ResolvedEnvironment {
+  const env = config.environment;
+  const decimalsOf = new Map(config.networks.map((n) => [n.name, n.nativeToken.decimals]));
+  const decimals = (network: string) => {
+    const d = decimalsOf.get(network);
+    if (d === undefined)
+      throw new Error(
+        `keymaster refers to unknown network "${network}": validate before resolving`,
+      );
+    return d;
+  };
+  return {
+    source,
+    name: env,
+    aws: { accountId: config.aws.accountId, region: config.aws.region },
+    github: config.github.repository === undefined ? {} : { repository: config.github.repository },
+    keyStore: env === 'development' ? 'secrets-manager' : 'kms',
+    keyNames: config.keys.names ?? defaultKeyNames(env),
+    networks: config.networks.map((network) => resolveNetwork(network, config)),
+    iam: {
+      signerUser: config.iam.signerUser ?? `nomad-signer-${env}`,
+      signerGroup: config.iam.signerGroup ?? `${env}-signer`,
+      adminUser: config.iam.adminUser,
+      adminGroup: config.iam.adminGroup,
+    },
+    proofsBucket: {
+      name: config.proofsBucket.name ?? `nomadxyz-${env}-proofs`,
+      corsOrigins: config.proofsBucket.corsOrigins,
+    },
+    keymaster: {
+      intervalSeconds: config.keymaster.intervalSeconds,
+      rpcTimeoutSeconds: config.keymaster.rpcTimeoutSeconds,
+      receiptTimeoutSeconds: config.keymaster.receiptTimeoutSeconds,
+      networks: Object.fromEntries(
+        Object.entries(config.keymaster.networks).map(([name, entry]) => [
+          name,
+          resolveKeymasterNetwork(entry, decimals(name)),
+        ]),
+      ),
+      extraAccounts: config.keymaster.extraAccounts.map((account) => ({
+        address: account.address,
+        label: account.label,
+        network: account.network,
+        ...thresholdWei(account, decimals(account.network)),
+      })),
+    },
+  };
+}
+
+function resolveNetwork(
+  network: EnvironmentConfig['networks'][number],
+  config: EnvironmentConfig,
+): ResolvedNetwork {
+  const resolved: ResolvedNetwork = {
+    name: network.name,
+    chainId: network.chainId,
+    nativeToken: { symbol: network.nativeToken.symbol, decimals: network.nativeToken.decimals },
+    rpcUrlEnv: network.rpcUrlEnv,
+    replicas: (network.replicas ?? config.networks.map((n) => n.name)).filter(
+      (name) => name !== network.name,
+    ),
+  };
+  if (network.eip1559 !== undefined) resolved.eip1559 = network.eip1559;
+  if (network.multicall3 !== undefined) resolved.multicall3 = network.multicall3;
+  return resolved;
+}
+
+function resolveKeymasterNetwork(
+  entry: KeymasterNetworkConfig,
+  decimals: number,
+): ResolvedKeymasterNetwork {
+  const roles: Partial<Record<AgentRole, ThresholdWei>> = {};
+  for (const [role, threshold] of Object.entries(entry.roles) as [AgentRole, ThresholdConfig][]) {
+    roles[role] = thresholdWei(threshold, decimals);
+  }
+  return {
+    roles,
+    bank: {
+      reserve: parseUnits(entry.bank.reserve, decimals),
+      alertBelow: parseUnits(entry.bank.alertBelow, decimals),
+    },
+    capPerRun: parseUnits(entry.capPerRun, decimals),
+    overrides: Object.fromEntries(
+      entry.overrides.map((o) => [o.address.toLowerCase(), thresholdWei(o, decimals)]),
+    ),
+  };
+}
+
+function thresholdWei(threshold: ThresholdConfig, decimals: number): ThresholdWei {
+  return {
+    lower: parseUnits(threshold.lower, decimals),
+    target: parseUnits(threshold.target, decimals),
+  };
+}
