@@ -1,0 +1,193 @@
+import {
+  type BucketLocationConstraint,
+  type CORSRule,
+  CreateBucketCommand,
+  GetBucketCorsCommand,
+  GetBucketLocationCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  type PublicAccessBlockConfiguration,
+  PutBucketCorsCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+/**
+ * The proofs bucket as the bucket plan needs it: reads return plain data with `undefined` for
+ * "not configured"; writes are one SDK call each.
+ */
+
+export type Tags = Record<string, string>;
+
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+export interface CorsRule {
+  AllowedMethods: string[];
+  AllowedOrigins: string[];
+  AllowedHeaders?: string[];
+  ExposeHeaders?: string[];
+  MaxAgeSeconds?: number;
+}
+
+export type BucketState =
+  | { exists: false }
+  /** The name is taken by a bucket this account cannot read (another account's). */
+  | { exists: true; foreign: true; status: number }
+  | {
+      exists: true;
+      foreign: false;
+      region: string;
+      tags: Tags;
+      /** Bucket policy text, undefined when none. */
+      policy: string | undefined;
+      cors: CorsRule[] | undefined;
+      publicAccessBlock: PublicAccessBlock | undefined;
+      empty: boolean;
+    };
+
+function errorName(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? '';
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+}
+
+async function orUndefined<T>(read: () => Promise<T>, missing: string[]): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (missing.includes(errorName(error))) return undefined;
+    throw error;
+  }
+}
+
+/** Where S3 says a bucket lives: an empty or missing LocationConstraint means us-east-1. */
+export function regionOfLocation(location: string | undefined): string {
+  if (!location) return 'us-east-1';
+  return location === 'EU' ? 'eu-west-1' : location;
+}
+
+export async function readBucket(s3: S3Client, bucket: string): Promise<BucketState> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const status = httpStatus(error);
+    if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchBucket' || status === 404) {
+      return { exists: false };
+    }
+    if (status === 403) return { exists: true, foreign: true, status };
+    throw error;
+  }
+  const { LocationConstraint } = await s3.send(new GetBucketLocationCommand({ Bucket: bucket }));
+  const tags = await orUndefined(
+    async () => (await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? [],
+    ['NoSuchTagSet', 'NoSuchTagSetError'],
+  );
+  const policy = await orUndefined(
+    async () => (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy,
+    ['NoSuchBucketPolicy'],
+  );
+  const cors = await orUndefined(
+    async () => (await s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules ?? [],
+    ['NoSuchCORSConfiguration'],
+  );
+  const block = await orUndefined(
+    async () =>
+      (await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })))
+        .PublicAccessBlockConfiguration,
+    ['NoSuchPublicAccessBlockConfiguration'],
+  );
+  const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+  const tagRecord: Tags = {};
+  for (const t of tags ?? []) if (t.Key !== undefined) tagRecord[t.Key] = t.Value ?? '';
+  return {
+    exists: true,
+    foreign: false,
+    region: regionOfLocation(LocationConstraint),
+    tags: tagRecord,
+    policy,
+    cors: cors?.map(toCorsRule),
+    publicAccessBlock: block ? toPublicAccessBlock(block) : undefined,
+    empty: (listing.KeyCount ?? listing.Contents?.length ?? 0) === 0,
+  };
+}
+
+function toCorsRule(rule: CORSRule): CorsRule {
+  return {
+    AllowedMethods: rule.AllowedMethods ?? [],
+    AllowedOrigins: rule.AllowedOrigins ?? [],
+    ...(rule.AllowedHeaders?.length ? { AllowedHeaders: rule.AllowedHeaders } : {}),
+    ...(rule.ExposeHeaders?.length ? { ExposeHeaders: rule.ExposeHeaders } : {}),
+    ...(rule.MaxAgeSeconds !== undefined ? { MaxAgeSeconds: rule.MaxAgeSeconds } : {}),
+  };
+}
+
+function toPublicAccessBlock(c: PublicAccessBlockConfiguration): PublicAccessBlock {
+  return {
+    BlockPublicAcls: c.BlockPublicAcls ?? false,
+    IgnorePublicAcls: c.IgnorePublicAcls ?? false,
+    BlockPublicPolicy: c.BlockPublicPolicy ?? false,
+    RestrictPublicBuckets: c.RestrictPublicBuckets ?? false,
+  };
+}
+
+// ---- writes ----
+
+/** Creates the bucket in `region` (us-east-1 takes no LocationConstraint; every other region needs one). */
+export async function createBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: bucket,
+      ...(region === 'us-east-1'
+        ? {}
+        : {
+            CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint },
+          }),
+    }),
+  );
+}
+
+export async function putBucketTags(s3: S3Client, bucket: string, tags: Tags): Promise<void> {
+  await s3.send(
+    new PutBucketTaggingCommand({
+      Bucket: bucket,
+      Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+    }),
+  );
+}
+
+export async function putPublicAccessBlock(
+  s3: S3Client,
+  bucket: string,
+  block: PublicAccessBlock,
+): Promise<void> {
+  await s3.send(
+    new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: block }),
+  );
+}
+
+export async function putBucketPolicy(s3: S3Client, bucket: string, policy: string): Promise<void> {
+  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
+}
+
+export async function putBucketCors(
+  s3: S3Client,
+  bucket: string,
+  rules: CorsRule[],
+): Promise<void> {
+  await s3.send(
+    new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules } }),
+  );
+}
