@@ -1,0 +1,164 @@
+/**
+ * A minimal JSON-RPC client over fetch: one HTTP request carries a whole batch, so a sweep of a
+ * chain costs one round trip whatever the number of accounts. ethers' provider would split and
+ * retry behind our back; here every request is explicit and countable.
+ */
+
+export interface RpcCall {
+  method: string;
+  params: unknown[];
+}
+
+/** The answer to one call of a batch: a result, or the node's error for that call alone. */
+export type RpcOutcome =
+  { ok: true; result: unknown } | { ok: false; code: number | undefined; message: string };
+
+/** The request as a whole failed: unreachable, timed out, HTTP error, or an answer that is not a batch. */
+export class RpcTransportError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RpcTransportError';
+  }
+}
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface RpcOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  fetch?: FetchLike;
+}
+
+/** Strips credentials and paths that often carry API keys (`/v3/<key>`) from a URL for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : '/…'}`;
+  } catch {
+    return '<invalid URL>';
+  }
+}
+
+function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof Error && cause.message) return `${error.message}: ${cause.message}`;
+    return error.message;
+  }
+  return String(error);
+}
+
+/** Sends the calls as one JSON-RPC batch; answers in the order of `calls`. */
+export async function rpcBatch(
+  url: string,
+  calls: RpcCall[],
+  options: RpcOptions,
+): Promise<RpcOutcome[]> {
+  if (calls.length === 0) return [];
+  const doFetch = options.fetch ?? fetch;
+  const signals = [AbortSignal.timeout(options.timeoutMs)];
+  if (options.signal) signals.push(options.signal);
+  const body = JSON.stringify(
+    calls.map((call, id) => ({ jsonrpc: '2.0', id, method: call.method, params: call.params })),
+  );
+  const where = redactUrl(url);
+  let text: string;
+  try {
+    const response = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.any(signals),
+    });
+    text = await response.text();
+    if (!response.ok) {
+      throw new RpcTransportError(
+        `RPC ${where} answered HTTP ${response.status}: ${text.slice(0, 200)}`,
+        url,
+      );
+    }
+  } catch (error) {
+    if (error instanceof RpcTransportError) throw error;
+    const timedOut =
+      error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    throw new RpcTransportError(
+      timedOut
+        ? `RPC ${where} did not answer within ${options.timeoutMs} ms`
+        : `RPC ${where} could not be reached (${describeCause(error)})`,
+      url,
+      { cause: error },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new RpcTransportError(`RPC ${where} answered something that is not JSON`, url, {
+      cause: error,
+    });
+  }
+  if (!Array.isArray(parsed)) {
+    const message = (parsed as { error?: { message?: unknown } } | null)?.error?.message;
+    throw new RpcTransportError(
+      `RPC ${where} did not answer the batch with a list${typeof message === 'string' ? ` (${message})` : ''}; does it support JSON-RPC batches?`,
+      url,
+    );
+  }
+  const byId = new Map<number, RpcOutcome>();
+  for (const item of parsed as Array<Record<string, unknown>>) {
+    if (typeof item?.id !== 'number') continue;
+    const error = item.error as { code?: unknown; message?: unknown } | undefined;
+    byId.set(
+      item.id,
+      error
+        ? {
+            ok: false,
+            code: typeof error.code === 'number' ? error.code : undefined,
+            message: typeof error.message === 'string' ? error.message : JSON.stringify(error),
+          }
+        : { ok: true, result: item.result },
+    );
+  }
+  return calls.map(
+    (call, id) =>
+      byId.get(id) ?? {
+        ok: false,
+        code: undefined,
+        message: `no answer for ${call.method} in the batch`,
+      },
+  );
+}
+
+/** One call, same transport; throws the node's error as an Error. */
+export async function rpcCall(url: string, call: RpcCall, options: RpcOptions): Promise<unknown> {
+  const [outcome] = await rpcBatch(url, [call], options);
+  if (!outcome?.ok) {
+    throw new Error(`${call.method} failed: ${outcome?.message ?? 'no answer'}`);
+  }
+  return outcome.result;
+}
+
+/** A JSON-RPC quantity ("0x1a") as a bigint; throws on anything else. */
+export function quantity(value: unknown, what: string): bigint {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]+$/.test(value)) {
+    throw new Error(`${what}: expected a hex quantity, got ${JSON.stringify(value)}`);
+  }
+  return BigInt(value);
+}
+
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

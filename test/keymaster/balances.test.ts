@@ -1,0 +1,131 @@
+import { Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingIncoming, sweepBalances } from '../../src/keymaster/balances.js';
+import type { Chain } from '../harness/chains.js';
+import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
+import { closedPortUrl, startRpcProxy, type RpcProxy } from './rpc-proxy.js';
+
+const FUNDER = KEYMASTER_FUNDER_KEYS[0]!;
+
+describe('sweepBalances (Hardhat chains)', () => {
+  let chains: Chain[];
+  let stop: () => Promise<void>;
+  const proxies: RpcProxy[] = [];
+  const wallets = Array.from({ length: 40 }, () => Wallet.createRandom().address);
+  const bank = Wallet.createRandom().address;
+
+  beforeAll(async () => {
+    ({ chains, stop } = await keymasterChains());
+    const [a] = chains;
+    await fund(
+      a!.url,
+      FUNDER,
+      a!.chainId,
+      wallets.slice(0, 5).map((to, i) => ({ to, wei: BigInt(i + 1) * 1000n })),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(proxies.map((p) => p.close()));
+    await stop();
+  });
+
+  it('reads every balance of a chain in one HTTP request, values as the chain has them', async () => {
+    const [a, b] = chains;
+    const proxyA = await startRpcProxy(a!.url);
+    const proxyB = await startRpcProxy(b!.url);
+    proxies.push(proxyA, proxyB);
+    const sweeps = await sweepBalances(
+      [
+        { network: 'alpha', chainId: a!.chainId, rpcUrl: proxyA.url, addresses: wallets, bank },
+        { network: 'beta', chainId: b!.chainId, rpcUrl: proxyB.url, addresses: wallets, bank },
+      ],
+      { timeoutMs: 5000 },
+    );
+    expect(proxyA.requests).toBe(1);
+    expect(proxyB.requests).toBe(1);
+    expect(proxyA.methods.filter((m) => m === 'eth_getBalance')).toHaveLength(wallets.length + 1);
+    const [alpha] = sweeps;
+    expect(alpha?.ok).toBe(true);
+    for (const [i, address] of wallets.slice(0, 5).entries()) {
+      expect(alpha?.balances.get(address.toLowerCase())).toEqual({
+        known: true,
+        wei: BigInt(i + 1) * 1000n,
+      });
+      expect(await balanceOf(a!.url, address)).toBe(BigInt(i + 1) * 1000n);
+    }
+    expect(alpha?.balances.get(wallets[10]!.toLowerCase())).toEqual({ known: true, wei: 0n });
+    expect(alpha?.bank).toMatchObject({ latestNonce: 0, pendingNonce: 0, inFlight: [] });
+    expect(alpha?.baseFeePerGas).toBeTypeOf('bigint');
+    expect(alpha?.rpcErrors).toEqual([]);
+  });
+
+  it('splits a large sweep into parallel batches of the given size', async () => {
+    const [a] = chains;
+    const proxy = await startRpcProxy(a!.url);
+    proxies.push(proxy);
+    const [sweep] = await sweepBalances(
+      [{ network: 'alpha', chainId: a!.chainId, rpcUrl: proxy.url, addresses: wallets }],
+      { timeoutMs: 5000, maxBatchSize: 16 },
+    );
+    expect(proxy.requests).toBe(Math.ceil((wallets.length + 4) / 16));
+    expect(sweep?.balances.size).toBe(wallets.length);
+    expect([...sweep!.balances.values()].every((b) => b.known)).toBe(true);
+  });
+
+  it('reports a dead or hanging chain as unknown, never zero, without holding up the others', async () => {
+    const [a, b] = chains;
+    const hanging = await startRpcProxy(b!.url, { hang: true });
+    proxies.push(hanging);
+    const dead = await closedPortUrl();
+    const started = performance.now();
+    const [ok, refused, hung] = await sweepBalances(
+      [
+        { network: 'alpha', chainId: a!.chainId, rpcUrl: a!.url, addresses: wallets, bank },
+        { network: 'dead', chainId: b!.chainId, rpcUrl: dead, addresses: wallets, bank },
+        { network: 'hung', chainId: b!.chainId, rpcUrl: hanging.url, addresses: wallets, bank },
+      ],
+      { timeoutMs: 300, retries: 1, retryDelayMs: 10 },
+    );
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(ok?.ok).toBe(true);
+    for (const failed of [refused, hung]) {
+      expect(failed?.ok).toBe(false);
+      expect(failed?.attempts).toBe(2);
+      expect(failed?.rpcErrors).toEqual(['batch', 'batch']);
+      expect([...failed!.balances.values()].every((r) => !r.known)).toBe(true);
+      expect(failed?.bank?.balance.known).toBe(false);
+    }
+    expect(hung?.error).toMatch(/did not answer within 300 ms/);
+    expect(refused?.error).toMatch(/could not be reached/);
+    expect(hanging.requests).toBe(2);
+  });
+
+  it('refuses an RPC URL that serves another chain', async () => {
+    const [a] = chains;
+    const [sweep] = await sweepBalances(
+      [{ network: 'alpha', chainId: 999, rpcUrl: a!.url, addresses: wallets }],
+      { timeoutMs: 5000 },
+    );
+    expect(sweep?.ok).toBe(false);
+    expect(sweep?.error).toMatch(/serves chain \d+, expected 999/);
+    expect(sweep?.attempts).toBe(1);
+  });
+
+  it('reports a missing RPC URL without a request', async () => {
+    const [sweep] = await sweepBalances(
+      [
+        {
+          network: 'alpha',
+          chainId: 1,
+          rpcUrl: undefined,
+          missingRpcReason: 'ALPHA_RPC_URL is not set',
+          addresses: wallets,
+        },
+      ],
+      { timeoutMs: 5000 },
+    );
+    expect(sweep).toMatchObject({ ok: false, error: 'ALPHA_RPC_URL is not set', requests: 0 });
+    expect(pendingIncoming([sweep!]).size).toBe(0);
+  });
+});
