@@ -32,7 +32,7 @@ function describe(issue: Issue, root: Schema, data: unknown): FieldIssue[] {
       return [{ path, at: 'key', message: `key "${key}" is not allowed: ${inner}` }];
     }
     case 'invalid_type':
-      return [{ path, message: typeMessage(issue.expected, found) }];
+      return [{ path, message: typeMessage(issue.expected, found, path[path.length - 1]) }];
     case 'invalid_value': {
       const values = issue.values.map(String);
       const got = typeof found === 'string' && found.length <= 40 ? `"${found}"` : 'this value';
@@ -57,14 +57,18 @@ const TYPE_NAMES: Record<string, string> = {
   number: 'a number',
   int: 'a whole number',
   boolean: 'true or false',
-  object: 'a mapping (key: value lines)',
-  array: 'a list (- item lines)',
+  object: 'a mapping',
+  array: 'a list',
   null: 'null',
 };
 
-function typeMessage(expected: string, found: unknown): string {
+function typeMessage(expected: string, found: unknown, key: PathSegment | undefined): string {
   const want = TYPE_NAMES[expected] ?? expected;
-  if (found === undefined) return `is required: add it (${want})`;
+  if (found === undefined) {
+    return typeof key === 'string'
+      ? `is required: add ${key} here (${want})`
+      : `is required (${want})`;
+  }
   if (expected === 'int' && typeof found === 'number' && Number.isFinite(found)) {
     return Number.isInteger(found)
       ? `${found} is too large to be exact; expected a whole number below 2^53`

@@ -25,10 +25,10 @@ export function closest(value: string, candidates: readonly string[]): string | 
   return best.d <= allowed ? best.candidate : undefined;
 }
 
-/** `; did you mean "x"?` or ''. */
+/** ` (did you mean "x"?)` or ''. */
 export function didYouMean(value: string, candidates: readonly string[]): string {
   const hit = closest(value, candidates);
-  return hit === undefined ? '' : `; did you mean "${hit}"?`;
+  return hit === undefined ? '' : ` (did you mean "${hit}"?)`;
 }
 
 export function quotedList(values: readonly string[]): string {

@@ -187,6 +187,8 @@ function keymasterIssues(data: Raw, networks: NetworkView[]): FieldIssue[] {
     networks.flatMap((n) => (n.name === undefined ? [] : [[n.name, n] as const])),
   );
   const known = [...byName.keys()];
+  // Without a readable network list every entry would look unknown: the schema reports the list.
+  if (!Array.isArray(data.networks)) return issues;
 
   for (const name of known) {
     if (!Object.hasOwn(entries, name)) {
