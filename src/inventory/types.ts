@@ -39,3 +39,147 @@ export interface FundingAccount {
   lower: bigint;
   target: bigint;
 }
+
+/** IAM / S3 policy language (the subset the toolkit renders). Type aliases, so they are
+ *  assignable to the wider document types of `src/plan/policy-document.ts`. */
+export type PolicyStatement = {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: '*' | Record<string, string | string[]>;
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+};
+
+export type PolicyDocument = {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+};
+
+/**
+ * Resources marked `bootstrap` are created once by a person with administrator credentials
+ * (`nomad-ops apply` run by hand): the GitHub OIDC provider, the workflow roles and the policies
+ * attached to them. The apply role has no write permission on them, so no workflow can widen its
+ * own rights or another workflow's.
+ */
+export interface BootstrapMark {
+  bootstrap?: true;
+}
+
+export interface IamUserSpec {
+  name: string;
+  tags: Record<string, string>;
+}
+
+/** IAM groups cannot carry tags. */
+export interface IamGroupSpec {
+  name: string;
+}
+
+export interface GroupMembership {
+  user: string;
+  group: string;
+}
+
+export interface ManagedPolicySpec extends BootstrapMark {
+  name: string;
+  arn: string;
+  /** IAM cannot change a policy's description after creation. */
+  description: string;
+  document: PolicyDocument;
+  tags: Record<string, string>;
+}
+
+export interface PolicyAttachment extends BootstrapMark {
+  policyName: string;
+  policyArn: string;
+  target: { kind: 'group' | 'role'; name: string };
+}
+
+export interface OidcProviderSpec extends BootstrapMark {
+  /** `https://token.actions.githubusercontent.com` */
+  url: string;
+  arn: string;
+  /** Audiences (`sts.amazonaws.com`). */
+  clientIds: string[];
+  /** GitHub's published thumbprints; IAM no longer checks them for GitHub but older APIs want one. */
+  thumbprints: string[];
+  tags: Record<string, string>;
+}
+
+export type GithubRoleKind = 'plan' | 'apply' | 'keymaster';
+
+export interface GithubRoleSpec extends BootstrapMark {
+  kind: GithubRoleKind;
+  name: string;
+  arn: string;
+  description: string;
+  /** The one `token.actions.githubusercontent.com:sub` value the trust policy accepts. */
+  subject: string;
+  trustPolicy: PolicyDocument;
+  maxSessionDurationSeconds: number;
+  tags: Record<string, string>;
+}
+
+export interface GithubOidcSpec {
+  repository: string;
+  provider: OidcProviderSpec;
+  roles: GithubRoleSpec[];
+}
+
+export interface IamInventory {
+  users: IamUserSpec[];
+  groups: IamGroupSpec[];
+  memberships: GroupMembership[];
+  policies: ManagedPolicySpec[];
+  attachments: PolicyAttachment[];
+  /** Absent when no repository is known; `githubOmitted` then says why. */
+  github?: GithubOidcSpec;
+  githubOmitted?: string;
+}
+
+export interface CorsRule {
+  AllowedMethods: Array<'GET' | 'HEAD'>;
+  AllowedOrigins: string[];
+  AllowedHeaders: string[];
+  MaxAgeSeconds: number;
+}
+
+export interface PublicAccessBlock {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+export interface BucketSpec {
+  name: string;
+  arn: string;
+  region: string;
+  policy: PolicyDocument;
+  cors: CorsRule[];
+  publicAccessBlock: PublicAccessBlock;
+  tags: Record<string, string>;
+}
+
+/** An agent wallet the Keymaster would fund but cannot: no threshold is configured for it. */
+export interface UnfundedAccount {
+  network: string;
+  home: string;
+  role: AgentRole;
+  alias: string;
+  reason: string;
+}
+
+/** Everything an environment needs, as data. */
+export interface Inventory {
+  environment: EnvironmentName;
+  accountId: string;
+  region: string;
+  keyStore: 'secrets-manager' | 'kms';
+  keys: KeySpec[];
+  iam: IamInventory;
+  bucket: BucketSpec;
+  funding: FundingAccount[];
+  unfunded: UnfundedAccount[];
+}

@@ -1,0 +1,50 @@
+import type { EnvironmentName } from '../config/schema.js';
+import { InventoryError } from './errors.js';
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './policies.js';
+import type { GithubRoleKind } from './types.js';
+
+export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
+/** GitHub's published intermediate thumbprints (IAM ignores them for GitHub; the API wants one). */
+export const GITHUB_OIDC_THUMBPRINTS = [
+  '6938fd4d98bab03faadb97b34396831e3780aea1',
+  '1c58a3a8518e8759bf075b76b750d4f2df264fcd',
+];
+export { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST };
+
+export const oidcProviderArn = (account: string) =>
+  `arn:aws:iam::${account}:oidc-provider/${GITHUB_OIDC_HOST}`;
+
+/** The GitHub environment whose jobs may sign with the bank. */
+export const keymasterGithubEnvironment = (env: EnvironmentName) => `${env}-keymaster`;
+
+/**
+ * The one `sub` claim each role trusts.
+ * - plan: `repo:{o}/{r}:pull_request` — jobs of pull requests of this repository (GitHub gives
+ *   fork pull requests no token; a plan job must not name a GitHub environment, or its `sub`
+ *   becomes `environment:…`).
+ * - apply: `repo:{o}/{r}:environment:{env}` — only jobs that passed the GitHub environment's
+ *   protection rules (required reviewers for production).
+ * - keymaster: `repo:{o}/{r}:environment:{env}-keymaster`. An environment rather than
+ *   `ref:refs/heads/main` so the RPC secrets live with it and its deployment-branch rule (set it
+ *   to `main`) applies; it must not require reviewers, or scheduled runs wait forever.
+ */
+export function githubSubject(repository: string, env: EnvironmentName, kind: GithubRoleKind) {
+  switch (kind) {
+    case 'plan':
+      return `repo:${repository}:pull_request`;
+    case 'apply':
+      return `repo:${repository}:environment:${env}`;
+    case 'keymaster':
+      return `repo:${repository}:environment:${keymasterGithubEnvironment(env)}`;
+  }
+}
+
+/** `owner/name` as GitHub allows it; anything else would make a trust policy match nothing. */
+export function checkRepository(repository: string, source: string): string {
+  if (!/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9_.-]{1,100}$/.test(repository) || /[*?]/.test(repository)) {
+    throw new InventoryError(
+      `GitHub repository "${repository}" (from ${source}) is not "owner/name". Fix github.repository in the environment file.`,
+    );
+  }
+  return repository;
+}

@@ -1,0 +1,147 @@
+import type { AgentRole, EnvironmentName, KeyName } from '../config/schema.js';
+import { InventoryError } from './errors.js';
+
+/**
+ * The naming scheme, in one place. Aliases follow Nomad's provisioning script so existing keys
+ * are adopted; every other name is derived here and checked against the AWS rule it must meet.
+ */
+
+export const aliasFor = (env: EnvironmentName, network: string, keyName: KeyName) =>
+  `alias/${env}-${network}-${keyName}`;
+export const bankAlias = (env: EnvironmentName) => `alias/${env}-bank`;
+
+export const keyDescription = (env: EnvironmentName, network: string, keyName: KeyName) =>
+  `${env} ${network} ${keyName}`;
+export const bankDescription = (env: EnvironmentName) => `${env} bank`;
+
+/**
+ * Development secrets: `nomad/{env}/{network}/{keyName}/key` and `nomad/{env}/bank/key`.
+ * The `/key` leaf is deliberate: Secrets Manager appends `-` and six random characters to every
+ * secret ARN and warns against names that already end that way, which `…/watcher-signer` would.
+ */
+export const secretNameFor = (env: EnvironmentName, network: string, keyName: KeyName) =>
+  `nomad/${env}/${network}/${keyName}/key`;
+export const bankSecretName = (env: EnvironmentName) => `nomad/${env}/bank/key`;
+/** Prefix shared by every secret of an environment. */
+export const secretPrefix = (env: EnvironmentName) => `nomad/${env}/`;
+
+export const signerPolicyName = (env: EnvironmentName, role: AgentRole) => `${env}-${role}-signer`;
+export const keymasterPolicyName = (env: EnvironmentName) => `${env}-keymaster`;
+export const uploaderPolicyName = (env: EnvironmentName) => `${env}-proofs-uploader`;
+export const adminPolicyName = () => 'kms-admin';
+export const githubRoleName = (env: EnvironmentName, kind: 'plan' | 'apply' | 'keymaster') =>
+  `nomad-ops-${env}-${kind}`;
+export const defaultBucketName = (env: EnvironmentName) => `nomadxyz-${env}-proofs`;
+
+export const keyArnPattern = (region: string, account: string) =>
+  `arn:aws:kms:${region}:${account}:key/*`;
+export const aliasArnPattern = (region: string, account: string, aliasPattern: string) =>
+  `arn:aws:kms:${region}:${account}:${aliasPattern}`;
+export const policyArn = (account: string, name: string) =>
+  `arn:aws:iam::${account}:policy/${name}`;
+export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
+export const userArn = (account: string, name: string) => `arn:aws:iam::${account}:user/${name}`;
+export const groupArn = (account: string, name: string) => `arn:aws:iam::${account}:group/${name}`;
+export const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
+/** ARN pattern of a secret: the name, then `-` and the six characters Secrets Manager appends. */
+export const secretArnPattern = (region: string, account: string, secretName: string) =>
+  `arn:aws:secretsmanager:${region}:${account}:secret:${secretName}-??????`;
+
+// ---- rules -------------------------------------------------------------------------------
+
+/** KMS: `alias/` then `[a-zA-Z0-9/_-]`, at most 256 characters, never `alias/aws/`. */
+export function checkKmsAlias(alias: string): string {
+  const problem = !alias.startsWith('alias/')
+    ? 'must start with "alias/"'
+    : alias.startsWith('alias/aws/')
+      ? 'must not start with "alias/aws/" (reserved for AWS managed keys)'
+      : alias.length > 256
+        ? `is ${alias.length} characters; KMS allows at most 256`
+        : !/^alias\/[a-zA-Z0-9/_-]+$/.test(alias)
+          ? 'may only contain letters, digits, "/", "_" and "-" after "alias/"'
+          : undefined;
+  if (problem) {
+    throw new InventoryError(
+      `KMS alias "${alias}" ${problem}. Rename the network or key name in the environment file.`,
+    );
+  }
+  return alias;
+}
+
+const IAM_LIMITS = { user: 64, role: 64, group: 128, policy: 128 } as const;
+
+/** IAM user, group, role and policy names: `[A-Za-z0-9+=,.@_-]`, 64 or 128 characters at most. */
+export function checkIamName(kind: keyof typeof IAM_LIMITS, name: string): string {
+  const max = IAM_LIMITS[kind];
+  if (name.length === 0 || name.length > max) {
+    throw new InventoryError(
+      `IAM ${kind} name "${name}" is ${name.length} characters; it must be 1 to ${max}. Shorten it in the environment file.`,
+    );
+  }
+  if (!/^[A-Za-z0-9+=,.@_-]+$/.test(name)) {
+    throw new InventoryError(
+      `IAM ${kind} name "${name}" may only contain letters, digits and + = , . @ _ -. Fix it in the environment file.`,
+    );
+  }
+  return name;
+}
+
+/** S3 general purpose bucket naming rules. */
+export function checkBucketName(name: string): string {
+  const problems: string[] = [];
+  if (name.length < 3 || name.length > 63) problems.push('must be 3 to 63 characters long');
+  if (!/^[a-z0-9.-]+$/.test(name)) {
+    problems.push('may only contain lower-case letters, digits, "." and "-"');
+  }
+  if (!/^[a-z0-9].*[a-z0-9]$/.test(name))
+    problems.push('must start and end with a letter or digit');
+  if (name.includes('..')) problems.push('must not contain two adjacent periods');
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) problems.push('must not look like an IP address');
+  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
+    if (name.startsWith(prefix)) problems.push(`must not start with "${prefix}"`);
+  }
+  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
+    if (name.endsWith(suffix)) problems.push(`must not end with "${suffix}"`);
+  }
+  // Virtual-hosted HTTPS requests (the bridge GUI's fetch) fail on dotted names: the wildcard
+  // certificate covers one label only.
+  if (name.includes('.')) problems.push('must not contain "." (HTTPS to the bucket would fail)');
+  if (problems.length > 0) {
+    throw new InventoryError(
+      `S3 bucket name "${name}" ${problems.join('; ')}. Set proofsBucket.name in the environment file.`,
+    );
+  }
+  return name;
+}
+
+/** Secrets Manager: `[A-Za-z0-9/_+=.@-]`, at most 512, and not ending like an ARN suffix. */
+export function checkSecretName(name: string): string {
+  if (name.length === 0 || name.length > 512 || !/^[A-Za-z0-9/_+=.@-]+$/.test(name)) {
+    throw new InventoryError(
+      `Secrets Manager name "${name}" must be 1 to 512 of letters, digits and / _ + = . @ -.`,
+    );
+  }
+  if (/-[A-Za-z0-9]{6}$/.test(name)) {
+    throw new InventoryError(
+      `Secrets Manager name "${name}" ends with "-" and six characters, which Secrets Manager confuses with its ARN suffix.`,
+    );
+  }
+  return name;
+}
+
+/** Tags valid for every service the toolkit tags (IAM's rule is the strictest). */
+export function checkTags(owner: string, tags: Record<string, string>): Record<string, string> {
+  const allowed = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.length === 0 || key.length > 128 || !allowed.test(key) || key.startsWith('aws:')) {
+      throw new InventoryError(`Tag key "${key}" on ${owner} is not a valid AWS tag key.`);
+    }
+    if (value.length > 256 || !allowed.test(value)) {
+      throw new InventoryError(`Tag "${key}" on ${owner} has an invalid value "${value}".`);
+    }
+  }
+  if (Object.keys(tags).length > 50) {
+    throw new InventoryError(`${owner} would carry more than 50 tags.`);
+  }
+  return tags;
+}

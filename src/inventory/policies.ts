@@ -1,0 +1,347 @@
+import type { ResolvedEnvironment } from '../config/model.js';
+import { InventoryError } from './errors.js';
+import {
+  aliasArnPattern,
+  bucketArn,
+  groupArn,
+  keyArnPattern,
+  secretPrefix,
+  userArn,
+} from './names.js';
+import { environmentAliasPattern, type KeyGrant } from './patterns.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './tags.js';
+import type { PolicyDocument, PolicyStatement } from './types.js';
+
+/**
+ * The policy documents, one function each. They take the environment (and the grants computed
+ * in `patterns.ts`) and return documents; nothing here decides names.
+ */
+
+const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
+  Version: '2012-10-17',
+  Statement: statements,
+});
+
+const keysOf = (env: ResolvedEnvironment) => keyArnPattern(env.aws.region, env.aws.accountId);
+/** Every secret of the environment: `…:secret:nomad/{env}/*`. */
+const secretsOf = (env: ResolvedEnvironment) =>
+  `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${secretPrefix(env.name)}*`;
+
+/** An agent role's keys: Sign and GetPublicKey by alias pattern, or its secrets in development. */
+export function signerPolicyDocument(env: ResolvedEnvironment, grant: KeyGrant): PolicyDocument {
+  if (grant.kind === 'alias') {
+    return doc({
+      Sid: 'SignWithRoleKeys',
+      Effect: 'Allow',
+      Action: ['kms:GetPublicKey', 'kms:Sign'],
+      Resource: keysOf(env),
+      Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': grant.patterns } },
+    });
+  }
+  return doc({
+    Sid: 'ReadRoleKeySecrets',
+    Effect: 'Allow',
+    Action: 'secretsmanager:GetSecretValue',
+    Resource: grant.patterns,
+  });
+}
+
+/**
+ * The Keymaster: sign with the bank only. It also reads (never signs with) the public keys of the
+ * environment's agent keys, because it must know the addresses it funds; in development those
+ * addresses are tags on the secrets, read with DescribeSecret, never the secrets themselves.
+ */
+export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant): PolicyDocument {
+  if (bank.kind === 'alias') {
+    return doc(
+      {
+        Sid: 'SignWithBank',
+        Effect: 'Allow',
+        Action: ['kms:GetPublicKey', 'kms:Sign'],
+        Resource: keysOf(env),
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': bank.patterns } },
+      },
+      {
+        Sid: 'ReadAgentAddresses',
+        Effect: 'Allow',
+        Action: 'kms:GetPublicKey',
+        Resource: keysOf(env),
+        Condition: {
+          'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
+        },
+      },
+    );
+  }
+  return doc(
+    {
+      Sid: 'ReadBankSecret',
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: bank.patterns,
+    },
+    {
+      Sid: 'ReadAgentAddresses',
+      Effect: 'Allow',
+      Action: 'secretsmanager:DescribeSecret',
+      Resource: secretsOf(env),
+    },
+  );
+}
+
+/**
+ * Key administration without use: no Sign, no Decrypt, and neither PutKeyPolicy nor CreateGrant
+ * (either would let an administrator grant itself Sign). No UpdateAlias or DeleteAlias: aliases
+ * are read, never changed. Only the environment's own account, from the environment file.
+ */
+export function kmsAdminPolicyDocument(env: ResolvedEnvironment): PolicyDocument {
+  const { region, accountId } = env.aws;
+  return doc(
+    {
+      Sid: 'CreateAndListKeys',
+      Effect: 'Allow',
+      Action: ['kms:CreateKey', 'kms:ListAliases', 'kms:ListKeys'],
+      Resource: '*',
+    },
+    {
+      Sid: 'AdministerKeys',
+      Effect: 'Allow',
+      Action: [
+        'kms:CancelKeyDeletion',
+        'kms:DescribeKey',
+        'kms:DisableKey',
+        'kms:EnableKey',
+        'kms:GetKeyPolicy',
+        'kms:GetPublicKey',
+        'kms:ListKeyPolicies',
+        'kms:ListResourceTags',
+        'kms:ScheduleKeyDeletion',
+        'kms:TagResource',
+        'kms:UntagResource',
+        'kms:UpdateKeyDescription',
+      ],
+      Resource: keyArnPattern(region, accountId),
+    },
+    {
+      Sid: 'CreateAliases',
+      Effect: 'Allow',
+      Action: 'kms:CreateAlias',
+      Resource: [keyArnPattern(region, accountId), aliasArnPattern(region, accountId, 'alias/*')],
+    },
+  );
+}
+
+/** The processor reads each proof before writing it, hence ListBucket (a missing key is 404). */
+export function uploaderPolicyDocument(bucket: string): PolicyDocument {
+  return doc(
+    { Sid: 'ListProofs', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn(bucket) },
+    {
+      Sid: 'ReadWriteProofs',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject'],
+      Resource: `${bucketArn(bucket)}/*`,
+    },
+  );
+}
+
+/** Anyone may read proofs (the bridge GUI fetches them); nothing else is public. */
+export function bucketPolicyDocument(bucket: string): PolicyDocument {
+  return doc({
+    Sid: 'PublicReadProofs',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: 's3:GetObject',
+    Resource: `${bucketArn(bucket)}/*`,
+  });
+}
+
+/** Read-only view for plans on pull requests: no secret values, no signing, no writes. */
+export function planPolicyDocument(env: ResolvedEnvironment, bucket: string): PolicyDocument {
+  const statements: PolicyStatement[] = [];
+  if (env.keyStore === 'kms') {
+    statements.push(
+      {
+        Sid: 'ListKeys',
+        Effect: 'Allow',
+        Action: ['kms:ListAliases', 'kms:ListKeys'],
+        Resource: '*',
+      },
+      {
+        Sid: 'ReadKeys',
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'],
+        Resource: keysOf(env),
+      },
+    );
+  } else {
+    statements.push(
+      { Sid: 'ListSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
+      {
+        Sid: 'DescribeKeySecrets',
+        Effect: 'Allow',
+        Action: 'secretsmanager:DescribeSecret',
+        Resource: secretsOf(env),
+      },
+    );
+  }
+  statements.push(
+    { Sid: 'ReadIam', Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' },
+    {
+      Sid: 'ReadBucket',
+      Effect: 'Allow',
+      Action: ['s3:GetBucket*', 's3:ListBucket'],
+      Resource: bucketArn(bucket),
+    },
+    { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+  );
+  return doc(...statements);
+}
+
+export interface ApplyScope {
+  bucket: string;
+  users: string[];
+  groups: string[];
+  /** ARNs of the policies apply manages (not the bootstrap ones). */
+  policyArns: string[];
+  /** ARNs apply may attach to `groups`. */
+  attachablePolicyArns: string[];
+}
+
+/**
+ * What apply does, and no more: create tagged keys and their aliases (never change or delete
+ * them), the environment's users, groups and non-bootstrap policies, and the proofs bucket's
+ * configuration. It cannot touch roles, so it cannot widen its own rights.
+ */
+export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope): PolicyDocument {
+  const { region, accountId } = env.aws;
+  const statements: PolicyStatement[] = [];
+  if (env.keyStore === 'kms') {
+    statements.push(
+      {
+        Sid: 'ListKeys',
+        Effect: 'Allow',
+        Action: ['kms:ListAliases', 'kms:ListKeys'],
+        Resource: '*',
+      },
+      {
+        Sid: 'CreateTaggedKeys',
+        Effect: 'Allow',
+        Action: ['kms:CreateKey', 'kms:TagResource'],
+        Resource: '*',
+        Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } },
+      },
+      {
+        Sid: 'ReadKeys',
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'],
+        Resource: keysOf(env),
+      },
+      {
+        Sid: 'CreateEnvironmentAliases',
+        Effect: 'Allow',
+        Action: 'kms:CreateAlias',
+        Resource: [keysOf(env), aliasArnPattern(region, accountId, `alias/${env.name}-*`)],
+      },
+    );
+  } else {
+    statements.push(
+      { Sid: 'ListSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
+      {
+        Sid: 'CreateKeySecrets',
+        Effect: 'Allow',
+        Action: [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:TagResource',
+        ],
+        Resource: secretsOf(env),
+      },
+    );
+  }
+  statements.push(
+    { Sid: 'ReadIam', Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' },
+    {
+      Sid: 'CreateUsers',
+      Effect: 'Allow',
+      Action: ['iam:CreateUser', 'iam:TagUser'],
+      Resource: scope.users.map((u) => userArn(accountId, u)),
+    },
+    {
+      Sid: 'CreateGroups',
+      Effect: 'Allow',
+      Action: ['iam:AddUserToGroup', 'iam:CreateGroup'],
+      Resource: scope.groups.map((g) => groupArn(accountId, g)),
+    },
+    {
+      Sid: 'AttachOwnPoliciesToGroups',
+      Effect: 'Allow',
+      Action: 'iam:AttachGroupPolicy',
+      Resource: scope.groups.map((g) => groupArn(accountId, g)),
+      Condition: { ArnEquals: { 'iam:PolicyARN': scope.attachablePolicyArns } },
+    },
+    {
+      Sid: 'ManagePolicies',
+      Effect: 'Allow',
+      Action: [
+        'iam:CreatePolicy',
+        'iam:CreatePolicyVersion',
+        'iam:DeletePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:TagPolicy',
+      ],
+      Resource: scope.policyArns,
+    },
+    {
+      Sid: 'ConfigureProofsBucket',
+      Effect: 'Allow',
+      Action: [
+        's3:CreateBucket',
+        's3:GetBucket*',
+        's3:ListBucket',
+        's3:PutBucketCORS',
+        's3:PutBucketPolicy',
+        's3:PutBucketPublicAccessBlock',
+        's3:PutBucketTagging',
+      ],
+      Resource: bucketArn(scope.bucket),
+    },
+    { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+  );
+  return doc(...statements);
+}
+
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+
+/** Trust for one GitHub subject, with the audience pinned too. */
+export function githubTrustPolicyDocument(providerArn: string, subject: string): PolicyDocument {
+  return doc({
+    Sid: 'GithubActionsOidc',
+    Effect: 'Allow',
+    Principal: { Federated: providerArn },
+    Action: 'sts:AssumeRoleWithWebIdentity',
+    Condition: {
+      StringEquals: {
+        [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+        [`${GITHUB_OIDC_HOST}:sub`]: subject,
+      },
+    },
+  });
+}
+
+/** IAM size limits (characters, whitespace not counted). */
+export const POLICY_SIZE_LIMITS = { managed: 6144, trust: 2048 } as const;
+
+export function checkPolicySize(
+  name: string,
+  document: PolicyDocument,
+  kind: keyof typeof POLICY_SIZE_LIMITS,
+): PolicyDocument {
+  const size = JSON.stringify(document).length;
+  if (size > POLICY_SIZE_LIMITS[kind]) {
+    throw new InventoryError(
+      `Policy ${name} would be ${size} characters; IAM allows ${POLICY_SIZE_LIMITS[kind]} for a ${kind} policy. Split the environment or ask for a higher quota.`,
+    );
+  }
+  return document;
+}

@@ -1,0 +1,31 @@
+import type { EnvironmentName } from '../config/schema.js';
+
+/** The tag every resource the toolkit creates carries; nothing without it is changed or deleted. */
+export const MANAGED_BY_TAG = 'managed-by';
+export const MANAGED_BY_VALUE = 'nomad-agent-ops';
+
+/**
+ * Tag keys. Prefixed `nomad:` so they never collide with an organisation's own `environment`
+ * or `Name` tags. A key left without its alias (CreateKey succeeded, CreateAlias did not) is
+ * found again by `nomad:alias`.
+ */
+export const TAG_KEYS = {
+  managedBy: MANAGED_BY_TAG,
+  environment: 'nomad:environment',
+  network: 'nomad:network',
+  keyName: 'nomad:key-name',
+  role: 'nomad:role',
+  purpose: 'nomad:purpose',
+  /** The alias the key is meant for (`alias/{env}-{network}-{keyName}`). */
+  alias: 'nomad:alias',
+  /**
+   * Development only: the Ethereum address of the hex key in a secret. Written by whoever stores
+   * the key, so that readers without `GetSecretValue` (plan, Keymaster) know the address.
+   */
+  address: 'nomad:address',
+} as const;
+
+/** Tags for any resource of an environment: `managed-by` plus the environment. */
+export function baseTags(env: EnvironmentName): Record<string, string> {
+  return { [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [TAG_KEYS.environment]: env };
+}
