@@ -1,0 +1,220 @@
+import { keccak256, type AbstractSigner } from 'ethers';
+import type { ChainSweep } from './balances.js';
+import { quantity, rpcBatch, sleep, type FetchLike, type RpcOutcome } from './rpc.js';
+
+/**
+ * Sending top-ups on one chain: every transfer signed with an explicit nonce counting up from the
+ * bank's `pending` nonce, all broadcast in one JSON-RPC batch (none waits for another), then the
+ * receipts polled together, in batches, until all are mined or the receipt timeout passes.
+ */
+
+/** Gas of a plain value transfer to an account without code (agent keys are EOAs). */
+export const TRANSFER_GAS = 21_000n;
+/** Tip when the node cannot suggest one (ethers uses the same default). */
+export const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
+
+export type FeeQuote =
+  { type: 2; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | { type: 0; gasPrice: bigint };
+
+/**
+ * EIP-1559 when the configuration says so, or, when it is silent, when the latest block has a
+ * base fee; legacy otherwise. Max fee = 2 × base fee + tip: valid through six full blocks of
+ * base-fee increases. Undefined when the chain gave nothing to price with.
+ */
+export function quoteFees(sweep: ChainSweep, eip1559?: boolean): FeeQuote | undefined {
+  const use1559 = eip1559 ?? sweep.baseFeePerGas !== undefined;
+  if (use1559) {
+    const base = sweep.baseFeePerGas ?? sweep.gasPrice;
+    if (base === undefined) return undefined;
+    const tip = sweep.maxPriorityFeePerGas ?? DEFAULT_PRIORITY_FEE;
+    return { type: 2, maxFeePerGas: 2n * base + tip, maxPriorityFeePerGas: tip };
+  }
+  if (sweep.gasPrice === undefined) return undefined;
+  return { type: 0, gasPrice: sweep.gasPrice };
+}
+
+/** The most one transfer can cost in fees at this quote. */
+export function maxFeePerTransfer(quote: FeeQuote): bigint {
+  return TRANSFER_GAS * (quote.type === 2 ? quote.maxFeePerGas : quote.gasPrice);
+}
+
+export interface Transfer {
+  to: string;
+  amount: bigint;
+}
+
+export type TxStatus =
+  /** Mined and succeeded. */
+  | 'mined'
+  /** Mined and failed (the value did not move; the fee was paid). */
+  | 'reverted'
+  /** Broadcast (or possibly broadcast) and not mined within the receipt timeout. */
+  | 'timeout'
+  /** The node refused it. */
+  | 'rejected'
+  /** The signer failed; nothing was broadcast. */
+  | 'not-signed';
+
+export interface TxResult {
+  network: string;
+  chainId: number;
+  to: string;
+  amount: bigint;
+  nonce: number;
+  hash?: string;
+  status: TxStatus;
+  blockNumber?: number;
+  gasUsed?: bigint;
+  effectiveGasPrice?: bigint;
+  /** gasUsed × effectiveGasPrice, when mined. */
+  fee?: bigint;
+  error?: string;
+}
+
+export interface SendOptions {
+  network: string;
+  chainId: number;
+  rpcUrl: string;
+  signer: AbstractSigner;
+  fees: FeeQuote;
+  /** The bank's `pending` nonce: the first transfer uses it, the next ones count up. */
+  startNonce: number;
+  transfers: Transfer[];
+  rpcTimeoutMs: number;
+  receiptTimeoutMs: number;
+  pollIntervalMs?: number;
+  /** Signatures in flight at once (KMS allows 300 Sign/s per account and region). */
+  signConcurrency?: number;
+  signal?: AbortSignal;
+  fetch?: FetchLike;
+  /** Called with the JSON-RPC method of each failed request, for metrics. */
+  onRpcError?: (method: string) => void;
+  now?: () => number;
+}
+
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Signs, broadcasts and waits for the transfers; one result per transfer, in order. */
+export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
+  const now = options.now ?? Date.now;
+  const rpc = { timeoutMs: options.rpcTimeoutMs, signal: options.signal, fetch: options.fetch };
+  const results: TxResult[] = options.transfers.map((t, i) => ({
+    network: options.network,
+    chainId: options.chainId,
+    to: t.to,
+    amount: t.amount,
+    nonce: options.startNonce + i,
+    status: 'timeout',
+  }));
+  if (results.length === 0) return results;
+
+  const signed = await mapLimited(results, options.signConcurrency ?? 16, async (result) => {
+    try {
+      const raw = await options.signer.signTransaction({
+        to: result.to,
+        value: result.amount,
+        nonce: result.nonce,
+        chainId: options.chainId,
+        gasLimit: TRANSFER_GAS,
+        ...(options.fees.type === 2
+          ? {
+              type: 2,
+              maxFeePerGas: options.fees.maxFeePerGas,
+              maxPriorityFeePerGas: options.fees.maxPriorityFeePerGas,
+            }
+          : { type: 0, gasPrice: options.fees.gasPrice }),
+      });
+      result.hash = keccak256(raw);
+      return raw;
+    } catch (error) {
+      result.status = 'not-signed';
+      result.error = `signing failed: ${message(error)}`;
+      return undefined;
+    }
+  });
+  // A transfer after an unsigned one would leave a nonce gap and sit in the pool: do not send it.
+  const firstGap = signed.findIndex((raw) => raw === undefined);
+  const sendable = firstGap === -1 ? signed.length : firstGap;
+  for (const result of results.slice(sendable)) {
+    if (result.status !== 'not-signed') {
+      result.status = 'not-signed';
+      result.error =
+        'not sent: an earlier transfer could not be signed (its nonce would be missing)';
+      delete result.hash;
+    }
+  }
+
+  let outcomes: RpcOutcome[] | undefined;
+  try {
+    outcomes = await rpcBatch(
+      options.rpcUrl,
+      signed.slice(0, sendable).map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })),
+      rpc,
+    );
+  } catch (error) {
+    // The node may have taken them anyway: keep the hashes and look for receipts.
+    options.onRpcError?.('eth_sendRawTransaction');
+    for (const result of results.slice(0, sendable)) {
+      result.error = `broadcast not confirmed: ${message(error)}`;
+    }
+  }
+  outcomes?.forEach((outcome, i) => {
+    const result = results[i];
+    if (!result || outcome.ok) return;
+    options.onRpcError?.('eth_sendRawTransaction');
+    result.status = 'rejected';
+    result.error = `the node refused the transaction: ${outcome.message}`;
+  });
+
+  const waiting = () => results.filter((r) => r.status === 'timeout' && r.hash !== undefined);
+  const deadline = now() + options.receiptTimeoutMs;
+  for (;;) {
+    const open = waiting();
+    if (open.length === 0 || options.signal?.aborted) break;
+    try {
+      const receipts = await rpcBatch(
+        options.rpcUrl,
+        open.map((r) => ({ method: 'eth_getTransactionReceipt', params: [r.hash] })),
+        rpc,
+      );
+      receipts.forEach((outcome, i) => {
+        const result = open[i];
+        if (!result || !outcome.ok || !outcome.result) return;
+        const receipt = outcome.result as Record<string, unknown>;
+        result.status = quantity(receipt.status, 'status') === 1n ? 'mined' : 'reverted';
+        result.blockNumber = Number(quantity(receipt.blockNumber, 'blockNumber'));
+        result.gasUsed = quantity(receipt.gasUsed, 'gasUsed');
+        result.effectiveGasPrice = quantity(receipt.effectiveGasPrice, 'effectiveGasPrice');
+        result.fee = result.gasUsed * result.effectiveGasPrice;
+        delete result.error;
+      });
+    } catch {
+      options.onRpcError?.('eth_getTransactionReceipt');
+    }
+    if (waiting().length === 0 || now() >= deadline) break;
+    await sleep(Math.min(options.pollIntervalMs ?? 1000, deadline - now()), options.signal);
+  }
+  for (const result of waiting()) {
+    result.error ??= `not mined within ${options.receiptTimeoutMs} ms; it may still be; the next run counts it as pending`;
+  }
+  return results;
+}

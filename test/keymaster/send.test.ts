@@ -1,0 +1,209 @@
+import { Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingIncoming, sweepChain } from '../../src/keymaster/balances.js';
+import { accountKey } from '../../src/keymaster/decide.js';
+import { rpcCall } from '../../src/keymaster/rpc.js';
+import { maxFeePerTransfer, quoteFees, sendTopUps } from '../../src/keymaster/send.js';
+import { startChains, type Chain } from '../harness/chains.js';
+import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
+
+const ETH = 10n ** 18n;
+
+describe('sendTopUps (Hardhat chain)', () => {
+  let chain: Chain;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const running = await keymasterChains();
+    chain = running.chains[0]!;
+    stop = running.stop;
+  }, 60_000);
+  afterAll(() => stop());
+
+  it('sends all transfers with consecutive nonces; the bank pays exactly amounts plus fees', async () => {
+    const bank = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    const agents = Array.from({ length: 5 }, () => Wallet.createRandom().address);
+    const sweep = await sweepChain(
+      {
+        network: 'alpha',
+        chainId: chain.chainId,
+        rpcUrl: chain.url,
+        addresses: agents,
+        bank: bank.address,
+      },
+      { timeoutMs: 5000 },
+    );
+    const fees = quoteFees(sweep);
+    expect(fees?.type).toBe(2);
+    const transfers = agents.map((to, i) => ({ to, amount: BigInt(i + 1) * (ETH / 10n) }));
+    const results = await sendTopUps({
+      network: 'alpha',
+      chainId: chain.chainId,
+      rpcUrl: chain.url,
+      signer: bank,
+      fees: fees!,
+      startNonce: sweep.bank!.pendingNonce,
+      transfers,
+      rpcTimeoutMs: 5000,
+      receiptTimeoutMs: 10_000,
+      pollIntervalMs: 20,
+    });
+    expect(results.map((r) => [r.status, r.nonce])).toEqual(agents.map((_, i) => ['mined', i]));
+    for (const [i, to] of agents.entries())
+      expect(await balanceOf(chain.url, to)).toBe(transfers[i]!.amount);
+    const paid = transfers.reduce((sum, t) => sum + t.amount, 0n);
+    const feesPaid = results.reduce((sum, r) => sum + r.fee!, 0n);
+    expect(feesPaid).toBeGreaterThan(0n);
+    expect(feesPaid).toBeLessThanOrEqual(BigInt(results.length) * maxFeePerTransfer(fees!));
+    expect(await balanceOf(chain.url, bank.address)).toBe(10n * ETH - paid - feesPaid);
+  });
+
+  it('uses legacy transactions when the configuration says the chain has no EIP-1559', async () => {
+    const bank = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [
+      { to: bank.address, wei: ETH },
+    ]);
+    const to = Wallet.createRandom().address;
+    const sweep = await sweepChain(
+      {
+        network: 'alpha',
+        chainId: chain.chainId,
+        rpcUrl: chain.url,
+        addresses: [to],
+        bank: bank.address,
+      },
+      { timeoutMs: 5000 },
+    );
+    const fees = quoteFees(sweep, false);
+    expect(fees).toEqual({ type: 0, gasPrice: sweep.gasPrice });
+    const [result] = await sendTopUps({
+      network: 'alpha',
+      chainId: chain.chainId,
+      rpcUrl: chain.url,
+      signer: bank,
+      fees: fees!,
+      startNonce: 0,
+      transfers: [{ to, amount: 12345n }],
+      rpcTimeoutMs: 5000,
+      receiptTimeoutMs: 10_000,
+      pollIntervalMs: 20,
+    });
+    expect(result?.status).toBe('mined');
+    const tx = (await rpcCall(
+      chain.url,
+      { method: 'eth_getTransactionByHash', params: [result!.hash] },
+      { timeoutMs: 5000 },
+    )) as { type: string };
+    expect(tx.type).toBe('0x0');
+  });
+
+  it('reports a transfer the node refuses (nonce too low) and still sends the others', async () => {
+    const bank = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [
+      { to: bank.address, wei: ETH },
+    ]);
+    const to = Wallet.createRandom().address;
+    const fees = {
+      type: 2 as const,
+      maxFeePerGas: 100n * 10n ** 9n,
+      maxPriorityFeePerGas: 10n ** 9n,
+    };
+    const first = await sendTopUps({
+      network: 'alpha',
+      chainId: chain.chainId,
+      rpcUrl: chain.url,
+      signer: bank,
+      fees,
+      startNonce: 0,
+      transfers: [{ to, amount: 1n }],
+      rpcTimeoutMs: 5000,
+      receiptTimeoutMs: 10_000,
+      pollIntervalMs: 20,
+    });
+    expect(first[0]?.status).toBe('mined');
+    const again = await sendTopUps({
+      network: 'alpha',
+      chainId: chain.chainId,
+      rpcUrl: chain.url,
+      signer: bank,
+      fees,
+      startNonce: 0,
+      transfers: [{ to, amount: 1n }],
+      rpcTimeoutMs: 5000,
+      receiptTimeoutMs: 1000,
+      pollIntervalMs: 20,
+    });
+    expect(again[0]?.status).toBe('rejected');
+    expect(again[0]?.error).toMatch(/refused/);
+    expect(await balanceOf(chain.url, to)).toBe(1n);
+  });
+});
+
+describe('in-flight transfers (own chain, mining paused)', () => {
+  let chain: Chain;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    // Pausing mining on the shared chains would stall other test files: this chain is ours alone.
+    const running = await startChains([31339]);
+    chain = running.chains[0]!;
+    stop = running.stop;
+  }, 60_000);
+  afterAll(() => stop());
+
+  it("sees the bank's unmined transfers in the pending block and counts them as incoming", async () => {
+    const bank = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[2]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    const agents = [Wallet.createRandom().address, Wallet.createRandom().address];
+    const target = {
+      network: 'gamma',
+      chainId: chain.chainId,
+      rpcUrl: chain.url,
+      addresses: agents,
+      bank: bank.address,
+    };
+    const before = await sweepChain(target, { timeoutMs: 5000 });
+    await rpcCall(chain.url, { method: 'evm_setAutomine', params: [false] }, { timeoutMs: 5000 });
+    try {
+      const results = await sendTopUps({
+        network: 'gamma',
+        chainId: chain.chainId,
+        rpcUrl: chain.url,
+        signer: bank,
+        fees: quoteFees(before)!,
+        startNonce: before.bank!.pendingNonce,
+        transfers: [
+          { to: agents[0]!, amount: ETH },
+          { to: agents[0]!, amount: 2n },
+          { to: agents[1]!, amount: 3n },
+        ],
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 200,
+        pollIntervalMs: 20,
+      });
+      expect(results.map((r) => r.status)).toEqual(['timeout', 'timeout', 'timeout']);
+      const during = await sweepChain(target, { timeoutMs: 5000 });
+      expect(during.bank).toMatchObject({ latestNonce: 0, pendingNonce: 3 });
+      expect(during.bank?.busy).toBeUndefined();
+      expect(during.bank?.inFlight.map((t) => t.nonce).sort()).toEqual([0, 1, 2]);
+      expect(during.balances.get(agents[0]!.toLowerCase())).toEqual({ known: true, wei: 0n });
+      const pending = pendingIncoming([during]);
+      expect(pending.get(accountKey('gamma', agents[0]!))).toBe(ETH + 2n);
+      expect(pending.get(accountKey('gamma', agents[1]!))).toBe(3n);
+      // The bank's balance is read at the pending block: what is in flight is already deducted.
+      expect(during.bank?.balance).toMatchObject({ known: true });
+      const pendingBank = (during.bank!.balance as { wei: bigint }).wei;
+      expect(pendingBank).toBeLessThan(10n * ETH - ETH - 5n);
+    } finally {
+      await rpcCall(chain.url, { method: 'evm_setAutomine', params: [true] }, { timeoutMs: 5000 });
+      await rpcCall(chain.url, { method: 'evm_mine', params: [] }, { timeoutMs: 5000 });
+    }
+    const after = await sweepChain(target, { timeoutMs: 5000 });
+    expect(after.bank).toMatchObject({ latestNonce: 3, pendingNonce: 3, inFlight: [] });
+    expect(after.balances.get(agents[0]!.toLowerCase())).toEqual({ known: true, wei: ETH + 2n });
+  });
+});
