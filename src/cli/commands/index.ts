@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { registerPlan } from './plan.js';
+import { registerValidate } from './validate.js';
+
+/** A command module adds its command to the program and returns it. */
+export type RegisterCommand = (
+  program: Command,
+  io: CliIo,
+  setExitCode: (code: number) => void,
+) => Command;
+
+export const commands: RegisterCommand[] = [registerValidate, registerPlan];

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { InventoryError } from '../../inventory/errors.js';
+import { inventoryFor, toJsonValue } from '../../inventory/inventory.js';
+import { renderInventoryConsole } from '../../report/inventory.js';
+import { InputError } from '../errors.js';
+import { toJson, type CliIo } from '../io.js';
+import { loadEnvOption } from '../load-env.js';
+
+export function registerPlan(program: Command, io: CliIo): Command {
+  return program
+    .command('plan')
+    .description(
+      'Show everything an environment needs: keys, principals, policies, bucket, funding.',
+    )
+    .requiredOption(
+      '--env <name|path>',
+      'environment name (development, staging, production) or file',
+    )
+    .option('--offline', 'do not contact AWS or chains: show the inventory only')
+    .option('--json', 'print the plan as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops plan --env production --offline\n  $ nomad-ops plan --env environments/staging.yaml --offline --json',
+    )
+    .action((options: { env: string; offline?: boolean; json?: boolean }) => {
+      if (!options.offline) {
+        throw new InputError(
+          'plan without --offline is split by resource: run `nomad-ops keys plan`, `iam plan`, `bucket plan`, `keymaster once --dry-run`; or add --offline for the inventory',
+        );
+      }
+      const env = loadEnvOption(options.env, io);
+      let inventory;
+      try {
+        inventory = inventoryFor(env, { repository: io.env.GITHUB_REPOSITORY });
+      } catch (error) {
+        if (error instanceof InventoryError)
+          throw new InputError(`${env.source}: ${error.message}`);
+        throw error;
+      }
+      io.out(
+        options.json ? toJson(toJsonValue(inventory)) : renderInventoryConsole(env, inventory),
+      );
+    });
+}

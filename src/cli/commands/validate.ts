@@ -1,0 +1,69 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { formatProblem, loadEnvironmentFile, type Problem } from '../../config/load.js';
+import { EXIT } from '../errors.js';
+import { toJson, type CliIo } from '../io.js';
+
+export interface FileValidation {
+  file: string;
+  ok: boolean;
+  problems: Problem[];
+}
+
+/** The environment files under `environments/`, in a stable order. */
+export async function defaultEnvironmentFiles(cwd: string): Promise<string[]> {
+  const dir = path.join(cwd, 'environments');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
+    .sort()
+    .map((n) => path.join('environments', n));
+}
+
+export async function validateFiles(files: string[], cwd: string): Promise<FileValidation[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      const result = await loadEnvironmentFile(path.resolve(cwd, file));
+      return { file, ok: result.ok, problems: result.ok ? [] : result.problems };
+    }),
+  );
+}
+
+export function registerValidate(
+  program: Command,
+  io: CliIo,
+  setExitCode: (code: number) => void,
+): Command {
+  return program
+    .command('validate')
+    .description('Check environment files against the schema and cross-field rules.')
+    .argument('[files...]', 'environment files (default: environments/*.yaml)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops validate environments/staging.yaml\n  $ nomad-ops validate --json',
+    )
+    .action(async (files: string[], options: { json?: boolean }) => {
+      const targets = files.length > 0 ? files : await defaultEnvironmentFiles(io.cwd);
+      if (targets.length === 0) {
+        io.err('no environment files: pass paths, or run where environments/*.yaml exist');
+        setExitCode(EXIT.badInput);
+        return;
+      }
+      const results = await validateFiles(targets, io.cwd);
+      const bad = results.some((r) => !r.ok);
+      if (options.json) {
+        io.out(toJson({ ok: !bad, files: results }));
+      } else {
+        for (const r of results) {
+          if (r.ok) io.out(`ok    ${r.file}`);
+          else for (const p of r.problems) io.err(formatProblem(p));
+        }
+        const problemCount = results.reduce((n, r) => n + r.problems.length, 0);
+        if (bad)
+          io.err(`${problemCount} problem(s) in ${results.filter((r) => !r.ok).length} file(s)`);
+      }
+      if (bad) setExitCode(EXIT.badInput);
+    });
+}

@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, InputError, exitCodeFor } from './errors.js';
+import type { CliIo } from './io.js';
+import { commands } from './commands/index.js';
+
+/** Builds the `nomad-ops` program; each command module adds itself. */
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('nomad-ops')
+    .description("Run Nomad's agent operations: keys, access, proofs bucket, Keymaster.")
+    .showHelpAfterError('(run with --help for usage and an example)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const register of commands) {
+    const command = register(program, io, setExitCode);
+    command.exitOverride();
+  }
+  return program;
+}
+
+/** Runs the CLI and returns its exit code: 0 success, 1 operation failed, 2 bad input. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = Math.max(exitCode, code);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0; parse errors are bad input.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`error: ${message}`);
+    if (!(error instanceof InputError) && io.env.NOMAD_OPS_DEBUG && error instanceof Error) {
+      io.err(error.stack ?? '');
+    }
+    return exitCodeFor(error);
+  }
+}

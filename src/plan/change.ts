@@ -1,0 +1,50 @@
+/**
+ * One planned change to one resource. Keys, IAM, the bucket and the OIDC roles all plan into
+ * this shape, so reports, comments and the apply guard treat every resource the same way.
+ */
+export type ChangeAction =
+  /** Exists as wanted: nothing to do. */
+  | 'exists'
+  /** Missing: apply creates it. */
+  | 'create'
+  /** Found, left half-made by an earlier run (e.g. a KMS key without its alias): apply completes it. */
+  | 'adopt'
+  /** Exists but differs from what is wanted: apply brings it in line. */
+  | 'update'
+  /** Managed by us and no longer wanted: removed only with an explicit prune. */
+  | 'remove'
+  /** Exists in a state we refuse to use or touch: reported with what to do, never changed. */
+  | 'broken';
+
+export interface Change<Detail = unknown> {
+  /** Resource kind, e.g. 'kms-key', 'iam-policy', 's3-bucket-policy'. */
+  kind: string;
+  /** Stable identifier, e.g. the alias or the policy name. */
+  id: string;
+  action: ChangeAction;
+  /** One line a reviewer reads: why this action. */
+  reason: string;
+  /** Kind-specific data (addresses, documents, diffs). Must be JSON-serialisable (no bigint). */
+  detail?: Detail;
+}
+
+/** Actions that write something when applied. */
+export const WRITING_ACTIONS: ReadonlySet<ChangeAction> = new Set([
+  'create',
+  'adopt',
+  'update',
+  'remove',
+]);
+
+export function countByAction(changes: readonly Change[]): Record<ChangeAction, number> {
+  const counts: Record<ChangeAction, number> = {
+    exists: 0,
+    create: 0,
+    adopt: 0,
+    update: 0,
+    remove: 0,
+    broken: 0,
+  };
+  for (const c of changes) counts[c.action]++;
+  return counts;
+}
