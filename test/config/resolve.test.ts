@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { resolveEnvironment } from '../../src/config/resolve.js';
+import { Environment, type EnvironmentInput } from '../../src/config/schema.js';
+
+function input(overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {
+  const threshold = { lower: '0.5', target: '1' };
+  const entry = () => ({
+    roles: { updater: threshold, watcher: threshold, relayer: threshold, processor: threshold },
+    bank: { reserve: '1', alertBelow: '5' },
+    capPerRun: '20',
+  });
+  return {
+    environment: 'staging',
+    aws: { accountId: '210987654321', region: 'eu-west-1' },
+    networks: [
+      { name: 'alpha', chainId: 1, nativeToken: { symbol: 'ETH' }, rpcUrlEnv: 'ALPHA_RPC' },
+      {
+        name: 'beta',
+        chainId: 2,
+        nativeToken: { symbol: 'USDC', decimals: 6 },
+        rpcUrlEnv: 'BETA_RPC',
+      },
+      {
+        name: 'gamma',
+        chainId: 3,
+        nativeToken: { symbol: 'G', decimals: 0 },
+        rpcUrlEnv: 'GAMMA_RPC',
+      },
+    ],
+    keymaster: { networks: { alpha: entry(), beta: entry(), gamma: { ...entry(), roles: {} } } },
+    ...overrides,
+  };
+}
+
+const resolve = (i: EnvironmentInput, source = '/abs/env.yaml') =>
+  resolveEnvironment(Environment.parse(i), source);
+
+describe('resolveEnvironment', () => {
+  it('parses "0.5" to wei by each network’s decimals, never through a float', () => {
+    const env = resolve(input());
+    expect(env.keymaster.networks.alpha?.roles.updater).toEqual({
+      lower: 500_000_000_000_000_000n,
+      target: 1_000_000_000_000_000_000n,
+    });
+    expect(env.keymaster.networks.beta?.roles.updater).toEqual({
+      lower: 500_000n,
+      target: 1_000_000n,
+    });
+    expect(env.keymaster.networks.beta?.bank).toEqual({
+      reserve: 1_000_000n,
+      alertBelow: 5_000_000n,
+    });
+    expect(env.keymaster.networks.beta?.capPerRun).toBe(20_000_000n);
+  });
+
+  it('keeps digits a float would lose', () => {
+    const i = input();
+    i.keymaster.networks.alpha!.capPerRun = '123456789123.123456789123456789';
+    expect(resolve(i).keymaster.networks.alpha?.capPerRun).toBe(123456789123123456789123456789n);
+  });
+
+  it('applies the defaults of a staging environment', () => {
+    const env = resolve(input());
+    expect(env).toMatchObject({
+      source: '/abs/env.yaml',
+      name: 'staging',
+      keyStore: 'kms',
+      github: {},
+      iam: {
+        signerUser: 'nomad-signer-staging',
+        signerGroup: 'staging-signer',
+        adminUser: 'kms-admin',
+        adminGroup: 'kms-admin',
+      },
+      proofsBucket: { name: 'nomadxyz-staging-proofs', corsOrigins: ['*'] },
+      keymaster: {
+        intervalSeconds: 300,
+        rpcTimeoutSeconds: 15,
+        receiptTimeoutSeconds: 180,
+        extraAccounts: [],
+      },
+    });
+    expect(env.keyNames).toContain('kathy-signer');
+    expect(env.networks[0]?.nativeToken).toEqual({ symbol: 'ETH', decimals: 18 });
+    expect(env.networks[0]).not.toHaveProperty('eip1559');
+    expect(env.networks[0]).not.toHaveProperty('multicall3');
+  });
+
+  it('uses Secrets Manager in development and no kathy in production', () => {
+    expect(resolve(input({ environment: 'development' })).keyStore).toBe('secrets-manager');
+    const production = resolve(input({ environment: 'production' }));
+    expect(production.keyNames).toHaveLength(6);
+    expect(production.keyNames).not.toContain('kathy-signer');
+    expect(production.proofsBucket.name).toBe('nomadxyz-production-proofs');
+  });
+
+  it('makes every other network a replica by default, and keeps listed replicas', () => {
+    const i = input();
+    i.networks[2]!.replicas = ['alpha'];
+    const env = resolve(i);
+    expect(env.networks.map((n) => [n.name, n.replicas])).toEqual([
+      ['alpha', ['beta', 'gamma']],
+      ['beta', ['alpha', 'gamma']],
+      ['gamma', ['alpha']],
+    ]);
+  });
+
+  it('keys overrides by lower-cased address and keeps explicit settings', () => {
+    const i = input({ iam: { signerUser: 'custom-user' }, keys: { names: ['updater-signer'] } });
+    i.networks[0]!.eip1559 = false;
+    i.networks[0]!.multicall3 = null;
+    i.keymaster.networks.alpha!.overrides = [
+      { address: '0x000000000000000000000000000000000000dEaD', lower: '2', target: '3.25' },
+    ];
+    i.keymaster.extraAccounts = [
+      {
+        address: '0x000000000000000000000000000000000000bEEF',
+        label: 'deployer',
+        network: 'beta',
+        lower: '0.5',
+        target: '2',
+      },
+    ];
+    const env = resolve(i);
+    expect(env.keyNames).toEqual(['updater-signer']);
+    expect(env.iam.signerUser).toBe('custom-user');
+    expect(env.iam.signerGroup).toBe('staging-signer');
+    expect(env.networks[0]).toMatchObject({ eip1559: false, multicall3: null });
+    expect(env.keymaster.networks.alpha?.overrides).toEqual({
+      '0x000000000000000000000000000000000000dead': {
+        lower: 2n * 10n ** 18n,
+        target: 325n * 10n ** 16n,
+      },
+    });
+    expect(env.keymaster.extraAccounts).toEqual([
+      {
+        address: '0x000000000000000000000000000000000000bEEF',
+        label: 'deployer',
+        network: 'beta',
+        lower: 500_000n,
+        target: 2_000_000n,
+      },
+    ]);
+  });
+});
