@@ -30,6 +30,8 @@ for (const name of entries) {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'index.js'), code);
   for (const [file, asset] of Object.entries(assets ?? {})) {
+    // ts-loader emits declarations as assets; the bundle needs none of them.
+    if (/\.d\.ts(\.map)?$/.test(file)) continue;
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await writeFile(path.join(dir, file), asset.source);
   }
