@@ -162,14 +162,14 @@ export function fundedRoles(
   keyNames: readonly string[],
 ): Map<string, Map<AgentRole, string>> {
   const funded = new Map<string, Map<AgentRole, string>>(networks.map((n) => [n.name, new Map()]));
-  const hasKey = (role: AgentRole) => keyNames.includes(`${role}-signer` satisfies string);
+  const hasKey = (role: AgentRole) => keyNames.includes(`${role}-signer`);
   const add = (network: string, role: AgentRole, why: string) => {
     const roles = funded.get(network);
     if (roles && hasKey(role) && !roles.has(role)) roles.set(role, why);
   };
   for (const home of networks) {
     for (const role of ['updater', 'watcher', 'kathy'] as const)
-      add(home.name, role, `it is the home of its own ${role}`);
+      add(home.name, role, `${home.name} is a home network`);
     for (const replica of home.replicas) {
       for (const role of ['relayer', 'processor', 'watcher'] as const)
         add(replica, role, `it is a replica of ${home.name}`);
