@@ -25,7 +25,9 @@ export async function validateFiles(files: string[], cwd: string): Promise<FileV
   return Promise.all(
     files.map(async (file) => {
       const result = await loadEnvironmentFile(path.resolve(cwd, file));
-      return { file, ok: result.ok, problems: result.ok ? [] : result.problems };
+      // Problems name the file as the operator wrote it, so annotations land on the right path.
+      const problems = result.ok ? [] : result.problems.map((p) => ({ ...p, file }));
+      return { file, ok: result.ok, problems };
     }),
   );
 }
