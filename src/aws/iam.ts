@@ -32,6 +32,8 @@ import {
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
+  ListEntitiesForPolicyCommand,
+  ListGroupsForUserCommand,
   ListGroupsCommand,
   ListOpenIDConnectProvidersCommand,
   ListPoliciesCommand,
@@ -352,6 +354,33 @@ export async function listAccessKeyIds(iam: IAMClient, user: string): Promise<st
     const r = await iam.send(new ListAccessKeysCommand({ UserName: user, Marker }));
     return {
       items: (r.AccessKeyMetadata ?? []).map((k) => k.AccessKeyId ?? ''),
+      marker: r.Marker,
+      truncated: r.IsTruncated,
+    };
+  });
+}
+
+export async function listGroupsForUser(iam: IAMClient, user: string): Promise<string[]> {
+  return allPages(async (Marker) => {
+    const r = await iam.send(new ListGroupsForUserCommand({ UserName: user, Marker }));
+    return {
+      items: (r.Groups ?? []).map((g) => g.GroupName ?? ''),
+      marker: r.Marker,
+      truncated: r.IsTruncated,
+    };
+  });
+}
+
+/** Every user, group and role a policy is attached to. */
+export async function listPolicyEntities(iam: IAMClient, arn: string): Promise<PrincipalRef[]> {
+  return allPages(async (Marker) => {
+    const r = await iam.send(new ListEntitiesForPolicyCommand({ PolicyArn: arn, Marker }));
+    return {
+      items: [
+        ...(r.PolicyUsers ?? []).map((u) => ({ kind: 'user' as const, name: u.UserName ?? '' })),
+        ...(r.PolicyGroups ?? []).map((g) => ({ kind: 'group' as const, name: g.GroupName ?? '' })),
+        ...(r.PolicyRoles ?? []).map((x) => ({ kind: 'role' as const, name: x.RoleName ?? '' })),
+      ],
       marker: r.Marker,
       truncated: r.IsTruncated,
     };

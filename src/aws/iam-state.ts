@@ -1,0 +1,194 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as iam from './iam.js';
+import type {
+  IamGroup,
+  IamOidcProvider,
+  IamPolicy,
+  IamRole,
+  IamUser,
+  PrincipalRef,
+  Tags,
+} from './iam.js';
+import { accessKeySecretExists } from './iam-access-keys.js';
+
+/**
+ * What IAM holds, read for one access plan: every resource the environment wants (by name or
+ * ARN), and the leftovers — resources in the account marked as ours for this environment that
+ * it no longer wants. Only reads; the plan decides from this data alone.
+ */
+export interface AccessState {
+  users: Record<string, IamUser | undefined>;
+  groups: Record<string, IamGroup | undefined>;
+  /** By ARN. */
+  policies: Record<string, IamPolicy | undefined>;
+  roles: Record<string, IamRole | undefined>;
+  oidcProvider: IamOidcProvider | undefined;
+  /** Managed policy ARNs attached to each wanted principal that exists, by `principalKey`. */
+  attached: Record<string, string[]>;
+  /** Access key ids per user asked to have a stored key, and whether its secret exists. */
+  accessKeys: Record<string, { keyIds: string[]; secretExists: boolean }>;
+  leftovers: AccessLeftovers;
+}
+
+export interface AccessLeftovers {
+  users: Array<{ user: IamUser; groups: string[]; attached: string[]; accessKeys: string[] }>;
+  groups: Array<{ group: IamGroup; attached: string[] }>;
+  policies: Array<{ policy: IamPolicy; entities: PrincipalRef[] }>;
+  roles: Array<{ role: IamRole; attached: string[] }>;
+  oidcProviders: IamOidcProvider[];
+}
+
+export interface AccessStateQuery {
+  users: string[];
+  groups: string[];
+  policyArns: string[];
+  roles: string[];
+  oidcProviderArn?: string;
+  /** Principals whose attachments are compared (the wanted ones). */
+  principals: PrincipalRef[];
+  /** Users whose access key and its secret are checked, with the secret's name. */
+  accessKeys: Array<{ user: string; secretName: string }>;
+  /** A resource is a leftover when it is not wanted and `isOurs(tags)` says it belongs here. */
+  isOurs: (tags: Tags) => boolean;
+  /** Groups cannot carry tags: the ones under this path are ours. */
+  managedGroupPath: string;
+}
+
+export const principalKey = (p: PrincipalRef) => `${p.kind}:${p.name}`;
+
+/** Runs reads a few at a time: IAM throttles bursts, and moto is one process. */
+async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function byKey<T>(
+  keys: string[],
+  read: (key: string) => Promise<T>,
+): Promise<Record<string, T>> {
+  const values = await mapLimited(keys, 4, read);
+  return Object.fromEntries(keys.map((k, i) => [k, values[i] as T]));
+}
+
+export async function readAccessState(
+  clients: { iam: IAMClient; secrets: SecretsManagerClient },
+  query: AccessStateQuery,
+): Promise<AccessState> {
+  const c = clients.iam;
+  const users = await byKey(query.users, (name) => iam.getUser(c, name));
+  const groups = await byKey(query.groups, (name) => iam.getGroup(c, name));
+  const policies = await byKey(query.policyArns, (arn) => iam.getPolicy(c, arn));
+  const roles = await byKey(query.roles, (name) => iam.getRole(c, name));
+  const oidcProvider = query.oidcProviderArn
+    ? await iam.getOidcProvider(c, query.oidcProviderArn)
+    : undefined;
+
+  const attachedLists = await mapLimited(query.principals, 4, (p) =>
+    iam.listAttachedPolicyArns(c, p),
+  );
+  const attached: Record<string, string[]> = {};
+  query.principals.forEach((p, i) => {
+    const list = attachedLists[i];
+    if (list) attached[principalKey(p)] = list;
+  });
+
+  const accessKeys: AccessState['accessKeys'] = {};
+  for (const { user, secretName } of query.accessKeys) {
+    const keyIds = users[user] ? await iam.listAccessKeyIds(c, user) : [];
+    accessKeys[user] = {
+      keyIds,
+      secretExists: await accessKeySecretExists(clients.secrets, secretName),
+    };
+  }
+
+  return {
+    users,
+    groups,
+    policies,
+    roles,
+    oidcProvider,
+    attached,
+    accessKeys,
+    leftovers: await readLeftovers(c, query),
+  };
+}
+
+async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<AccessLeftovers> {
+  const wantedUsers = new Set(query.users);
+  const userNames = (await iam.listUserNames(c)).filter((n) => !wantedUsers.has(n));
+  const candidateUsers = (await mapLimited(userNames, 4, (n) => iam.getUser(c, n))).filter(
+    (u): u is IamUser => u !== undefined && query.isOurs(u.tags),
+  );
+  const users = await mapLimited(candidateUsers, 4, async (user) => ({
+    user,
+    groups: await iam.listGroupsForUser(c, user.name),
+    attached: (await iam.listAttachedPolicyArns(c, { kind: 'user', name: user.name })) ?? [],
+    accessKeys: await iam.listAccessKeyIds(c, user.name),
+  }));
+
+  const wantedGroups = new Set(query.groups);
+  const groupNames = (await iam.listGroups(c, query.managedGroupPath))
+    .filter((g) => g.path === query.managedGroupPath && !wantedGroups.has(g.name))
+    .map((g) => g.name);
+  const groups = (
+    await mapLimited(groupNames, 4, async (name) => {
+      const group = await iam.getGroup(c, name);
+      if (!group) return undefined;
+      return {
+        group,
+        attached: (await iam.listAttachedPolicyArns(c, { kind: 'group', name })) ?? [],
+      };
+    })
+  ).filter((g) => g !== undefined);
+
+  const wantedPolicies = new Set(query.policyArns);
+  const policyArns = (await iam.listLocalPolicyArns(c)).filter((arn) => !wantedPolicies.has(arn));
+  const taggedPolicies = await mapLimited(policyArns, 4, async (arn) =>
+    query.isOurs(await iam.listPolicyTags(c, arn)) ? arn : undefined,
+  );
+  const policies = (
+    await mapLimited(
+      taggedPolicies.filter((a) => a !== undefined),
+      4,
+      async (arn) => {
+        const policy = await iam.getPolicy(c, arn);
+        return policy ? { policy, entities: await iam.listPolicyEntities(c, arn) } : undefined;
+      },
+    )
+  ).filter((p) => p !== undefined);
+
+  const wantedRoles = new Set(query.roles);
+  const roleNames = (await iam.listRoleNames(c)).filter((n) => !wantedRoles.has(n));
+  const roles = (
+    await mapLimited(roleNames, 4, async (name) => {
+      const role = await iam.getRole(c, name);
+      if (!role || !query.isOurs(role.tags)) return undefined;
+      return {
+        role,
+        attached: (await iam.listAttachedPolicyArns(c, { kind: 'role', name })) ?? [],
+      };
+    })
+  ).filter((r) => r !== undefined);
+
+  const providerArns = (await iam.listOidcProviderArns(c)).filter(
+    (arn) => arn !== query.oidcProviderArn,
+  );
+  const oidcProviders = (
+    await mapLimited(providerArns, 4, (arn) => iam.getOidcProvider(c, arn))
+  ).filter((p): p is IamOidcProvider => p !== undefined && query.isOurs(p.tags));
+
+  return { users, groups, policies, roles, oidcProviders };
+}

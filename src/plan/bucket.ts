@@ -1,0 +1,319 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { type BucketState, type CorsRule, readBucket } from '../aws/s3.js';
+import { type S3Step, runS3Step } from '../aws/s3-steps.js';
+import { assertAccount } from '../aws/sts.js';
+import { InventoryError } from '../inventory/errors.js';
+import { checkBucketName } from '../inventory/names.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../inventory/tags.js';
+import type { BucketSpec, Inventory } from '../inventory/types.js';
+import { type Change, WRITING_ACTIONS } from './change.js';
+import { diffLines, diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
+
+/**
+ * The proofs bucket plan (DESIGN §5): the bucket in its region, then each setting compared on
+ * its own — tags, Block Public Access, bucket policy (as a document), CORS. One Change per
+ * setting, so a reviewer sees exactly which one drifted.
+ *
+ * CreateBucket and PutBucketTagging are two calls. A bucket with our name, no tags at all, no
+ * policy, no CORS and no objects is what a run that died between them leaves behind: it is
+ * `adopt`ed (tagged). Any other untagged bucket with our name is `broken` and never touched.
+ */
+
+export type BucketInventory = Pick<Inventory, 'environment' | 'accountId'> & { bucket: BucketSpec };
+
+export interface BucketDetail {
+  region?: string;
+  diff?: string;
+  document?: string;
+  changes?: string[];
+}
+
+export interface PlannedBucketChange {
+  change: Change<BucketDetail>;
+  steps: S3Step[];
+}
+
+export class BucketInputError extends Error {
+  override name = 'BucketInputError';
+}
+
+const isManaged = (tags: Record<string, string>) => tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+
+/** CORS rules compared with methods, origins and headers as sets; rule order kept (first match wins). */
+export function canonicalCors(rules: CorsRule[]): CorsRule[] {
+  const set = (xs: string[] | undefined) => [...new Set(xs ?? [])].sort();
+  return rules.map((r) => ({
+    AllowedMethods: set(r.AllowedMethods),
+    AllowedOrigins: set(r.AllowedOrigins),
+    ...(r.AllowedHeaders?.length ? { AllowedHeaders: set(r.AllowedHeaders) } : {}),
+    ...(r.ExposeHeaders?.length ? { ExposeHeaders: set(r.ExposeHeaders) } : {}),
+    ...(r.MaxAgeSeconds !== undefined ? { MaxAgeSeconds: r.MaxAgeSeconds } : {}),
+  }));
+}
+
+const corsText = (rules: CorsRule[] | undefined) =>
+  rules === undefined ? [] : JSON.stringify(canonicalCors(rules), null, 2).split('\n');
+
+export function planBucket(spec: BucketSpec, state: BucketState): PlannedBucketChange[] {
+  const name = spec.name;
+  const out: PlannedBucketChange[] = [];
+  const add = (change: Change<BucketDetail>, steps: S3Step[] = []) => out.push({ change, steps });
+  const policy = JSON.stringify(spec.policy);
+  const wantedCors = canonicalCors(spec.cors);
+
+  if (!state.exists) {
+    add(
+      {
+        kind: 's3-bucket',
+        id: name,
+        action: 'create',
+        reason: `no such bucket; created in ${spec.region}`,
+        detail: { region: spec.region },
+      },
+      [{ op: 'createBucket', bucket: name, region: spec.region }],
+    );
+    add({ kind: 's3-bucket-tags', id: name, action: 'create', reason: 'new bucket' }, [
+      { op: 'putBucketTags', bucket: name, tags: spec.tags },
+    ]);
+    add(
+      {
+        kind: 's3-public-access-block',
+        id: name,
+        action: 'create',
+        reason: describeBlock(spec.publicAccessBlock),
+      },
+      [{ op: 'putPublicAccessBlock', bucket: name, block: spec.publicAccessBlock }],
+    );
+    add(
+      {
+        kind: 's3-bucket-policy',
+        id: name,
+        action: 'create',
+        reason: 'new bucket',
+        detail: { document: renderPolicy(spec.policy) },
+      },
+      [{ op: 'putBucketPolicy', bucket: name, policy }],
+    );
+    add(
+      {
+        kind: 's3-bucket-cors',
+        id: name,
+        action: 'create',
+        reason: 'new bucket',
+        detail: { diff: diffLines([], corsText(wantedCors)) },
+      },
+      [{ op: 'putBucketCors', bucket: name, rules: wantedCors }],
+    );
+    return out;
+  }
+  if (state.foreign) {
+    add({
+      kind: 's3-bucket',
+      id: name,
+      action: 'broken',
+      reason: `the name is taken by a bucket these credentials cannot read (HTTP ${state.status}; bucket names are global): choose another proofsBucket.name in the environment file`,
+    });
+    return out;
+  }
+  if (state.region !== spec.region) {
+    add({
+      kind: 's3-bucket',
+      id: name,
+      action: 'broken',
+      reason: `exists in ${state.region}, not ${spec.region}; a bucket cannot move: set aws.region or proofsBucket.name in the environment file`,
+      detail: { region: state.region },
+    });
+    return out;
+  }
+
+  let adopting = false;
+  if (!isManaged(state.tags)) {
+    const leftByUs =
+      Object.keys(state.tags).length === 0 &&
+      state.policy === undefined &&
+      state.cors === undefined &&
+      state.empty;
+    if (!leftByUs) {
+      add({
+        kind: 's3-bucket',
+        id: name,
+        action: 'broken',
+        reason: `exists without tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE} and is in use (tags, policy, CORS or objects): the toolkit will not change it. To adopt it, add the tag (aws s3api put-bucket-tagging keeps only the tags you pass: include the existing ones)`,
+        detail: { region: state.region },
+      });
+      return out;
+    }
+    adopting = true;
+    add(
+      {
+        kind: 's3-bucket',
+        id: name,
+        action: 'adopt',
+        reason:
+          'exists untagged, empty and unconfigured: left by an interrupted create; apply tags it',
+        detail: { region: state.region },
+      },
+      [{ op: 'putBucketTags', bucket: name, tags: { ...state.tags, ...spec.tags } }],
+    );
+  } else {
+    add({
+      kind: 's3-bucket',
+      id: name,
+      action: 'exists',
+      reason: `exists in ${state.region}`,
+      detail: { region: state.region },
+    });
+  }
+
+  if (!adopting) {
+    const drift = Object.entries(spec.tags)
+      .filter(([k, v]) => state.tags[k] !== v)
+      .map(
+        ([k, v]) =>
+          `tag ${k}: ${state.tags[k] === undefined ? '(none)' : JSON.stringify(state.tags[k])} → ${JSON.stringify(v)}`,
+      );
+    add(
+      drift.length === 0
+        ? { kind: 's3-bucket-tags', id: name, action: 'exists', reason: 'tags as wanted' }
+        : {
+            kind: 's3-bucket-tags',
+            id: name,
+            action: 'update',
+            reason: drift.join('; '),
+            detail: { changes: drift },
+          },
+      drift.length === 0
+        ? []
+        : [{ op: 'putBucketTags', bucket: name, tags: { ...state.tags, ...spec.tags } }],
+    );
+  }
+
+  const block = state.publicAccessBlock;
+  const blockDrift = (
+    Object.keys(spec.publicAccessBlock) as Array<keyof typeof spec.publicAccessBlock>
+  )
+    .filter((k) => block?.[k] !== spec.publicAccessBlock[k])
+    .map(
+      (k) =>
+        `${k}: ${block === undefined ? '(not set)' : String(block[k])} → ${spec.publicAccessBlock[k]}`,
+    );
+  add(
+    blockDrift.length === 0
+      ? {
+          kind: 's3-public-access-block',
+          id: name,
+          action: 'exists',
+          reason: describeBlock(spec.publicAccessBlock),
+        }
+      : {
+          kind: 's3-public-access-block',
+          id: name,
+          action: block === undefined ? 'create' : 'update',
+          reason: blockDrift.join('; '),
+          detail: { changes: blockDrift },
+        },
+    blockDrift.length === 0
+      ? []
+      : [{ op: 'putPublicAccessBlock', bucket: name, block: spec.publicAccessBlock }],
+  );
+
+  if (state.policy === undefined) {
+    add(
+      {
+        kind: 's3-bucket-policy',
+        id: name,
+        action: 'create',
+        reason: 'no bucket policy',
+        detail: { document: renderPolicy(spec.policy) },
+      },
+      [{ op: 'putBucketPolicy', bucket: name, policy }],
+    );
+  } else if (samePolicy(state.policy, spec.policy)) {
+    add({ kind: 's3-bucket-policy', id: name, action: 'exists', reason: 'document as wanted' });
+  } else {
+    add(
+      {
+        kind: 's3-bucket-policy',
+        id: name,
+        action: 'update',
+        reason: 'document differs',
+        detail: { diff: diffPolicies(state.policy, spec.policy) },
+      },
+      [{ op: 'putBucketPolicy', bucket: name, policy }],
+    );
+  }
+
+  const corsDiff = diffLines(corsText(state.cors), corsText(wantedCors));
+  if (corsDiff === '') {
+    add({ kind: 's3-bucket-cors', id: name, action: 'exists', reason: 'CORS as wanted' });
+  } else {
+    add(
+      {
+        kind: 's3-bucket-cors',
+        id: name,
+        action: state.cors === undefined ? 'create' : 'update',
+        reason: state.cors === undefined ? 'no CORS configuration' : 'CORS rules differ',
+        detail: { diff: corsDiff },
+      },
+      [{ op: 'putBucketCors', bucket: name, rules: wantedCors }],
+    );
+  }
+  return out;
+}
+
+function describeBlock(b: BucketSpec['publicAccessBlock']): string {
+  const on = (x: boolean) => (x ? 'on' : 'off');
+  return `Block Public Access: ACLs ${on(b.BlockPublicAcls)}/${on(b.IgnorePublicAcls)}, policies ${on(b.BlockPublicPolicy)}/${on(b.RestrictPublicBuckets)}`;
+}
+
+export function validateBucketInventory(inventory: BucketInventory): void {
+  try {
+    checkBucketName(inventory.bucket.name);
+  } catch (error) {
+    throw new BucketInputError(
+      `${error instanceof InventoryError ? error.message : String(error)} Nothing was changed.`,
+    );
+  }
+  if (!/^\d{12}$/.test(inventory.accountId)) {
+    throw new BucketInputError(
+      `AWS account id "${inventory.accountId}" must be 12 digits. Nothing was changed.`,
+    );
+  }
+}
+
+export interface RunBucketInput {
+  inventory: BucketInventory;
+  clients: { s3: S3Client; sts: STSClient };
+  mode: 'plan' | 'apply';
+  onStep?: (description: string) => void;
+}
+
+export interface BucketResult {
+  changes: Change<BucketDetail>[];
+  after?: Change<BucketDetail>[];
+  ok: boolean;
+}
+
+export async function runBucket(input: RunBucketInput): Promise<BucketResult> {
+  const { inventory, clients } = input;
+  validateBucketInventory(inventory);
+  await assertAccount(
+    clients.sts,
+    inventory.accountId,
+    `the ${inventory.environment} environment file`,
+  );
+  const spec = inventory.bucket;
+  const planned = planBucket(spec, await readBucket(clients.s3, spec.name));
+  const changes = planned.map((p) => p.change);
+  if (input.mode === 'plan') return { changes, ok: !changes.some((c) => c.action === 'broken') };
+  for (const { change, steps } of planned) {
+    if (!WRITING_ACTIONS.has(change.action)) continue;
+    for (const step of steps) {
+      input.onStep?.(`${change.kind} ${change.id}: ${step.op}`);
+      await runS3Step(clients.s3, step);
+    }
+  }
+  const after = planBucket(spec, await readBucket(clients.s3, spec.name)).map((p) => p.change);
+  return { changes, after, ok: after.every((c) => c.action === 'exists') };
+}
