@@ -1,0 +1,45 @@
+/** The AWS error code (`NotFoundException`, `ThrottlingException`…) of an SDK error, if any. */
+export function awsErrorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/**
+ * A failed key-store call that names the operation and the key, and says what to do. The SDK has
+ * already retried throttling and transient errors by the time one of these is made.
+ */
+export class KeyStoreError extends Error {
+  override name = 'KeyStoreError';
+  constructor(
+    message: string,
+    readonly operation: string,
+    readonly resource: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const ADVICE: Record<string, string> = {
+  AccessDeniedException:
+    'the credentials lack this permission: run with the environment’s apply role (kms-admin)',
+  ThrottlingException: 'AWS kept throttling after every retry: run again in a minute',
+  LimitExceededException: 'an account quota is reached: ask AWS for a higher limit or retry later',
+};
+
+export function keyStoreError(
+  error: unknown,
+  operation: string,
+  resource: string,
+  options: { keepCause?: boolean } = {},
+): KeyStoreError {
+  if (error instanceof KeyStoreError) return error;
+  const name = awsErrorName(error) ?? 'Error';
+  const detail = error instanceof Error ? error.message : String(error);
+  const advice = ADVICE[name];
+  return new KeyStoreError(
+    `${operation} ${resource} failed: ${name}: ${detail}${advice ? ` (${advice})` : ''}`,
+    operation,
+    resource,
+    options.keepCause === false ? undefined : { cause: error },
+  );
+}

@@ -1,0 +1,68 @@
+import type { KeyPurpose, KeySpec } from '../inventory/types.js';
+
+/** Where an environment keeps its agent keys (DESIGN §2). */
+export type KeyStoreKind = 'kms' | 'secrets-manager';
+
+/** `Change.detail` of a key change. JSON-serialisable; never holds key material. */
+export interface KeyDetail {
+  store: KeyStoreKind;
+  alias: string;
+  region: string;
+  /** The key's own description when it exists, else the one it will be created with. */
+  description: string;
+  purpose: KeyPurpose;
+  network?: string;
+  keyName?: string;
+  /** Tags a created key gets (and an adopted key was found by). */
+  tags: Record<string, string>;
+  /** KMS key id, or the secret name in development. */
+  keyId?: string;
+  /** Key ARN, or the secret ARN in development. */
+  arn?: string;
+  /** EIP-55 address, once the key exists (or is found for adoption). */
+  address?: string;
+  /** As found on a broken key, so the report says what is wrong. */
+  keySpec?: string;
+  keyUsage?: string;
+  keyState?: string;
+  secretName?: string;
+}
+
+/** What happened to one key: a planned action, or (after apply) its outcome. */
+export type KeyStatus = 'exists' | 'create' | 'adopt' | 'broken' | 'created' | 'adopted' | 'failed';
+
+/** One line of the key and address table (Nomad's six columns plus what the report needs). */
+export interface KeyRow {
+  alias: string;
+  region: string;
+  keyId: string;
+  arn: string;
+  description: string;
+  address: string;
+  status: KeyStatus;
+  /** Why broken or failed, and what to do; empty otherwise. */
+  reason: string;
+  purpose: KeyPurpose;
+  network?: string;
+  keyName?: string;
+  store: KeyStoreKind;
+}
+
+export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {
+  kms: 'kms-key',
+  'secrets-manager': 'secret-key',
+};
+
+export function baseDetail(key: KeySpec, store: KeyStoreKind, region: string): KeyDetail {
+  return {
+    store,
+    alias: key.alias,
+    region,
+    description: key.description,
+    purpose: key.purpose,
+    ...(key.network !== undefined ? { network: key.network } : {}),
+    ...(key.keyName !== undefined ? { keyName: key.keyName } : {}),
+    tags: { ...key.tags },
+    ...(key.secretName !== undefined ? { secretName: key.secretName } : {}),
+  };
+}

@@ -1,0 +1,119 @@
+import type { AwsClients } from '../aws/clients.js';
+import { createKmsKeyStore, type KmsKeyStore, type KmsKeyStoreOptions } from '../aws/kms.js';
+import { createSecretKeyStore, type SecretKeyStore } from '../aws/secrets.js';
+import type { ResolvedEnvironment } from '../config/model.js';
+import type { KeySpec } from '../inventory/types.js';
+import type { Change } from './change.js';
+import { applyKmsChange, planKmsKeys } from './keys-kms.js';
+import { applySecretChange, planSecretKeys } from './keys-secrets.js';
+import type { KeyDetail, KeyRow, KeyStatus } from './keys-types.js';
+
+export type { KeyDetail, KeyRow, KeyStatus, KeyStoreKind } from './keys-types.js';
+
+/** KMS for staging and production, Secrets Manager for development. */
+export type KeyStore = KmsKeyStore | SecretKeyStore;
+
+export type KeyChange = Change<KeyDetail>;
+
+export interface KeysResult {
+  changes: KeyChange[];
+  /** One row per key, in inventory order: planned action (plan) or outcome (apply). */
+  rows: KeyRow[];
+  /** False when a key is broken or (apply) could not be created or adopted. */
+  ok: boolean;
+}
+
+/** Per key, one of `exists` (with address), `create`, `adopt`, `broken`. Reads only. */
+export function planKeys(keys: KeySpec[], store: KeyStore): Promise<KeyChange[]> {
+  return store.kind === 'kms' ? planKmsKeys(keys, store) : planSecretKeys(keys, store);
+}
+
+function rowOf(detail: KeyDetail, status: KeyStatus, reason = ''): KeyRow {
+  return {
+    alias: detail.alias,
+    region: detail.region,
+    keyId: detail.keyId ?? '',
+    arn: detail.arn ?? '',
+    description: detail.description,
+    address: detail.address ?? '',
+    status,
+    reason,
+    purpose: detail.purpose,
+    ...(detail.network !== undefined ? { network: detail.network } : {}),
+    ...(detail.keyName !== undefined ? { keyName: detail.keyName } : {}),
+    store: detail.store,
+  };
+}
+
+/** The table rows of a plan: what each key is and what apply would do. */
+export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
+  return changes.map((c) =>
+    rowOf(
+      c.detail!,
+      c.action as KeyStatus,
+      c.action === 'broken' || c.action === 'adopt' ? c.reason : '',
+    ),
+  );
+}
+
+/**
+ * Creates and adopts what the plan says; leaves existing and broken keys alone. One key failing
+ * does not stop the others. A plan with nothing to create or adopt makes no call at all.
+ */
+export async function applyKeys(changes: KeyChange[], store: KeyStore): Promise<KeysResult> {
+  const rows = await Promise.all(
+    changes.map(async (change): Promise<KeyRow> => {
+      const detail = change.detail!;
+      if (change.action === 'broken') return rowOf(detail, 'broken', change.reason);
+      if (change.action !== 'create' && change.action !== 'adopt') return rowOf(detail, 'exists');
+      try {
+        const done =
+          store.kind === 'kms'
+            ? await applyKmsChange(change, store)
+            : await applySecretChange(change, store);
+        return rowOf(done, change.action === 'create' ? 'created' : 'adopted');
+      } catch (error) {
+        return rowOf(detail, 'failed', error instanceof Error ? error.message : String(error));
+      }
+    }),
+  );
+  return { changes, rows, ok: rows.every((r) => r.status !== 'broken' && r.status !== 'failed') };
+}
+
+export function keyStoreFor(
+  env: Pick<ResolvedEnvironment, 'keyStore' | 'aws' | 'name'>,
+  clients: AwsClients,
+  options: Omit<KmsKeyStoreOptions, 'region'> = {},
+): KeyStore {
+  if (clients.region !== env.aws.region) {
+    throw new Error(
+      `AWS clients are for region ${clients.region} but environment ${env.name} keeps its keys in ` +
+        `${env.aws.region}: build the clients with the environment's region`,
+    );
+  }
+  return env.keyStore === 'secrets-manager'
+    ? createSecretKeyStore(clients.secrets, { region: env.aws.region })
+    : createKmsKeyStore(clients.kms, { ...options, region: env.aws.region });
+}
+
+export interface RunKeysOptions {
+  env: Pick<ResolvedEnvironment, 'keyStore' | 'aws' | 'name'>;
+  /** The environment's keys (`keysFor(env)`). */
+  keys: KeySpec[];
+  clients: AwsClients;
+  mode: 'plan' | 'apply';
+  /** Replaces the store built from `clients` (tests, fault injection). */
+  store?: KeyStore;
+}
+
+/** Plans the environment's keys and, in apply mode, creates and adopts what is missing. */
+export async function runKeys(options: RunKeysOptions): Promise<KeysResult> {
+  const store = options.store ?? keyStoreFor(options.env, options.clients);
+  const changes = await planKeys(options.keys, store);
+  if (options.mode === 'apply') return applyKeys(changes, store);
+  return {
+    changes,
+    rows: rowsFromChanges(changes),
+    ok: changes.every((c) => c.action !== 'broken'),
+  };
+}

@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { SignCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { Signature, SigningKey, computeAddress, randomBytes } from 'ethers';
+import { inject } from 'vitest';
+import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { loadEnvironmentFile } from '../../src/config/load.js';
+import type { ResolvedEnvironment } from '../../src/config/model.js';
+import { parseDerSignature, SECP256K1_N } from '../../src/eth/der-signature.js';
+import { motoCredentials, startMoto } from '../harness/moto.js';
+
+/**
+ * moto for this file: the one the global setup started, or (when run without it) our own.
+ */
+export async function motoForTest(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const injected = (inject as unknown as (key: string) => string | undefined)('motoUrl');
+  if (injected) return { url: injected, stop: async () => {} };
+  const moto = await startMoto();
+  return { url: moto.url, stop: moto.stop };
+}
+
+export function loadEnv(name: 'development' | 'staging' | 'production'): ResolvedEnvironment {
+  const loaded = loadEnvironmentFile(
+    resolve(import.meta.dirname, `../../environments/${name}.yaml`),
+  );
+  if (!loaded.ok) throw new Error(`environments/${name}.yaml does not load`);
+  return loaded.env;
+}
+
+/** SDK clients acting in `accountId` on moto, reaching it through `endpoint` (moto or a proxy). */
+export async function clientsFor(
+  motoUrl: string,
+  accountId: string,
+  region: string,
+  endpoint = motoUrl,
+): Promise<AwsClients> {
+  const credentials = await motoCredentials(motoUrl, accountId);
+  return createAwsClients({ region, endpoint, credentials });
+}
+
+/**
+ * The two addresses a KMS signature over a random 32-byte digest (DIGEST, as the signer does)
+ * recovers to, one per parity: the key's true address is one of them. Independent of
+ * GetPublicKey, so it checks the address we derived from the public key.
+ */
+export async function addressesRecoveredFromKmsSignature(
+  kms: KMSClient,
+  keyId: string,
+): Promise<string[]> {
+  const digest = randomBytes(32);
+  const answer = await kms.send(
+    new SignCommand({
+      KeyId: keyId,
+      Message: digest,
+      MessageType: 'DIGEST',
+      SigningAlgorithm: 'ECDSA_SHA_256',
+    }),
+  );
+  const { r, s } = parseDerSignature(answer.Signature!);
+  const lowS = s > SECP256K1_N / 2n ? SECP256K1_N - s : s;
+  const hex32 = (n: bigint) => '0x' + n.toString(16).padStart(64, '0');
+  const candidates = [27, 28].map((v) =>
+    computeAddress(
+      SigningKey.recoverPublicKey(digest, Signature.from({ r: hex32(r), s: hex32(lowS), v })),
+    ),
+  );
+  return candidates;
+}
