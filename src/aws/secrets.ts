@@ -1,0 +1,176 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { SigningKey, computeAddress } from 'ethers';
+import { TAG_KEYS } from '../inventory/tags.js';
+import { awsErrorName, keyStoreError, KeyStoreError } from './key-store-errors.js';
+import { createLimiter } from './limiter.js';
+
+/**
+ * Development keys (DESIGN §3): secp256k1 keys generated here and kept as 0x-hex in AWS Secrets
+ * Manager. Only addresses leave this module: no answer, error or log line carries the hex.
+ */
+
+/** What is known about one key held in a secret. */
+export type SecretKeyState =
+  | { found: false }
+  | { found: true; usable: true; secretName: string; arn: string; address: string }
+  /** The secret exists but cannot be used; `problem` says why and what to do (never the value). */
+  | { found: true; usable: false; secretName: string; arn: string; problem: string };
+
+export interface SecretKeyStore {
+  readonly kind: 'secrets-manager';
+  readonly region: string;
+  readKey(secretName: string): Promise<SecretKeyState>;
+  /** Generates a key and stores it; if the secret already exists, reads that one instead. */
+  createKey(input: {
+    secretName: string;
+    description: string;
+    tags: Record<string, string>;
+  }): Promise<SecretKeyState & { found: true }>;
+}
+
+export interface SecretKeyStoreOptions {
+  region: string;
+  /** Concurrent calls. Default 8. */
+  concurrency?: number;
+}
+
+const HEX_KEY = /^0x[0-9a-fA-F]{64}$/;
+
+/** Same name, same token: a CreateSecret the SDK retries after a lost answer is not a second secret. */
+export function clientRequestTokenFor(secretName: string): string {
+  return createHash('sha256').update(`nomad-agent-ops:${secretName}`).digest('hex');
+}
+
+/** Address of a hex private key, or undefined when it is not one. Never echoes the input. */
+function addressOfHexKey(value: string | undefined): string | undefined {
+  const hex = value?.trim();
+  if (!hex || !HEX_KEY.test(hex)) return undefined;
+  try {
+    return computeAddress(new SigningKey(hex).publicKey);
+  } catch {
+    return undefined; // zero or ≥ curve order; ethers' message would quote the key
+  }
+}
+
+function newHexKey(): { hex: string; address: string } {
+  for (;;) {
+    const hex = '0x' + randomBytes(32).toString('hex');
+    const address = addressOfHexKey(hex);
+    if (address) return { hex, address };
+  }
+}
+
+export function createSecretKeyStore(
+  secrets: SecretsManagerClient,
+  options: SecretKeyStoreOptions,
+): SecretKeyStore {
+  const limit = createLimiter(options.concurrency ?? 8);
+
+  async function readKey(secretName: string): Promise<SecretKeyState> {
+    let answer;
+    try {
+      answer = await limit(() => secrets.send(new GetSecretValueCommand({ SecretId: secretName })));
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === 'ResourceNotFoundException') return { found: false };
+      if (name === 'InvalidRequestException') return explainUnreadable(secretName, error);
+      // No cause: nothing from a secret read is attached to an error.
+      throw keyStoreError(error, 'Secrets Manager GetSecretValue', secretName, {
+        keepCause: false,
+      });
+    }
+    const arn = answer.ARN ?? secretName;
+    const address = addressOfHexKey(answer.SecretString);
+    if (!address) {
+      return {
+        found: true,
+        usable: false,
+        secretName,
+        arn,
+        problem:
+          `secret ${secretName} does not hold a 0x-prefixed 32-byte hex private key: ` +
+          'put a valid key in it, or delete it so a new key is generated',
+      };
+    }
+    return { found: true, usable: true, secretName, arn, address };
+  }
+
+  /** GetSecretValue refuses secrets marked for deletion: say so, and how to restore. */
+  async function explainUnreadable(secretName: string, error: unknown): Promise<SecretKeyState> {
+    const described = await limit(() =>
+      secrets.send(new DescribeSecretCommand({ SecretId: secretName })),
+    ).catch((e: unknown) => {
+      throw keyStoreError(e, 'Secrets Manager DescribeSecret', secretName, { keepCause: false });
+    });
+    const arn = described.ARN ?? secretName;
+    if (described.DeletedDate) {
+      return {
+        found: true,
+        usable: false,
+        secretName,
+        arn,
+        problem:
+          `secret ${secretName} is scheduled for deletion: restore it with ` +
+          `\`aws secretsmanager restore-secret --secret-id ${secretName}\` to keep its address`,
+      };
+    }
+    throw keyStoreError(error, 'Secrets Manager GetSecretValue', secretName, { keepCause: false });
+  }
+
+  async function createKey(input: {
+    secretName: string;
+    description: string;
+    tags: Record<string, string>;
+  }): Promise<SecretKeyState & { found: true }> {
+    const { secretName } = input;
+    const generated = newHexKey();
+    try {
+      await limit(() =>
+        secrets.send(
+          new CreateSecretCommand({
+            Name: secretName,
+            Description: input.description,
+            SecretString: generated.hex,
+            ClientRequestToken: clientRequestTokenFor(secretName),
+            // The address as a tag: readers without GetSecretValue (Keymaster, plan) can know it.
+            Tags: Object.entries({ ...input.tags, [TAG_KEYS.address]: generated.address }).map(
+              ([Key, Value]) => ({ Key, Value }),
+            ),
+          }),
+        ),
+      );
+    } catch (error) {
+      // Already there (an earlier run, or a retry that did land): what is stored wins.
+      if (awsErrorName(error) !== 'ResourceExistsException') {
+        const name = awsErrorName(error) ?? 'Error';
+        throw new KeyStoreError(
+          `Secrets Manager CreateSecret ${secretName} failed: ${name}` +
+            (name === 'AccessDeniedException'
+              ? ' (the credentials lack secretsmanager:CreateSecret)'
+              : ''),
+          'Secrets Manager CreateSecret',
+          secretName,
+        );
+      }
+    }
+    // Read it back: the address comes from what Secrets Manager holds, not from memory.
+    const stored = await readKey(secretName);
+    if (!stored.found) {
+      throw new KeyStoreError(
+        `Secrets Manager CreateSecret ${secretName} succeeded but the secret cannot be read back: ` +
+          'check secretsmanager:GetSecretValue permission and run again',
+        'Secrets Manager GetSecretValue',
+        secretName,
+      );
+    }
+    return stored;
+  }
+
+  return { kind: 'secrets-manager', region: options.region, readKey, createKey };
+}

@@ -1,0 +1,169 @@
+import type { KeyRow, KeysResult, KeyStatus } from '../plan/keys.js';
+import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
+
+/** Nomad's provisioning script printed these six columns; operators know them. */
+export const KEY_TABLE_COLUMNS = [
+  'Alias',
+  'Region',
+  'Key ID',
+  'ARN',
+  'Description',
+  'Ethereum address',
+] as const;
+
+const NEW: ReadonlySet<KeyStatus> = new Set(['create', 'adopt', 'created', 'adopted']);
+const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed']);
+
+function addressCell(row: KeyRow): string {
+  if (row.address) return row.address;
+  if (row.status === 'create') return '(made on apply)';
+  if (PROBLEM.has(row.status)) return `(${row.status}: see below)`;
+  return '';
+}
+
+/** The key and address table; `markNew` suffixes the alias of keys this run creates or adopts. */
+export function keyTable(rows: KeyRow[], options: { markNew?: string } = {}): Table {
+  return {
+    columns: [...KEY_TABLE_COLUMNS],
+    rows: rows.map((r) => [
+      options.markNew && NEW.has(r.status) ? `${r.alias} ${options.markNew}` : r.alias,
+      r.region,
+      r.keyId,
+      r.arn,
+      r.description,
+      addressCell(r),
+    ]),
+  };
+}
+
+export interface AttestationAddresses {
+  network: string;
+  updater: string;
+  watcher: string;
+}
+
+/** Per network, the updater and watcher attestation addresses the contract deployment needs. */
+export function attestationAddresses(rows: KeyRow[]): AttestationAddresses[] {
+  const byNetwork = new Map<string, AttestationAddresses>();
+  for (const r of rows) {
+    if (r.purpose !== 'attestation' || !r.network) continue;
+    const entry = byNetwork.get(r.network) ?? { network: r.network, updater: '', watcher: '' };
+    if (r.keyName === 'updater-attestation') entry.updater = r.address;
+    if (r.keyName === 'watcher-attestation') entry.watcher = r.address;
+    byNetwork.set(r.network, entry);
+  }
+  return [...byNetwork.values()];
+}
+
+export function attestationTable(rows: KeyRow[]): Table {
+  const pending = '(made on apply)';
+  return {
+    columns: ['Network', 'Updater attestation address', 'Watcher attestation address'],
+    rows: attestationAddresses(rows).map((a) => [
+      a.network,
+      a.updater || pending,
+      a.watcher || pending,
+    ]),
+  };
+}
+
+function summaryLine(rows: KeyRow[]): string {
+  const counts = new Map<KeyStatus, number>();
+  for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const order: KeyStatus[] = [
+    'exists',
+    'create',
+    'adopt',
+    'created',
+    'adopted',
+    'broken',
+    'failed',
+  ];
+  return order
+    .filter((s) => counts.get(s))
+    .map((s) => `${counts.get(s)} ${s}`)
+    .join(', ');
+}
+
+function problems(rows: KeyRow[]): KeyRow[] {
+  return rows.filter((r) => PROBLEM.has(r.status));
+}
+
+export function renderKeysConsole(result: KeysResult): string {
+  const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
+  const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
+  for (const r of adopted) parts.push(`adopt ${r.alias}: ${r.reason}`);
+  const attest = attestationTable(result.rows);
+  if (attest.rows.length) parts.push('Attestation addresses:', renderConsoleTable(attest));
+  for (const r of problems(result.rows))
+    parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
+  return parts.join('\n\n');
+}
+
+export interface KeysMarkdownOptions {
+  /** Heading, e.g. "Keys — staging". */
+  title?: string;
+}
+
+/** For job summaries and pull-request comments; keys this run creates or adopts are marked. */
+export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOptions = {}): string {
+  const parts: string[] = [];
+  if (options.title) parts.push(`### ${options.title}`);
+  parts.push(`${result.ok ? '✅' : '❌'} ${summaryLine(result.rows)}`);
+  const bad = problems(result.rows);
+  if (bad.length) {
+    parts.push(
+      '**Needs attention** (not used, not changed):\n' +
+        bad
+          .map((r) => `- \`${r.alias}\` (${r.status}): ${r.reason.replace(/\r?\n/g, ' ')}`)
+          .join('\n'),
+    );
+  }
+  parts.push(renderMarkdownTable(keyTable(result.rows, { markNew: '🆕' })));
+  const attest = attestationTable(result.rows);
+  if (attest.rows.length) {
+    parts.push('**Attestation addresses**', renderMarkdownTable(attest));
+  }
+  return parts.join('\n\n');
+}
+
+/** For machines (the action's `keys-json` output): rows plus attestation addresses. */
+export interface KeysJson {
+  ok: boolean;
+  keys: Array<{
+    alias: string;
+    region: string;
+    keyId: string;
+    arn: string;
+    description: string;
+    address: string;
+    status: KeyStatus;
+    reason?: string;
+    network?: string;
+    keyName?: string;
+    purpose: string;
+    store: string;
+  }>;
+  attestation: AttestationAddresses[];
+}
+
+export function keysJson(result: KeysResult): KeysJson {
+  return {
+    ok: result.ok,
+    keys: result.rows.map((r) => ({
+      alias: r.alias,
+      region: r.region,
+      keyId: r.keyId,
+      arn: r.arn,
+      description: r.description,
+      address: r.address,
+      status: r.status,
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.network !== undefined ? { network: r.network } : {}),
+      ...(r.keyName !== undefined ? { keyName: r.keyName } : {}),
+      purpose: r.purpose,
+      store: r.store,
+    })),
+    attestation: attestationAddresses(result.rows),
+  };
+}
