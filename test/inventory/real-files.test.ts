@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadEnvironmentFile } from '../../src/config/load.js';
+import type { ResolvedEnvironment } from '../../src/config/model.js';
+import {
+  assertKeyGrantsExclusive,
+  inventoryFor,
+  inventoryJson,
+} from '../../src/inventory/index.js';
+import { allFixtures } from './fixtures.js';
+
+const environmentsDir = fileURLToPath(new URL('../../environments/', import.meta.url));
+
+function load(name: string): ResolvedEnvironment {
+  const result = loadEnvironmentFile(`${environmentsDir}${name}.yaml`);
+  if (!result.ok)
+    throw new Error(`environments/${name}.yaml does not load: ${JSON.stringify(result.problems)}`);
+  return result.env;
+}
+
+describe('the shipped environment files', () => {
+  const real = ['development', 'staging', 'production'].map(load);
+
+  it('give the same inventory as the fixtures that mirror them', () => {
+    for (const [i, fixture] of allFixtures().entries()) {
+      expect(inventoryJson(inventoryFor(real[i]!))).toBe(inventoryJson(inventoryFor(fixture)));
+    }
+  });
+
+  it('have exclusive key grants across all three environments', () => {
+    expect(() => assertKeyGrantsExclusive(real)).not.toThrow();
+  });
+
+  it('leave no agent wallet without a threshold', () => {
+    for (const env of real) expect(inventoryFor(env).unfunded).toEqual([]);
+  });
+});
