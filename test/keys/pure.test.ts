@@ -1,0 +1,185 @@
+import { Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms.js';
+import { createLimiter } from '../../src/aws/limiter.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { planKeys, rowsFromChanges, type KeyRow, type KeysResult } from '../../src/plan/keys.js';
+import {
+  KEY_TABLE_COLUMNS,
+  attestationAddresses,
+  keyTable,
+  keysJson,
+  renderKeysMarkdown,
+} from '../../src/report/keys.js';
+import { renderMarkdownTable } from '../../src/report/table.js';
+import { loadEnv } from './helpers.js';
+
+const env = loadEnv('staging');
+const keys = keysFor(env);
+
+describe('limiter', () => {
+  it('never runs more than its limit at once and returns every result', async () => {
+    const limit = createLimiter(3);
+    let running = 0;
+    let peak = 0;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        limit(async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((r) => setTimeout(r, (i % 4) * 2));
+          running--;
+          return i * 2;
+        }),
+      ),
+    );
+    expect(peak).toBe(3);
+    expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+  });
+});
+
+/** An in-memory KMS with the keys given; no aliases unless listed. */
+function fakeKms(
+  keysById: Array<KmsKeyInfo & { tags: Record<string, string>; alias?: string }>,
+): KmsKeyStore {
+  const address = Wallet.createRandom().address;
+  return {
+    kind: 'kms',
+    region: 'us-west-2',
+    describeKey: async (id) => keysById.find((k) => k.keyId === id || k.alias === id),
+    publicAddress: async () => address,
+    listAliases: async () =>
+      keysById.flatMap((k) => (k.alias ? [{ aliasName: k.alias, targetKeyId: k.keyId }] : [])),
+    findUnaliasedKeys: async (wanted) =>
+      keysById
+        .filter((k) => !k.alias && wanted(k.tags))
+        .map((k) => ({ keyId: k.keyId, tags: k.tags })),
+    createKey: async () => {
+      throw new Error('plan must not create');
+    },
+    createAlias: async () => {
+      throw new Error('plan must not alias');
+    },
+  };
+}
+
+const usable = (keyId: string, creationDate: string): KmsKeyInfo => ({
+  keyId,
+  arn: `arn:aws:kms:us-west-2:210987654321:key/${keyId}`,
+  description: 'x',
+  keySpec: 'ECC_SECG_P256K1',
+  keyUsage: 'SIGN_VERIFY',
+  keyState: 'Enabled',
+  creationDate,
+});
+
+describe('planning adoption', () => {
+  const key = keys[0]!;
+
+  it('adopts the oldest usable tagged key and names the others; skips unusable ones', async () => {
+    const store = fakeKms([
+      { ...usable('newer', '2024-02-01T00:00:00.000Z'), tags: key.tags },
+      { ...usable('older', '2024-01-01T00:00:00.000Z'), tags: key.tags },
+      {
+        ...usable('oldest-but-deleting', '2023-01-01T00:00:00.000Z'),
+        keyState: 'PendingDeletion',
+        tags: key.tags,
+      },
+    ]);
+    const [change] = await planKeys([key], store);
+    expect(change!.action).toBe('adopt');
+    expect(change!.detail!.keyId).toBe('older');
+    expect(change!.reason).toContain('newer');
+  });
+
+  it('does not adopt a key tagged for another alias, or one not managed by us', async () => {
+    const other = keys[1]!;
+    const store = fakeKms([
+      { ...usable('theirs', '2024-01-01T00:00:00.000Z'), tags: other.tags },
+      {
+        ...usable('unmanaged', '2024-01-01T00:00:00.000Z'),
+        tags: { ...key.tags, 'managed-by': 'someone-else' },
+      },
+    ]);
+    const [change] = await planKeys([key], store);
+    expect(change!.action).toBe('create');
+  });
+
+  it('moto answers only CustomerMasterKeySpec: a key described that way is judged by it', async () => {
+    const p256 = { ...usable('p256', '2024-01-01T00:00:00.000Z'), keySpec: 'ECC_NIST_P256' };
+    const [change] = await planKeys([key], fakeKms([{ ...p256, alias: key.alias, tags: {} }]));
+    expect(change!.action).toBe('broken');
+    expect(change!.reason).toContain('ECC_NIST_P256');
+  });
+});
+
+describe('key report', () => {
+  const addressOf = new Map(keys.map((k) => [k.alias, Wallet.createRandom().address]));
+  const rows: KeyRow[] = keys.map((k, i) => ({
+    alias: k.alias,
+    region: env.aws.region,
+    keyId: `key-${i}`,
+    arn: `arn:aws:kms:${env.aws.region}:${env.aws.accountId}:key/key-${i}`,
+    description: k.description,
+    address: addressOf.get(k.alias)!,
+    status: i % 2 ? 'created' : 'exists',
+    reason: '',
+    purpose: k.purpose,
+    ...(k.network ? { network: k.network } : {}),
+    ...(k.keyName ? { keyName: k.keyName } : {}),
+    store: 'kms',
+  }));
+  const result: KeysResult = { changes: [], rows, ok: true };
+
+  it("has Nomad's six columns, one row per key", () => {
+    const table = keyTable(rows);
+    expect(table.columns).toEqual([...KEY_TABLE_COLUMNS]);
+    expect(table.rows).toHaveLength(keys.length);
+    expect(table.rows[3]).toEqual([
+      rows[3]!.alias,
+      env.aws.region,
+      'key-3',
+      rows[3]!.arn,
+      keys[3]!.description,
+      rows[3]!.address,
+    ]);
+  });
+
+  it('marks new keys in markdown, and only them', () => {
+    const markdown = renderKeysMarkdown(result);
+    for (const row of rows) {
+      const line = markdown.split('\n').find((l) => l.startsWith(`| ${row.alias} `))!;
+      expect(line.includes('🆕')).toBe(row.status === 'created');
+    }
+  });
+
+  it('lists updater and watcher attestation addresses per network', () => {
+    const attestation = attestationAddresses(rows);
+    expect(attestation.map((a) => a.network)).toEqual(env.networks.map((n) => n.name));
+    for (const a of attestation) {
+      expect(a.updater).toBe(addressOf.get(`alias/staging-${a.network}-updater-attestation`));
+      expect(a.watcher).toBe(addressOf.get(`alias/staging-${a.network}-watcher-attestation`));
+    }
+    expect(renderKeysMarkdown(result)).toContain(
+      renderMarkdownTable({
+        columns: ['Network', 'Updater attestation address', 'Watcher attestation address'],
+        rows: attestation.map((a) => [a.network, a.updater, a.watcher]),
+      }),
+    );
+  });
+
+  it('JSON carries every row and survives a round trip', () => {
+    const json = JSON.parse(JSON.stringify(keysJson(result))) as ReturnType<typeof keysJson>;
+    expect(json.keys.map((k) => [k.alias, k.address, k.status])).toEqual(
+      rows.map((r) => [r.alias, r.address, r.status]),
+    );
+    expect(json.attestation).toHaveLength(env.networks.length);
+  });
+
+  it('a plan row for a key to create has no address yet and says so', async () => {
+    const store = fakeKms([]);
+    const planRows = rowsFromChanges(await planKeys(keys.slice(0, 1), store));
+    expect(planRows[0]!.status).toBe('create');
+    expect(keyTable(planRows).rows[0]![5]).toBe('(made on apply)');
+  });
+});
