@@ -127,6 +127,7 @@ export async function runIamStep(clients: IamStepClients, step: IamStep): Promis
         throw new Error(
           `could not store the new access key of ${step.user} in Secrets Manager (${step.secretName}); ` +
             `the key was deleted again: ${(error as Error).name}`,
+          { cause: error },
         );
       }
       return;
