@@ -161,7 +161,16 @@ export async function applyKmsChange(change: KeyChange, store: KmsKeyStore): Pro
   const detail = change.detail!;
   if (change.action === 'create') {
     const key = await store.createKey({ description: detail.description, tags: detail.tags });
-    await store.createAlias(detail.alias, key.keyId);
+    try {
+      await store.createAlias(detail.alias, key.keyId);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `key ${key.keyId} was created but ${detail.alias} could not be pointed at it (${why}); ` +
+          'apply again: it adopts this key by its tags and creates no other',
+        { cause: error },
+      );
+    }
     const address = await store.publicAddress(key.keyId);
     return {
       ...detail,

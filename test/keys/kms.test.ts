@@ -149,6 +149,7 @@ describe('KMS keys against moto', () => {
     const failed = crashed.rows.find((r) => r.alias === victim.alias)!;
     expect(failed.status).toBe('failed');
     expect(failed.reason).toContain('injected crash');
+    expect(failed.reason).toContain('apply again: it adopts this key');
     expect(crashed.rows.filter((r) => r.status === 'created')).toHaveLength(4);
     expect(await keyCount(direct.kms)).toBe(5);
     const aliasesAfterCrash = await ourAliases(direct.kms);
