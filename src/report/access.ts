@@ -1,0 +1,132 @@
+import { type Change, type ChangeAction, countByAction } from '../plan/change.js';
+import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
+
+/**
+ * The IAM and bucket plans as a review: a table of what changes, then each policy document
+ * that changes as a line diff (or, for a new policy, the whole document). Works for the Change
+ * lists of `runAccess` and `runBucket` alike.
+ */
+
+/** The detail fields the report reads (both AccessDetail and BucketDetail have them). */
+interface ReviewDetail {
+  arn?: string;
+  diff?: string;
+  document?: string;
+  changes?: string[];
+}
+
+type ReviewChange = Change<ReviewDetail | undefined> | Change<unknown>;
+
+const ORDER: ChangeAction[] = ['broken', 'remove', 'update', 'adopt', 'create', 'exists'];
+
+function detailOf(change: ReviewChange): ReviewDetail {
+  return (change.detail ?? {}) as ReviewDetail;
+}
+
+export interface AccessReportOptions {
+  title?: string;
+  /** List unchanged resources in the table too (default: only counted). */
+  showUnchanged?: boolean;
+  /** Without `prune`, removals are listed as what prune would do. */
+  prune?: boolean;
+}
+
+export function summaryLine(changes: readonly ReviewChange[]): string {
+  const counts = countByAction(changes as readonly Change[]);
+  const parts = ORDER.filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`);
+  return parts.length === 0 ? 'nothing planned' : parts.join(', ');
+}
+
+export function accessTable(
+  changes: readonly ReviewChange[],
+  options: AccessReportOptions = {},
+): Table {
+  const rows = changes
+    .filter((c) => options.showUnchanged || c.action !== 'exists')
+    .map((c) => [
+      c.action === 'remove' && !options.prune ? 'remove (with --prune)' : c.action,
+      c.kind,
+      c.id,
+      c.reason,
+    ]);
+  return { columns: ['Action', 'Kind', 'Resource', 'Why'], rows };
+}
+
+/** Documents to show: a diff for changed ones, the whole document for new ones. */
+function documents(changes: readonly ReviewChange[]): Array<{ title: string; body: string }> {
+  const out: Array<{ title: string; body: string }> = [];
+  for (const c of changes) {
+    const d = detailOf(c);
+    if (d.diff) out.push({ title: `${c.action} ${c.kind} ${c.id}`, body: d.diff });
+    else if (d.document && c.action === 'create') {
+      out.push({
+        title: `${c.action} ${c.kind} ${c.id}`,
+        body: d.document
+          .split('\n')
+          .map((l) => `+ ${l}`)
+          .join('\n'),
+      });
+    }
+  }
+  return out;
+}
+
+export function renderAccessConsole(
+  changes: readonly ReviewChange[],
+  options: AccessReportOptions = {},
+): string {
+  const lines: string[] = [];
+  if (options.title) lines.push(options.title);
+  lines.push(`Plan: ${summaryLine(changes)}`);
+  const table = accessTable(changes, options);
+  if (table.rows.length > 0) lines.push('', renderConsoleTable(table));
+  for (const doc of documents(changes)) {
+    lines.push('', `${doc.title}:`, doc.body.replace(/^/gm, '    '));
+  }
+  return lines.join('\n');
+}
+
+/** A code fence longer than any backtick run in `text`, so the text cannot close it. */
+function fence(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  return '`'.repeat(longest + 1);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function renderAccessMarkdown(
+  changes: readonly ReviewChange[],
+  options: AccessReportOptions = {},
+): string {
+  const parts: string[] = [];
+  if (options.title) parts.push(`### ${options.title}`);
+  parts.push(`**Plan:** ${summaryLine(changes)}`);
+  const table = accessTable(changes, options);
+  if (table.rows.length > 0) parts.push(renderMarkdownTable(table));
+  for (const doc of documents(changes)) {
+    const f = fence(doc.body);
+    parts.push(
+      `<details><summary>${escapeHtml(doc.title)}</summary>\n\n${f}diff\n${doc.body}\n${f}\n\n</details>`,
+    );
+  }
+  return parts.join('\n\n');
+}
+
+export function accessJson(result: {
+  changes: readonly ReviewChange[];
+  ok: boolean;
+  after?: readonly ReviewChange[];
+}): string {
+  return JSON.stringify(
+    {
+      ok: result.ok,
+      summary: countByAction(result.changes as readonly Change[]),
+      changes: result.changes,
+      ...(result.after ? { after: result.after } : {}),
+    },
+    null,
+    2,
+  );
+}
