@@ -7,8 +7,10 @@ import { STSClient } from '@aws-sdk/client-sts';
 /**
  * The AWS clients the toolkit uses, built once per region. Credentials and endpoints come from
  * the SDK's usual chain (env vars, OIDC web identity, profiles; `AWS_ENDPOINT_URL` points every
- * client at an emulator). Retries on throttling and transient errors are the SDK's own adaptive
- * retry strategy: exponential backoff with jitter plus client-side rate limiting.
+ * client at an emulator). Retries on throttling and transient errors are the SDK's own standard
+ * retry strategy: exponential backoff with jitter. (Adaptive mode also rate-limits the client
+ * after a single throttle, which slowed every later call by seconds; our own limiters already keep
+ * concurrency within the KMS quotas.)
  */
 export interface AwsClients {
   region: string;
@@ -31,7 +33,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   const common = {
     region: options.region,
     maxAttempts: options.maxAttempts ?? 8,
-    retryMode: 'adaptive' as const,
+    retryMode: 'standard' as const,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
