@@ -1,0 +1,122 @@
+import { formatUnits } from 'ethers';
+import { Counter, Gauge, Pushgateway, Registry, type PrometheusContentType } from 'prom-client';
+import type { UnitsByNetwork } from './render.js';
+import type { KeymasterRun } from './run.js';
+
+/**
+ * The Keymaster's Prometheus metrics (DESIGN §6), on a registry of its own so the CLI, the
+ * service and tests never share state through prom-client's global registry. Labels are bounded:
+ * networks, roles, configured addresses and RPC method names, never error strings.
+ */
+export class KeymasterMetrics {
+  readonly registry = new Registry<PrometheusContentType>();
+  readonly balance: Gauge<'environment' | 'network' | 'home' | 'role' | 'address'>;
+  readonly bankBalance: Gauge<'environment' | 'network'>;
+  readonly topups: Counter<'network' | 'role'>;
+  readonly topupAmount: Counter<'network' | 'role'>;
+  readonly rpcErrors: Counter<'network' | 'method'>;
+  readonly lastSuccess: Gauge<'network'>;
+  /** Last successful sweep per network, in ms since the epoch (for /healthz). */
+  readonly lastSuccessAt = new Map<string, number>();
+
+  constructor(
+    readonly environment: string,
+    private readonly units: UnitsByNetwork,
+  ) {
+    const registers = [this.registry];
+    this.balance = new Gauge({
+      name: 'nomad_keymaster_balance',
+      help: 'Balance of an agent wallet, in the native unit of the network.',
+      labelNames: ['environment', 'network', 'home', 'role', 'address'],
+      registers,
+    });
+    this.bankBalance = new Gauge({
+      name: 'nomad_keymaster_bank_balance',
+      help: 'Balance of the Keymaster bank, in the native unit of the network.',
+      labelNames: ['environment', 'network'],
+      registers,
+    });
+    this.topups = new Counter({
+      name: 'nomad_keymaster_topups_total',
+      help: 'Top-up transactions mined.',
+      labelNames: ['network', 'role'],
+      registers,
+    });
+    this.topupAmount = new Counter({
+      name: 'nomad_keymaster_topup_amount',
+      help: 'Amount sent in mined top-ups, in the native unit of the network.',
+      labelNames: ['network', 'role'],
+      registers,
+    });
+    this.rpcErrors = new Counter({
+      name: 'nomad_keymaster_rpc_errors_total',
+      help: "Failed JSON-RPC requests ('batch': a whole request) by network and method.",
+      labelNames: ['network', 'method'],
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: 'nomad_keymaster_last_success_timestamp_seconds',
+      help: 'When the network was last swept successfully (Unix seconds).',
+      labelNames: ['network'],
+      registers,
+    });
+  }
+
+  private native(wei: bigint, network: string): number {
+    return Number(formatUnits(wei, this.units[network]?.decimals ?? 18));
+  }
+
+  /** Records a run. Unknown balances leave the last value in place (never zero); staleness shows in last_success. */
+  observe(run: KeymasterRun): void {
+    const environment = this.environment;
+    for (const row of run.after) {
+      if (!row.balance.known) continue;
+      this.balance.set(
+        {
+          environment,
+          network: row.network,
+          home: row.homes.join('+'),
+          role: row.roles.join('+'),
+          address: row.address,
+        },
+        this.native(row.balance.wei, row.network),
+      );
+    }
+    for (const bank of run.banks) {
+      if (bank.after.known) {
+        this.bankBalance.set(
+          { environment, network: bank.network },
+          this.native(bank.after.wei, bank.network),
+        );
+      }
+    }
+    const roleOf = new Map(
+      run.decisions.map((d) => [`${d.network}:${d.address.toLowerCase()}`, d.roles.join('+')]),
+    );
+    for (const tx of run.sent) {
+      if (tx.status !== 'mined') continue;
+      const labels = {
+        network: tx.network,
+        role: roleOf.get(`${tx.network}:${tx.to.toLowerCase()}`) ?? 'unknown',
+      };
+      this.topups.inc(labels);
+      this.topupAmount.inc(labels, this.native(tx.amount, tx.network));
+    }
+    for (const { network, method } of run.rpcErrors) this.rpcErrors.inc({ network, method });
+    for (const sweep of run.sweeps.before) {
+      if (!sweep.ok) continue;
+      this.lastSuccessAt.set(sweep.network, run.finishedAt);
+      this.lastSuccess.set({ network: sweep.network }, Math.floor(run.finishedAt / 1000));
+    }
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Replaces this environment's group on a Prometheus Pushgateway (for cron runs). */
+  async push(url: string, jobName = 'nomad-keymaster'): Promise<void> {
+    const gateway = new Pushgateway(url, { timeout: 10_000 }, this.registry);
+    await gateway.push({ jobName, groupings: { environment: this.environment } });
+  }
+}
