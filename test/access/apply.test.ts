@@ -96,6 +96,23 @@ describe('access and bucket apply on a fresh account', () => {
   });
 });
 
+describe('development', () => {
+  it('applies the development shape (secrets instead of KMS, no KMS admin) and converges', async () => {
+    const accountId = account(7);
+    const inventory = stagingInventory(accountId, 'development');
+    const { clients, recorder } = await accountClients(url, accountId);
+    const access = await runAccess({ inventory, clients, mode: 'apply' });
+    const bucket = await runBucket({ inventory, clients, mode: 'apply' });
+    expect(access.ok && bucket.ok).toBe(true);
+    expect(access.changes.filter((c) => c.kind === 'iam-user').map((c) => c.id)).toEqual([
+      'nomad-signer-development',
+    ]);
+    recorder.writes.length = 0;
+    await runAccess({ inventory, clients, mode: 'apply' });
+    expect(recorder.writes).toEqual([]);
+  });
+});
+
 describe('drift', () => {
   it('shows a policy edited by hand as an update with a diff, and apply restores it', async () => {
     const { inventory, clients } = await applyAll(account(2));

@@ -42,20 +42,19 @@ export async function motoUrl(): Promise<{ url: string; server?: MotoServer }> {
 }
 
 /**
- * The staging environment file, moved into `accountId`. Bucket names are global (in moto too),
+ * An environment file (staging by default), moved into `accountId`. Bucket names are global (in moto too),
  * so each account gets its own.
  */
-export function stagingInventory(accountId: string): Inventory {
-  const loaded = loadEnvironmentFile(
-    resolve(import.meta.dirname, '../../environments/staging.yaml'),
-  );
-  if (!loaded.ok) throw new Error(`staging.yaml does not load: ${JSON.stringify(loaded.problems)}`);
+export function stagingInventory(accountId: string, environment = 'staging'): Inventory {
+  const file = resolve(import.meta.dirname, `../../environments/${environment}.yaml`);
+  const loaded = loadEnvironmentFile(file);
+  if (!loaded.ok) throw new Error(`${file} does not load: ${JSON.stringify(loaded.problems)}`);
   return inventoryFor({
     ...loaded.env,
     aws: { ...loaded.env.aws, accountId },
     proofsBucket: {
       ...loaded.env.proofsBucket,
-      name: `nomadxyz-staging-proofs-t${accountId.slice(-6)}`,
+      name: `nomadxyz-${environment}-proofs-t${accountId.slice(-6)}`,
     },
   });
 }
