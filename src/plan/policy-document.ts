@@ -23,7 +23,7 @@ export interface PolicyDocument {
   Version?: string;
   Id?: string;
   Statement: PolicyStatement | PolicyStatement[];
-  [key: string]: PolicyJson | undefined;
+  [key: string]: unknown;
 }
 
 export interface PolicyStatement {
@@ -36,7 +36,7 @@ export interface PolicyStatement {
   Resource?: string | string[];
   NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
-  [key: string]: PolicyJson | undefined;
+  [key: string]: unknown;
 }
 
 export class PolicyDocumentError extends Error {
