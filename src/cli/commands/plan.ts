@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { InventoryError } from '../../inventory/errors.js';
-import { inventoryFor, toJsonValue } from '../../inventory/inventory.js';
+import { toJsonValue } from '../../inventory/inventory.js';
+import { inventoryOf } from '../../jobs/environment.js';
 import { renderInventoryConsole } from '../../report/inventory.js';
 import { InputError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
@@ -29,14 +29,7 @@ export function registerPlan(program: Command, io: CliIo): Command {
         );
       }
       const env = loadEnvOption(options.env, io);
-      let inventory;
-      try {
-        inventory = inventoryFor(env, { repository: io.env.GITHUB_REPOSITORY });
-      } catch (error) {
-        if (error instanceof InventoryError)
-          throw new InputError(`${env.source}: ${error.message}`);
-        throw error;
-      }
+      const inventory = inventoryOf(env, io.env.GITHUB_REPOSITORY);
       io.out(
         options.json ? toJson(toJsonValue(inventory)) : renderInventoryConsole(env, inventory),
       );

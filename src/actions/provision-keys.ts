@@ -1,0 +1,18 @@
+import * as core from '@actions/core';
+import { awsForEnvironment } from '../jobs/aws.js';
+import { loadEnvironment } from '../jobs/environment.js';
+import { keysJob } from '../jobs/keys.js';
+import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { runAction } from './support/run.js';
+
+await runAction(async () => {
+  const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
+  const mode = getChoiceInput('mode', ['plan', 'apply'] as const);
+  const job = await keysJob(env, await awsForEnvironment(env, process.env), mode);
+  core.setOutput('keys-json', JSON.stringify(job.json));
+  core.setOutput('table-markdown', job.markdown);
+  core.setOutput('created', String(job.created));
+  await core.summary.addRaw(job.markdown + '\n').write();
+  if (!job.result.ok)
+    throw new Error(`some keys of ${env.name} need attention; see the job summary`);
+});

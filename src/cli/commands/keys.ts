@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { awsForEnvironment } from '../../jobs/aws.js';
+import { keysJob } from '../../jobs/keys.js';
+import { EXIT } from '../errors.js';
+import { toJson, type CliIo } from '../io.js';
+import { loadEnvOption } from '../load-env.js';
+
+export function registerKeys(
+  program: Command,
+  io: CliIo,
+  setExitCode: (code: number) => void,
+): Command {
+  const keys = program
+    .command('keys')
+    .description('Plan or provision the KMS keys (hex keys in Secrets Manager for development).')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops keys plan --env staging\n  $ nomad-ops keys apply --env staging --json',
+    );
+  for (const mode of ['plan', 'apply'] as const) {
+    keys
+      .command(mode)
+      .description(
+        mode === 'plan'
+          ? 'Show each key as exists (with its address), create, adopt or broken.'
+          : 'Create missing keys and alias keys left without one; never changes existing keys.',
+      )
+      .requiredOption('--env <name|path>', 'environment name or file')
+      .option('--json', 'print the key table as JSON')
+      .addHelpText('after', `\nExample:\n  $ nomad-ops keys ${mode} --env staging`)
+      .action(async (options: { env: string; json?: boolean }) => {
+        const env = loadEnvOption(options.env, io);
+        const clients = await awsForEnvironment(env, io.env);
+        const job = await keysJob(env, clients, mode);
+        io.out(options.json ? toJson(job.json) : job.console);
+        if (!job.result.ok) setExitCode(EXIT.failed);
+      });
+  }
+  return keys;
+}

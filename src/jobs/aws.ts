@@ -1,0 +1,36 @@
+import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { AccountMismatchError, assertAccount } from '../aws/sts.js';
+import type { ResolvedEnvironment } from '../config/model.js';
+import { InputError } from '../errors.js';
+
+/**
+ * AWS clients for an environment's account and region, from the given variables (the process's
+ * in the CLI and actions). Explicit keys and endpoint are used when set; otherwise the SDK's own
+ * chain applies (OIDC web identity in workflows, profiles on a laptop). Refuses to go on when the
+ * credentials act in another account than the file names: nothing is read or written there.
+ */
+export async function awsForEnvironment(
+  env: ResolvedEnvironment,
+  vars: NodeJS.ProcessEnv,
+): Promise<AwsClients> {
+  const credentials =
+    vars.AWS_ACCESS_KEY_ID && vars.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: vars.AWS_ACCESS_KEY_ID,
+          secretAccessKey: vars.AWS_SECRET_ACCESS_KEY,
+          ...(vars.AWS_SESSION_TOKEN ? { sessionToken: vars.AWS_SESSION_TOKEN } : {}),
+        }
+      : undefined;
+  const clients = createAwsClients({
+    region: env.aws.region,
+    ...(vars.AWS_ENDPOINT_URL ? { endpoint: vars.AWS_ENDPOINT_URL } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
+  try {
+    await assertAccount(clients.sts, env.aws.accountId, env.source);
+  } catch (error) {
+    if (error instanceof AccountMismatchError) throw new InputError(error.message);
+    throw error;
+  }
+  return clients;
+}
