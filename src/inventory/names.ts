@@ -41,7 +41,13 @@ export const policyArn = (account: string, name: string) =>
   `arn:aws:iam::${account}:policy/${name}`;
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 export const userArn = (account: string, name: string) => `arn:aws:iam::${account}:user/${name}`;
-export const groupArn = (account: string, name: string) => `arn:aws:iam::${account}:group/${name}`;
+/**
+ * IAM groups cannot be tagged, so the toolkit marks its groups by path; the path is part of the
+ * group ARN that policies name.
+ */
+export const MANAGED_GROUP_PATH = '/nomad-agent-ops/';
+export const groupArn = (account: string, name: string) =>
+  `arn:aws:iam::${account}:group${MANAGED_GROUP_PATH}${name}`;
 export const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 /** ARN pattern of a secret: the name, then `-` and the six characters Secrets Manager appends. */
 export const secretArnPattern = (region: string, account: string, secretName: string) =>

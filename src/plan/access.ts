@@ -7,7 +7,7 @@ import { type AccessState, principalKey, readAccessState } from '../aws/iam-stat
 import { type IamStep, runIamStep } from '../aws/iam-steps.js';
 import { assertAccount } from '../aws/sts.js';
 import { InventoryError } from '../inventory/errors.js';
-import { checkIamName } from '../inventory/names.js';
+import { MANAGED_GROUP_PATH, checkIamName } from '../inventory/names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, baseTags } from '../inventory/tags.js';
 import type { IamInventory, Inventory } from '../inventory/types.js';
 import { type Change, WRITING_ACTIONS } from './change.js';
@@ -27,7 +27,7 @@ import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
  * deleted: an unmarked resource with a wanted name is `broken`, with the command that adopts it.
  */
 
-export const MANAGED_GROUP_PATH = '/nomad-agent-ops/';
+export { MANAGED_GROUP_PATH };
 
 export type AccessInventory = Pick<Inventory, 'environment' | 'accountId'> & { iam: IamInventory };
 

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import {
   bucketFor,
+  groupArn,
   iamFor,
   keysFor,
   matchesStringLike,
@@ -452,7 +453,8 @@ describe('apply role permissions', () => {
   });
 
   it('attaches its own policies to its groups, never a foreign policy, never touches roles', async () => {
-    const group = `arn:aws:iam::${account}:group/production-signer`;
+    // The toolkit's groups live under its path: that is the ARN real IAM authorises against.
+    const group = groupArn(account, 'production-signer');
     const own = iam.policies.find((p) => p.name === 'production-relayer-signer')!.arn;
     expect(await asApply('iam:AttachGroupPolicy', group, { 'iam:PolicyARN': own })).toBe('Allowed');
     expect(

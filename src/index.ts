@@ -1,0 +1,23 @@
+/**
+ * The library an operator's script uses: load an environment, derive its inventory, sign with
+ * its KMS keys, plan and apply its keys, run the Keymaster.
+ *
+ *   import { KmsSigner, loadEnvironmentFile, inventoryFor } from 'nomad-agent-ops';
+ */
+export * from './config/index.js';
+export * from './inventory/index.js';
+export * from './eth/index.js';
+export { createAwsClients, type AwsClients, type AwsClientOptions } from './aws/clients.js';
+export { assertAccount, callerAccount, AccountMismatchError } from './aws/sts.js';
+export {
+  runKeys,
+  planKeys,
+  applyKeys,
+  keyStoreFor,
+  type KeysResult,
+  type KeyRow,
+  type KeyChange,
+} from './plan/keys.js';
+export { keysJson, renderKeysConsole, renderKeysMarkdown } from './report/keys.js';
+export type { Change, ChangeAction } from './plan/change.js';
+export { InputError, OperationError } from './errors.js';
