@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { registerBucket, registerIam } from './access.js';
 import { registerKeys } from './keys.js';
 import { registerPlan } from './plan.js';
 import { registerValidate } from './validate.js';
@@ -11,4 +12,10 @@ export type RegisterCommand = (
   setExitCode: (code: number) => void,
 ) => Command;
 
-export const commands: RegisterCommand[] = [registerValidate, registerPlan, registerKeys];
+export const commands: RegisterCommand[] = [
+  registerValidate,
+  registerPlan,
+  registerKeys,
+  registerIam,
+  registerBucket,
+];

@@ -1,0 +1,22 @@
+import * as core from '@actions/core';
+import { iamJob } from '../jobs/access.js';
+import { awsForEnvironment } from '../jobs/aws.js';
+import { loadEnvironment } from '../jobs/environment.js';
+import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { runAction } from './support/run.js';
+
+await runAction(async () => {
+  const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
+  const mode = getChoiceInput('mode', ['plan', 'apply'] as const);
+  const job = await iamJob(env, await awsForEnvironment(env, process.env), {
+    mode,
+    prune: core.getBooleanInput('prune'),
+    bootstrap: core.getBooleanInput('bootstrap'),
+    ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
+  });
+  core.setOutput('plan-json', job.json);
+  core.setOutput('plan-markdown', job.markdown);
+  core.setOutput('ok', String(job.ok));
+  await core.summary.addRaw(job.markdown + '\n').write();
+  if (!job.ok) throw new Error(`IAM of ${env.name} needs attention; see the job summary`);
+});

@@ -1,0 +1,87 @@
+import type { AwsClients } from '../aws/clients.js';
+import { AccountMismatchError } from '../aws/sts.js';
+import type { ResolvedEnvironment } from '../config/model.js';
+import { InputError } from '../errors.js';
+import { AccessInputError, runAccess, type AccessResult } from '../plan/access.js';
+import { BucketInputError, runBucket } from '../plan/bucket.js';
+import { accessJson, renderAccessConsole, renderAccessMarkdown } from '../report/access.js';
+import { inventoryOf } from './environment.js';
+
+export interface AccessJobOptions {
+  mode: 'plan' | 'apply';
+  prune?: boolean;
+  createAccessKeys?: boolean;
+  /** false in the workflows: their apply role cannot write the OIDC provider and roles. */
+  bootstrap?: boolean;
+  repository?: string;
+}
+
+export interface AccessJobResult {
+  ok: boolean;
+  result: AccessResult;
+  json: string;
+  console: string;
+  markdown: string;
+}
+
+/** Input problems found before the first write are bad input (exit 2), not failures. */
+async function asInputErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (
+      error instanceof AccessInputError ||
+      error instanceof BucketInputError ||
+      error instanceof AccountMismatchError
+    ) {
+      throw new InputError(error.message);
+    }
+    throw error;
+  }
+}
+
+function render(
+  title: string,
+  result: AccessResult,
+  prune: boolean | undefined,
+): Omit<AccessJobResult, 'result'> {
+  // In apply mode the changes are the plan that was applied; `after` is in the JSON.
+  const options = { title, prune: prune ?? false };
+  return {
+    ok: result.ok,
+    json: accessJson(result),
+    console: renderAccessConsole(result.changes, options),
+    markdown: renderAccessMarkdown(result.changes, options),
+  };
+}
+
+/** `iam plan|apply`: users, groups, policies, attachments, the GitHub OIDC provider and roles. */
+export async function iamJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  options: AccessJobOptions,
+): Promise<AccessJobResult> {
+  const inventory = inventoryOf(env, options.repository);
+  const result = await asInputErrors(() =>
+    runAccess({
+      inventory,
+      clients,
+      mode: options.mode,
+      prune: options.prune ?? false,
+      createAccessKeys: options.createAccessKeys ?? false,
+      bootstrap: options.bootstrap ?? true,
+    }),
+  );
+  return { result, ...render(`IAM — ${env.name} (${options.mode})`, result, options.prune) };
+}
+
+/** `bucket plan|apply`: the public proofs bucket, its policy, CORS, public access block, tags. */
+export async function bucketJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  mode: 'plan' | 'apply',
+): Promise<AccessJobResult> {
+  const inventory = inventoryOf(env);
+  const result = await asInputErrors(() => runBucket({ inventory, clients, mode }));
+  return { result, ...render(`Proofs bucket — ${env.name} (${mode})`, result, false) };
+}
