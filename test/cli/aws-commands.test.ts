@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { motoCredentials, startMoto, type MotoServer } from '../harness/moto.js';
+import { cli } from './helpers.js';
+import { inject } from 'vitest';
+
+/**
+ * The AWS commands end to end through the CLI, against moto over HTTP, each environment in the
+ * account its file names (moto acts in an account through STS AssumeRole credentials).
+ */
+let moto: MotoServer | undefined;
+let motoUrl: string;
+
+beforeAll(async () => {
+  const provided = (inject as (k: string) => unknown)('motoUrl') as string | undefined;
+  if (provided) motoUrl = provided;
+  else {
+    moto = await startMoto();
+    motoUrl = moto.url;
+  }
+}, 60_000);
+afterAll(async () => moto?.stop());
+
+async function envFor(accountId: string): Promise<NodeJS.ProcessEnv> {
+  const c = await motoCredentials(motoUrl, accountId);
+  return {
+    AWS_ENDPOINT_URL: motoUrl,
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken,
+  };
+}
+
+describe('keys, iam and bucket commands on moto', () => {
+  it('keys apply then plan for staging: every key exists with an address, exit 0', async () => {
+    const env = await envFor('210987654321');
+    const apply = await cli(['keys', 'apply', '--env', 'staging', '--json'], { env });
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    const applied = JSON.parse(apply.stdout) as {
+      keys: { alias: string; status: string; address: string }[];
+    };
+    expect(applied.keys).toHaveLength(29);
+    expect(new Set(applied.keys.map((k) => k.status))).toEqual(new Set(['created']));
+    const plan = await cli(['keys', 'plan', '--env', 'staging', '--json'], { env });
+    const planned = JSON.parse(plan.stdout) as typeof applied;
+    expect(new Set(planned.keys.map((k) => k.status))).toEqual(new Set(['exists']));
+    // The same addresses both times: the plan reads what apply made.
+    expect(planned.keys.map((k) => k.address)).toEqual(applied.keys.map((k) => k.address));
+    const table = await cli(['keys', 'plan', '--env', 'staging'], { env });
+    for (const column of ['Alias', 'Region', 'Key ID', 'ARN', 'Description', 'Ethereum address']) {
+      expect(table.stdout).toContain(column);
+    }
+  }, 120_000);
+
+  it('refuses credentials of another account with exit 2 and writes nothing', async () => {
+    const env = await envFor('999999999999');
+    const run = await cli(['keys', 'apply', '--env', 'production'], { env });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('345678901234');
+    expect(run.stderr).toContain('999999999999');
+  }, 60_000);
+
+  it('iam and bucket apply converge for development; a second plan changes nothing', async () => {
+    const env = await envFor('123456789012');
+    for (const resource of ['iam', 'bucket']) {
+      const apply = await cli([resource, 'apply', '--env', 'development', '--json'], { env });
+      expect(apply.code, apply.stderr).toBe(0);
+      const plan = await cli([resource, 'plan', '--env', 'development', '--json'], { env });
+      const planned = JSON.parse(plan.stdout) as { changes: { action: string }[] };
+      expect(planned.changes.length).toBeGreaterThan(0);
+      expect(planned.changes.filter((c) => c.action !== 'exists')).toEqual([]);
+    }
+  }, 120_000);
+});
