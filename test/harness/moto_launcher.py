@@ -1,0 +1,134 @@
+"""Start moto_server with the KMS gaps that matter to Ethereum signing closed.
+
+Usage: python3 moto_launcher.py PORT   (binds 127.0.0.1 only)
+
+moto 5.2 gaps patched here (see DESIGN.md section 10):
+  * Sign/Verify ignore MessageType=DIGEST: moto hashes the given "digest" again and signs
+    sha256(digest), so a KMS-signed Ethereum transaction would not recover to the key's address.
+    Real KMS signs a DIGEST as given. Patched for the ECDSA algorithms with Prehashed(...).
+  * Sign/Verify accept a DIGEST of any length; real KMS answers ValidationException when the
+    length is not the hash size of the algorithm (32 bytes for ECDSA_SHA_256). Patched.
+  * GetPublicKey answers CustomerMasterKeySpec but not KeySpec; real KMS answers both. Patched.
+
+Gaps left open (not needed by this project):
+  * RSASSA_* algorithms with MessageType=DIGEST still hash again (moto's behaviour).
+  * moto does not enforce IAM policies, key policies or bucket policies at all.
+"""
+
+import contextvars
+import json
+import os
+import sys
+import threading
+import time
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+import moto.server
+from moto.kms import responses as kms_responses
+from moto.kms import utils as kms_utils
+from moto.kms.exceptions import ValidationException
+
+# Hash of each ECDSA signing algorithm, for prehashed signing and for the digest length check.
+ECDSA_HASHES = {
+    "ECDSA_SHA_256": hashes.SHA256,
+    "ECDSA_SHA_384": hashes.SHA384,
+    "ECDSA_SHA_512": hashes.SHA512,
+}
+
+# Set for the duration of one Sign/Verify request whose MessageType is DIGEST. moto_server
+# serves each request on its own thread, and each thread has its own context.
+_digest_request = contextvars.ContextVar("digest_request", default=False)
+
+
+def _check_digest(response):
+    """Real KMS: the digest must be exactly as long as the algorithm's hash."""
+    algorithm = response._get_param("SigningAlgorithm")
+    digest = response._get_param("Message")
+    hash_class = ECDSA_HASHES.get(algorithm)
+    if hash_class is not None and len(digest) != hash_class.digest_size:
+        raise ValidationException(
+            f"Digest is invalid length for algorithm {algorithm}."
+        )
+
+
+def _with_digest_mode(original):
+    def handler(self):
+        if self._get_param("MessageType") != "DIGEST":
+            return original(self)
+        _check_digest(self)
+        token = _digest_request.set(True)
+        try:
+            return original(self)
+        finally:
+            _digest_request.reset(token)
+
+    return handler
+
+
+def _ecdsa_algorithm(signing_algorithm):
+    hash_class = ECDSA_HASHES[signing_algorithm]
+    if _digest_request.get():
+        return ec.ECDSA(Prehashed(hash_class()))
+    return ec.ECDSA(hash_class())
+
+
+def _ecdsa_sign(self, message, signing_algorithm):
+    kms_utils.validate_signing_algorithm(signing_algorithm, self.valid_signing_algorithms)
+    return self.private_key.sign(message, _ecdsa_algorithm(signing_algorithm))
+
+
+def _ecdsa_verify(self, message, signature, signing_algorithm):
+    kms_utils.validate_signing_algorithm(signing_algorithm, self.valid_signing_algorithms)
+    try:
+        self.private_key.public_key().verify(
+            signature, message, _ecdsa_algorithm(signing_algorithm)
+        )
+        return True
+    except InvalidSignature:
+        return False
+
+
+def _get_public_key_with_key_spec(original):
+    def handler(self):
+        body = json.loads(original(self))
+        body.setdefault("KeySpec", body.get("CustomerMasterKeySpec"))
+        return json.dumps(body)
+
+    return handler
+
+
+def patch_moto():
+    kms_utils.ECDSAPrivateKey.sign = _ecdsa_sign
+    kms_utils.ECDSAPrivateKey.verify = _ecdsa_verify
+    Response = kms_responses.KmsResponse
+    Response.sign = _with_digest_mode(Response.sign)
+    Response.verify = _with_digest_mode(Response.verify)
+    Response.get_public_key = _get_public_key_with_key_spec(Response.get_public_key)
+
+
+def exit_with_parent():
+    """Never outlive the test run: if the process that started us dies (even by SIGKILL), so do we."""
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main():
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        sys.exit("usage: moto_launcher.py PORT")
+    patch_moto()
+    exit_with_parent()
+    moto.server.main(["--host", "127.0.0.1", "--port", sys.argv[1]])
+
+
+if __name__ == "__main__":
+    main()
