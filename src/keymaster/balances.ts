@@ -160,6 +160,7 @@ export async function sweepChain(target: SweepTarget, options: SweepOptions): Pr
       { method: 'eth_getBalance', params: [target.bank, 'pending'] },
       { method: 'eth_getTransactionCount', params: [target.bank, 'latest'] },
       { method: 'eth_getTransactionCount', params: [target.bank, 'pending'] },
+      { method: 'eth_getBalance', params: [target.bank, 'latest'] },
     );
   }
   const balanceCalls: RpcCall[] = addresses.map((a) => ({
@@ -226,19 +227,31 @@ export async function sweepChain(target: SweepTarget, options: SweepOptions): Pr
 
   let next = head.length;
   if (target.bank) {
-    const [balance, latestNonce, pendingNonce] = outcomes.slice(4, 7);
-    const wei = take(balance, 'eth_getBalance', (v) => quantity(v, 'bank balance'));
+    const [pendingBalance, latestNonce, pendingNonce, latestBalance] = outcomes.slice(4, 8);
     const nonceLatest = take(latestNonce, 'eth_getTransactionCount', (v) =>
       Number(quantity(v, 'nonce')),
     );
     const noncePending = take(pendingNonce, 'eth_getTransactionCount', (v) =>
       Number(quantity(v, 'nonce')),
     );
+    // Some nodes do not serve the `pending` tag; with nothing in flight, `latest` is the same.
+    const readBalance = (v: unknown) => quantity(v, 'bank balance');
+    const settled = nonceLatest !== undefined && nonceLatest === noncePending;
+    const wei = pendingBalance?.ok
+      ? take(pendingBalance, 'eth_getBalance', readBalance)
+      : settled
+        ? take(latestBalance, 'eth_getBalance', readBalance)
+        : take(pendingBalance, 'eth_getBalance', readBalance);
     sweep.bank = {
       address: target.bank,
       balance:
         wei === undefined
-          ? { known: false, reason: 'eth_getBalance of the bank failed' }
+          ? {
+              known: false,
+              reason: settled
+                ? 'eth_getBalance of the bank failed'
+                : 'the bank has transactions in flight and its balance at the pending block could not be read',
+            }
           : { known: true, wei },
       latestNonce: nonceLatest ?? 0,
       pendingNonce: noncePending ?? 0,

@@ -1,6 +1,7 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingIncoming, sweepBalances } from '../../src/keymaster/balances.js';
+import type { FetchLike } from '../../src/keymaster/rpc.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { closedPortUrl, startRpcProxy, type RpcProxy } from './rpc-proxy.js';
@@ -44,7 +45,8 @@ describe('sweepBalances (Hardhat chains)', () => {
     );
     expect(proxyA.requests).toBe(1);
     expect(proxyB.requests).toBe(1);
-    expect(proxyA.methods.filter((m) => m === 'eth_getBalance')).toHaveLength(wallets.length + 1);
+    // Every wallet, and the bank at the pending and the latest block.
+    expect(proxyA.methods.filter((m) => m === 'eth_getBalance')).toHaveLength(wallets.length + 2);
     const [alpha] = sweeps;
     expect(alpha?.ok).toBe(true);
     for (const [i, address] of wallets.slice(0, 5).entries()) {
@@ -99,6 +101,34 @@ describe('sweepBalances (Hardhat chains)', () => {
     expect(hung?.error).toMatch(/did not answer within 300 ms/);
     expect(refused?.error).toMatch(/could not be reached/);
     expect(hanging.requests).toBe(2);
+  });
+
+  it('falls back to the latest bank balance on a node without the pending tag, when nothing is in flight', async () => {
+    const [a] = chains;
+    // A node that refuses `pending` for eth_getBalance: the tag is rewritten to one it rejects.
+    const noPendingTag: FetchLike = (url, init) => {
+      const calls = JSON.parse(String(init.body)) as Array<{ method: string; params: unknown[] }>;
+      for (const call of calls) {
+        if (call.method === 'eth_getBalance' && call.params[1] === 'pending')
+          call.params[1] = 'nonsense';
+      }
+      return fetch(url, { ...init, body: JSON.stringify(calls) });
+    };
+    const funded = wallets[0]!;
+    const [sweep] = await sweepBalances(
+      [
+        {
+          network: 'alpha',
+          chainId: a!.chainId,
+          rpcUrl: a!.url,
+          addresses: [funded],
+          bank: funded,
+        },
+      ],
+      { timeoutMs: 5000, fetch: noPendingTag },
+    );
+    expect(sweep?.bank?.balance).toEqual({ known: true, wei: 1000n });
+    expect(sweep?.rpcErrors).toEqual([]);
   });
 
   it('refuses an RPC URL that serves another chain', async () => {
