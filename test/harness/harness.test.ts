@@ -81,7 +81,11 @@ describe('moto_server (patched)', () => {
 
   it('verifies a DIGEST signature, and rejects it for another digest', async () => {
     const digest = Buffer.from(keccak256(randomBytes(16)).slice(2), 'hex');
-    const common = { KeyId: keyId, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' };
+    const common = {
+      KeyId: keyId,
+      MessageType: 'DIGEST' as const,
+      SigningAlgorithm: 'ECDSA_SHA_256' as const,
+    };
     const { Signature } = await kms.send(new SignCommand({ ...common, Message: digest }));
     const verify = (message: Uint8Array) =>
       kms.send(new VerifyCommand({ ...common, Message: message, Signature }));
