@@ -267,7 +267,7 @@ function payInOrder(
     }
   };
   if (!state) {
-    stopAll('balance-unknown', `no bank state for network ${network}`);
+    stopAll('balance-unknown', `no Keymaster settings (bank reserve, cap) for ${network}`);
     return undefined;
   }
   const plan: NetworkPlan = {

@@ -1,6 +1,6 @@
 import type { AbstractSigner } from 'ethers';
 import { getAddress } from 'ethers';
-import type { ResolvedEnvironment } from '../config/model.js';
+import type { ResolvedEnvironment, ResolvedNetwork } from '../config/model.js';
 import { thresholdFor } from '../inventory/funding.js';
 import type { FundingAccount } from '../inventory/types.js';
 import { pendingIncoming, sweepBalances, type ChainSweep, type SweepTarget } from './balances.js';
@@ -15,6 +15,7 @@ import {
   type NetworkState,
 } from './decide.js';
 import type { FetchLike } from './rpc.js';
+import { formatAmount, unitsOf } from './render.js';
 import { maxFeePerTransfer, quoteFees, sendTopUps, type FeeQuote, type TxResult } from './send.js';
 
 /**
@@ -193,12 +194,12 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   const dryRun = options.dryRun ?? false;
   const startedAt = clock();
   const failures: KeymasterFailure[] = [];
-  const signerFor = (network: string): AbstractSigner | undefined =>
-    typeof options.bankSigner === 'function' ? options.bankSigner(network) : options.bankSigner;
-
   let bankAddress = options.bankAddress;
   if (bankAddress === undefined) {
-    const signer = signerFor(env.networks[0]?.name ?? '');
+    const signer =
+      typeof options.bankSigner === 'function'
+        ? options.bankSigner(env.networks[0]?.name ?? '')
+        : options.bankSigner;
     if (!signer) {
       throw new Error(
         'runKeymaster needs the bank: give bankSigner, or bankAddress for a dry run.',
@@ -223,6 +224,15 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
     }
   }
   const networks = env.networks.filter((n) => networkNames.includes(n.name));
+  for (const name of new Set(rows.map((r) => r.network))) {
+    if (!networks.some((n) => n.name === name)) {
+      failures.push({
+        kind: 'config',
+        network: name,
+        message: `funding rows name ${name}, which is not a network of ${env.name}`,
+      });
+    }
+  }
 
   const accounts = await resolveAddresses(rows, env, options.resolveAddress, failures);
   const sweepOptions = {
@@ -232,20 +242,17 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
     signal: options.signal,
     fetch: options.fetch,
   };
-  const targets = (addresses: (network: string) => string[]): SweepTarget[] =>
-    networks.map((n) => ({
-      network: n.name,
-      chainId: n.chainId,
-      rpcUrl: options.rpcUrls[n.name],
-      missingRpcReason: `the RPC URL of ${n.name} is missing: set the environment variable ${n.rpcUrlEnv}`,
-      addresses: addresses(n.name),
-      bank: bankAddress,
-    }));
-  const addressesOn = (network: string) =>
-    accounts.filter((a) => a.network === network).map((a) => a.address);
+  const targets: SweepTarget[] = networks.map((n) => ({
+    network: n.name,
+    chainId: n.chainId,
+    rpcUrl: options.rpcUrls[n.name],
+    missingRpcReason: `the RPC URL of ${n.name} is missing: set the environment variable ${n.rpcUrlEnv}`,
+    addresses: accounts.filter((a) => a.network === n.name).map((a) => a.address),
+    bank: bankAddress,
+  }));
 
   logger?.info(`sweeping ${accounts.length} wallet rows on ${networks.length} network(s)`);
-  const before = await sweepBalances(targets(addressesOn), sweepOptions);
+  const before = await sweepBalances(targets, sweepOptions);
   const rpcErrors = before.flatMap((s) =>
     s.rpcErrors.map((method) => ({ network: s.network, method })),
   );
@@ -302,67 +309,24 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
     });
   }
 
-  const sent: TxResult[] = [];
-  if (!dryRun) {
-    const sends = networks.map(async (network) => {
-      const funded = decisions.filter((d) => d.network === network.name && d.reason === 'funded');
-      const sweep = before.find((s) => s.network === network.name);
-      const quote = quotes.get(network.name);
-      if (funded.length === 0 || !sweep?.bank || !quote) return [];
-      const signer = signerFor(network.name);
-      const url = options.rpcUrls[network.name];
-      if (!signer || !url) {
-        failures.push({
-          kind: 'send',
-          network: network.name,
-          message: `no bank signer for ${network.name}: nothing sent`,
-        });
-        return [];
-      }
-      const signerAddress = getAddress(await signer.getAddress());
-      if (signerAddress !== bankAddress) {
-        failures.push({
-          kind: 'signer',
-          network: network.name,
-          message: `the bank signer is ${signerAddress}, expected ${bankAddress}: nothing sent`,
-        });
-        return [];
-      }
-      logger?.info(`${network.name}: sending ${funded.length} top-up(s)`);
-      return sendTopUps({
-        network: network.name,
-        chainId: network.chainId,
-        rpcUrl: url,
-        signer,
-        fees: quote,
-        startNonce: sweep.bank.pendingNonce,
-        transfers: funded.map((d) => ({ to: d.address, amount: d.amount })),
-        rpcTimeoutMs: env.keymaster.rpcTimeoutSeconds * 1000,
-        receiptTimeoutMs: env.keymaster.receiptTimeoutSeconds * 1000,
-        pollIntervalMs: options.pollIntervalMs,
-        signal: options.signal,
-        fetch: options.fetch,
-        onRpcError: (method) => rpcErrors.push({ network: network.name, method }),
+  const sent = dryRun
+    ? []
+    : await sendPlanned({
+        options,
+        networks,
+        decisions,
+        before,
+        quotes,
+        bankAddress,
+        failures,
+        rpcErrors,
       });
-    });
-    for (const results of await Promise.all(sends)) sent.push(...results);
-    for (const tx of sent) {
-      if (tx.status === 'mined') continue;
-      failures.push({
-        kind: 'send',
-        network: tx.network,
-        address: tx.to,
-        message:
-          `top-up of ${tx.to} on ${tx.network} (nonce ${tx.nonce}${tx.hash ? `, ${tx.hash}` : ''}) ${tx.status}: ${tx.error ?? ''}`.trim(),
-      });
-    }
-  }
 
   const sentOn = new Set(sent.map((t) => t.network));
   let afterSweeps: ChainSweep[] = [];
   if (sentOn.size > 0) {
     afterSweeps = await sweepBalances(
-      targets(addressesOn).filter((t) => sentOn.has(t.network)),
+      targets.filter((t) => sentOn.has(t.network)),
       sweepOptions,
     );
     for (const s of afterSweeps) {
@@ -371,38 +335,7 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   }
   const latest = before.map((s) => afterSweeps.find((a) => a.network === s.network && a.ok) ?? s);
 
-  const banks: BankSummary[] = [];
-  for (const plan of plans) {
-    const settings = env.keymaster.networks[plan.network];
-    if (!settings) continue;
-    const reread = afterSweeps.find((s) => s.network === plan.network && s.ok)?.bank?.balance;
-    // Nothing sent on the network: the bank is where it was, whatever was planned.
-    const after: BalanceReading =
-      reread ??
-      (!dryRun && !sentOn.has(plan.network)
-        ? plan.bankBalance
-        : plan.bankAfter !== undefined
-          ? { known: true, wei: plan.bankAfter }
-          : { known: false, reason: 'the bank balance could not be read' });
-    const low = after.known && after.wei < settings.bank.alertBelow;
-    banks.push({
-      network: plan.network,
-      address: bankAddress,
-      before: plan.bankBalance,
-      after,
-      alertBelow: settings.bank.alertBelow,
-      reserve: settings.bank.reserve,
-      low,
-    });
-    if (low) {
-      failures.push({
-        kind: 'bank-low',
-        network: plan.network,
-        address: bankAddress,
-        message: `the bank on ${plan.network} holds ${after.wei} wei, below its alert level of ${settings.bank.alertBelow} wei: refill ${bankAddress}`,
-      });
-    }
-  }
+  const banks = summarizeBanks({ env, plans, afterSweeps, sentOn, dryRun, bankAddress, failures });
   const bankLow = banks.some((b) => b.low);
 
   return {
@@ -423,4 +356,124 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
     bankLow,
     ok: failures.length === 0 && !bankLow,
   };
+}
+
+/** Sends the funded decisions of every network in parallel, from the bank's pending nonce. */
+async function sendPlanned(input: {
+  options: RunKeymasterOptions;
+  networks: ResolvedNetwork[];
+  decisions: Decision[];
+  before: ChainSweep[];
+  quotes: Map<string, FeeQuote | undefined>;
+  bankAddress: string;
+  failures: KeymasterFailure[];
+  rpcErrors: Array<{ network: string; method: string }>;
+}): Promise<TxResult[]> {
+  const { options, bankAddress, failures } = input;
+  const { env } = options;
+  const sends = input.networks.map(async (network): Promise<TxResult[]> => {
+    const funded = input.decisions.filter(
+      (d) => d.network === network.name && d.reason === 'funded',
+    );
+    const sweep = input.before.find((s) => s.network === network.name);
+    const quote = input.quotes.get(network.name);
+    if (funded.length === 0 || !sweep?.bank || !quote) return [];
+    const signer =
+      typeof options.bankSigner === 'function'
+        ? options.bankSigner(network.name)
+        : options.bankSigner;
+    const url = options.rpcUrls[network.name];
+    if (!signer || !url) {
+      failures.push({
+        kind: 'signer',
+        network: network.name,
+        message: `no bank signer for ${network.name}: nothing sent`,
+      });
+      return [];
+    }
+    const signerAddress = getAddress(await signer.getAddress());
+    if (signerAddress !== bankAddress) {
+      failures.push({
+        kind: 'signer',
+        network: network.name,
+        message: `the bank signer is ${signerAddress}, expected ${bankAddress}: nothing sent`,
+      });
+      return [];
+    }
+    options.logger?.info(`${network.name}: sending ${funded.length} top-up(s)`);
+    return sendTopUps({
+      network: network.name,
+      chainId: network.chainId,
+      rpcUrl: url,
+      signer,
+      fees: quote,
+      startNonce: sweep.bank.pendingNonce,
+      transfers: funded.map((d) => ({ to: d.address, amount: d.amount })),
+      rpcTimeoutMs: env.keymaster.rpcTimeoutSeconds * 1000,
+      receiptTimeoutMs: env.keymaster.receiptTimeoutSeconds * 1000,
+      pollIntervalMs: options.pollIntervalMs,
+      signal: options.signal,
+      fetch: options.fetch,
+      onRpcError: (method) => input.rpcErrors.push({ network: network.name, method }),
+    });
+  });
+  const sent = (await Promise.all(sends)).flat();
+  for (const tx of sent) {
+    if (tx.status === 'mined') continue;
+    failures.push({
+      kind: 'send',
+      network: tx.network,
+      address: tx.to,
+      message:
+        `top-up of ${tx.to} on ${tx.network} (nonce ${tx.nonce}${tx.hash ? `, ${tx.hash}` : ''}) ${tx.status}: ${tx.error ?? ''}`.trim(),
+    });
+  }
+  return sent;
+}
+
+/** The bank on each network after the run: read again when something was sent, else as planned. */
+function summarizeBanks(input: {
+  env: ResolvedEnvironment;
+  plans: NetworkPlan[];
+  afterSweeps: ChainSweep[];
+  sentOn: Set<string>;
+  dryRun: boolean;
+  bankAddress: string;
+  failures: KeymasterFailure[];
+}): BankSummary[] {
+  const units = unitsOf(input.env);
+  const banks: BankSummary[] = [];
+  for (const plan of input.plans) {
+    const settings = input.env.keymaster.networks[plan.network];
+    if (!settings) continue;
+    const reread = input.afterSweeps.find((s) => s.network === plan.network && s.ok)?.bank?.balance;
+    // Nothing sent on the network: the bank is where it was, whatever was planned.
+    const after: BalanceReading =
+      reread ??
+      (!input.dryRun && !input.sentOn.has(plan.network)
+        ? plan.bankBalance
+        : plan.bankAfter !== undefined
+          ? { known: true, wei: plan.bankAfter }
+          : { known: false, reason: 'the bank balance could not be read' });
+    const low = after.known && after.wei < settings.bank.alertBelow;
+    banks.push({
+      network: plan.network,
+      address: input.bankAddress,
+      before: plan.bankBalance,
+      after,
+      alertBelow: settings.bank.alertBelow,
+      reserve: settings.bank.reserve,
+      low,
+    });
+    if (low) {
+      const amount = (wei: bigint) => formatAmount(wei, plan.network, units);
+      input.failures.push({
+        kind: 'bank-low',
+        network: plan.network,
+        address: input.bankAddress,
+        message: `the bank on ${plan.network} ${input.dryRun ? 'would hold' : 'holds'} ${amount(after.wei)}, below its alert level of ${amount(settings.bank.alertBelow)}: refill ${input.bankAddress}`,
+      });
+    }
+  }
+  return banks;
 }
