@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeymaster, type KeymasterRun } from '../../src/keymaster/run.js';
+import { rpcUrlsFromEnv, runKeymaster, type KeymasterRun } from '../../src/keymaster/run.js';
 import { renderRunConsole, renderRunMarkdown, unitsOf } from '../../src/keymaster/render.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
@@ -254,5 +254,34 @@ describe('runKeymaster (Hardhat chains)', () => {
       expect.objectContaining({ kind: 'address', alias: 'alias/development-alpha-relayer-signer' }),
     ]);
     expect(run.sent).toHaveLength(3);
+  });
+
+  it('reads RPC URLs from the variables the environment names, and names the missing one', async () => {
+    const { env, rows, addresses, bank, urls } = await setup(10n * ETH);
+    const rpcUrls = rpcUrlsFromEnv(env, { ALPHA_RPC_URL: ` ${urls.alpha} `, BETA_RPC_URL: '' });
+    expect(rpcUrls).toEqual({ alpha: urls.alpha, beta: undefined });
+    const run = await runKeymaster({
+      env,
+      rows,
+      resolveAddress: resolverFor(addresses),
+      bankAddress: bank.address,
+      rpcUrls,
+      dryRun: true,
+    });
+    expect(run.failures).toEqual([
+      {
+        kind: 'rpc',
+        network: 'beta',
+        message: 'the RPC URL of beta is missing: set the environment variable BETA_RPC_URL',
+      },
+    ]);
+    expect(
+      run.decisions.filter((d) => d.network === 'alpha').every((d) => d.reason === 'funded'),
+    ).toBe(true);
+    expect(
+      run.decisions
+        .filter((d) => d.network === 'beta')
+        .every((d) => d.reason === 'balance-unknown'),
+    ).toBe(true);
   });
 });
