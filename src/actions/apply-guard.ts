@@ -1,0 +1,60 @@
+import * as core from '@actions/core';
+import { context } from '@actions/github';
+import { githubClient, repositoryOf } from '../github/client.js';
+import { findMarkedComment, octokitComments } from '../github/comments.js';
+import { decideApply } from '../github/guard.js';
+import { pullRequestOfCommit } from '../github/pulls.js';
+import { commentMarker, readPlanHash } from '../report/comment.js';
+import { parsePlanJson, planHash, planWrites, type EnvironmentPlans } from '../report/plan-hash.js';
+import { runAction } from './support/run.js';
+
+/** The approved hash and where it came from: the input, or the merged pull request's comment. */
+async function approvedHash(
+  environment: string,
+): Promise<{ hash?: string; from: string; pr?: number }> {
+  const given = core.getInput('approved-hash').trim().toLowerCase();
+  if (given) return { hash: given, from: 'the approved-hash input' };
+  const sha = core.getInput('sha') || context.sha;
+  const { owner, repo } = repositoryOf(process.env.GITHUB_REPOSITORY);
+  const octokit = githubClient(core.getInput('github-token'));
+  const pr = await pullRequestOfCommit(octokit, owner, repo, sha);
+  if (!pr) return { from: `any merged pull request of commit ${sha.slice(0, 7)}` };
+  const comment = await findMarkedComment(
+    octokitComments(octokit),
+    { owner, repo, issueNumber: pr.number },
+    commentMarker('plan', environment),
+  );
+  const from = `the ${environment} plan comment on #${pr.number}`;
+  const hash = comment ? readPlanHash(comment.body, environment) : undefined;
+  return { ...(hash ? { hash } : {}), from, pr: pr.number };
+}
+
+await runAction(async () => {
+  const environment = core.getInput('environment', { required: true });
+  const json = (name: string) => parsePlanJson(name, core.getInput(name));
+  const plans: EnvironmentPlans = {
+    environment,
+    keys: json('keys-json'),
+    iam: json('iam-json'),
+    bucket: json('bucket-json'),
+  };
+  const currentHash = planHash(plans);
+  const approved = await approvedHash(environment);
+  core.setOutput('plan-hash', currentHash);
+  core.setOutput('approved-hash', approved.hash ?? '');
+  core.setOutput('pull-request', approved.pr ? String(approved.pr) : '');
+  const decision = decideApply({
+    environment,
+    currentHash,
+    approvedHash: approved.hash,
+    approvedFrom: approved.from,
+    writes: planWrites(plans),
+  });
+  await core.summary
+    .addRaw(
+      `### Apply guard — \`${environment}\`\n\n${decision.ok ? '✅' : '⛔'} ${decision.message}\n`,
+    )
+    .write();
+  if (!decision.ok) throw new Error(decision.message);
+  core.info(decision.message);
+});

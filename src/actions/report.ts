@@ -1,0 +1,126 @@
+import * as core from '@actions/core';
+import { context } from '@actions/github';
+import { githubClient, isWriteDenied, repositoryOf } from '../github/client.js';
+import { octokitComments, upsertMarkedComment } from '../github/comments.js';
+import { pullRequestOfCommit } from '../github/pulls.js';
+import {
+  commentMarker,
+  renderComment,
+  renderReport,
+  reportSections,
+  type CommentKind,
+  type ReportPlans,
+} from '../report/comment.js';
+import { parsePlanJson, planHash } from '../report/plan-hash.js';
+import type { KeysJson } from '../report/keys.js';
+import { getChoiceInput } from './support/inputs.js';
+import { runAction } from './support/run.js';
+
+/** GitHub does not show a step summary above 1 MiB. */
+const SUMMARY_LIMIT = 1024 * 1024;
+
+function runUrl(): string | undefined {
+  const server = process.env.GITHUB_SERVER_URL;
+  const repository = process.env.GITHUB_REPOSITORY;
+  const run = process.env.GITHUB_RUN_ID;
+  return server && repository && run ? `${server}/${repository}/actions/runs/${run}` : undefined;
+}
+
+function readPlans(): ReportPlans {
+  const json = (name: string) => parsePlanJson(name, core.getInput(name));
+  const markdown = {
+    keys: core.getInput('keys-markdown'),
+    iam: core.getInput('iam-markdown'),
+    bucket: core.getInput('bucket-markdown'),
+    keymaster: core.getInput('keymaster-markdown'),
+  };
+  return {
+    keys: json('keys-json') as KeysJson | undefined,
+    iam: json('iam-json') as ReportPlans['iam'],
+    bucket: json('bucket-json') as ReportPlans['bucket'],
+    keymaster: json('keymaster-json'),
+    markdown: Object.fromEntries(Object.entries(markdown).filter(([, v]) => v !== '')),
+    offline: core.getInput('offline-plan') || undefined,
+  };
+}
+
+/** The pull request to comment on: the input, the event's, or (on push) the commit's. */
+async function pullRequestNumber(
+  octokit: ReturnType<typeof githubClient>,
+): Promise<number | undefined> {
+  const given = core.getInput('pull-request');
+  if (given) {
+    const n = Number(given);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new Error(`pull-request is "${given}", expected a number`);
+    return n;
+  }
+  const fromEvent = context.payload.pull_request?.number;
+  if (typeof fromEvent === 'number') return fromEvent;
+  if (!context.sha) return undefined;
+  const { owner, repo } = repositoryOf(process.env.GITHUB_REPOSITORY);
+  return (await pullRequestOfCommit(octokit, owner, repo, context.sha))?.number;
+}
+
+await runAction(async () => {
+  const environment = core.getInput('environment', { required: true });
+  const kind: CommentKind = getChoiceInput('kind', ['plan', 'applied'] as const);
+  const plans = readPlans();
+  const hashable =
+    plans.keys !== undefined || plans.iam !== undefined || plans.bucket !== undefined;
+  const hash = hashable
+    ? planHash({ environment, keys: plans.keys, iam: plans.iam, bucket: plans.bucket })
+    : undefined;
+  const input = {
+    kind,
+    environment,
+    ...(hash ? { planHash: hash } : {}),
+    ...(runUrl() ? { runUrl: runUrl() as string } : {}),
+    ...(context.sha ? { commit: context.sha.slice(0, 7) } : {}),
+    notes: plans.offline
+      ? [
+          '⚠️ Offline plan: no AWS credentials could be had, so this shows what the environment wants, not what changes.',
+        ]
+      : [],
+    sections: reportSections(plans),
+  };
+
+  core.setOutput('plan-hash', hash ?? '');
+  const full = renderReport(input);
+  if (Buffer.byteLength(full) > SUMMARY_LIMIT) {
+    core.warning(
+      `the report is ${Buffer.byteLength(full)} bytes; GitHub shows job summaries up to 1 MiB`,
+    );
+  }
+  await core.summary.addRaw(full).write();
+  if (hash) core.info(`plan hash of ${environment}: ${hash}`);
+
+  if (!core.getBooleanInput('comment')) return;
+  const octokit = githubClient(core.getInput('github-token'));
+  const number = await pullRequestNumber(octokit);
+  if (number === undefined) {
+    core.notice(
+      `no pull request to comment on for this ${context.eventName || 'run'}; the report is in the job summary`,
+    );
+    return;
+  }
+  const { owner, repo } = repositoryOf(process.env.GITHUB_REPOSITORY);
+  const marker = commentMarker(kind, environment);
+  try {
+    const { comment, action } = await upsertMarkedComment(
+      octokitComments(octokit),
+      { owner, repo, issueNumber: number },
+      marker,
+      renderComment(input),
+    );
+    core.setOutput('comment-id', String(comment.id));
+    core.setOutput('comment-url', comment.url);
+    core.info(`${action} the ${kind} comment of ${environment} on #${number}: ${comment.url}`);
+  } catch (error) {
+    if (!isWriteDenied(error)) throw error;
+    // Fork pull requests get a read-only token: the summary is the report.
+    core.notice(
+      `could not comment on #${number} (the token may only read, as on pull requests from forks); the ${kind} of ${environment} is in the job summary`,
+    );
+  }
+});
