@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerBucket, registerIam } from './access.js';
+import { registerKeymaster } from './keymaster.js';
 import { registerKeys } from './keys.js';
 import { registerPlan } from './plan.js';
 import { registerValidate } from './validate.js';

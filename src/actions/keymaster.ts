@@ -1,0 +1,28 @@
+import * as core from '@actions/core';
+import { awsForEnvironment } from '../jobs/aws.js';
+import { loadEnvironment } from '../jobs/environment.js';
+import { checkPassed, keymasterJob } from '../jobs/keymaster.js';
+import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { runAction } from './support/run.js';
+
+await runAction(async () => {
+  const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
+  const mode = getChoiceInput('mode', ['check', 'top-up'] as const);
+  const dryRun = mode === 'check' || core.getBooleanInput('dry-run');
+  const job = keymasterJob(env, await awsForEnvironment(env, process.env), process.env);
+  const run = await job.runOnce({ dryRun });
+  job.metrics.observe(run);
+  const pushgateway = core.getInput('pushgateway-url');
+  if (pushgateway) await job.metrics.push(pushgateway);
+  const markdown = job.markdown(run);
+  core.setOutput('ok', String(checkPassed(run)));
+  core.setOutput('run-json', job.json(run));
+  core.setOutput('balances-markdown', markdown);
+  core.setOutput('top-ups', String(run.sent.filter((t) => t.status === 'mined').length));
+  await core.summary.addRaw(markdown + '\n').write();
+  if (!checkPassed(run)) {
+    throw new Error(
+      `Keymaster ${env.name}: ${run.failures.length} problem(s)${run.bankLow ? ', a bank is below its alert level' : ''}${run.dryRun ? ', or wallets below lower' : ''}; see the job summary`,
+    );
+  }
+});

@@ -1,0 +1,117 @@
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import type { AbstractSigner } from 'ethers';
+import type { AwsClients } from '../aws/clients.js';
+import { createKmsKeyStore } from '../aws/kms.js';
+import type { ResolvedEnvironment } from '../config/model.js';
+import { createSigner } from '../eth/signer-factory.js';
+import { fundingFor } from '../inventory/funding.js';
+import { keysFor } from '../inventory/keys.js';
+import { TAG_KEYS } from '../inventory/tags.js';
+import type { KeySpec } from '../inventory/types.js';
+import { KeymasterMetrics } from '../keymaster/metrics.js';
+import { renderRunConsole, renderRunMarkdown, unitsOf } from '../keymaster/render.js';
+import {
+  rpcUrlsFromEnv,
+  runKeymaster,
+  type KeymasterLogger,
+  type KeymasterRun,
+} from '../keymaster/run.js';
+import { toJsonValue } from '../inventory/inventory.js';
+
+/**
+ * The address of an agent key. KMS: from its public key. Development: from the `nomad:address`
+ * tag on its secret, so the Keymaster never needs to read the agents' private keys.
+ */
+export function addressResolver(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  keys: KeySpec[],
+): (alias: string) => Promise<string> {
+  const byAlias = new Map(keys.map((k) => [k.alias, k]));
+  const kms = createKmsKeyStore(clients.kms, { region: env.aws.region });
+  return async (alias) => {
+    const spec = byAlias.get(alias);
+    if (!spec) throw new Error(`${alias} is not a key of the ${env.name} environment`);
+    if (!spec.secretName) return kms.publicAddress(alias);
+    const described = await clients.secrets.send(
+      new DescribeSecretCommand({ SecretId: spec.secretName }),
+    );
+    const address = described.Tags?.find((t) => t.Key === TAG_KEYS.address)?.Value;
+    if (!address) {
+      throw new Error(
+        `secret ${spec.secretName} has no ${TAG_KEYS.address} tag; run nomad-ops keys apply --env ${env.name}`,
+      );
+    }
+    return address;
+  };
+}
+
+/** The bank's signer: its KMS key, or in development its hex key from Secrets Manager. */
+export function bankSigner(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  keys: KeySpec[],
+): Promise<AbstractSigner> {
+  const bank = keys.find((k) => k.purpose === 'bank');
+  if (!bank) throw new Error(`the ${env.name} inventory has no bank key`);
+  return createSigner(
+    bank.secretName
+      ? { kind: 'secret', secretId: bank.secretName }
+      : { kind: 'kms', keyId: bank.alias },
+    clients,
+  );
+}
+
+export interface KeymasterJob {
+  /** One run: sweep, decide, and unless dry, send and sweep again. */
+  runOnce(options: { dryRun: boolean; signal?: AbortSignal }): Promise<KeymasterRun>;
+  metrics: KeymasterMetrics;
+  networks: string[];
+  console(run: KeymasterRun): string;
+  markdown(run: KeymasterRun): string;
+  json(run: KeymasterRun): string;
+}
+
+/** Binds the Keymaster to an environment, its AWS clients and the RPC URLs in `vars`. */
+export function keymasterJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  vars: Record<string, string | undefined>,
+  logger?: KeymasterLogger,
+): KeymasterJob {
+  const keys = keysFor(env);
+  const rows = fundingFor(env, keys);
+  const resolveAddress = addressResolver(env, clients, keys);
+  const bankAlias = keys.find((k) => k.purpose === 'bank')!.alias;
+  const units = unitsOf(env);
+  let signer: Promise<AbstractSigner> | undefined;
+  return {
+    metrics: new KeymasterMetrics(env.name, units),
+    networks: env.networks.map((n) => n.name),
+    async runOnce({ dryRun, signal }) {
+      const common = {
+        env,
+        rows,
+        resolveAddress,
+        rpcUrls: rpcUrlsFromEnv(env, vars),
+        dryRun,
+        ...(signal ? { signal } : {}),
+        ...(logger ? { logger } : {}),
+      };
+      if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
+      signer ??= bankSigner(env, clients, keys);
+      return runKeymaster({ ...common, bankSigner: await signer });
+    },
+    console: (run) => renderRunConsole(run, units),
+    markdown: (run) => renderRunMarkdown(run, units),
+    json: (run) => JSON.stringify(toJsonValue(run), null, 2),
+  };
+}
+
+/**
+ * The verdict of a scheduled check: a top-up run passes when `run.ok` (nothing left unfunded,
+ * no bank below its alert level); a check (dry run) also fails while any wallet is below lower.
+ */
+export function checkPassed(run: KeymasterRun): boolean {
+  return run.ok && !(run.dryRun && run.decisions.some((d) => d.reason === 'funded'));
+}
