@@ -12,7 +12,9 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
 
 Gaps left open (not needed by this project):
   * RSASSA_* algorithms with MessageType=DIGEST still hash again (moto's behaviour).
-  * moto does not enforce IAM policies, key policies or bucket policies at all.
+  * moto does not enforce IAM policies, key policies or bucket policies at all (an anonymous
+    S3 GET succeeds): prove policies by simulation (@cloud-copilot/iam-simulate), not by moto.
+  * IAM returns policy documents as plain JSON; real IAM URL-encodes them. Code must accept both.
 """
 
 import contextvars
