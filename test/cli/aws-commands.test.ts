@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { motoCredentials, startMoto, type MotoServer } from '../harness/moto.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireMotoUrl } from '../harness/emulators.js';
+import { motoCredentials } from '../harness/moto.js';
 import { cli } from './helpers.js';
-import { inject } from 'vitest';
 
 /**
  * The AWS commands end to end through the CLI, against moto over HTTP, each environment in the
  * account its file names (moto acts in an account through STS AssumeRole credentials).
  */
-let moto: MotoServer | undefined;
 let motoUrl: string;
-
-beforeAll(async () => {
-  const provided = (inject as (k: string) => unknown)('motoUrl') as string | undefined;
-  if (provided) motoUrl = provided;
-  else {
-    moto = await startMoto();
-    motoUrl = moto.url;
-  }
-}, 60_000);
-afterAll(async () => moto?.stop());
+beforeAll(() => {
+  motoUrl = requireMotoUrl();
+});
 
 async function envFor(accountId: string): Promise<NodeJS.ProcessEnv> {
   const c = await motoCredentials(motoUrl, accountId);

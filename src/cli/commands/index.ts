@@ -19,4 +19,5 @@ export const commands: RegisterCommand[] = [
   registerKeys,
   registerIam,
   registerBucket,
+  registerKeymaster,
 ];
