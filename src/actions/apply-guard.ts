@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { githubClient, repositoryOf } from '../github/client.js';
@@ -5,7 +7,12 @@ import { findMarkedComment, octokitComments } from '../github/comments.js';
 import { decideApply } from '../github/guard.js';
 import { pullRequestOfCommit } from '../github/pulls.js';
 import { commentMarker, readPlanHash } from '../report/comment.js';
-import { parsePlanJson, planHash, planWrites, type EnvironmentPlans } from '../report/plan-hash.js';
+import {
+  parsePlanInput,
+  planHash,
+  planWrites,
+  type EnvironmentPlans,
+} from '../report/plan-hash.js';
 import { runAction } from './support/run.js';
 
 /** The approved hash and where it came from: the input, or the merged pull request's comment. */
@@ -29,9 +36,14 @@ async function approvedHash(
   return { ...(hash ? { hash } : {}), from, pr: pr.number };
 }
 
+/** A plan file named by an input, relative to the workspace. */
+function readWorkspaceFile(file: string): string {
+  return readFileSync(path.resolve(process.env.GITHUB_WORKSPACE ?? '.', file), 'utf8');
+}
+
 await runAction(async () => {
   const environment = core.getInput('environment', { required: true });
-  const json = (name: string) => parsePlanJson(name, core.getInput(name));
+  const json = (name: string) => parsePlanInput(name, core.getInput(name), readWorkspaceFile);
   const plans: EnvironmentPlans = {
     environment,
     keys: json('keys-json'),

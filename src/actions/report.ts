@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { githubClient, isWriteDenied, repositoryOf } from '../github/client.js';
@@ -11,7 +13,7 @@ import {
   type CommentKind,
   type ReportPlans,
 } from '../report/comment.js';
-import { parsePlanJson, planHash } from '../report/plan-hash.js';
+import { parsePlanInput, planHash } from '../report/plan-hash.js';
 import type { KeysJson } from '../report/keys.js';
 import { getChoiceInput } from './support/inputs.js';
 import { runAction } from './support/run.js';
@@ -27,7 +29,7 @@ function runUrl(): string | undefined {
 }
 
 function readPlans(): ReportPlans {
-  const json = (name: string) => parsePlanJson(name, core.getInput(name));
+  const json = (name: string) => parsePlanInput(name, core.getInput(name), readWorkspaceFile);
   const markdown = {
     keys: core.getInput('keys-markdown'),
     iam: core.getInput('iam-markdown'),
@@ -60,6 +62,11 @@ async function pullRequestNumber(
   if (!context.sha) return undefined;
   const { owner, repo } = repositoryOf(process.env.GITHUB_REPOSITORY);
   return (await pullRequestOfCommit(octokit, owner, repo, context.sha))?.number;
+}
+
+/** A plan file named by an input, relative to the workspace. */
+function readWorkspaceFile(file: string): string {
+  return readFileSync(path.resolve(process.env.GITHUB_WORKSPACE ?? '.', file), 'utf8');
 }
 
 await runAction(async () => {

@@ -140,37 +140,47 @@ function truncateMarkdown(body: string, budget: number): { text: string; shown: 
   return { text: kept.join('\n'), shown };
 }
 
-/** Sections below this many bytes are dropped whole rather than cut to a stub. */
-const SMALLEST_CUT = 1_500;
+/**
+ * The largest section size `cap` such that, with every section longer than `cap` cut to it,
+ * the comment fits in `room` bytes: the longest sections give up their length first and
+ * shorter ones stay whole.
+ */
+export function sectionCap(sizes: readonly number[], room: number): number {
+  const sorted = [...sizes].sort((a, b) => a - b);
+  let used = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const rest = sorted.length - i;
+    const cap = Math.floor((room - used) / rest);
+    if (sorted[i]! > cap) return Math.max(0, cap);
+    used += sorted[i]!;
+  }
+  return Infinity;
+}
 
 /**
- * The comment body, within `limit` bytes: the longest sections are cut first (at a line, with a
- * note and the link to the job summary) until it fits.
+ * The comment body, within `limit` bytes: the longest sections are cut (at a line, with a note
+ * and the link to the job summary) to a common size until it fits; shorter ones stay whole.
  */
 export function renderComment(input: CommentInput, limit = COMMENT_LIMIT): string {
-  const sections = input.sections.map((s) => ({ ...s, cut: false }));
+  const full = assemble(input, input.sections);
+  if (measure(full) <= limit) return full;
+  const sizes = input.sections.map((s) => measure(s.body));
+  const frame = measure(full) - sizes.reduce((a, b) => a + b, 0);
+  // Each cut section also carries a note; reserve one per section.
+  const noteRoom = measure(cutNote(input, 99_999, 99_999)) + 4;
+  const cap = sectionCap(sizes, limit - frame - noteRoom * input.sections.length);
+  const sections = input.sections.map((section, i) => {
+    if (sizes[i]! <= cap) return section;
+    const total = section.body.split('\n').length;
+    const { text, shown } = truncateMarkdown(section.body, cap);
+    const body =
+      shown > 0 ? `${text}\n\n${cutNote(input, shown, total)}` : cutNote(input, 0, total);
+    return { ...section, body };
+  });
   let body = assemble(input, sections);
-  while (measure(body) > limit) {
-    const longest = sections
-      .filter((s) => !s.cut)
-      .sort((a, b) => measure(b.body) - measure(a.body))[0];
-    if (!longest) break;
-    const total = longest.body.split('\n').length;
-    const others = measure(body) - measure(longest.body);
-    // A generous note size: the real note is shorter.
-    const room = limit - others - measure(cutNote(input, total, total)) - 8;
-    if (room >= SMALLEST_CUT) {
-      const { text, shown } = truncateMarkdown(longest.body, room);
-      longest.body = `${text}\n\n${cutNote(input, shown, total)}`;
-    } else {
-      longest.body = cutNote(input, 0, total);
-    }
-    longest.cut = true;
-    body = assemble(input, sections);
-  }
   if (measure(body) > limit) {
-    // Only a pathological header could get here; never send what GitHub would refuse.
-    body = truncateMarkdown(body, limit - 200).text + '\n\n' + cutNote(input, 0, 0) + '\n';
+    // Only a header longer than the limit could get here; never send what GitHub would refuse.
+    body = truncateMarkdown(body, limit - noteRoom).text + '\n\n' + cutNote(input, 0, 0) + '\n';
   }
   return body;
 }
@@ -202,6 +212,10 @@ function isChange(value: unknown): value is ChangeLike {
   );
 }
 
+const NEW_STATUSES = new Set(['create', 'adopt', 'created', 'adopted']);
+/** Above this many keys, the new ones are also listed before the table. */
+const LONG_TABLE = 50;
+
 function keyRows(keys: KeysJson): KeyRow[] {
   return keys.keys.map((k) => ({ ...k, reason: k.reason ?? '' }) as KeyRow);
 }
@@ -220,6 +234,13 @@ function keysSections(keys: KeysJson): Section[] {
           .map((r) => `- \`${r.alias}\` (${r.status}): ${r.reason.replace(/\r?\n/g, ' ')}`)
           .join('\n'),
     );
+  }
+  const fresh = rows.filter((r) => NEW_STATUSES.has(r.status));
+  if (rows.length > LONG_TABLE && fresh.length > 0) {
+    // A long table may be cut in the comment; the keys this plan makes must still be seen.
+    const shown = fresh.slice(0, LONG_TABLE).map((r) => `\`${r.alias}\``);
+    const more = fresh.length > shown.length ? `, and ${fresh.length - shown.length} more` : '';
+    parts.push(`**🆕 ${fresh.length} new:** ${shown.join(', ')}${more}`);
   }
   parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
   const sections: Section[] = [{ title: 'Keys and addresses', body: parts.join('\n\n') }];

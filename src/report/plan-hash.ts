@@ -96,6 +96,31 @@ export function planWrites(plans: EnvironmentPlans): boolean {
   return keyWrites || changeWrites(plans.iam) || changeWrites(plans.bucket);
 }
 
+/**
+ * A plan given to an action input: the JSON itself, or the path of a file that holds it. A path
+ * is there for large plans: the runner passes inputs as environment variables, and Linux refuses
+ * to start a process with one above 128 KiB.
+ */
+export function parsePlanInput(
+  name: string,
+  text: string,
+  readText: (path: string) => string,
+): unknown {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return parsePlanJson(name, trimmed);
+  let contents: string;
+  try {
+    contents = readText(trimmed);
+  } catch (error) {
+    throw new Error(
+      `${name} is neither JSON nor a readable file (${trimmed}): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+  return parsePlanJson(`${name} (${trimmed})`, contents);
+}
+
 /** A plan given as JSON text (an action input); empty text is no plan. */
 export function parsePlanJson(name: string, text: string): unknown {
   if (text.trim() === '') return undefined;
@@ -104,6 +129,7 @@ export function parsePlanJson(name: string, text: string): unknown {
   } catch (error) {
     throw new Error(
       `${name} is not JSON (${error instanceof Error ? error.message : String(error)}); pass the step output as is, e.g. \${{ steps.keys.outputs.keys-json }}`,
+      { cause: error },
     );
   }
 }

@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A stand-in for the part of GitHub's REST API the comment code uses, on 127.0.0.1: issue
+ * comments (list with pagination, create, update) and the pull requests of a commit. It records
+ * every request. Tokens starting with `read-only` get 403 on writes, as a fork's token does.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  token: string | undefined;
+  body: unknown;
+}
+
+export interface StoredComment {
+  id: number;
+  issue: number;
+  body: string;
+  user: string;
+}
+
+export interface FakePull {
+  number: number;
+  merged_at: string | null;
+  merge_commit_sha: string | null;
+}
+
+/** GitHub's own limit: longer bodies are refused with 422. */
+const BODY_LIMIT = 65_536;
+
+export class FakeGithub {
+  readonly requests: RecordedRequest[] = [];
+  readonly comments: StoredComment[] = [];
+  /** Pull requests by commit sha, for `GET /repos/{o}/{r}/commits/{sha}/pulls`. */
+  readonly pullsByCommit = new Map<string, FakePull[]>();
+  private nextId = 1000;
+  private server = createServer((req, res) => void this.handle(req, res));
+  url = '';
+
+  constructor(readonly repository = 'nomad-xyz/nomad-agent-ops') {}
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  addComment(issue: number, body: string, user = 'someone'): StoredComment {
+    const comment = { id: this.nextId++, issue, body, user };
+    this.comments.push(comment);
+    return comment;
+  }
+
+  commentsOn(issue: number): StoredComment[] {
+    return this.comments.filter((c) => c.issue === issue);
+  }
+
+  /** Requests that wrote something (POST, PATCH, PUT, DELETE). */
+  writes(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method !== 'GET');
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  private json(
+    res: ServerResponse,
+    status: number,
+    data: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(data));
+  }
+
+  private view(c: StoredComment) {
+    return {
+      id: c.id,
+      body: c.body,
+      user: { login: c.user },
+      html_url: `https://github.com/${this.repository}/pull/${c.issue}#issuecomment-${c.id}`,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    let raw = '';
+    for await (const chunk of req) raw += String(chunk);
+    const auth = req.headers.authorization;
+    const token = auth?.replace(/^(token|bearer)\s+/i, '');
+    const body = raw ? (JSON.parse(raw) as unknown) : undefined;
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path: url.pathname, query: url.searchParams, token, body });
+
+    const repo = `/repos/${this.repository}`;
+    if (!token) return this.json(res, 401, { message: 'Requires authentication' });
+    if (method !== 'GET' && token.startsWith('read-only')) {
+      return this.json(res, 403, { message: 'Resource not accessible by integration' });
+    }
+
+    let m = new RegExp(`^${repo}/issues/(\\d+)/comments$`).exec(url.pathname);
+    if (m) {
+      const issue = Number(m[1]);
+      if (method === 'GET') {
+        const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const all = this.commentsOn(issue);
+        const slice = all.slice((page - 1) * perPage, page * perPage);
+        const headers: Record<string, string> = {};
+        if (page * perPage < all.length) {
+          const next = new URL(url);
+          next.searchParams.set('page', String(page + 1));
+          headers.link = `<${next.toString()}>; rel="next"`;
+        }
+        return this.json(
+          res,
+          200,
+          slice.map((c) => this.view(c)),
+          headers,
+        );
+      }
+      if (method === 'POST') {
+        const text = String((body as { body?: unknown }).body ?? '');
+        if (text.length > BODY_LIMIT) {
+          return this.json(res, 422, {
+            message: 'Validation Failed',
+            errors: ['body is too long'],
+          });
+        }
+        return this.json(res, 201, this.view(this.addComment(issue, text, 'github-actions[bot]')));
+      }
+    }
+
+    m = new RegExp(`^${repo}/issues/comments/(\\d+)$`).exec(url.pathname);
+    if (m && method === 'PATCH') {
+      const comment = this.comments.find((c) => c.id === Number(m![1]));
+      if (!comment) return this.json(res, 404, { message: 'Not Found' });
+      const text = String((body as { body?: unknown }).body ?? '');
+      if (text.length > BODY_LIMIT) {
+        return this.json(res, 422, { message: 'Validation Failed', errors: ['body is too long'] });
+      }
+      comment.body = text;
+      return this.json(res, 200, this.view(comment));
+    }
+
+    m = new RegExp(`^${repo}/commits/([0-9a-f]{40})/pulls$`).exec(url.pathname);
+    if (m && method === 'GET') {
+      const pulls = this.pullsByCommit.get(m[1]!) ?? [];
+      return this.json(
+        res,
+        200,
+        pulls.map((p) => ({
+          ...p,
+          html_url: `https://github.com/${this.repository}/pull/${p.number}`,
+        })),
+      );
+    }
+
+    return this.json(res, 404, { message: `fake GitHub: no route for ${method} ${url.pathname}` });
+  }
+}

@@ -1,0 +1,50 @@
+import type { KeysJson } from '../../src/report/keys.js';
+
+/** Plans shaped as the provision-keys and apply-iam actions output them, for the report tests. */
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+export function keysPlan(
+  env: string,
+  count: number,
+  options: { create?: number; networks?: string[] } = {},
+): KeysJson {
+  const networks = options.networks ?? ['kovan', 'moonbasealpha', 'goerli', 'sepolia'];
+  const names = ['updater-signer', 'updater-attestation', 'watcher-signer', 'watcher-attestation'];
+  const create = options.create ?? 0;
+  const keys: KeysJson['keys'] = [];
+  for (let i = 0; i < count; i++) {
+    const network = `${networks[i % networks.length]}${Math.floor(i / (networks.length * names.length)) || ''}`;
+    const keyName = names[Math.floor(i / networks.length) % names.length]!;
+    const alias = `alias/${env}-${network}-${keyName}`;
+    const made = i >= count - create;
+    const keyId = made ? '' : `${hex(i, 8)}-1234-5678-9abc-${hex(i, 12)}`;
+    keys.push({
+      alias,
+      region: 'us-west-2',
+      keyId,
+      arn: made ? '' : `arn:aws:kms:us-west-2:210987654321:key/${keyId}`,
+      description: `${env} ${network} ${keyName}`,
+      address: made ? '' : `0x${hex(i, 40)}`,
+      status: made ? 'create' : 'exists',
+      network,
+      keyName,
+      purpose: keyName.endsWith('attestation') ? 'attestation' : 'signer',
+      store: 'kms',
+    });
+  }
+  return { ok: true, keys, attestation: [] };
+}
+
+export function iamPlan(updates: string[]): { ok: boolean; changes: unknown[] } {
+  return {
+    ok: true,
+    changes: updates.map((name) => ({
+      kind: 'iam-policy',
+      id: name,
+      action: 'update',
+      reason: 'document differs',
+      detail: { diff: `- "kms:Sign"\n+ "kms:GetPublicKey"` },
+    })),
+  };
+}

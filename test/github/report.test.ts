@@ -1,0 +1,230 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runAction, type ActionRun } from '../harness/run-action.js';
+import { FakeGithub } from './fake-github.js';
+import { iamPlan, keysPlan } from './plans.js';
+
+/**
+ * The report and apply-guard bundles run as the runner runs them, against a local stand-in for
+ * GitHub's REST API (GITHUB_API_URL), with pull_request and push event files.
+ */
+
+const REPOSITORY = 'nomad-xyz/nomad-agent-ops';
+const PR = 42;
+const MERGE_SHA = 'a'.repeat(40);
+const RUN_URL = `https://github.com/${REPOSITORY}/actions/runs/1`;
+
+let github: FakeGithub;
+
+beforeAll(async () => {
+  github = await new FakeGithub(REPOSITORY).start();
+});
+afterAll(async () => {
+  await github.stop();
+});
+beforeEach(() => {
+  github.comments.length = 0;
+  github.clearRequests();
+});
+
+const pullRequestEvent = (number: number) => ({
+  action: 'synchronize',
+  number,
+  pull_request: { number, head: { sha: 'b'.repeat(40) } },
+  repository: { full_name: REPOSITORY },
+});
+
+function report(inputs: Record<string, string>, token = 'write-token'): Promise<ActionRun> {
+  return runAction('report', {
+    inputs: { 'github-token': token, ...inputs },
+    event: pullRequestEvent(PR),
+    eventName: 'pull_request',
+    env: { GITHUB_API_URL: github.url },
+  });
+}
+
+function planInputs(env: string, keys = keysPlan(env, 12, { create: 2 })) {
+  return {
+    environment: env,
+    'keys-json': JSON.stringify(keys),
+    'iam-json': JSON.stringify(iamPlan([`${env}-processor-signer`])),
+  };
+}
+
+const markerComments = (marker: string) =>
+  github.commentsOn(PR).filter((c) => c.body.includes(marker));
+
+describe('report action: one sticky comment per environment', () => {
+  it('creates the comment, then updates that same one, and gives another environment its own', async () => {
+    // A busy pull request: the earlier comment must be found past the first page of 100.
+    for (let i = 0; i < 130; i++) github.addComment(PR, `review comment ${i}`);
+
+    const first = await report(planInputs('staging'));
+    expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+    expect(github.writes().map((r) => r.method)).toEqual(['POST']);
+    const [staging] = markerComments('<!-- nomad-agent-ops:plan:staging -->');
+    expect(staging).toBeDefined();
+    expect(first.outputs['comment-id']).toBe(String(staging!.id));
+    expect(first.outputs['comment-url']).toContain(`#issuecomment-${staging!.id}`);
+    expect(first.outputs['plan-hash']).toMatch(/^[0-9a-f]{12}$/);
+    expect(staging!.body).toContain(
+      `<!-- nomad-agent-ops:plan-hash:staging:${first.outputs['plan-hash']} -->`,
+    );
+    expect(staging!.body).toContain('alias/staging-kovan-updater-signer');
+    expect(staging!.body).toMatch(/🆕/);
+
+    // Another plan on the same pull request: the same comment changes, no second one appears.
+    for (let i = 0; i < 5; i++) github.addComment(PR, `later comment ${i}`);
+    const second = await report(planInputs('staging', keysPlan('staging', 12, { create: 0 })));
+    expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+    expect(github.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /repos/${REPOSITORY}/issues/${PR}/comments`,
+      `PATCH /repos/${REPOSITORY}/issues/comments/${staging!.id}`,
+    ]);
+    expect(second.outputs['comment-id']).toBe(String(staging!.id));
+    expect(second.outputs['plan-hash']).not.toBe(first.outputs['plan-hash']);
+    expect(markerComments('nomad-agent-ops:plan:staging')).toHaveLength(1);
+    expect(staging!.body).toContain(`plan-hash:staging:${second.outputs['plan-hash']}`);
+    // The listing went through every page.
+    const pages = github.requests
+      .filter((r) => r.method === 'GET' && r.path.endsWith(`/issues/${PR}/comments`))
+      .map((r) => r.query.get('page') ?? '1');
+    expect(pages).toContain('2');
+
+    const third = await report(planInputs('production'));
+    expect(third.exitCode, third.stdout + third.stderr).toBe(0);
+    expect(github.writes().filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(markerComments('nomad-agent-ops:plan:production')).toHaveLength(1);
+    expect(markerComments('nomad-agent-ops:plan:staging')).toHaveLength(1);
+    expect(third.outputs['comment-id']).not.toBe(String(staging!.id));
+  });
+
+  it('cuts a plan of 5,000 keys below 65,536 characters with a link to the full job summary', async () => {
+    const keys = keysPlan('production', 5_000, { create: 10 });
+    // 1.7 MB of JSON: too big for an environment variable, so the input names a file.
+    const dir = await mkdtemp(path.join(tmpdir(), 'report-keys-'));
+    const file = path.join(dir, 'keys.json');
+    await writeFile(file, JSON.stringify(keys));
+    const run = await report({ ...planInputs('production'), 'keys-json': file });
+    await rm(dir, { recursive: true, force: true });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const [comment] = markerComments('nomad-agent-ops:plan:production');
+    expect(comment).toBeDefined();
+    expect(comment!.body.length).toBeLessThan(65_536);
+    expect(comment!.body).toContain(`[job summary](${RUN_URL})`);
+    expect(comment!.body).toMatch(/Cut to fit/);
+    // The small IAM section survives whole; the long key table was cut.
+    expect(comment!.body).toContain('production-processor-signer');
+    expect(comment!.body).toContain(`plan-hash:production:${run.outputs['plan-hash']}`);
+    // The job summary has every key.
+    for (const k of [keys.keys[0]!, keys.keys[2_500]!, keys.keys[4_999]!]) {
+      expect(run.summary).toContain(k.alias);
+    }
+    expect(run.summary.split('\n').filter((l) => l.startsWith('| alias/'))).toHaveLength(5_000);
+  });
+
+  it('with a read-only token (a fork) writes the job summary only and passes', async () => {
+    const run = await report(planInputs('staging'), 'read-only-fork-token');
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(github.commentsOn(PR)).toHaveLength(0);
+    expect(github.writes()).toHaveLength(1);
+    expect(github.writes()[0]!.token).toBe('read-only-fork-token');
+    expect(run.summary).toContain('alias/staging-kovan-updater-signer');
+    expect(run.stdout).toMatch(/::notice::.*job summary/);
+    expect(run.outputs['comment-id'] ?? '').toBe('');
+  });
+
+  it('with comment "false" touches no API at all', async () => {
+    const run = await report({ ...planInputs('staging'), comment: 'false' });
+    expect(run.exitCode).toBe(0);
+    expect(github.requests).toHaveLength(0);
+    expect(run.summary).toContain('nomad-ops plan');
+  });
+});
+
+describe('apply guard', () => {
+  function guard(inputs: Record<string, string>): Promise<ActionRun> {
+    return runAction('apply-guard', {
+      inputs: { 'github-token': 'write-token', ...inputs },
+      event: { ref: 'refs/heads/main', after: MERGE_SHA },
+      eventName: 'push',
+      env: { GITHUB_API_URL: github.url, GITHUB_SHA: MERGE_SHA },
+    });
+  }
+
+  beforeEach(() => {
+    github.pullsByCommit.set(MERGE_SHA, [
+      { number: 7, merged_at: null, merge_commit_sha: null },
+      { number: PR, merged_at: '2024-05-01T10:00:00Z', merge_commit_sha: MERGE_SHA },
+    ]);
+  });
+
+  it('passes when the plan made again has the hash approved on the merged pull request', async () => {
+    const approved = await report(planInputs('staging'));
+    expect(approved.exitCode).toBe(0);
+    const run = await guard(planInputs('staging'));
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs['plan-hash']).toBe(approved.outputs['plan-hash']);
+    expect(run.outputs['approved-hash']).toBe(approved.outputs['plan-hash']);
+    expect(run.outputs['pull-request']).toBe(String(PR));
+    expect(github.requests.map((r) => r.path)).toContain(
+      `/repos/${REPOSITORY}/commits/${MERGE_SHA}/pulls`,
+    );
+  });
+
+  it('refuses a plan whose hash differs from the approved one, naming both hashes', async () => {
+    const approved = await report(planInputs('staging'));
+    const changed = planInputs('staging', keysPlan('staging', 12, { create: 3 }));
+    const run = await guard(changed);
+    expect(run.exitCode).toBe(1);
+    const approvedHash = approved.outputs['plan-hash']!;
+    const now = run.outputs['plan-hash']!;
+    expect(now).not.toBe(approvedHash);
+    expect(run.stdout).toMatch(/::error::/);
+    expect(run.stdout).toContain(approvedHash);
+    expect(run.stdout).toContain(now);
+    expect(run.summary).toContain('refusing to apply');
+  });
+
+  it('refuses a plan that writes when the merged pull request has no plan comment', async () => {
+    const run = await guard(planInputs('staging'));
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/no approved plan hash found in the staging plan comment on #42/);
+  });
+
+  it('takes a hash approved by hand instead of a pull request', async () => {
+    const inputs = planInputs('staging');
+    const first = await guard({ ...inputs, 'approved-hash': '000000000000' });
+    expect(first.exitCode).toBe(1);
+    const run = await guard({ ...inputs, 'approved-hash': first.outputs['plan-hash']! });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(github.requests).toHaveLength(0);
+  });
+});
+
+describe('report after apply', () => {
+  it('comments the final table on the merged pull request under its own marker', async () => {
+    github.pullsByCommit.set(MERGE_SHA, [
+      { number: PR, merged_at: '2024-05-01T10:00:00Z', merge_commit_sha: MERGE_SHA },
+    ]);
+    await report(planInputs('staging'));
+    const run = await runAction('report', {
+      inputs: {
+        'github-token': 'write-token',
+        environment: 'staging',
+        kind: 'applied',
+        'keys-json': JSON.stringify(keysPlan('staging', 12)),
+      },
+      event: { ref: 'refs/heads/main', after: MERGE_SHA },
+      eventName: 'push',
+      env: { GITHUB_API_URL: github.url, GITHUB_SHA: MERGE_SHA },
+    });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const applied = markerComments('<!-- nomad-agent-ops:applied:staging -->');
+    expect(applied).toHaveLength(1);
+    expect(applied[0]!.body).not.toContain('plan-hash:');
+    expect(markerComments('<!-- nomad-agent-ops:plan:staging -->')).toHaveLength(1);
+  });
+});
