@@ -11,16 +11,22 @@ const root = path.resolve(import.meta.dirname, '..');
 const edrDir = path.join(root, 'node_modules/@nomicfoundation/edr');
 if (!existsSync(edrDir)) process.exit(0); // production install without devDependencies
 
-const libc = process.platform === 'linux'
-  ? (process.report.getReport().header.glibcVersionRuntime ? 'gnu' : 'musl')
-  : undefined;
+const libc =
+  process.platform === 'linux'
+    ? process.report.getReport().header.glibcVersionRuntime
+      ? 'gnu'
+      : 'musl'
+    : undefined;
 const suffix = process.platform === 'win32' ? 'msvc' : libc;
 const name = `@nomicfoundation/edr-${process.platform}-${process.arch}${suffix ? `-${suffix}` : ''}`;
 const target = path.join(root, 'node_modules', name);
-const version = JSON.parse(readFileSync(path.join(edrDir, 'package.json'), 'utf8')).optionalDependencies?.[name];
+const version = JSON.parse(readFileSync(path.join(edrDir, 'package.json'), 'utf8'))
+  .optionalDependencies?.[name];
 
 if (!version) {
-  console.warn(`ensure-edr-binding: EDR has no native binding for ${process.platform}-${process.arch}`);
+  console.warn(
+    `ensure-edr-binding: EDR has no native binding for ${process.platform}-${process.arch}`,
+  );
   process.exit(0);
 }
 if (existsSync(path.join(target, 'package.json'))) process.exit(0);
@@ -33,8 +39,16 @@ try {
     ? execFileSync(process.execPath, [npm, ...packArgs], { encoding: 'utf8' })
     : execFileSync('npm', packArgs, { encoding: 'utf8', shell: process.platform === 'win32' });
   mkdirSync(target, { recursive: true });
-  execFileSync('tar', ['-xzf', path.join(work, tarball.trim().split('\n').pop()), '-C', target, '--strip-components=1']);
-  console.log(`ensure-edr-binding: installed ${name}@${version} (npm skipped it for Node ${process.versions.node})`);
+  execFileSync('tar', [
+    '-xzf',
+    path.join(work, tarball.trim().split('\n').pop()),
+    '-C',
+    target,
+    '--strip-components=1',
+  ]);
+  console.log(
+    `ensure-edr-binding: installed ${name}@${version} (npm skipped this optional dependency: it checks engines against the Node it runs on)`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
