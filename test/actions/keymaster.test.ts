@@ -1,0 +1,104 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
+import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { runAction } from '../harness/run-action.js';
+import { motoEnv } from './workspace.js';
+
+const ACCOUNT = '710000000073';
+/** This file's funding key on the shared chains (see test/harness/chains.ts). */
+const FUNDER = FUNDED_PRIVATE_KEYS[8]!;
+
+/** A development environment on the two harness chains. */
+function environmentFile(chains: Array<{ chainId: number }>): string {
+  const [a, b] = chains;
+  return `environment: development
+aws: { accountId: '${ACCOUNT}', region: us-west-2 }
+networks:
+  - { name: alpha, chainId: ${a!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ALPHA_RPC_URL }
+  - { name: beta, chainId: ${b!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: BETA_RPC_URL }
+keymaster:
+  networks:
+    alpha: &net
+      roles:
+        updater: { lower: '0.5', target: '1' }
+        watcher: { lower: '0.2', target: '0.5' }
+        relayer: { lower: '0.5', target: '1' }
+        processor: { lower: '0.5', target: '1' }
+        kathy: { lower: '0.1', target: '0.25' }
+      bank: { reserve: '1', alertBelow: '2' }
+      capPerRun: '20'
+    beta: *net
+`;
+}
+
+let workspace: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  const chains = requireChains();
+  workspace = mkdtempSync(path.join(tmpdir(), 'nomad-km-'));
+  mkdirSync(path.join(workspace, 'environments'));
+  writeFileSync(path.join(workspace, 'environments/development.yaml'), environmentFile(chains));
+  env = {
+    ...(await motoEnv(requireMotoUrl(), ACCOUNT)),
+    ALPHA_RPC_URL: chains[0]!.url,
+    BETA_RPC_URL: chains[1]!.url,
+  };
+});
+
+describe('the keymaster action, run as the runner runs it', () => {
+  it('check fails while wallets are below lower; top-up funds them; check then passes', async () => {
+    const keys = await runAction('provision-keys', {
+      inputs: { environment: 'development', mode: 'apply' },
+      workspace,
+      env,
+    });
+    expect(keys.exitCode, keys.stdout).toBe(0);
+    const bank = (
+      JSON.parse(keys.outputs['keys-json']!) as {
+        keys: Array<{ purpose: string; address: string }>;
+      }
+    ).keys.find((k) => k.purpose === 'bank')!.address;
+    for (const chain of requireChains()) {
+      const funder = new Wallet(
+        FUNDER,
+        new JsonRpcProvider(chain.url, chain.chainId, { staticNetwork: true }),
+      );
+      await (await funder.sendTransaction({ to: bank, value: parseEther('50') })).wait();
+      funder.provider!.destroy();
+    }
+
+    const check = await runAction('keymaster', {
+      inputs: { environment: 'development', mode: 'check' },
+      workspace,
+      env,
+    });
+    expect(check.exitCode).toBe(1);
+    expect(check.outputs.ok).toBe('false');
+    expect(check.outputs['top-ups']).toBe('0');
+    expect(check.summary).toContain('funded');
+
+    const topUp = await runAction('keymaster', {
+      inputs: { environment: 'development', mode: 'top-up' },
+      workspace,
+      env,
+    });
+    expect(topUp.exitCode, topUp.stdout).toBe(0);
+    expect(topUp.outputs.ok).toBe('true');
+    // Two homes × (3 home roles + 3 replica roles) = 12 wallets, the watcher of each home is one
+    // address on both chains but a separate wallet per chain: 12 transfers.
+    expect(Number(topUp.outputs['top-ups'])).toBe(12);
+
+    const after = await runAction('keymaster', {
+      inputs: { environment: 'development', mode: 'check' },
+      workspace,
+      env,
+    });
+    expect(after.exitCode, after.stdout).toBe(0);
+    expect(after.outputs['top-ups']).toBe('0');
+  }, 120_000);
+});

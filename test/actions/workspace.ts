@@ -1,0 +1,34 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { motoCredentials } from '../harness/moto.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A checkout with the shipped environment files, each moved into an account of the test's own
+ * (so test files sharing one moto never see each other's resources).
+ */
+export function workspaceWithAccounts(accounts: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nomad-ws-'));
+  cpSync(path.join(root, 'environments'), path.join(dir, 'environments'), { recursive: true });
+  for (const [env, account] of Object.entries(accounts)) {
+    const file = path.join(dir, 'environments', `${env}.yaml`);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/accountId: '\d{12}'/, `accountId: '${account}'`),
+    );
+  }
+  return dir;
+}
+
+/** AWS variables that make the SDK act in `accountId` on moto. */
+export async function motoEnv(motoUrl: string, accountId: string): Promise<Record<string, string>> {
+  const c = await motoCredentials(motoUrl, accountId);
+  return {
+    AWS_ENDPOINT_URL: motoUrl,
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken,
+  };
+}
