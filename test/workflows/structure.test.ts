@@ -1,0 +1,223 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * What the workflows promise beyond being valid: gated production, least permissions, pinned
+ * third-party actions, a Keymaster that never runs twice at once. Read from the YAML itself.
+ */
+
+const DIR = path.resolve(import.meta.dirname, '../../.github/workflows');
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  needs?: string | string[];
+  environment?: string | { name: string };
+  permissions?: Record<string, string> | string;
+  concurrency?: string | { group: string; 'cancel-in-progress'?: unknown };
+  'timeout-minutes'?: number;
+  steps?: Step[];
+  uses?: string;
+}
+interface Workflow {
+  on: Record<string, unknown> | string | string[];
+  permissions?: Record<string, string> | string;
+  concurrency?: string | { group: string; 'cancel-in-progress'?: unknown };
+  jobs: Record<string, Job>;
+}
+
+const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
+const raw = (file: string) => readFileSync(path.join(DIR, file), 'utf8');
+const workflows = Object.fromEntries(files.map((f) => [f, parse(raw(f)) as Workflow]));
+const workflow = (name: string) => {
+  const w = workflows[name];
+  if (!w) throw new Error(`.github/workflows/${name} is missing`);
+  return w;
+};
+
+const triggers = (w: Workflow) =>
+  typeof w.on === 'string' ? [w.on] : Array.isArray(w.on) ? w.on : Object.keys(w.on);
+const needsOf = (job: Job) => (job.needs === undefined ? [] : [job.needs].flat());
+const environmentOf = (job: Job) =>
+  typeof job.environment === 'object' ? job.environment.name : job.environment;
+const allJobs = Object.entries(workflows).flatMap(([file, w]) =>
+  Object.entries(w.jobs).map(([id, job]) => ({ file, id, job })),
+);
+
+/** `uses:` lines of steps and reusable-workflow jobs, with the line text for the version comment. */
+const usesLines = files.flatMap((file) =>
+  raw(file)
+    .split('\n')
+    .map((line, i) => ({ file, line: i + 1, text: line }))
+    .filter(({ text }) => /^\s*(-\s+)?uses:\s/.test(text)),
+);
+
+describe('workflows', () => {
+  it('are the four the design names', () => {
+    expect(files.sort()).toEqual(['apply.yml', 'ci.yml', 'keymaster.yml', 'plan.yml']);
+  });
+
+  it('never use pull_request_target', () => {
+    for (const file of files) {
+      expect(triggers(workflow(file)), file).not.toContain('pull_request_target');
+      expect(raw(file), file).not.toMatch(/pull_request_target/);
+    }
+  });
+
+  it('grant nothing at the top and declare permissions on every job', () => {
+    for (const file of files) expect(workflow(file).permissions, file).toEqual({});
+    for (const { file, id, job } of allJobs) {
+      expect(job.permissions, `${file} job ${id}`).toBeTypeOf('object');
+    }
+  });
+
+  it('grant id-token, pull-requests and issues write only to jobs that use them', () => {
+    for (const { file, id, job } of allJobs) {
+      const perms = job.permissions as Record<string, string>;
+      const steps = job.steps ?? [];
+      const usesAws = steps.some((s) =>
+        s.uses?.startsWith('aws-actions/configure-aws-credentials@'),
+      );
+      const comments = steps.some((s) => s.uses === './actions/report');
+      const where = `${file} job ${id}`;
+      expect(perms['id-token'] === 'write', where).toBe(usesAws);
+      if (perms['pull-requests'] === 'write') expect(comments, where).toBe(true);
+      if (perms.issues === 'write')
+        expect(
+          steps.some((s) => s.uses?.startsWith('actions/github-script@')),
+          where,
+        ).toBe(true);
+      expect(
+        Object.keys(perms).filter((k) => perms[k] === 'write-all'),
+        where,
+      ).toEqual([]);
+    }
+  });
+
+  it('pin every action of another repository to a full commit SHA with its version', () => {
+    const foreign = usesLines.filter(({ text }) => !/uses:\s*\.\//.test(text));
+    expect(foreign.length).toBeGreaterThan(0);
+    for (const { file, line, text } of foreign) {
+      expect(text, `${file}:${line}`).toMatch(/uses:\s*[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d/);
+    }
+  });
+
+  it('use local actions only after a checkout', () => {
+    for (const { file, id, job } of allJobs) {
+      const steps = job.steps ?? [];
+      const checkout = steps.findIndex((s) => s.uses?.startsWith('actions/checkout@'));
+      steps.forEach((s, i) => {
+        if (s.uses?.startsWith('./'))
+          expect(checkout, `${file} job ${id} step ${i}`).toBeGreaterThanOrEqual(0);
+        if (s.uses?.startsWith('./'))
+          expect(i, `${file} job ${id} step ${i}`).toBeGreaterThan(checkout);
+      });
+    }
+  });
+});
+
+describe('plan.yml', () => {
+  const plan = workflow('plan.yml');
+
+  it('runs on pull requests touching environments, src and actions', () => {
+    const on = plan.on as { pull_request: { paths: string[] } };
+    expect(on.pull_request.paths).toEqual(
+      expect.arrayContaining(['environments/**', 'src/**', 'actions/**']),
+    );
+  });
+
+  it('names no GitHub environment (the plan role trusts the pull_request subject)', () => {
+    for (const job of Object.values(plan.jobs)) expect(job.environment).toBeUndefined();
+  });
+
+  it('plans offline on forks and reports in every case', () => {
+    const text = raw('plan.yml');
+    expect(text).toContain('github.event.pull_request.head.repo.fork');
+    expect(text).toMatch(/plan --env "\$ENVIRONMENT" --offline/);
+    const steps = plan.jobs.plan!.steps ?? [];
+    const report = steps.find((s) => s.uses === './actions/report');
+    expect(report?.with?.['keys-json']).toMatch(/steps\.keys\.outputs\.keys-json/);
+    expect(report?.with?.['offline-plan']).toMatch(/steps\.offline\.outputs/);
+  });
+});
+
+describe('apply.yml', () => {
+  const apply = workflow('apply.yml');
+
+  it('applies staging in the staging environment and production after it, behind its reviewers', () => {
+    const staging = apply.jobs.staging!;
+    const production = apply.jobs.production!;
+    expect(environmentOf(staging)).toBe('staging');
+    expect(environmentOf(production)).toBe('production');
+    expect(needsOf(production)).toContain('staging');
+    expect((apply.on as Record<string, { branches?: string[] }>).push?.branches).toEqual(['main']);
+  });
+
+  it('guards before the first write, never bootstraps, and comments the final table', () => {
+    for (const env of ['staging', 'production']) {
+      const steps = apply.jobs[env]!.steps ?? [];
+      const guard = steps.findIndex((s) => s.uses === './actions/apply-guard');
+      const firstApply = steps.findIndex((s) => s.with?.mode === 'apply');
+      expect(guard, env).toBeGreaterThan(0);
+      expect(firstApply, env).toBeGreaterThan(guard);
+      for (const s of steps.filter((s) => s.uses === './actions/apply-iam')) {
+        expect(s.with?.bootstrap, env).toBe('false');
+      }
+      const report = steps.slice(firstApply).find((s) => s.uses === './actions/report');
+      expect(report?.with?.kind, env).toBe('applied');
+    }
+  });
+
+  it('has one concurrency group per environment that is never cancelled', () => {
+    const groups = ['staging', 'production'].map((env) => {
+      const c = apply.jobs[env]!.concurrency as { group: string; 'cancel-in-progress': unknown };
+      expect(c['cancel-in-progress'], env).toBe(false);
+      return c.group;
+    });
+    expect(new Set(groups).size).toBe(2);
+  });
+});
+
+describe('keymaster.yml', () => {
+  const keymaster = workflow('keymaster.yml');
+  const on = keymaster.on as {
+    schedule: Array<{ cron: string }>;
+    workflow_dispatch: { inputs: Record<string, unknown> };
+  };
+
+  it('runs on a schedule that avoids minute 0, and by hand with environment and dry-run', () => {
+    expect(on.schedule.length).toBeGreaterThan(0);
+    for (const { cron } of on.schedule) {
+      const minutes = cron.split(/\s+/)[0]!;
+      expect(minutes, cron).not.toMatch(/\*/);
+      expect(minutes.split(',').map(Number), cron).not.toContain(0);
+    }
+    expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(
+      expect.arrayContaining(['environment', 'dry-run']),
+    );
+  });
+
+  it('has one concurrency group for the whole workflow, never cancelled, and timeouts', () => {
+    const c = keymaster.concurrency as { group: string; 'cancel-in-progress': unknown };
+    expect(c.group).toMatch(/^[\w-]+$/); // one fixed group, not one per ref or run
+    expect(c['cancel-in-progress']).toBe(false);
+    for (const [id, job] of Object.entries(keymaster.jobs)) {
+      expect(job.concurrency, id).toBeUndefined();
+      expect(job['timeout-minutes'], id).toBeGreaterThan(0);
+    }
+  });
+
+  it('signs in the {env}-keymaster environment and alerts through one tracking issue', () => {
+    expect(environmentOf(keymaster.jobs.keymaster!)).toBe('${{ matrix.environment }}-keymaster');
+    const alert = Object.values(keymaster.jobs).find((j) =>
+      /failure\(\)/.test(String((j as { if?: string }).if)),
+    );
+    expect(alert).toBeDefined();
+    expect(alert!.permissions).toEqual({ issues: 'write' });
+  });
+});
