@@ -56,7 +56,11 @@ async function main() {
     for (let i = 0; i < runs; i++) {
       bundled.push(await timeToFirstOutput([bundle], work, env));
       unbundled.push(
-        await timeToFirstOutput(['--import', import.meta.resolve('tsx'), path.join(root, 'src/actions', `${name}.ts`)], work, env),
+        await timeToFirstOutput(
+          ['--import', import.meta.resolve('tsx'), path.join(root, 'src/actions', `${name}.ts`)],
+          work,
+          env,
+        ),
       );
     }
     rows.push(
@@ -64,8 +68,12 @@ async function main() {
     );
   }
   rmSync(work, { recursive: true, force: true });
-  console.log(`Action bundles: cold start = process start to first output, median of ${runs} runs (Node ${process.versions.node})\n`);
-  console.log('| action | bundle | gzip | cold start (ncc bundle) | cold start (naive: tsx on the source) |');
+  console.log(
+    `Action bundles: cold start = process start to first output, median of ${runs} runs (Node ${process.versions.node})\n`,
+  );
+  console.log(
+    '| action | bundle | gzip | cold start (ncc bundle) | cold start (naive: tsx on the source) |',
+  );
   console.log('| --- | --- | --- | --- | --- |');
   console.log(rows.join('\n'));
 }

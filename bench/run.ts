@@ -15,10 +15,14 @@ const benches = readdirSync(dir)
 let failed = 0;
 for (const file of benches) {
   console.log(`\n## ${file}\n`);
-  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(dir, file)], {
-    stdio: 'inherit',
-    timeout: 15 * 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), path.join(dir, file)],
+    {
+      stdio: 'inherit',
+      timeout: 15 * 60_000,
+    },
+  );
   if (result.status !== 0) {
     failed++;
     console.log(`(${file} failed with exit code ${result.status})`);

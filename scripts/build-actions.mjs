@@ -8,7 +8,9 @@ import ncc from '@vercel/ncc';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
 const outRoot = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : path.join(root, 'dist');
-const only = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out');
+const only = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out');
 
 const entries = (await readdir(path.join(root, 'src/actions')))
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))

@@ -25,7 +25,9 @@ describe('dist/', () => {
     const committed = filesUnder(path.join(root, 'dist'));
     expect(committed).toEqual(filesUnder(fresh));
     for (const file of committed) {
-      const same = readFileSync(path.join(root, 'dist', file)).equals(readFileSync(path.join(fresh, file)));
+      const same = readFileSync(path.join(root, 'dist', file)).equals(
+        readFileSync(path.join(fresh, file)),
+      );
       expect(same, `dist/${file} is stale: run npm run build:actions`).toBe(true);
     }
   }, 600_000);
