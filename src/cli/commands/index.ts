@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerBucket, registerIam } from './access.js';
+import { registerAgentConfig } from './agent-config.js';
+import { registerAttestations } from './attestations.js';
 import { registerKeymaster } from './keymaster.js';
 import { registerKeys } from './keys.js';
 import { registerPlan } from './plan.js';
@@ -20,4 +22,6 @@ export const commands: RegisterCommand[] = [
   registerIam,
   registerBucket,
   registerKeymaster,
+  registerAgentConfig,
+  registerAttestations,
 ];

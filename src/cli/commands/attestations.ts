@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { attestationConfig } from '../../agents/attestations.js';
+import { awsForEnvironment } from '../../jobs/aws.js';
+import { keysJob } from '../../jobs/keys.js';
+import { attestationTable } from '../../report/keys.js';
+import { renderConsoleTable } from '../../report/table.js';
+import { OperationError } from '../errors.js';
+import { toJson, type CliIo } from '../io.js';
+import { loadEnvOption } from '../load-env.js';
+
+export function registerAttestations(program: Command, io: CliIo): Command {
+  return program
+    .command('attestations')
+    .description(
+      'Show the updater and watcher attestation addresses per network, for the contract deployment.',
+    )
+    .requiredOption('--env <name|path>', 'environment name or file')
+    .option('--json', 'print { environment, networks: { <network>: { updater, watchers } } }')
+    .addHelpText('after', '\nExample:\n  $ nomad-ops attestations --env staging --json')
+    .action(async (options: { env: string; json?: boolean }) => {
+      const env = loadEnvOption(options.env, io);
+      const job = await keysJob(env, await awsForEnvironment(env, io.env), 'plan');
+      const { config, missing } = attestationConfig(env.name, job.result.rows);
+      if (missing.length > 0) {
+        const lines = missing.map(
+          (m) =>
+            `  ${m.alias} (${m.status}${m.reason ? `: ${m.reason.replace(/\r?\n/g, ' ')}` : ''})`,
+        );
+        throw new OperationError(
+          `${missing.length} attestation key(s) of ${env.name} have no address yet:\n${lines.join('\n')}\n` +
+            `Run \`nomad-ops keys apply --env ${env.name}\` to create them (a broken key must be fixed by hand first).`,
+        );
+      }
+      io.out(
+        options.json
+          ? toJson(config)
+          : `Attestation addresses — ${env.name}\n\n${renderConsoleTable(attestationTable(job.result.rows))}`,
+      );
+    });
+}
