@@ -277,7 +277,8 @@ function amountCell(value: unknown): string {
     if (v.wei !== undefined) return `${String(v.wei)} wei`;
     return JSON.stringify(value);
   }
-  return String(value);
+  // The Keymaster's JSON carries wei as decimal strings (bigints do not survive JSON).
+  return typeof value === 'string' && /^\d+$/.test(value) ? `${value} wei` : String(value);
 }
 
 const listCell = (value: unknown) => (Array.isArray(value) ? value.join(', ') : amountCell(value));

@@ -198,7 +198,7 @@ describe('reportSections', () => {
     expect(section!.body).toMatch(
       /2 wallet\(s\) below `lower`; a Keymaster run would make 1 top-up/,
     );
-    expect(section!.body).toContain('0xaaa');
+    expect(section!.body).toContain('| kovan | relayer | 0xaaa | 1 wei | 5 wei | 10 wei | 9 wei |');
     expect(section!.body).toContain('0xccc');
     expect(section!.body).not.toContain('0xbbb');
     expect(section!.body).toContain('## Keymaster staging: ok');
