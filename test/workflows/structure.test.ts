@@ -58,8 +58,10 @@ const usesLines = files.flatMap((file) =>
 );
 
 describe('workflows', () => {
-  it('are the four the design names', () => {
-    expect(files.sort()).toEqual(['apply.yml', 'ci.yml', 'keymaster.yml', 'plan.yml']);
+  it('include the four the design names', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['apply.yml', 'ci.yml', 'keymaster.yml', 'plan.yml']),
+    );
   });
 
   it('never use pull_request_target', () => {
