@@ -3,6 +3,7 @@ import { iamJob } from '../jobs/access.js';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
 
 await runAction(async () => {
@@ -14,7 +15,7 @@ await runAction(async () => {
     bootstrap: core.getBooleanInput('bootstrap'),
     ...(process.env.GITHUB_REPOSITORY ? { repository: process.env.GITHUB_REPOSITORY } : {}),
   });
-  core.setOutput('plan-json', job.json);
+  setJsonOutput('plan-json', `${env.name}-iam`, job.json);
   core.setOutput('plan-markdown', job.markdown);
   core.setOutput('ok', String(job.ok));
   await core.summary.addRaw(job.markdown + '\n').write();

@@ -3,6 +3,7 @@ import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { checkPassed, keymasterJob } from '../jobs/keymaster.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
 
 await runAction(async () => {
@@ -16,7 +17,7 @@ await runAction(async () => {
   if (pushgateway) await job.metrics.push(pushgateway);
   const markdown = job.markdown(run);
   core.setOutput('ok', String(checkPassed(run)));
-  core.setOutput('run-json', job.json(run));
+  setJsonOutput('run-json', env.name, job.json(run));
   core.setOutput('balances-markdown', markdown);
   core.setOutput('top-ups', String(run.sent.filter((t) => t.status === 'mined').length));
   await core.summary.addRaw(markdown + '\n').write();

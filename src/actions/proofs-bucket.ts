@@ -3,13 +3,14 @@ import { bucketJob } from '../jobs/access.js';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
 
 await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
   const mode = getChoiceInput('mode', ['plan', 'apply'] as const);
   const job = await bucketJob(env, await awsForEnvironment(env, process.env), mode);
-  core.setOutput('plan-json', job.json);
+  setJsonOutput('plan-json', `${env.name}-bucket`, job.json);
   core.setOutput('plan-markdown', job.markdown);
   core.setOutput('ok', String(job.ok));
   await core.summary.addRaw(job.markdown + '\n').write();

@@ -3,13 +3,14 @@ import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { keysJob } from '../jobs/keys.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
 
 await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
   const mode = getChoiceInput('mode', ['plan', 'apply'] as const);
   const job = await keysJob(env, await awsForEnvironment(env, process.env), mode);
-  core.setOutput('keys-json', JSON.stringify(job.json));
+  setJsonOutput('keys-json', env.name, JSON.stringify(job.json));
   core.setOutput('table-markdown', job.markdown);
   core.setOutput('created', String(job.created));
   await core.summary.addRaw(job.markdown + '\n').write();

@@ -1,0 +1,17 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as core from '@actions/core';
+
+/**
+ * Sets a JSON output, and writes the same text to a file whose path is the output `<name>-file`.
+ * Workflows pass the file on: the runner hands inputs to an action as environment variables, and
+ * Linux refuses to start a process with one over 128 KiB, which a large plan exceeds.
+ */
+export function setJsonOutput(name: string, environment: string, json: string): void {
+  core.setOutput(name, json);
+  const dir = path.join(process.env.RUNNER_TEMP ?? path.resolve('.tmp'), 'nomad-ops');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${environment}-${name}.json`);
+  writeFileSync(file, json);
+  core.setOutput(`${name}-file`, file);
+}
