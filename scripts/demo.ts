@@ -162,6 +162,11 @@ async function main() {
     await nomadOps(['keymaster', 'once', '--env', env.name], vars);
   }
 
+  heading(
+    "The processor's configuration (staging, home kovan): signer aliases and the proofs bucket",
+  );
+  await nomadOps(['agent-config', '--env', 'staging', '--agent', 'processor', '--home', 'kovan']);
+
   heading('The Keymaster as a service: one scrape of /metrics (staging)');
   const staging = banks.find((b) => b.env.name === 'staging')!;
   const job = keymasterJob(

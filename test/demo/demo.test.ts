@@ -60,6 +60,7 @@ describe('npm run demo', () => {
       'nomad-ops bucket apply --env staging',
       'nomad-ops keymaster once --env development',
       'nomad-ops keymaster once --env staging',
+      'nomad-ops agent-config --env staging --agent processor --home kovan',
     ]) {
       expect(demo.stdout).toContain(`$ ${command}`);
     }
@@ -77,6 +78,7 @@ describe('npm run demo', () => {
       /nomad_keymaster_bank_balance\{environment="staging",network="kovan"\} \d/,
     );
     expect(demo.stdout).toMatch(/\/healthz -> 200/);
+    expect(demo.stdout).toContain('OPT_PROCESSOR_S3_BUCKET=nomadxyz-staging-proofs');
     // Everything it started is gone: moto and every chain refuse connections.
     const urls = [
       ...demo.stdout.matchAll(/(?:moto_server|chain \d+)\s+(http:\/\/127\.0\.0\.1:\d+)/g),
