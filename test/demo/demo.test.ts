@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runDemo(
+  interruptWhen?: (stdout: string) => boolean,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/demo.ts')], {
       cwd: root,
@@ -14,12 +16,24 @@ function runDemo(): Promise<{ code: number | null; stdout: string; stderr: strin
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let interrupted = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (interruptWhen && !interrupted && interruptWhen(stdout)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+const emulatorUrls = (stdout: string) =>
+  [...stdout.matchAll(/(?:moto_server|chain \d+)\s+(http:\/\/127\.0\.0\.1:\d+)/g)].map(
+    (m) => m[1]!,
+  );
 
 const refused = (url: string) =>
   new Promise<boolean>((resolve) => {
@@ -80,10 +94,18 @@ describe('npm run demo', () => {
     expect(demo.stdout).toMatch(/\/healthz -> 200/);
     expect(demo.stdout).toContain('OPT_PROCESSOR_S3_BUCKET=nomadxyz-staging-proofs');
     // Everything it started is gone: moto and every chain refuse connections.
-    const urls = [
-      ...demo.stdout.matchAll(/(?:moto_server|chain \d+)\s+(http:\/\/127\.0\.0\.1:\d+)/g),
-    ].map((m) => m[1]!);
+    const urls = emulatorUrls(demo.stdout);
     expect(urls.length).toBe(6);
     for (const url of urls) expect(await refused(url), url).toBe(true);
   }, 240_000);
+
+  it('stops everything it started when interrupted with Ctrl-C mid-run', async () => {
+    // Interrupt once the emulators are up and the first AWS command is running.
+    const demo = await runDemo((out) => out.includes('$ nomad-ops keys apply'));
+    expect(demo.code).not.toBe(0);
+    expect(demo.stderr).toContain('SIGINT: stopping the emulators');
+    const urls = emulatorUrls(demo.stdout);
+    expect(urls.length).toBe(6);
+    for (const url of urls) expect(await refused(url), url).toBe(true);
+  }, 120_000);
 });
