@@ -21,3 +21,6 @@ export {
 export { keysJson, renderKeysConsole, renderKeysMarkdown } from './report/keys.js';
 export type { Change, ChangeAction } from './plan/change.js';
 export { InputError, OperationError } from './errors.js';
+export * from './keymaster/index.js';
+export * from './agents/index.js';
+export { keymasterJob, checkPassed, addressResolver, bankSigner } from './jobs/keymaster.js';
