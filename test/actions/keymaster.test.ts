@@ -6,34 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
 import { requireChains, requireMotoUrl } from '../harness/emulators.js';
 import { runAction } from '../harness/run-action.js';
-import { motoEnv } from './workspace.js';
+import { developmentOnHarnessChains, motoEnv } from './workspace.js';
 
 const ACCOUNT = '710000000073';
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
 const FUNDER = FUNDED_PRIVATE_KEYS[8]!;
-
-/** A development environment on the two harness chains. */
-function environmentFile(chains: Array<{ chainId: number }>): string {
-  const [a, b] = chains;
-  return `environment: development
-aws: { accountId: '${ACCOUNT}', region: us-west-2 }
-networks:
-  - { name: alpha, chainId: ${a!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ALPHA_RPC_URL }
-  - { name: beta, chainId: ${b!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: BETA_RPC_URL }
-keymaster:
-  networks:
-    alpha: &net
-      roles:
-        updater: { lower: '0.5', target: '1' }
-        watcher: { lower: '0.2', target: '0.5' }
-        relayer: { lower: '0.5', target: '1' }
-        processor: { lower: '0.5', target: '1' }
-        kathy: { lower: '0.1', target: '0.25' }
-      bank: { reserve: '1', alertBelow: '2' }
-      capPerRun: '20'
-    beta: *net
-`;
-}
 
 let workspace: string;
 let env: Record<string, string>;
@@ -42,7 +19,10 @@ beforeAll(async () => {
   const chains = requireChains();
   workspace = mkdtempSync(path.join(tmpdir(), 'nomad-km-'));
   mkdirSync(path.join(workspace, 'environments'));
-  writeFileSync(path.join(workspace, 'environments/development.yaml'), environmentFile(chains));
+  writeFileSync(
+    path.join(workspace, 'environments/development.yaml'),
+    developmentOnHarnessChains(chains, ACCOUNT),
+  );
   env = {
     ...(await motoEnv(requireMotoUrl(), ACCOUNT)),
     ALPHA_RPC_URL: chains[0]!.url,

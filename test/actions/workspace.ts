@@ -32,3 +32,29 @@ export async function motoEnv(motoUrl: string, accountId: string): Promise<Recor
     AWS_SESSION_TOKEN: c.sessionToken,
   };
 }
+
+/** A development environment on the two harness chains. */
+export function developmentOnHarnessChains(
+  chains: Array<{ chainId: number }>,
+  accountId: string,
+): string {
+  const [a, b] = chains;
+  return `environment: development
+aws: { accountId: '${accountId}', region: us-west-2 }
+networks:
+  - { name: alpha, chainId: ${a!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ALPHA_RPC_URL }
+  - { name: beta, chainId: ${b!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: BETA_RPC_URL }
+keymaster:
+  networks:
+    alpha: &net
+      roles:
+        updater: { lower: '0.5', target: '1' }
+        watcher: { lower: '0.2', target: '0.5' }
+        relayer: { lower: '0.5', target: '1' }
+        processor: { lower: '0.5', target: '1' }
+        kathy: { lower: '0.1', target: '0.25' }
+      bank: { reserve: '1', alertBelow: '2' }
+      capPerRun: '20'
+    beta: *net
+`;
+}

@@ -1,9 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/** tsx's loader by path, so a child process in any working directory can run the sources. */
+export const TSX_LOADER = pathToFileURL(
+  path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs'),
+).href;
 
 export interface CliRun {
   code: number;
@@ -35,7 +41,7 @@ export function cliProcess(
 ): CliRun {
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args],
+    ['--import', TSX_LOADER, path.join(repoRoot, 'src/cli/main.ts'), ...args],
     {
       cwd: options.cwd ?? repoRoot,
       env: { PATH: process.env.PATH, ...options.env },

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { developmentOnHarnessChains, motoEnv } from '../actions/workspace.js';
+import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { cli, repoRoot, TSX_LOADER } from './helpers.js';
+
+const ACCOUNT = '710000000074';
+
+describe('nomad-ops keymaster serve, as a process', () => {
+  it('serves /metrics and /healthz, and stops cleanly on SIGTERM', async () => {
+    const chains = requireChains();
+    const cwd = mkdtempSync(path.join(tmpdir(), 'nomad-serve-'));
+    mkdirSync(path.join(cwd, 'environments'));
+    writeFileSync(
+      path.join(cwd, 'environments/development.yaml'),
+      developmentOnHarnessChains(chains, ACCOUNT),
+    );
+    const env = {
+      ...(await motoEnv(requireMotoUrl(), ACCOUNT)),
+      ALPHA_RPC_URL: chains[0]!.url,
+      BETA_RPC_URL: chains[1]!.url,
+    };
+    expect((await cli(['keys', 'apply', '--env', 'development'], { cwd, env })).code).toBe(0);
+
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        TSX_LOADER,
+        path.join(repoRoot, 'src/cli/main.ts'),
+        'keymaster',
+        'serve',
+        '--env',
+        'development',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--dry-run',
+      ],
+      { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // The first run happens at start; wait for its metrics.
+    let metrics = '';
+    for (
+      let i = 0;
+      i < 50 && !metrics.includes('nomad_keymaster_last_success_timestamp_seconds{');
+      i++
+    ) {
+      metrics = await (await fetch(`${url}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(metrics).toMatch(
+      /nomad_keymaster_last_success_timestamp_seconds\{network="alpha"\} \d+/,
+    );
+    expect(metrics).toMatch(
+      /nomad_keymaster_balance\{environment="development",network="beta",home="alpha",role="processor",address="0x[0-9a-fA-F]{40}"\} 0/,
+    );
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  }, 90_000);
+});
