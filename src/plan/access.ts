@@ -147,7 +147,7 @@ export function planAccess(
         {
           ...change,
           action: 'broken',
-          reason: `${change.reason} — a bootstrap resource: apply it with administrator credentials (nomad-ops iam apply --bootstrap)`,
+          reason: `${change.reason} — a bootstrap resource: apply it with administrator credentials (nomad-ops iam apply, which writes bootstrap resources unless given --no-bootstrap)`,
           detail: { ...change.detail, bootstrap: true },
         },
         [],
@@ -223,18 +223,7 @@ export function planAccess(
           steps.push({ op: 'tagOidcProvider', arn: p.arn, tags: p.tags });
           changes.push(...drift);
         }
-        gate(
-          steps.length === 0
-            ? { ...base, action: 'exists', reason: 'exists as wanted', detail: { arn: p.arn } }
-            : {
-                ...base,
-                action: 'update',
-                reason: changes.join('; '),
-                detail: { arn: p.arn, changes },
-              },
-          steps,
-          p.bootstrap,
-        );
+        gate(existsOrUpdate(base, p.arn, steps, changes, 'exists as wanted'), steps, p.bootstrap);
       }
     }
   }
@@ -362,19 +351,7 @@ export function planAccess(
       changes.push(...drift);
     }
     gate(
-      steps.length === 0
-        ? {
-            ...base,
-            action: 'exists',
-            reason: 'document and tags as wanted',
-            detail: { arn: p.arn },
-          }
-        : {
-            ...base,
-            action: 'update',
-            reason: changes.join('; '),
-            detail: { arn: p.arn, changes, ...(diff ? { diff } : {}) },
-          },
+      existsOrUpdate(base, p.arn, steps, changes, 'document and tags as wanted', diff),
       steps,
       p.bootstrap,
     );
@@ -453,19 +430,7 @@ export function planAccess(
       changes.push(...drift);
     }
     gate(
-      steps.length === 0
-        ? {
-            ...base,
-            action: 'exists',
-            reason: 'trust policy and settings as wanted',
-            detail: { arn: actual.arn },
-          }
-        : {
-            ...base,
-            action: 'update',
-            reason: changes.join('; '),
-            detail: { arn: actual.arn, changes, ...(diff ? { diff } : {}) },
-          },
+      existsOrUpdate(base, actual.arn, steps, changes, 'trust policy and settings as wanted', diff),
       steps,
       r.bootstrap,
     );
@@ -828,4 +793,23 @@ export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
   }
   const after = planAccess(inventory, await read(), input).map((p) => p.change);
   return { changes, after, ok: pending(after, prune).length === 0 };
+}
+
+/** `exists` when there is nothing to do; otherwise `update`, listing every difference. */
+function existsOrUpdate(
+  base: { kind: string; id: string },
+  arn: string,
+  steps: readonly IamStep[],
+  changes: string[],
+  unchangedReason: string,
+  diff?: string,
+): Change<AccessDetail> {
+  if (steps.length === 0)
+    return { ...base, action: 'exists', reason: unchangedReason, detail: { arn } };
+  return {
+    ...base,
+    action: 'update',
+    reason: changes.join('; '),
+    detail: { arn, changes, ...(diff ? { diff } : {}) },
+  };
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireMotoUrl } from '../harness/emulators.js';
-import { motoCredentials } from '../harness/moto.js';
+import { motoEnv } from '../actions/workspace.js';
 import { cli } from './helpers.js';
 
 /**
@@ -12,15 +12,7 @@ beforeAll(() => {
   motoUrl = requireMotoUrl();
 });
 
-async function envFor(accountId: string): Promise<NodeJS.ProcessEnv> {
-  const c = await motoCredentials(motoUrl, accountId);
-  return {
-    AWS_ENDPOINT_URL: motoUrl,
-    AWS_ACCESS_KEY_ID: c.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
-    AWS_SESSION_TOKEN: c.sessionToken,
-  };
-}
+const envFor = (accountId: string) => motoEnv(motoUrl, accountId);
 
 describe('keys, iam and bucket commands on moto', () => {
   it('keys apply then plan for staging: every key exists with an address, exit 0', async () => {
