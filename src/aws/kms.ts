@@ -12,9 +12,9 @@ import {
 import { addressFromSpki } from '../eth/address.js';
 import { awsErrorName, keyStoreError } from './key-store-errors.js';
 import { createLimiter, type Limiter } from './limiter.js';
+import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
 
-export const ETHEREUM_KEY_SPEC = 'ECC_SECG_P256K1';
-export const ETHEREUM_KEY_USAGE = 'SIGN_VERIFY';
+export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE };
 
 /** What the planner needs to know about one KMS key. */
 export interface KmsKeyInfo {

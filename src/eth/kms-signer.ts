@@ -21,9 +21,9 @@ import {
 import { addressFromSpki } from './address.js';
 import { ethereumSignatureFromDer } from './der-signature.js';
 import { KmsSignerError, kmsSignerError } from './kms-errors.js';
+import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from './key-spec.js';
 
-export const ETHEREUM_KEY_SPEC = 'ECC_SECG_P256K1';
-export const ETHEREUM_KEY_USAGE = 'SIGN_VERIFY';
+export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE };
 
 export interface KmsSignerOptions {
   /** Build it with `createAwsClients` so throttling and transient errors are retried. */
