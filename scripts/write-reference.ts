@@ -227,8 +227,9 @@ const CLI_PREAMBLE = [
   '- **Environment variables**: AWS credentials and region through the AWS SDK’s usual chain',
   '  (`AWS_PROFILE`, SSO, OIDC in workflows); `AWS_ENDPOINT_URL` points every AWS client at an',
   '  emulator; each network’s RPC URL in the variable its `rpcUrlEnv` names (Keymaster only);',
-  '  `GITHUB_REPOSITORY` (`owner/name`) overrides `github.repository` of the file for the OIDC',
-  '  trust policies (`plan`, `iam`); `NOMAD_OPS_DEBUG=1` adds stack traces to unexpected errors.',
+  '  `GITHUB_REPOSITORY` (`owner/name`) stands in for `github.repository` when the file names',
+  '  none, for the OIDC trust policies (`plan`, `iam`); `NOMAD_OPS_DEBUG=1` adds stack traces to',
+  '  unexpected errors.',
 ];
 
 /** Prose from the code as inline markdown: `*`, `<`, `>` escaped outside code spans. */
