@@ -8,6 +8,11 @@ import { runAction } from './support/run.js';
 
 await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
+  // RPC URLs often carry a provider's API key: mask them in every log line that follows.
+  for (const network of env.networks) {
+    const url = process.env[network.rpcUrlEnv];
+    if (url) core.setSecret(url);
+  }
   const mode = getChoiceInput('mode', ['check', 'top-up'] as const);
   const dryRun = mode === 'check' || core.getBooleanInput('dry-run');
   const job = keymasterJob(env, await awsForEnvironment(env, process.env), process.env);

@@ -61,6 +61,11 @@ describe('the keymaster action, run as the runner runs it', () => {
     expect(check.outputs.ok).toBe('false');
     expect(check.outputs['top-ups']).toBe('0');
     expect(check.summary).toContain('funded');
+    // RPC URLs (API keys in real ones) are masked before anything else is logged.
+    for (const url of [env.ALPHA_RPC_URL!, env.BETA_RPC_URL!]) {
+      const lines = check.stdout.split('\n').filter((l) => l.includes(url));
+      expect(lines).toEqual([`::add-mask::${url}`]);
+    }
 
     const topUp = await runAction('keymaster', {
       inputs: { environment: 'development', mode: 'top-up' },
