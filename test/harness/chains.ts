@@ -49,6 +49,9 @@ export const FUNDED_PRIVATE_KEYS: readonly string[] = [
 export const FUNDED_BALANCE_WEI = 10n ** 24n;
 
 export async function startChains(chainIds: number[]): Promise<RunningChains> {
+  // Hardhat may report analytics and errors to its servers from an interactive terminal (the
+  // demo); nothing of ours talks to anything but 127.0.0.1.
+  process.env.HARDHAT_DISABLE_TELEMETRY = 'true';
   if (chainIds.length === 0) throw new Error('startChains: give at least one chain id');
   if (new Set(chainIds).size !== chainIds.length) {
     throw new Error(`startChains: chain ids must be distinct, got ${chainIds.join(', ')}`);
