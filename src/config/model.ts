@@ -27,8 +27,6 @@ export interface ResolvedNetwork {
   /** Names of the networks that replicate this home (never includes itself). */
   replicas: string[];
   eip1559?: boolean;
-  /** undefined: use the canonical Multicall3 address if code is there; null: none. */
-  multicall3?: string | null;
 }
 
 export interface ThresholdWei {

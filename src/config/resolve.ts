@@ -80,7 +80,6 @@ function resolveNetwork(
     ),
   };
   if (network.eip1559 !== undefined) resolved.eip1559 = network.eip1559;
-  if (network.multicall3 !== undefined) resolved.multicall3 = network.multicall3;
   return resolved;
 }
 

@@ -86,9 +86,6 @@ export const Network = z
       .boolean()
       .optional()
       .describe('Whether to send EIP-1559 transactions. Default: detected from the chain.'),
-    multicall3: Address.nullable()
-      .optional()
-      .describe('Multicall3 address for balance reads; null when the chain has none.'),
   })
   .describe('One chain the agents run on.');
 

@@ -83,7 +83,6 @@ describe('resolveEnvironment', () => {
     expect(env.keyNames).toContain('kathy-signer');
     expect(env.networks[0]?.nativeToken).toEqual({ symbol: 'ETH', decimals: 18 });
     expect(env.networks[0]).not.toHaveProperty('eip1559');
-    expect(env.networks[0]).not.toHaveProperty('multicall3');
   });
 
   it('uses Secrets Manager in development and no kathy in production', () => {
@@ -108,7 +107,6 @@ describe('resolveEnvironment', () => {
   it('keys overrides by lower-cased address and keeps explicit settings', () => {
     const i = input({ iam: { signerUser: 'custom-user' }, keys: { names: ['updater-signer'] } });
     i.networks[0]!.eip1559 = false;
-    i.networks[0]!.multicall3 = null;
     i.keymaster.networks.alpha!.overrides = [
       { address: '0x000000000000000000000000000000000000dEaD', lower: '2', target: '3.25' },
     ];
@@ -125,7 +123,7 @@ describe('resolveEnvironment', () => {
     expect(env.keyNames).toEqual(['updater-signer']);
     expect(env.iam.signerUser).toBe('custom-user');
     expect(env.iam.signerGroup).toBe('staging-signer');
-    expect(env.networks[0]).toMatchObject({ eip1559: false, multicall3: null });
+    expect(env.networks[0]).toMatchObject({ eip1559: false });
     expect(env.keymaster.networks.alpha?.overrides).toEqual({
       '0x000000000000000000000000000000000000dead': {
         lower: 2n * 10n ** 18n,
