@@ -1,13 +1,22 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT, InputError, exitCodeFor } from './errors.js';
 import type { CliIo } from './io.js';
 import { commands } from './commands/index.js';
 
+// src/cli and lib/cli both sit two levels below the package root.
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 /** Builds the `nomad-ops` program; each command module adds itself. */
 export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = new Command('nomad-ops')
     .description("Run Nomad's agent operations: keys, access, proofs bucket, Keymaster.")
+    .version(version)
     .showHelpAfterError('(run with --help for usage and an example)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops validate\n  $ nomad-ops plan --env production --offline\n  $ nomad-ops keys plan --env staging',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   for (const register of commands) {
