@@ -1,3 +1,4 @@
+import { getAddress } from 'ethers';
 import { z } from 'zod';
 
 /**
@@ -65,7 +66,24 @@ const Name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {
 
 const Address = z
   .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x-prefixed 20-byte hex address' });
+  .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x-prefixed 20-byte hex address' })
+  .refine(hasValidChecksum, {
+    message:
+      'has a wrong EIP-55 checksum (mixed case that does not match the address): copy the address again, or write it all in lower case',
+  });
+
+/** All-lower or all-upper hex carries no checksum; mixed case must be the address's EIP-55 form. */
+function hasValidChecksum(address: string): boolean {
+  const hex = address.slice(2);
+  if (!/^[0-9a-fA-F]{40}$/.test(hex) || hex === hex.toLowerCase() || hex === hex.toUpperCase()) {
+    return true;
+  }
+  try {
+    return getAddress(address) === address;
+  } catch {
+    return false;
+  }
+}
 
 export const Network = z
   .strictObject({
