@@ -99,7 +99,11 @@ export function keymasterJob(
         ...(logger ? { logger } : {}),
       };
       if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
-      signer ??= bankSigner(env, clients, keys);
+      // Built once and reused by serve; a failed build (a throttled secret read) is retried next run.
+      signer ??= bankSigner(env, clients, keys).catch((error: unknown) => {
+        signer = undefined;
+        throw error;
+      });
       return runKeymaster({ ...common, bankSigner: await signer });
     },
     console: (run) => renderRunConsole(run, units),
