@@ -15,11 +15,21 @@ export interface RecordedRequest {
   body: unknown;
 }
 
+export interface CommentUser {
+  login: string;
+  type: 'User' | 'Bot';
+}
+
+/** Whom `GITHUB_TOKEN` comments as: every comment created through the API is theirs. */
+export const ACTIONS_BOT: CommentUser = { login: 'github-actions[bot]', type: 'Bot' };
+/** A person, as a pull request's (or a fork's) author is. */
+export const HUMAN: CommentUser = { login: 'someone', type: 'User' };
+
 export interface StoredComment {
   id: number;
   issue: number;
   body: string;
-  user: string;
+  user: CommentUser;
 }
 
 export interface FakePull {
@@ -53,7 +63,7 @@ export class FakeGithub {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  addComment(issue: number, body: string, user = 'someone'): StoredComment {
+  addComment(issue: number, body: string, user: CommentUser = HUMAN): StoredComment {
     const comment = { id: this.nextId++, issue, body, user };
     this.comments.push(comment);
     return comment;
@@ -86,7 +96,7 @@ export class FakeGithub {
     return {
       id: c.id,
       body: c.body,
-      user: { login: c.user },
+      user: { ...c.user },
       html_url: `https://github.com/${this.repository}/pull/${c.issue}#issuecomment-${c.id}`,
     };
   }
@@ -136,7 +146,7 @@ export class FakeGithub {
             errors: ['body is too long'],
           });
         }
-        return this.json(res, 201, this.view(this.addComment(issue, text, 'github-actions[bot]')));
+        return this.json(res, 201, this.view(this.addComment(issue, text, ACTIONS_BOT)));
       }
     }
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/run-action.js';
-import { FakeGithub } from './fake-github.js';
+import { commentMarker, planHashMarker } from '../../src/report/comment.js';
+import { FakeGithub, HUMAN } from './fake-github.js';
 import { iamPlan, keysPlan } from './plans.js';
 
 /**
@@ -191,6 +192,37 @@ describe('apply guard', () => {
   it('refuses a plan that writes when the merged pull request has no plan comment', async () => {
     const run = await guard(planInputs('staging'));
     expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/no approved plan hash found in the staging plan comment on #42/);
+  });
+
+  it("ignores a person's comment forging the plan marker: the report makes its own, the guard refuses", async () => {
+    // The attacker's plan: its hash, as the guard will compute it.
+    const wanted = planInputs('staging', keysPlan('staging', 12, { create: 5 }));
+    const probe = await guard({ ...wanted, 'approved-hash': '000000000000' });
+    const wantedHash = probe.outputs['plan-hash']!;
+    const forgery = github.addComment(
+      PR,
+      `${commentMarker('plan', 'staging')}\n${planHashMarker('staging', wantedHash)}\nlooks fine`,
+      HUMAN,
+    );
+    github.clearRequests();
+
+    const reported = await report(planInputs('staging'));
+    expect(reported.exitCode, reported.stdout + reported.stderr).toBe(0);
+    expect(github.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
+      `POST /repos/${REPOSITORY}/issues/${PR}/comments`,
+    ]);
+    expect(reported.outputs['comment-id']).not.toBe(String(forgery.id));
+    expect(forgery.body).toContain(wantedHash);
+
+    // With the bot's comment gone, only the forgery carries the marker: still not an approval.
+    github.comments.splice(
+      github.comments.findIndex((c) => String(c.id) === reported.outputs['comment-id']),
+      1,
+    );
+    const run = await guard(wanted);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs['approved-hash']).toBe('');
     expect(run.stdout).toMatch(/no approved plan hash found in the staging plan comment on #42/);
   });
 
