@@ -113,7 +113,41 @@ export async function sweepBalances(
   targets: SweepTarget[],
   options: SweepOptions,
 ): Promise<ChainSweep[]> {
-  return Promise.all(targets.map((target) => sweepChain(target, options)));
+  // sweepChain is written not to throw; should it anyway, that chain fails and the others go on.
+  const settled = await Promise.allSettled(targets.map((target) => sweepChain(target, options)));
+  return settled.map((outcome, i) => {
+    if (outcome.status === 'fulfilled') return outcome.value;
+    const target = targets[i]!;
+    const reason =
+      outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+    return failedSweep(target, `sweeping ${target.network} failed unexpectedly: ${reason}`);
+  });
+}
+
+/** A chain that could not be read: every balance (and the bank's) unknown with the reason. */
+function failedSweep(target: SweepTarget, reason: string, started?: number): ChainSweep {
+  const addresses = target.addresses.filter((a) => typeof a === 'string');
+  const sweep: ChainSweep = {
+    network: target.network,
+    chainId: target.chainId,
+    ok: false,
+    error: reason,
+    balances: unknownAll(addresses, reason),
+    requests: 0,
+    attempts: 0,
+    durationMs: started === undefined ? 0 : performance.now() - started,
+    rpcErrors: [],
+  };
+  if (target.bank) {
+    sweep.bank = {
+      address: target.bank,
+      balance: { known: false, reason },
+      latestNonce: 0,
+      pendingNonce: 0,
+      inFlight: [],
+    };
+  }
+  return sweep;
 }
 
 /** Sweeps one chain; never throws: failures are in the result. */
@@ -130,22 +164,12 @@ export async function sweepChain(target: SweepTarget, options: SweepOptions): Pr
     durationMs: 0,
     rpcErrors: [],
   };
-  const fail = (reason: string): ChainSweep => {
-    sweep.ok = false;
-    sweep.error = reason;
-    sweep.balances = unknownAll(addresses, reason);
-    if (target.bank) {
-      sweep.bank = {
-        address: target.bank,
-        balance: { known: false, reason },
-        latestNonce: 0,
-        pendingNonce: 0,
-        inFlight: [],
-      };
-    }
-    sweep.durationMs = performance.now() - started;
-    return sweep;
-  };
+  const fail = (reason: string): ChainSweep => ({
+    ...failedSweep(target, reason, started),
+    requests: sweep.requests,
+    attempts: sweep.attempts,
+    rpcErrors: sweep.rpcErrors,
+  });
   const url = target.rpcUrl;
   if (!url) return fail(target.missingRpcReason ?? `no RPC URL for ${target.network}`);
 
@@ -214,15 +238,19 @@ export async function sweepChain(target: SweepTarget, options: SweepOptions): Pr
   }
   const latest = take(block, 'eth_getBlockByNumber', (v) => v as Record<string, unknown>);
   if (latest) {
-    sweep.blockNumber = Number(quantity(latest.number, 'block number'));
+    // A block without a number or with a malformed base fee leaves them unknown, counted as errors.
+    const field = (read: () => bigint) => take(block, 'eth_getBlockByNumber', read);
+    const number = field(() => quantity(latest.number, 'block number'));
+    if (number !== undefined) sweep.blockNumber = Number(number);
     if (latest.baseFeePerGas !== undefined && latest.baseFeePerGas !== null) {
-      sweep.baseFeePerGas = quantity(latest.baseFeePerGas, 'baseFeePerGas');
+      sweep.baseFeePerGas = field(() => quantity(latest.baseFeePerGas, 'baseFeePerGas'));
     }
   }
   sweep.gasPrice = take(gasPrice, 'eth_gasPrice', (v) => quantity(v, 'eth_gasPrice'));
-  // Chains without EIP-1559 may not know this method: not an RPC error worth counting.
+  // Chains without EIP-1559 may not know this method: not an RPC error worth counting. An answer
+  // that is not a quantity (null from some nodes) leaves the tip unknown: the default is used.
   sweep.maxPriorityFeePerGas = priority?.ok
-    ? quantity(priority.result, 'eth_maxPriorityFeePerGas')
+    ? take(priority, 'eth_maxPriorityFeePerGas', (v) => quantity(v, 'eth_maxPriorityFeePerGas'))
     : undefined;
 
   let next = head.length;

@@ -5,6 +5,7 @@ import type { FetchLike } from '../../src/keymaster/rpc.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { closedPortUrl, startRpcProxy, type RpcProxy } from './rpc-proxy.js';
+import { nullTipNoBlockNumber, tamperingFetch } from './tamper.js';
 
 const FUNDER = KEYMASTER_FUNDER_KEYS[0]!;
 
@@ -157,5 +158,41 @@ describe('sweepBalances (Hardhat chains)', () => {
     );
     expect(sweep).toMatchObject({ ok: false, error: 'ALPHA_RPC_URL is not set', requests: 0 });
     expect(pendingIncoming([sweep!]).size).toBe(0);
+  });
+  it('a node answering null for the tip and a block without a number: that chain is still read, counted as RPC errors, and the other chain too', async () => {
+    const [a, b] = chains;
+    const funded = wallets[0]!;
+    const [odd, normal] = await sweepBalances(
+      [
+        { network: 'alpha', chainId: a!.chainId, rpcUrl: a!.url, addresses: [funded], bank },
+        { network: 'beta', chainId: b!.chainId, rpcUrl: b!.url, addresses: [funded], bank },
+      ],
+      { timeoutMs: 5000, fetch: tamperingFetch(a!.url, nullTipNoBlockNumber) },
+    );
+    expect(odd?.ok).toBe(true);
+    expect(odd?.maxPriorityFeePerGas).toBeUndefined();
+    expect(odd?.blockNumber).toBeUndefined();
+    expect(odd?.baseFeePerGas).toBeTypeOf('bigint');
+    expect(odd?.balances.get(funded.toLowerCase())).toEqual({ known: true, wei: 1000n });
+    expect(odd?.rpcErrors.sort()).toEqual(['eth_getBlockByNumber', 'eth_maxPriorityFeePerGas']);
+    expect(normal?.ok).toBe(true);
+    expect(normal?.maxPriorityFeePerGas).toBeTypeOf('bigint');
+  });
+
+  it('a chain whose sweep throws is reported as failed; the others are still swept', async () => {
+    const [a, b] = chains;
+    const [broken, fine] = await sweepBalances(
+      [
+        // Not an address: sweepChain throws on it before any request.
+        { network: 'alpha', chainId: a!.chainId, rpcUrl: a!.url, addresses: [42 as never], bank },
+        { network: 'beta', chainId: b!.chainId, rpcUrl: b!.url, addresses: wallets, bank },
+      ],
+      { timeoutMs: 5000 },
+    );
+    expect(broken).toMatchObject({ network: 'alpha', ok: false });
+    expect(broken?.error).toMatch(/sweeping alpha failed unexpectedly/);
+    expect(broken?.bank?.balance.known).toBe(false);
+    expect(fine?.ok).toBe(true);
+    expect(fine?.balances.size).toBe(wallets.length);
   });
 });

@@ -6,6 +6,7 @@ import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, resolverFor, testEnvironment } from './fixtures.js';
 import { closedPortUrl, startRpcProxy, type RpcProxy } from './rpc-proxy.js';
+import { nullTipNoBlockNumber, tamperingFetch } from './tamper.js';
 
 const FUNDER = KEYMASTER_FUNDER_KEYS[3]!;
 
@@ -283,5 +284,29 @@ describe('runKeymaster (Hardhat chains)', () => {
         .filter((d) => d.network === 'beta')
         .every((d) => d.reason === 'balance-unknown'),
     ).toBe(true);
+  });
+
+  it('a node answering null for the tip and a block without a number does not stop the run: both chains are funded, the odd one with the default tip', async () => {
+    const { env, rows, addresses, bank, urls } = await setup(10n * ETH);
+    const run = await runKeymaster({
+      env,
+      rows,
+      resolveAddress: resolverFor(addresses),
+      bankSigner: bank,
+      rpcUrls: urls,
+      fetch: tamperingFetch(urls.alpha, nullTipNoBlockNumber),
+      pollIntervalMs: 20,
+    });
+    expect(run.failures).toEqual([]);
+    expect(run.sent).toHaveLength(rows.length);
+    expect(run.sent.every((t) => t.status === 'mined')).toBe(true);
+    for (const row of rows) {
+      const url = urls[row.network as 'alpha' | 'beta'];
+      expect(await balanceOf(url, addresses.get(row.alias!)!)).toBe(row.target);
+    }
+    expect(run.rpcErrors).toEqual(
+      expect.arrayContaining([{ network: 'alpha', method: 'eth_maxPriorityFeePerGas' }]),
+    );
+    expect(run.rpcErrors.some((e) => e.network === 'beta')).toBe(false);
   });
 });
