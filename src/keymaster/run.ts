@@ -163,7 +163,18 @@ async function resolveAddresses(
       }
       continue;
     }
-    const address = getAddress(raw);
+    let address: string;
+    try {
+      address = getAddress(raw);
+    } catch (error) {
+      // A bad address (e.g. a mixed-case one with a wrong EIP-55 checksum) skips this row only.
+      failures.push({
+        kind: 'config',
+        network: row.network,
+        message: `funding row "${row.label}" has an invalid address ${JSON.stringify(raw)}: ${message(error)}; fix it in the environment file (an all-lower-case address skips the checksum check)`,
+      });
+      continue;
+    }
     accounts.push({ ...row, address, ...thresholdFor(row, address, env) });
   }
   return accounts;

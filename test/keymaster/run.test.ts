@@ -309,4 +309,43 @@ describe('runKeymaster (Hardhat chains)', () => {
     );
     expect(run.rpcErrors.some((e) => e.network === 'beta')).toBe(false);
   });
+
+  it('an extra account with a bad checksum is reported as a config failure; the others are planned', async () => {
+    const { env, rows, addresses, bank, urls } = await setup(10n * ETH);
+    const good = Wallet.createRandom().address;
+    // Flip the case of one letter of a checksummed address: the checksum no longer matches.
+    const at = good.slice(2).search(/[a-fA-F]/) + 2;
+    const flipped =
+      good[at] === good[at]!.toUpperCase() ? good[at]!.toLowerCase() : good[at]!.toUpperCase();
+    const badChecksum = good.slice(0, at) + flipped + good.slice(at + 1);
+    const extra = (label: string, address: string) => ({
+      network: 'alpha',
+      chainId: env.networks[0]!.chainId,
+      home: 'alpha',
+      role: 'extra' as const,
+      label,
+      address,
+      lower: ETH / 2n,
+      target: ETH,
+    });
+    const run = await runKeymaster({
+      env,
+      rows: [...rows, extra('bad extra', badChecksum), extra('good extra', good.toLowerCase())],
+      resolveAddress: resolverFor(addresses),
+      bankAddress: bank.address,
+      rpcUrls: urls,
+      dryRun: true,
+    });
+    expect(run.failures).toEqual([
+      {
+        kind: 'config',
+        network: 'alpha',
+        message: expect.stringContaining(
+          `funding row "bad extra" has an invalid address "${badChecksum}"`,
+        ),
+      },
+    ]);
+    expect(run.decisions.map((d) => d.address)).toContain(good);
+    expect(run.decisions.filter((d) => d.reason === 'funded')).toHaveLength(rows.length + 1);
+  });
 });
