@@ -3,9 +3,11 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  TagResourceCommand,
+  type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { SigningKey, computeAddress } from 'ethers';
+import { SigningKey, computeAddress, getAddress } from 'ethers';
 import { TAG_KEYS } from '../inventory/tags.js';
 import { awsErrorName, keyStoreError, KeyStoreError } from './key-store-errors.js';
 import { createLimiter } from './limiter.js';
@@ -18,13 +20,30 @@ import { createLimiter } from './limiter.js';
 /** What is known about one key held in a secret. */
 export type SecretKeyState =
   | { found: false }
-  | { found: true; usable: true; secretName: string; arn: string; address: string }
+  | {
+      found: true;
+      usable: true;
+      secretName: string;
+      arn: string;
+      address: string;
+      /** Set when this read wrote the `nomad:address` tag (it was missing or wrong). */
+      tagged?: 'added' | 'corrected';
+    }
   /** The secret exists but cannot be used; `problem` says why and what to do (never the value). */
   | { found: true; usable: false; secretName: string; arn: string; problem: string };
 
 export interface SecretKeyStore {
   readonly kind: 'secrets-manager';
   readonly region: string;
+  /**
+   * Plan: the address from the secret's `nomad:address` tag (DescribeSecret only). The key is
+   * never read, so plan credentials need no GetSecretValue.
+   */
+  describeKey(secretName: string): Promise<SecretKeyState>;
+  /**
+   * Apply: the address from the key itself (GetSecretValue), and the `nomad:address` tag added
+   * or corrected (TagResource) when it does not say that address.
+   */
   readKey(secretName: string): Promise<SecretKeyState>;
   /** Generates a key and stores it; if the secret already exists, reads that one instead. */
   createKey(input: {
@@ -58,6 +77,21 @@ function addressOfHexKey(value: string | undefined): string | undefined {
   }
 }
 
+/** The secret's `nomad:address` tag as written, or undefined when it has none. */
+function addressTagOf(described: DescribeSecretCommandOutput): string | undefined {
+  return described.Tags?.find((t) => t.Key === TAG_KEYS.address)?.Value;
+}
+
+/** The EIP-55 form of a tag holding an address, or undefined when it holds none. */
+function addressOfTag(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    return getAddress(value.trim());
+  } catch {
+    return undefined;
+  }
+}
+
 function newHexKey(): { hex: string; address: string } {
   for (;;) {
     const hex = '0x' + randomBytes(32).toString('hex');
@@ -72,20 +106,71 @@ export function createSecretKeyStore(
 ): SecretKeyStore {
   const limit = createLimiter(options.concurrency ?? 8);
 
+  const describe = async (secretName: string): Promise<DescribeSecretCommandOutput | undefined> => {
+    try {
+      return await limit(() => secrets.send(new DescribeSecretCommand({ SecretId: secretName })));
+    } catch (error) {
+      if (awsErrorName(error) === 'ResourceNotFoundException') return undefined;
+      throw keyStoreError(error, 'Secrets Manager DescribeSecret', secretName, {
+        keepCause: false,
+      });
+    }
+  };
+
+  /** GetSecretValue refuses secrets marked for deletion: say so, and how to restore. */
+  const scheduledForDeletion = (secretName: string, arn: string): SecretKeyState => ({
+    found: true,
+    usable: false,
+    secretName,
+    arn,
+    problem:
+      `secret ${secretName} is scheduled for deletion: restore it with ` +
+      `\`aws secretsmanager restore-secret --secret-id ${secretName}\` to keep its address`,
+  });
+
+  async function describeKey(secretName: string): Promise<SecretKeyState> {
+    const described = await describe(secretName);
+    if (!described) return { found: false };
+    const arn = described.ARN ?? secretName;
+    if (described.DeletedDate) return scheduledForDeletion(secretName, arn);
+    const tag = addressTagOf(described);
+    const address = addressOfTag(tag);
+    if (address) return { found: true, usable: true, secretName, arn, address };
+    return {
+      found: true,
+      usable: false,
+      secretName,
+      arn,
+      problem:
+        `secret ${secretName} ` +
+        (tag === undefined
+          ? `has no ${TAG_KEYS.address} tag`
+          : `has a ${TAG_KEYS.address} tag that is not an address`) +
+        ', so a plan cannot know its address without reading the key: run `nomad-ops keys apply` ' +
+        'with the apply credentials once; it reads the key and tags the secret with its address',
+    };
+  }
+
   async function readKey(secretName: string): Promise<SecretKeyState> {
+    const described = await describe(secretName);
+    if (!described) return { found: false };
+    const arn = described.ARN ?? secretName;
+    if (described.DeletedDate) return scheduledForDeletion(secretName, arn);
     let answer;
     try {
       answer = await limit(() => secrets.send(new GetSecretValueCommand({ SecretId: secretName })));
     } catch (error) {
       const name = awsErrorName(error);
       if (name === 'ResourceNotFoundException') return { found: false };
-      if (name === 'InvalidRequestException') return explainUnreadable(secretName, error);
+      // Deleted between the two calls: DescribeSecret again says so.
+      if (name === 'InvalidRequestException' && (await describe(secretName))?.DeletedDate) {
+        return scheduledForDeletion(secretName, arn);
+      }
       // No cause: nothing from a secret read is attached to an error.
       throw keyStoreError(error, 'Secrets Manager GetSecretValue', secretName, {
         keepCause: false,
       });
     }
-    const arn = answer.ARN ?? secretName;
     const address = addressOfHexKey(answer.SecretString);
     if (!address) {
       return {
@@ -98,29 +183,28 @@ export function createSecretKeyStore(
           'put a valid key in it, or delete it so a new key is generated',
       };
     }
-    return { found: true, usable: true, secretName, arn, address };
-  }
-
-  /** GetSecretValue refuses secrets marked for deletion: say so, and how to restore. */
-  async function explainUnreadable(secretName: string, error: unknown): Promise<SecretKeyState> {
-    const described = await limit(() =>
-      secrets.send(new DescribeSecretCommand({ SecretId: secretName })),
-    ).catch((e: unknown) => {
-      throw keyStoreError(e, 'Secrets Manager DescribeSecret', secretName, { keepCause: false });
+    const tag = addressTagOf(described);
+    if (addressOfTag(tag) === address)
+      return { found: true, usable: true, secretName, arn, address };
+    // The key is the truth: plans and the Keymaster read the address from this tag.
+    await limit(() =>
+      secrets.send(
+        new TagResourceCommand({
+          SecretId: arn,
+          Tags: [{ Key: TAG_KEYS.address, Value: address }],
+        }),
+      ),
+    ).catch((error: unknown) => {
+      throw keyStoreError(error, 'Secrets Manager TagResource', secretName, { keepCause: false });
     });
-    const arn = described.ARN ?? secretName;
-    if (described.DeletedDate) {
-      return {
-        found: true,
-        usable: false,
-        secretName,
-        arn,
-        problem:
-          `secret ${secretName} is scheduled for deletion: restore it with ` +
-          `\`aws secretsmanager restore-secret --secret-id ${secretName}\` to keep its address`,
-      };
-    }
-    throw keyStoreError(error, 'Secrets Manager GetSecretValue', secretName, { keepCause: false });
+    return {
+      found: true,
+      usable: true,
+      secretName,
+      arn,
+      address,
+      tagged: tag === undefined ? 'added' : 'corrected',
+    };
   }
 
   async function createKey(input: {
@@ -172,5 +256,5 @@ export function createSecretKeyStore(
     return stored;
   }
 
-  return { kind: 'secrets-manager', region: options.region, readKey, createKey };
+  return { kind: 'secrets-manager', region: options.region, describeKey, readKey, createKey };
 }

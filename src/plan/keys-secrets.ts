@@ -1,12 +1,21 @@
 import type { SecretKeyStore } from '../aws/secrets.js';
+import { TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
 import type { Change } from './change.js';
 import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './keys-types.js';
 
 type KeyChange = Change<KeyDetail>;
 
-/** Development: one secret per key, holding its hex private key. Same change shape as KMS. */
-export async function planSecretKeys(keys: KeySpec[], store: SecretKeyStore): Promise<KeyChange[]> {
+/**
+ * Development: one secret per key, holding its hex private key. Same change shape as KMS.
+ * A plan reads addresses from the secrets' tags; only an apply reads the keys (and tags a
+ * secret whose tag is missing), so plan credentials never hold GetSecretValue.
+ */
+export async function planSecretKeys(
+  keys: KeySpec[],
+  store: SecretKeyStore,
+  mode: 'plan' | 'apply' = 'plan',
+): Promise<KeyChange[]> {
   const kind = KEY_CHANGE_KIND['secrets-manager'];
   return Promise.all(
     keys.map(async (key): Promise<KeyChange> => {
@@ -20,7 +29,10 @@ export async function planSecretKeys(keys: KeySpec[], store: SecretKeyStore): Pr
           detail,
         };
       }
-      const state = await store.readKey(key.secretName);
+      const state =
+        mode === 'apply'
+          ? await store.readKey(key.secretName)
+          : await store.describeKey(key.secretName);
       if (!state.found) {
         return {
           kind,
@@ -38,7 +50,9 @@ export async function planSecretKeys(keys: KeySpec[], store: SecretKeyStore): Pr
         kind,
         id: key.alias,
         action: 'exists',
-        reason: `secret ${key.secretName} holds the key`,
+        reason:
+          `secret ${key.secretName} holds the key` +
+          (state.tagged ? `; its ${TAG_KEYS.address} tag was ${state.tagged}` : ''),
         detail: { ...found, address: state.address },
       };
     }),

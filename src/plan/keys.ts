@@ -23,9 +23,16 @@ export interface KeysResult {
   ok: boolean;
 }
 
-/** Per key, one of `exists` (with address), `create`, `adopt`, `broken`. Reads only. */
-export function planKeys(keys: KeySpec[], store: KeyStore): Promise<KeyChange[]> {
-  return store.kind === 'kms' ? planKmsKeys(keys, store) : planSecretKeys(keys, store);
+/**
+ * Per key, one of `exists` (with address), `create`, `adopt`, `broken`. Reads only, except that
+ * in `apply` mode a development secret missing its address tag gets it (the key is read then).
+ */
+export function planKeys(
+  keys: KeySpec[],
+  store: KeyStore,
+  mode: 'plan' | 'apply' = 'plan',
+): Promise<KeyChange[]> {
+  return store.kind === 'kms' ? planKmsKeys(keys, store) : planSecretKeys(keys, store, mode);
 }
 
 function rowOf(detail: KeyDetail, status: KeyStatus, reason = ''): KeyRow {
@@ -109,7 +116,7 @@ export interface RunKeysOptions {
 /** Plans the environment's keys and, in apply mode, creates and adopts what is missing. */
 export async function runKeys(options: RunKeysOptions): Promise<KeysResult> {
   const store = options.store ?? keyStoreFor(options.env, options.clients);
-  const changes = await planKeys(options.keys, store);
+  const changes = await planKeys(options.keys, store, options.mode);
   if (options.mode === 'apply') return applyKeys(changes, store);
   return {
     changes,

@@ -203,8 +203,9 @@ describe('development keys in Secrets Manager against moto', () => {
     expect(sentKeys).toHaveLength(3);
     expectNoKey(everyOutput(applied), sentKeys);
 
+    // Only an apply reads the keys (a plan reads the address tags).
     denyReads = true;
-    const thrown = await runKeys({ env, keys, clients, mode: 'plan' }).catch((e: unknown) => e);
+    const thrown = await runKeys({ env, keys, clients, mode: 'apply' }).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(Error);
     expect((thrown as Error).message).toContain('GetSecretValue');
     expectNoKey(errorText(thrown), sentKeys);
