@@ -592,6 +592,55 @@ function planLeftovers(
     }
   }
 
+  // Principals go first, each undoing its own links; a policy goes last and detaches only from
+  // principals that stay (a detach from a principal already deleted would fail).
+  const leftoverGroups = new Set(state.leftovers.groups.map((g) => g.group.name));
+  const leftoverPrincipals = new Set([
+    ...[...leftoverUsers].map((name) => principalKey({ kind: 'user', name })),
+    ...[...leftoverGroups].map((name) => principalKey({ kind: 'group', name })),
+    ...state.leftovers.roles.map((r) => principalKey({ kind: 'role', name: r.role.name })),
+  ]);
+  for (const { user, groups, attached, accessKeys } of state.leftovers.users) {
+    add(
+      { kind: 'iam-user', id: user.name, action: 'remove', reason: why, detail: { arn: user.arn } },
+      [
+        ...groups.map((group): IamStep => ({ op: 'removeUserFromGroup', user: user.name, group })),
+        ...attached.map((arn): IamStep => ({
+          op: 'detachPolicy',
+          principal: { kind: 'user', name: user.name },
+          arn,
+        })),
+        ...accessKeys.map((accessKeyId): IamStep => ({
+          op: 'deleteAccessKey',
+          user: user.name,
+          accessKeyId,
+        })),
+        { op: 'deleteUser', name: user.name },
+      ],
+    );
+  }
+  for (const { group, attached } of state.leftovers.groups) {
+    add(
+      {
+        kind: 'iam-group',
+        id: group.name,
+        action: 'remove',
+        reason: `under ${MANAGED_GROUP_PATH}, no longer wanted; removed only with prune`,
+        detail: { arn: group.arn },
+      },
+      [
+        ...group.members
+          .filter((user) => !leftoverUsers.has(user))
+          .map((user): IamStep => ({ op: 'removeUserFromGroup', user, group: group.name })),
+        ...attached.map((arn): IamStep => ({
+          op: 'detachPolicy',
+          principal: { kind: 'group', name: group.name },
+          arn,
+        })),
+        { op: 'deleteGroup', name: group.name },
+      ],
+    );
+  }
   for (const { role, attached } of state.leftovers.roles) {
     add(
       { kind: 'iam-role', id: role.name, action: 'remove', reason: why, detail: { arn: role.arn } },
@@ -615,11 +664,9 @@ function planLeftovers(
         detail: { arn: policy.arn },
       },
       [
-        ...entities.map((principal): IamStep => ({
-          op: 'detachPolicy',
-          principal,
-          arn: policy.arn,
-        })),
+        ...entities
+          .filter((principal) => !leftoverPrincipals.has(principalKey(principal)))
+          .map((principal): IamStep => ({ op: 'detachPolicy', principal, arn: policy.arn })),
         ...policy.versions
           .filter((v) => !v.isDefault)
           .map((v): IamStep => ({
@@ -628,49 +675,6 @@ function planLeftovers(
             versionId: v.versionId,
           })),
         { op: 'deletePolicy', arn: policy.arn },
-      ],
-    );
-  }
-  for (const { group, attached } of state.leftovers.groups) {
-    add(
-      {
-        kind: 'iam-group',
-        id: group.name,
-        action: 'remove',
-        reason: `under ${MANAGED_GROUP_PATH}, no longer wanted; removed only with prune`,
-        detail: { arn: group.arn },
-      },
-      [
-        ...group.members.map((user): IamStep => ({
-          op: 'removeUserFromGroup',
-          user,
-          group: group.name,
-        })),
-        ...attached.map((arn): IamStep => ({
-          op: 'detachPolicy',
-          principal: { kind: 'group', name: group.name },
-          arn,
-        })),
-        { op: 'deleteGroup', name: group.name },
-      ],
-    );
-  }
-  for (const { user, groups, attached, accessKeys } of state.leftovers.users) {
-    add(
-      { kind: 'iam-user', id: user.name, action: 'remove', reason: why, detail: { arn: user.arn } },
-      [
-        ...groups.map((group): IamStep => ({ op: 'removeUserFromGroup', user: user.name, group })),
-        ...attached.map((arn): IamStep => ({
-          op: 'detachPolicy',
-          principal: { kind: 'user', name: user.name },
-          arn,
-        })),
-        ...accessKeys.map((accessKeyId): IamStep => ({
-          op: 'deleteAccessKey',
-          user: user.name,
-          accessKeyId,
-        })),
-        { op: 'deleteUser', name: user.name },
       ],
     );
   }
