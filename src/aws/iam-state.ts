@@ -55,6 +55,9 @@ export interface AccessStateQuery {
   managedGroupPath: string;
 }
 
+/** Policies AWS owns (`arn:aws:iam::aws:policy/…`): never the toolkit's. */
+export const isAwsManagedPolicy = (arn: string) => /^arn:[^:]+:iam::aws:policy\//.test(arn);
+
 export const principalKey = (p: PrincipalRef) => `${p.kind}:${p.name}`;
 
 /** Runs reads a few at a time: IAM throttles bursts, and moto is one process. */
@@ -126,6 +129,32 @@ export async function readAccessState(
   };
 }
 
+/**
+ * Groups cannot carry tags, and every environment of an account creates its groups under the
+ * same path, so the path alone does not say whose a group is. A group under the path is this
+ * environment's only when it holds something and all it holds is: every member a user and every
+ * attached policy tagged as ours. Another environment's group (its users are tagged for it) and
+ * the shared `kms-admin` group are never taken; an empty group is nobody's and left alone.
+ */
+async function groupIsOurs(
+  c: IAMClient,
+  query: AccessStateQuery,
+  group: IamGroup,
+  attached: string[],
+): Promise<boolean> {
+  if (group.members.length === 0 && attached.length === 0) return false;
+  for (const user of group.members) {
+    const found = await iam.getUser(c, user);
+    if (!found || !query.isOurs(found.tags)) return false;
+  }
+  for (const arn of attached) {
+    if (isAwsManagedPolicy(arn)) return false;
+    const tags = await iam.findPolicyTags(c, arn);
+    if (!tags || !query.isOurs(tags)) return false;
+  }
+  return true;
+}
+
 async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<AccessLeftovers> {
   const wantedUsers = new Set(query.users);
   const userNames = (await iam.listUserNames(c)).filter((n) => !wantedUsers.has(n));
@@ -147,10 +176,8 @@ async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<Acc
     await mapLimited(groupNames, 4, async (name) => {
       const group = await iam.getGroup(c, name);
       if (!group) return undefined;
-      return {
-        group,
-        attached: (await iam.listAttachedPolicyArns(c, { kind: 'group', name })) ?? [],
-      };
+      const attached = (await iam.listAttachedPolicyArns(c, { kind: 'group', name })) ?? [];
+      return (await groupIsOurs(c, query, group, attached)) ? { group, attached } : undefined;
     })
   ).filter((g) => g !== undefined);
 

@@ -268,6 +268,11 @@ export async function listPolicyTags(iam: IAMClient, arn: string): Promise<Tags>
   return tagsToRecord(tags);
 }
 
+/** A policy's tags; undefined if the policy is gone. */
+export async function findPolicyTags(iam: IAMClient, arn: string): Promise<Tags | undefined> {
+  return orUndefined(() => listPolicyTags(iam, arn));
+}
+
 /** ARNs of the managed policies attached to a principal; undefined if the principal is gone. */
 export async function listAttachedPolicyArns(
   iam: IAMClient,

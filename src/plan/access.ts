@@ -23,8 +23,11 @@ import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
  *
  * Ownership: users, policies, roles and the OIDC provider carry `managed-by=nomad-agent-ops`.
  * IAM groups cannot carry tags; the toolkit creates its groups under the path
- * `MANAGED_GROUP_PATH` and treats only groups there as its own. Nothing else is ever changed or
- * deleted: an unmarked resource with a wanted name is `broken`, with the command that adopts it.
+ * `MANAGED_GROUP_PATH` and treats only groups there as its own. As every environment of an
+ * account shares that path, an unwanted group there is this environment's leftover only when
+ * all its members and attached policies are tagged for this environment. Nothing else is ever
+ * changed or deleted: an unmarked resource with a wanted name is `broken`, with the command that
+ * adopts it.
  */
 
 export { MANAGED_GROUP_PATH };
@@ -625,7 +628,7 @@ function planLeftovers(
         kind: 'iam-group',
         id: group.name,
         action: 'remove',
-        reason: `under ${MANAGED_GROUP_PATH}, no longer wanted; removed only with prune`,
+        reason: `under ${MANAGED_GROUP_PATH}, holding only this environment's users and policies, no longer wanted; removed only with prune`,
         detail: { arn: group.arn },
       },
       [

@@ -1,5 +1,15 @@
-import { GetPolicyCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  CreateUserCommand,
+  GetGroupCommand,
+  GetPolicyCommand,
+  GetRoleCommand,
+} from '@aws-sdk/client-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { baseTags } from '../../src/inventory/tags.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { runAccess } from '../../src/plan/access.js';
 import { requireMotoUrl } from '../harness/emulators.js';
@@ -53,5 +63,67 @@ describe('prune of leftovers that hold each other', () => {
     }
     const again = await runAccess({ inventory: withoutGithub, clients, mode: 'plan' });
     expect(again.changes.filter((c) => c.action !== 'exists')).toEqual([]);
+  });
+});
+const asTags = (tags: Record<string, string>) =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+const GROUP_PATH = '/nomad-agent-ops/';
+const anyPolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+});
+
+describe('groups under the shared path', () => {
+  it("prune takes only groups holding nothing but this environment's users and policies", async () => {
+    const accountId = account(2);
+    const inventory = stagingInventory(accountId, 'staging');
+    const { clients } = await accountClients(url, accountId);
+    expect((await runAccess({ inventory, clients, mode: 'apply' })).ok).toBe(true);
+    const iam = clients.iam;
+    const group = async (name: string, member?: string, policyArn?: string) => {
+      await iam.send(new CreateGroupCommand({ GroupName: name, Path: GROUP_PATH }));
+      if (member) await iam.send(new AddUserToGroupCommand({ GroupName: name, UserName: member }));
+      if (policyArn) {
+        await iam.send(new AttachGroupPolicyCommand({ GroupName: name, PolicyArn: policyArn }));
+      }
+    };
+    const policy = async (name: string, env: 'staging' | 'production') =>
+      (
+        await iam.send(
+          new CreatePolicyCommand({
+            PolicyName: name,
+            PolicyDocument: anyPolicy,
+            Tags: asTags(baseTags(env)),
+          }),
+        )
+      ).Policy!.Arn!;
+    // Another environment's group, as its own apply would leave it.
+    await iam.send(
+      new CreateUserCommand({
+        UserName: 'nomad-signer-production',
+        Tags: asTags(baseTags('production')),
+      }),
+    );
+    await group(
+      'production-signer',
+      'nomad-signer-production',
+      await policy('production-x', 'production'),
+    );
+    await group('empty-group');
+    // Staging's own, no longer wanted: holds a staging policy only.
+    await group('staging-old', undefined, await policy('staging-old-role-signer', 'staging'));
+
+    const pruned = await runAccess({ inventory, clients, mode: 'apply', prune: true });
+    expect(pruned.ok).toBe(true);
+    const removedGroups = pruned.changes
+      .filter((c) => c.action === 'remove' && c.kind === 'iam-group')
+      .map((c) => c.id);
+    expect(removedGroups).toEqual(['staging-old']);
+    for (const kept of ['production-signer', 'empty-group']) {
+      await expect(iam.send(new GetGroupCommand({ GroupName: kept })), kept).resolves.toBeDefined();
+    }
+    await expect(iam.send(new GetGroupCommand({ GroupName: 'staging-old' }))).rejects.toThrow(
+      /cannot be found|not found/i,
+    );
   });
 });
