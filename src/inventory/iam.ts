@@ -31,7 +31,7 @@ import {
   signerPolicyDocument,
   uploaderPolicyDocument,
 } from './policies.js';
-import { baseTags } from './tags.js';
+import { baseTags, sharedTags } from './tags.js';
 import type {
   GithubOidcSpec,
   GithubRoleKind,
@@ -61,6 +61,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
   const { accountId } = env.aws;
   const keys = options.keys ?? keysFor(env);
   const tags = checkTags(`IAM resources of ${env.name}`, baseTags(env.name));
+  // The admin and the OIDC provider serve every environment of the account (see sharedTags).
+  const accountTags = checkTags('account-wide IAM resources', sharedTags());
   const bucket = checkBucketName(env.proofsBucket.name);
 
   const grants = keyGrantsFor(env, keys);
@@ -83,7 +85,10 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     name: string,
     description: string,
     document: PolicyDocument,
-    bootstrap = false,
+    {
+      bootstrap = false,
+      policyTags = tags,
+    }: { bootstrap?: boolean; policyTags?: Record<string, string> } = {},
   ): ManagedPolicySpec => {
     checkIamName('policy', name);
     const policy: ManagedPolicySpec = {
@@ -91,7 +96,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       arn: policyArn(accountId, name),
       description,
       document: checkPolicySize(name, document, 'managed'),
-      tags,
+      tags: policyTags,
       ...(bootstrap ? { bootstrap: true as const } : {}),
     };
     policies.push(policy);
@@ -128,7 +133,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       addPolicy(
         adminPolicyName(),
         'KMS key administration, without key use',
-        kmsAdminPolicyDocument(env),
+        kmsAdminPolicyDocument(accountId),
+        { policyTags: accountTags },
       ),
       'group',
       adminGroup,
@@ -140,7 +146,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     keymasterPolicyName(env.name),
     `${env.name} Keymaster: sign with the bank key only`,
     keymasterPolicyDocument(env, bankGrant),
-    true,
+    { bootstrap: true },
   );
 
   const repository = env.github.repository ?? options.repository;
@@ -159,7 +165,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         githubRoleName(env.name, 'plan'),
         `${env.name} plan from pull requests: read only`,
         planPolicyDocument(env, bucket),
-        true,
+        { bootstrap: true },
       ),
       apply: addPolicy(
         githubRoleName(env.name, 'apply'),
@@ -171,7 +177,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           policyArns: managed.map((p) => p.arn),
           attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
         }),
-        true,
+        { bootstrap: true },
       ),
       keymaster: keymasterPolicy,
     };
@@ -203,7 +209,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         arn: providerArn,
         clientIds: [GITHUB_OIDC_AUDIENCE],
         thumbprints: GITHUB_OIDC_THUMBPRINTS,
-        tags,
+        tags: accountTags,
         bootstrap: true,
       },
       roles,
@@ -211,7 +217,10 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
   }
 
   return {
-    users: [signerUser, ...(adminUser ? [adminUser] : [])].map((name) => ({ name, tags })),
+    users: [
+      { name: signerUser, tags },
+      ...(adminUser ? [{ name: adminUser, tags: accountTags }] : []),
+    ],
     groups: [signerGroup, ...(adminGroup ? [adminGroup] : [])].map((name) => ({ name })),
     memberships: [
       { user: signerUser, group: signerGroup },

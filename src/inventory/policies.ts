@@ -92,9 +92,13 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
  * Key administration without use: no Sign, no Decrypt, and neither PutKeyPolicy nor CreateGrant
  * (either would let an administrator grant itself Sign). No UpdateAlias or DeleteAlias: aliases
  * are read, never changed. Only the environment's own account, from the environment file.
+ *
+ * Every region of that account: the policy is one account-wide resource that every environment
+ * of the account renders, so it may not depend on any one environment's region (two environments
+ * in one account but different regions would otherwise rewrite it back and forth).
  */
-export function kmsAdminPolicyDocument(env: ResolvedEnvironment): PolicyDocument {
-  const { region, accountId } = env.aws;
+export function kmsAdminPolicyDocument(accountId: string): PolicyDocument {
+  const region = '*';
   return doc(
     {
       Sid: 'CreateAndListKeys',

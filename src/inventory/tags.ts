@@ -29,3 +29,16 @@ export const TAG_KEYS = {
 export function baseTags(env: EnvironmentName): Record<string, string> {
   return { [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [TAG_KEYS.environment]: env };
 }
+
+/**
+ * The `nomad:environment` value of account-wide resources (the `kms-admin` user and policy, the
+ * GitHub OIDC provider). Environments may share an AWS account: with their own environment tag,
+ * each environment's apply would re-tag them and the other's plan would never settle. No
+ * environment is called this, so no environment's prune ever takes them for its own leftovers.
+ */
+export const SHARED_ENVIRONMENT = 'shared';
+
+/** Tags for account-wide resources, identical whichever environment wants them. */
+export function sharedTags(): Record<string, string> {
+  return { [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [TAG_KEYS.environment]: SHARED_ENVIRONMENT };
+}

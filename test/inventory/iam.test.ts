@@ -221,6 +221,53 @@ describe('iamFor', () => {
   });
 });
 
+describe('account-wide IAM resources', () => {
+  /** Staging and production in one account, in different regions, as two files may name them. */
+  const sharedAccount = () => {
+    const s = staging();
+    const p = production();
+    p.aws = { accountId: s.aws.accountId, region: 'eu-central-1' };
+    return [
+      iamFor(s, { repository: 'nomad-xyz/nomad-agent-ops' }),
+      iamFor(p, { repository: 'nomad-xyz/nomad-agent-ops' }),
+    ] as const;
+  };
+
+  it('render the same kms-admin user, policy and OIDC provider for every environment of an account', () => {
+    const [s, p] = sharedAccount();
+    const accountWide = (iam: ReturnType<typeof iamFor>) => ({
+      user: iam.users.find((u) => u.name === 'kms-admin'),
+      policy: iam.policies.find((x) => x.name === 'kms-admin'),
+      provider: iam.github?.provider,
+    });
+    const fromStaging = accountWide(s);
+    expect(fromStaging.user && fromStaging.policy && fromStaging.provider).toBeTruthy();
+    expect(accountWide(p)).toEqual(fromStaging);
+    for (const tagged of [fromStaging.user!, fromStaging.policy!, fromStaging.provider!]) {
+      expect(tagged.tags).toEqual({
+        [MANAGED_BY_TAG]: 'nomad-agent-ops',
+        'nomad:environment': 'shared',
+      });
+    }
+  });
+
+  it("keep each environment's own resources tagged with its name", () => {
+    const [s, p] = sharedAccount();
+    for (const [iam, name] of [
+      [s, 'staging'],
+      [p, 'production'],
+    ] as const) {
+      const own = [
+        ...iam.users.filter((u) => u.name !== 'kms-admin'),
+        ...iam.policies.filter((x) => x.name !== 'kms-admin'),
+        ...(iam.github?.roles ?? []),
+      ];
+      expect(own.length).toBeGreaterThan(5);
+      for (const r of own) expect(r.tags['nomad:environment'], r.name).toBe(name);
+    }
+  });
+});
+
 describe('checkBucketName', () => {
   it.each([
     ['Nomad-Proofs', /lower-case/],
