@@ -1,11 +1,16 @@
 import { keccak256, type AbstractSigner } from 'ethers';
 import type { ChainSweep } from './balances.js';
-import { quantity, rpcBatch, sleep, type FetchLike, type RpcOutcome } from './rpc.js';
+import { quantity, rpcBatch, sleep, type FetchLike } from './rpc.js';
 
 /**
  * Sending top-ups on one chain: every transfer signed with an explicit nonce counting up from the
- * bank's `pending` nonce, all broadcast in one JSON-RPC batch (none waits for another), then the
- * receipts polled together, in batches, until all are mined or the receipt timeout passes.
+ * bank's `pending` nonce, broadcast in nonce order, each once the node took the one before into its
+ * pool (one round trip each; nothing waits for mining), then the receipts polled together, in
+ * batches, until all are mined or the receipt timeout passes.
+ *
+ * Why not one batch: a node that refuses nonce k may still queue k+1… behind the gap, where the
+ * next run's `pending` nonce does not see them; once anything fills k they are mined, and a wallet
+ * the next run paid again is paid twice. So after the first refusal nothing more is broadcast.
  */
 
 /** Gas of a plain value transfer to an account without code (agent keys are EOAs). */
@@ -53,7 +58,9 @@ export type TxStatus =
   /** The node refused it. */
   | 'rejected'
   /** The signer failed; nothing was broadcast. */
-  | 'not-signed';
+  | 'not-signed'
+  /** Not broadcast: an earlier nonce was refused, unsigned or not confirmed (it would leave a gap). */
+  | 'not-sent';
 
 export interface TxResult {
   network: string;
@@ -113,6 +120,43 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A node refusing a transaction it already holds (ours, sent again): it is in flight. */
+const ALREADY_KNOWN = /already known|known transaction|alreadyknown|already imported/i;
+
+type Broadcast =
+  | { kind: 'accepted' }
+  | { kind: 'refused'; message: string }
+  | { kind: 'unconfirmed'; message: string };
+
+/** One eth_sendRawTransaction; a transport failure is tried once more (the same bytes are idempotent). */
+async function broadcast(
+  raw: string,
+  options: SendOptions,
+  rpc: { timeoutMs: number; signal?: AbortSignal; fetch?: FetchLike },
+): Promise<Broadcast> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    if (options.signal?.aborted) break;
+    try {
+      const [outcome] = await rpcBatch(
+        options.rpcUrl,
+        [{ method: 'eth_sendRawTransaction', params: [raw] }],
+        rpc,
+      );
+      if (outcome?.ok || (outcome && ALREADY_KNOWN.test(outcome.message))) {
+        return { kind: 'accepted' };
+      }
+      options.onRpcError?.('eth_sendRawTransaction');
+      return { kind: 'refused', message: outcome?.message ?? 'no answer' };
+    } catch (error) {
+      options.onRpcError?.('eth_sendRawTransaction');
+      lastError = error;
+      if (attempt === 0) await sleep(200, options.signal);
+    }
+  }
+  return { kind: 'unconfirmed', message: message(lastError ?? 'aborted') };
+}
+
 /** Signs, broadcasts and waits for the transfers; one result per transfer, in order. */
 export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
   const now = options.now ?? Date.now;
@@ -151,39 +195,33 @@ export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
       return undefined;
     }
   });
-  // A transfer after an unsigned one would leave a nonce gap and sit in the pool: do not send it.
-  const firstGap = signed.findIndex((raw) => raw === undefined);
-  const sendable = firstGap === -1 ? signed.length : firstGap;
-  for (const result of results.slice(sendable)) {
-    if (result.status !== 'not-signed') {
-      result.status = 'not-signed';
-      result.error =
-        'not sent: an earlier transfer could not be signed (its nonce would be missing)';
-      delete result.hash;
+  // In nonce order; after the first transfer not surely in the pool, nothing more is broadcast.
+  let stoppedBy: string | undefined;
+  for (const [i, result] of results.entries()) {
+    const raw = signed[i];
+    if (stoppedBy !== undefined) {
+      if (result.status !== 'not-signed') {
+        result.status = 'not-sent';
+        result.error = `not sent: ${stoppedBy}, and this nonce would wait behind the gap; the next run decides again`;
+        delete result.hash;
+      }
+      continue;
+    }
+    if (raw === undefined) {
+      stoppedBy = `nonce ${result.nonce} could not be signed`;
+      continue;
+    }
+    const sent = await broadcast(raw, options, rpc);
+    if (sent.kind === 'refused') {
+      result.status = 'rejected';
+      result.error = `the node refused the transaction: ${sent.message}`;
+      stoppedBy = `the node refused nonce ${result.nonce}`;
+    } else if (sent.kind === 'unconfirmed') {
+      // The node may have taken it anyway: keep the hash and look for its receipt.
+      result.error = `broadcast not confirmed: ${sent.message}`;
+      stoppedBy = `the broadcast of nonce ${result.nonce} was not confirmed`;
     }
   }
-
-  let outcomes: RpcOutcome[] | undefined;
-  try {
-    outcomes = await rpcBatch(
-      options.rpcUrl,
-      signed.slice(0, sendable).map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })),
-      rpc,
-    );
-  } catch (error) {
-    // The node may have taken them anyway: keep the hashes and look for receipts.
-    options.onRpcError?.('eth_sendRawTransaction');
-    for (const result of results.slice(0, sendable)) {
-      result.error = `broadcast not confirmed: ${message(error)}`;
-    }
-  }
-  outcomes?.forEach((outcome, i) => {
-    const result = results[i];
-    if (!result || outcome.ok) return;
-    options.onRpcError?.('eth_sendRawTransaction');
-    result.status = 'rejected';
-    result.error = `the node refused the transaction: ${outcome.message}`;
-  });
 
   const waiting = () => results.filter((r) => r.status === 'timeout' && r.hash !== undefined);
   const deadline = now() + options.receiptTimeoutMs;

@@ -15,6 +15,8 @@ export interface RpcProxy {
   delayMs: number;
   /** Accept requests and never answer them. */
   hang: boolean;
+  /** Answers a call with this JSON-RPC error message instead of forwarding it (a node refusing it). */
+  refuse?: (call: { method: string; params: unknown[] }) => string | undefined;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,22 @@ export async function startRpcProxy(
       }
       if (proxy.delayMs > 0) await new Promise((r) => setTimeout(r, proxy.delayMs));
       try {
+        const refused = proxy.refuse ? refusals(body, proxy.refuse) : undefined;
+        if (refused) {
+          const answers = refused.forward.length
+            ? ((await (
+                await fetch(target, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify(refused.forward),
+                })
+              ).json()) as unknown[])
+            : [];
+          const all = [...answers, ...refused.errors];
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(refused.batch ? all : all[0]));
+          return;
+        }
         const upstream = await fetch(target, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -81,6 +99,30 @@ export async function startRpcProxy(
   const { port } = server.address() as AddressInfo;
   proxy.url = `http://127.0.0.1:${port}`;
   return proxy;
+}
+
+interface Call {
+  id: unknown;
+  method: string;
+  params: unknown[];
+}
+
+/** Splits a request into the calls to forward and error answers for the refused ones. */
+function refusals(
+  body: Buffer,
+  refuse: (call: { method: string; params: unknown[] }) => string | undefined,
+): { batch: boolean; forward: Call[]; errors: unknown[] } | undefined {
+  const parsed = JSON.parse(body.toString('utf8')) as Call | Call[];
+  const batch = Array.isArray(parsed);
+  const calls = batch ? parsed : [parsed];
+  const forward: Call[] = [];
+  const errors: unknown[] = [];
+  for (const call of calls) {
+    const message = refuse(call);
+    if (message === undefined) forward.push(call);
+    else errors.push({ jsonrpc: '2.0', id: call.id, error: { code: -32000, message } });
+  }
+  return errors.length === 0 ? undefined : { batch, forward, errors };
 }
 
 /** A port on 127.0.0.1 where nothing listens (bound, then closed). */

@@ -1,10 +1,11 @@
-import { Wallet } from 'ethers';
+import { Transaction, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpcCall } from '../../src/keymaster/rpc.js';
 import { runKeymaster } from '../../src/keymaster/run.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, resolverFor, testEnvironment } from './fixtures.js';
+import { startRpcProxy } from './rpc-proxy.js';
 
 describe('a run started while the previous one is still pending (own chain, mining paused)', () => {
   let chain: Chain;
@@ -60,5 +61,69 @@ describe('a run started while the previous one is still pending (own chain, mini
     const third = await runKeymaster(options);
     expect(third.sent).toEqual([]);
     expect(third.ok).toBe(true);
+  });
+
+  it('a node refusing a transfer in the middle: nothing after it is broadcast, and the next run pays no one twice', async () => {
+    const env = testEnvironment([{ name: 'alpha', chainId: chain.chainId }], {
+      receiptTimeoutSeconds: 5,
+    });
+    const { rows, addresses } = agentRows(env, ['updater', 'relayer', 'processor', 'watcher']);
+    const bank = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[4]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    const proxy = await startRpcProxy(chain.url);
+    const broadcast: Transaction[] = [];
+    let refusing = true;
+    proxy.refuse = (call) => {
+      if (call.method !== 'eth_sendRawTransaction') return undefined;
+      const tx = Transaction.from(call.params[0] as string);
+      broadcast.push(tx);
+      return refusing && tx.nonce === 1 ? 'txpool is full' : undefined;
+    };
+    const options = {
+      env,
+      rows,
+      resolveAddress: resolverFor(addresses),
+      bankSigner: bank,
+      rpcUrls: { alpha: proxy.url },
+      pollIntervalMs: 50,
+    };
+    // Without automining the node queues a transaction behind a nonce gap, as a real node does.
+    await rpc('evm_setAutomine', [false]);
+    await rpc('evm_setIntervalMining', [100]);
+    try {
+      const first = await runKeymaster(options);
+      expect(first.sent.map((t) => [t.nonce, t.status])).toEqual([
+        [0, 'mined'],
+        [1, 'rejected'],
+        [2, 'not-sent'],
+        [3, 'not-sent'],
+      ]);
+      expect(broadcast.map((t) => t.nonce)).toEqual([0, 1]);
+      expect(first.failures.filter((f) => f.kind === 'send')).toHaveLength(3);
+
+      // Meanwhile the refused wallet is funded by hand: the next run's order of payments shifts.
+      const refusedTo = broadcast[1]!.to!;
+      const refusedRow = rows.find((r) => addresses.get(r.alias!) === refusedTo)!;
+      await fund(chain.url, KEYMASTER_FUNDER_KEYS[4]!, chain.chainId, [
+        { to: refusedTo, wei: refusedRow.target },
+      ]);
+      refusing = false;
+      const second = await runKeymaster(options);
+      expect(second.sent.map((t) => [t.nonce, t.status])).toEqual([
+        [1, 'mined'],
+        [2, 'mined'],
+      ]);
+      // A few more blocks, for anything left queued behind a gap to be mined.
+      await new Promise((r) => setTimeout(r, 400));
+    } finally {
+      await rpc('evm_setIntervalMining', [0]);
+      await rpc('evm_setAutomine', [true]);
+      await proxy.close();
+    }
+    for (const row of rows) {
+      expect(await balanceOf(chain.url, addresses.get(row.alias!)!)).toBe(row.target);
+    }
   });
 });

@@ -100,7 +100,7 @@ describe('sendTopUps (Hardhat chain)', () => {
     expect(tx.type).toBe('0x0');
   });
 
-  it('reports a transfer the node refuses (nonce too low) and still sends the others', async () => {
+  it('reports a transfer the node refuses (nonce too low)', async () => {
     const bank = Wallet.createRandom();
     await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [
       { to: bank.address, wei: ETH },
@@ -205,5 +205,47 @@ describe('in-flight transfers (own chain, mining paused)', () => {
     const after = await sweepChain(target, { timeoutMs: 5000 });
     expect(after.bank).toMatchObject({ latestNonce: 3, pendingNonce: 3, inFlight: [] });
     expect(after.balances.get(agents[0]!.toLowerCase())).toEqual({ known: true, wei: ETH + 2n });
+  });
+
+  it('a transfer the node already holds counts as in flight, and the ones after it are still sent', async () => {
+    const bank = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[2]!, chain.chainId, [
+      { to: bank.address, wei: ETH },
+    ]);
+    const to = Wallet.createRandom().address;
+    const fees = {
+      type: 2 as const,
+      maxFeePerGas: 100n * 10n ** 9n,
+      maxPriorityFeePerGas: 10n ** 9n,
+    };
+    const send = (transfers: Array<{ to: string; amount: bigint }>) =>
+      sendTopUps({
+        network: 'gamma',
+        chainId: chain.chainId,
+        rpcUrl: chain.url,
+        signer: bank,
+        fees,
+        startNonce: 0,
+        transfers,
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 100,
+        pollIntervalMs: 20,
+      });
+    await rpcCall(chain.url, { method: 'evm_setAutomine', params: [false] }, { timeoutMs: 5000 });
+    try {
+      const first = await send([{ to, amount: 1n }]);
+      expect(first.map((r) => r.status)).toEqual(['timeout']);
+      // The same signed transaction again (a run retried), then one more.
+      const again = await send([
+        { to, amount: 1n },
+        { to, amount: 2n },
+      ]);
+      expect(again.map((r) => r.status)).toEqual(['timeout', 'timeout']);
+      expect(again[0]?.hash).toBe(first[0]?.hash);
+    } finally {
+      await rpcCall(chain.url, { method: 'evm_setAutomine', params: [true] }, { timeoutMs: 5000 });
+      await rpcCall(chain.url, { method: 'evm_mine', params: [] }, { timeoutMs: 5000 });
+    }
+    expect(await balanceOf(chain.url, to)).toBe(3n);
   });
 });
