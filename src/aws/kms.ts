@@ -42,6 +42,17 @@ export interface KmsKeyWithTags {
   tags: Record<string, string>;
 }
 
+/** What a search among the keys without an alias found. */
+export interface UnaliasedKeys {
+  /** Keys whose tags passed the filter, with their tags. */
+  keys: KmsKeyWithTags[];
+  /**
+   * Keys whose tags these credentials may not read (a key policy that does not delegate to IAM
+   * answers AccessDeniedException): skipped, since a key we cannot read cannot be adopted.
+   */
+  unreadable: string[];
+}
+
 /**
  * The KMS operations key planning depends on. The real implementation is `createKmsKeyStore`;
  * tests can wrap or replace it (e.g. to make a run die between CreateKey and CreateAlias).
@@ -55,8 +66,8 @@ export interface KmsKeyStore {
   publicAddress(keyId: string): Promise<string>;
   /** Every alias in the account and region, all pages. */
   listAliases(): Promise<KmsAliasEntry[]>;
-  /** Keys that no alias points at and whose tags pass `wanted`, with their tags. */
-  findUnaliasedKeys(wanted: (tags: Record<string, string>) => boolean): Promise<KmsKeyWithTags[]>;
+  /** Keys that no alias points at and whose tags pass `wanted`; those we may not read, apart. */
+  findUnaliasedKeys(wanted: (tags: Record<string, string>) => boolean): Promise<UnaliasedKeys>;
   createKey(input: { description: string; tags: Record<string, string> }): Promise<KmsKeyInfo>;
   createAlias(aliasName: string, keyId: string): Promise<void>;
 }
@@ -151,8 +162,11 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
       'ListKeys',
     );
 
-  /** Tags of a key; undefined when the key vanished between ListKeys and this call. */
-  const listTags = async (keyId: string) => {
+  /**
+   * Tags of a key; 'gone' when the key vanished between ListKeys and this call, 'denied' when its
+   * key policy does not let these credentials read them.
+   */
+  const listTags = async (keyId: string): Promise<Record<string, string> | 'gone' | 'denied'> => {
     try {
       const tags = await allPages(
         (marker) =>
@@ -170,7 +184,8 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
       );
       return Object.fromEntries(tags.map((t) => [t.TagKey ?? '', t.TagValue ?? '']));
     } catch (error) {
-      if (awsErrorName(error) === 'NotFoundException') return undefined;
+      if (awsErrorName(error) === 'NotFoundException') return 'gone';
+      if (awsErrorName(error) === 'AccessDeniedException') return 'denied';
       throw keyStoreError(error, 'KMS ListResourceTags', keyId);
     }
   };
@@ -213,9 +228,13 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
       const tagged = await Promise.all(
         candidates.map(async (keyId) => ({ keyId, tags: await listTags(keyId) })),
       );
-      return tagged.flatMap((k) =>
-        k.tags && wanted(k.tags) ? [{ keyId: k.keyId, tags: k.tags }] : [],
-      );
+      const keys: KmsKeyWithTags[] = [];
+      const unreadable: string[] = [];
+      for (const { keyId, tags } of tagged) {
+        if (tags === 'denied') unreadable.push(keyId);
+        else if (tags !== 'gone' && wanted(tags)) keys.push({ keyId, tags });
+      }
+      return { keys, unreadable };
     },
 
     async createKey({ description, tags }) {

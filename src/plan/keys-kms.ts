@@ -59,6 +59,22 @@ export function isTaggedFor(key: KeySpec, tags: Record<string, string>): boolean
   );
 }
 
+/**
+ * Keys without an alias whose tags we may not read were not searched for a key an earlier run
+ * left behind: say how many, so a reviewer knows the search was partial.
+ */
+export function unreadableKeysNote(unreadable: readonly string[]): string | undefined {
+  if (unreadable.length === 0) return undefined;
+  const shown = unreadable.slice(0, 3).join(', ');
+  const more = unreadable.length > 3 ? ` and ${unreadable.length - 3} more` : '';
+  const count = unreadable.length === 1 ? '1 key' : `${unreadable.length} keys`;
+  return (
+    `${count} without an alias skipped in the search for keys an earlier run left ` +
+    `(${shown}${more}): their key policies refuse these credentials kms:ListResourceTags, so ` +
+    'none of them can be adopted'
+  );
+}
+
 export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<KeyChange[]> {
   const kind = KEY_CHANGE_KIND.kms;
   const detailOf = (key: KeySpec) => baseDetail(key, 'kms', store.region);
@@ -102,9 +118,10 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
   if (missing.length === 0) return found as KeyChange[];
 
   // A run that died between CreateKey and CreateAlias left a tagged key without an alias.
-  const orphans = await store.findUnaliasedKeys((tags) =>
+  const { keys: orphans, unreadable } = await store.findUnaliasedKeys((tags) =>
     missing.some((k) => isTaggedFor(k, tags)),
   );
+  const unreadableNote = unreadableKeysNote(unreadable);
   const orphanInfo = await Promise.all(
     orphans.map(async (o) => ({ tags: o.tags, info: await store.describeKey(o.keyId) })),
   );
@@ -132,8 +149,9 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
             `${key.alias} does not exist: create a ${ETHEREUM_KEY_SPEC} key and the alias` +
             (skipped.length
               ? `; tagged keys not adopted because unusable: ${skipped.join(', ')}`
-              : ''),
-          detail: detailOf(key),
+              : '') +
+            (unreadableNote ? `; ${unreadableNote}` : ''),
+          detail: { ...detailOf(key), ...(unreadableNote ? { warning: unreadableNote } : {}) },
         });
         return;
       }

@@ -26,6 +26,8 @@ export interface KeyDetail {
   keyUsage?: string;
   keyState?: string;
   secretName?: string;
+  /** Something a reviewer should know about a planned key that is not a problem with it. */
+  warning?: string;
 }
 
 /** What happened to one key: a planned action, or (after apply) its outcome. */

@@ -35,7 +35,7 @@ export function planKeys(
   return store.kind === 'kms' ? planKmsKeys(keys, store) : planSecretKeys(keys, store, mode);
 }
 
-function rowOf(detail: KeyDetail, status: KeyStatus, reason = ''): KeyRow {
+function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warning ?? ''): KeyRow {
   return {
     alias: detail.alias,
     region: detail.region,
@@ -58,7 +58,7 @@ export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
     rowOf(
       c.detail!,
       c.action as KeyStatus,
-      c.action === 'broken' || c.action === 'adopt' ? c.reason : '',
+      c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
     ),
   );
 }

@@ -50,10 +50,12 @@ function fakeKms(
     publicAddress: async () => address,
     listAliases: async () =>
       keysById.flatMap((k) => (k.alias ? [{ aliasName: k.alias, targetKeyId: k.keyId }] : [])),
-    findUnaliasedKeys: async (wanted) =>
-      keysById
+    findUnaliasedKeys: async (wanted) => ({
+      keys: keysById
         .filter((k) => !k.alias && wanted(k.tags))
         .map((k) => ({ keyId: k.keyId, tags: k.tags })),
+      unreadable: [],
+    }),
     createKey: async () => {
       throw new Error('plan must not create');
     },
