@@ -157,6 +157,34 @@ async function broadcast(
   return { kind: 'unconfirmed', message: message(lastError ?? 'aborted') };
 }
 
+/** A quantity, or undefined when absent or malformed: for fields the result can do without. */
+function lenientQuantity(value: unknown): bigint | undefined {
+  try {
+    return quantity(value, 'receipt field');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Fills a result from its receipt; throws, leaving the result as it was, when the status or block
+ * is unreadable. Without a readable effectiveGasPrice (older nodes) a legacy transfer's fee is
+ * still exact (it pays its gas price); an EIP-1559 one's is left unknown rather than guessed.
+ */
+function readReceipt(result: TxResult, receipt: Record<string, unknown>, fees: FeeQuote): void {
+  const status = quantity(receipt.status, 'status');
+  const blockNumber = Number(quantity(receipt.blockNumber, 'blockNumber'));
+  const gasUsed = lenientQuantity(receipt.gasUsed);
+  const price =
+    lenientQuantity(receipt.effectiveGasPrice) ?? (fees.type === 0 ? fees.gasPrice : undefined);
+  result.status = status === 1n ? 'mined' : 'reverted';
+  result.blockNumber = blockNumber;
+  delete result.error;
+  if (gasUsed !== undefined) result.gasUsed = gasUsed;
+  if (price !== undefined) result.effectiveGasPrice = price;
+  if (gasUsed !== undefined && price !== undefined) result.fee = gasUsed * price;
+}
+
 /** Signs, broadcasts and waits for the transfers; one result per transfer, in order. */
 export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
   const now = options.now ?? Date.now;
@@ -237,13 +265,13 @@ export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
       receipts.forEach((outcome, i) => {
         const result = open[i];
         if (!result || !outcome.ok || !outcome.result) return;
-        const receipt = outcome.result as Record<string, unknown>;
-        result.status = quantity(receipt.status, 'status') === 1n ? 'mined' : 'reverted';
-        result.blockNumber = Number(quantity(receipt.blockNumber, 'blockNumber'));
-        result.gasUsed = quantity(receipt.gasUsed, 'gasUsed');
-        result.effectiveGasPrice = quantity(receipt.effectiveGasPrice, 'effectiveGasPrice');
-        result.fee = result.gasUsed * result.effectiveGasPrice;
-        delete result.error;
+        // Each receipt on its own: one malformed answer must not hide the others of this poll.
+        try {
+          readReceipt(result, outcome.result as Record<string, unknown>, options.fees);
+        } catch (error) {
+          options.onRpcError?.('eth_getTransactionReceipt');
+          result.error = `its receipt could not be read: ${message(error)}`;
+        }
       });
     } catch {
       options.onRpcError?.('eth_getTransactionReceipt');

@@ -3,9 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingIncoming, sweepChain } from '../../src/keymaster/balances.js';
 import { accountKey } from '../../src/keymaster/decide.js';
 import { rpcCall } from '../../src/keymaster/rpc.js';
-import { maxFeePerTransfer, quoteFees, sendTopUps } from '../../src/keymaster/send.js';
+import {
+  maxFeePerTransfer,
+  quoteFees,
+  sendTopUps,
+  type FeeQuote,
+} from '../../src/keymaster/send.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
+import { tamperingFetch } from './tamper.js';
 
 const ETH = 10n ** 18n;
 
@@ -139,6 +145,49 @@ describe('sendTopUps (Hardhat chain)', () => {
     expect(again[0]?.status).toBe('rejected');
     expect(again[0]?.error).toMatch(/refused/);
     expect(await balanceOf(chain.url, to)).toBe(1n);
+  });
+  it('receipts without effectiveGasPrice: every one is read in the same poll; a legacy fee is exact, an EIP-1559 fee unknown', async () => {
+    const bank = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [
+      { to: bank.address, wei: ETH },
+    ]);
+    let receiptsRead = 0;
+    const oldNode = tamperingFetch(chain.url, (method, result) => {
+      if (method !== 'eth_getTransactionReceipt' || !result) return result;
+      receiptsRead += 1;
+      const { effectiveGasPrice: _price, ...rest } = result as Record<string, unknown>;
+      return rest;
+    });
+    const send = (fees: FeeQuote, startNonce: number, count: number) =>
+      sendTopUps({
+        network: 'alpha',
+        chainId: chain.chainId,
+        rpcUrl: chain.url,
+        signer: bank,
+        fees,
+        startNonce,
+        transfers: Array.from({ length: count }, () => ({
+          to: Wallet.createRandom().address,
+          amount: 1n,
+        })),
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 10_000,
+        pollIntervalMs: 20,
+        fetch: oldNode,
+      });
+    const gasPrice = 100n * 10n ** 9n;
+    const legacy = await send({ type: 0, gasPrice }, 0, 3);
+    expect(legacy.map((r) => r.status)).toEqual(['mined', 'mined', 'mined']);
+    // Automining: all three were mined before the first poll, which read all three receipts.
+    expect(receiptsRead).toBe(3);
+    for (const r of legacy) expect(r.fee).toBe(r.gasUsed! * gasPrice);
+    const [dynamic] = await send(
+      { type: 2, maxFeePerGas: gasPrice, maxPriorityFeePerGas: 10n ** 9n },
+      3,
+      1,
+    );
+    expect(dynamic).toMatchObject({ status: 'mined', gasUsed: 21_000n });
+    expect(dynamic?.fee).toBeUndefined();
   });
 });
 
