@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { githubClient, repositoryOf } from '../github/client.js';
-import { findMarkedComment, octokitComments } from '../github/comments.js';
+import { commentBotLogin, findMarkedComment, octokitComments } from '../github/comments.js';
 import { decideApply } from '../github/guard.js';
 import { pullRequestOfCommit } from '../github/pulls.js';
 import { commentMarker, readPlanHash } from '../report/comment.js';
@@ -30,6 +30,7 @@ async function approvedHash(
     octokitComments(octokit),
     { owner, repo, issueNumber: pr.number },
     commentMarker('plan', environment),
+    commentBotLogin(core.getInput('comment-author')),
   );
   const from = `the ${environment} plan comment on #${pr.number}`;
   const hash = comment ? readPlanHash(comment.body, environment) : undefined;

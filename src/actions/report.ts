@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { githubClient, isWriteDenied, repositoryOf } from '../github/client.js';
-import { octokitComments, upsertMarkedComment } from '../github/comments.js';
+import { commentBotLogin, octokitComments, upsertMarkedComment } from '../github/comments.js';
 import { pullRequestOfCommit } from '../github/pulls.js';
 import {
   commentMarker,
@@ -119,6 +119,7 @@ await runAction(async () => {
       { owner, repo, issueNumber: number },
       marker,
       renderComment(input),
+      commentBotLogin(core.getInput('comment-author')),
     );
     core.setOutput('comment-id', String(comment.id));
     core.setOutput('comment-url', comment.url);
