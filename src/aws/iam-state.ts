@@ -26,6 +26,11 @@ export interface AccessState {
   oidcProvider: IamOidcProvider | undefined;
   /** Managed policy ARNs attached to each wanted principal that exists, by `principalKey`. */
   attached: Record<string, string[]>;
+  /**
+   * Tags of the customer-managed policies in `attached` that the inventory does not name (by
+   * ARN; undefined when the policy is gone). AWS-managed policies are never read: never ours.
+   */
+  attachedPolicyTags: Record<string, Tags | undefined>;
   /** Access key ids per user asked to have a stored key, and whether its secret exists. */
   accessKeys: Record<string, { keyIds: string[]; secretExists: boolean }>;
   leftovers: AccessLeftovers;
@@ -108,6 +113,12 @@ export async function readAccessState(
     if (list) attached[principalKey(p)] = list;
   });
 
+  const wantedPolicies = new Set(query.policyArns);
+  const strayArns = [...new Set(Object.values(attached).flat())].filter(
+    (arn) => !wantedPolicies.has(arn) && !isAwsManagedPolicy(arn),
+  );
+  const attachedPolicyTags = await byKey(strayArns, (arn) => iam.findPolicyTags(c, arn));
+
   const accessKeys: AccessState['accessKeys'] = {};
   for (const { user, secretName } of query.accessKeys) {
     const keyIds = users[user] ? await iam.listAccessKeyIds(c, user) : [];
@@ -124,6 +135,7 @@ export async function readAccessState(
     roles,
     oidcProvider,
     attached,
+    attachedPolicyTags,
     accessKeys,
     leftovers: await readLeftovers(c, query),
   };

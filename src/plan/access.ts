@@ -143,9 +143,18 @@ export function planAccess(
   const out: PlannedChange[] = [];
   const add = (change: Change<AccessDetail>, steps: IamStep[] = []) => out.push({ change, steps });
   const bootstrapOk = options.bootstrap ?? true;
-  /** Bootstrap resources this run may not write become `broken` with what to do. */
-  const gate = (change: Change<AccessDetail>, steps: IamStep[], bootstrap: boolean | undefined) => {
-    if (bootstrap && !bootstrapOk && WRITING_ACTIONS.has(change.action)) {
+  const prune = options.prune ?? false;
+  /**
+   * Bootstrap resources this run may not write become `broken` with what to do. A removal only
+   * counts when this run prunes; without prune it is listed and never carried out.
+   */
+  const gate: Gate = (change, steps, bootstrap) => {
+    if (
+      bootstrap &&
+      !bootstrapOk &&
+      WRITING_ACTIONS.has(change.action) &&
+      (change.action !== 'remove' || prune)
+    ) {
       add(
         {
           ...change,
@@ -543,9 +552,15 @@ export function planAccess(
     }
   }
 
-  planLeftovers(state, { wantedMembers, wantedAttachments, usable }, add);
+  planLeftovers(state, { wantedMembers, wantedAttachments, usable }, add, gate);
   return out;
 }
+
+type Gate = (
+  change: Change<AccessDetail>,
+  steps: IamStep[],
+  bootstrap: boolean | undefined,
+) => void;
 
 function planLeftovers(
   state: AccessState,
@@ -555,6 +570,7 @@ function planLeftovers(
     usable: Map<string, boolean>;
   },
   add: (change: Change<AccessDetail>, steps?: IamStep[]) => void,
+  gate: Gate,
 ): void {
   const why =
     'marked as managed by the toolkit for this environment, no longer wanted; removed only with prune';
@@ -582,15 +598,30 @@ function planLeftovers(
     for (const arn of arns) {
       if (wanted.wantedAttachments.has(`${key}|${arn}`)) continue;
       if (state.leftovers.policies.some((p) => p.policy.arn === arn)) continue; // removed with its policy
-      add(
+      const base = {
+        kind: 'iam-policy-attachment',
+        id: `${policyNameOfArn(arn)} → ${kind} ${name}`,
+      };
+      const tags = state.attachedPolicyTags[arn];
+      if (!tags || !isManaged(tags)) {
+        add({
+          ...base,
+          action: 'exists',
+          reason: `attached by someone else (policy not tagged ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}): left alone`,
+          detail: { arn },
+        });
+        continue;
+      }
+      // Every role of the toolkit is a bootstrap resource: only an administrator changes it.
+      gate(
         {
-          kind: 'iam-policy-attachment',
-          id: `${policyNameOfArn(arn)} → ${kind} ${name}`,
+          ...base,
           action: 'remove',
-          reason: why,
+          reason: `policy managed by the toolkit, not wanted on this ${kind}; removed only with prune`,
           detail: { arn },
         },
         [{ op: 'detachPolicy', principal: { kind, name }, arn }],
+        kind === 'role',
       );
     }
   }
@@ -645,7 +676,7 @@ function planLeftovers(
     );
   }
   for (const { role, attached } of state.leftovers.roles) {
-    add(
+    gate(
       { kind: 'iam-role', id: role.name, action: 'remove', reason: why, detail: { arn: role.arn } },
       [
         ...attached.map((arn): IamStep => ({
@@ -655,6 +686,7 @@ function planLeftovers(
         })),
         { op: 'deleteRole', name: role.name },
       ],
+      true,
     );
   }
   for (const { policy, entities } of state.leftovers.policies) {
@@ -682,7 +714,7 @@ function planLeftovers(
     );
   }
   for (const provider of state.leftovers.oidcProviders) {
-    add(
+    gate(
       {
         kind: 'iam-oidc-provider',
         id: provider.url,
@@ -691,6 +723,7 @@ function planLeftovers(
         detail: { arn: provider.arn },
       },
       [{ op: 'deleteOidcProvider', arn: provider.arn }],
+      true,
     );
   }
 }

@@ -12,6 +12,7 @@ const emptyState = (): AccessState => ({
   roles: {},
   oidcProvider: undefined,
   attached: {},
+  attachedPolicyTags: {},
   accessKeys: {},
   leftovers: { users: [], groups: [], policies: [], roles: [], oidcProviders: [] },
 });
@@ -84,6 +85,45 @@ describe('planAccess on an empty account', () => {
         secretName: 'nomad/staging/iam/nomad-signer-staging/access-key',
       }),
     ]);
+  });
+});
+
+describe('planAccess on stray attachments of a role', () => {
+  const role = inventory.iam.github!.roles[0]!;
+  const stray = `arn:aws:iam::${inventory.accountId}:policy/old-toolkit-policy`;
+  const withStray = (): AccessState => {
+    const state = emptyState();
+    state.roles[role.name] = {
+      name: role.name,
+      arn: role.arn,
+      path: '/',
+      tags: role.tags,
+      description: role.description,
+      maxSessionDuration: role.maxSessionDurationSeconds,
+      trustPolicy: JSON.stringify(role.trustPolicy),
+    };
+    state.attached[`role:${role.name}`] = [stray];
+    state.attachedPolicyTags[stray] = { 'managed-by': 'nomad-agent-ops' };
+    return state;
+  };
+  const detachOf = (options: Parameters<typeof planAccess>[2]) =>
+    planAccess(inventory, withStray(), options).find(
+      (p) => p.change.kind === 'iam-policy-attachment' && p.change.detail?.arn === stray,
+    )!;
+
+  it('go through the bootstrap gate: without bootstrap rights a prune reports them broken and plans no write', () => {
+    const gated = detachOf({ prune: true, bootstrap: false });
+    expect(gated.change.action).toBe('broken');
+    expect(gated.change.reason).toContain('administrator credentials');
+    expect(gated.steps).toEqual([]);
+
+    const admin = detachOf({ prune: true, bootstrap: true });
+    expect(admin.change.action).toBe('remove');
+    expect(admin.steps).toEqual([
+      { op: 'detachPolicy', principal: { kind: 'role', name: role.name }, arn: stray },
+    ]);
+    // Without prune nothing is removed anyway: listed, not broken.
+    expect(detachOf({ bootstrap: false }).change.action).toBe('remove');
   });
 });
 

@@ -7,12 +7,14 @@ import {
   GetGroupCommand,
   GetPolicyCommand,
   GetRoleCommand,
+  ListAttachedGroupPoliciesCommand,
 } from '@aws-sdk/client-iam';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseTags } from '../../src/inventory/tags.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { runAccess } from '../../src/plan/access.js';
 import { requireMotoUrl } from '../harness/emulators.js';
+import { type MotoServer, startMoto } from '../harness/moto.js';
 import { accountClients, stagingInventory } from './support.js';
 
 /** Accounts of this file: 7200000000 9x. */
@@ -125,5 +127,71 @@ describe('groups under the shared path', () => {
     await expect(iam.send(new GetGroupCommand({ GroupName: 'staging-old' }))).rejects.toThrow(
       /cannot be found|not found/i,
     );
+  });
+});
+
+describe("prune of attachments on the toolkit's principals", () => {
+  // AWS-managed policies exist in moto only when loaded at start (slow for every account), so
+  // this test runs on a moto of its own.
+  let ownMoto: MotoServer | undefined;
+  beforeAll(async () => {
+    const before = process.env.MOTO_IAM_LOAD_MANAGED_POLICIES;
+    process.env.MOTO_IAM_LOAD_MANAGED_POLICIES = 'true';
+    try {
+      ownMoto = await startMoto();
+    } finally {
+      if (before === undefined) delete process.env.MOTO_IAM_LOAD_MANAGED_POLICIES;
+      else process.env.MOTO_IAM_LOAD_MANAGED_POLICIES = before;
+    }
+  });
+  afterAll(async () => {
+    await ownMoto?.stop();
+  });
+
+  it('detaches only policies the toolkit manages; AWS-managed and untagged ones stay attached', async () => {
+    const accountId = account(3);
+    const inventory = stagingInventory(accountId);
+    const { clients, recorder } = await accountClients(ownMoto!.url, accountId);
+    expect((await runAccess({ inventory, clients, mode: 'apply' })).ok).toBe(true);
+    const iam = clients.iam;
+    const createPolicy = async (name: string, tags: Record<string, string>) =>
+      (
+        await iam.send(
+          new CreatePolicyCommand({
+            PolicyName: name,
+            PolicyDocument: anyPolicy,
+            Tags: asTags(tags),
+          }),
+        )
+      ).Policy!.Arn!;
+    const awsManaged = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+    const teams = await createPolicy('team-reader', { owner: 'data-team' });
+    // The toolkit's, for production: not staging's leftover, but the toolkit's to detach.
+    const toolkits = await createPolicy('production-old', baseTags('production'));
+    for (const arn of [awsManaged, teams, toolkits]) {
+      await iam.send(new AttachGroupPolicyCommand({ GroupName: 'staging-signer', PolicyArn: arn }));
+    }
+
+    const pruned = await runAccess({ inventory, clients, mode: 'apply', prune: true });
+    expect(pruned.ok).toBe(true);
+    const about = (arn: string) =>
+      pruned.changes.find(
+        (c) => c.kind === 'iam-policy-attachment' && (c.detail as { arn?: string })?.arn === arn,
+      )!;
+    expect(about(toolkits).action).toBe('remove');
+    for (const arn of [awsManaged, teams]) {
+      expect(about(arn).action, arn).toBe('exists');
+      expect(about(arn).reason).toContain('left alone');
+    }
+    const attached = await iam.send(
+      new ListAttachedGroupPoliciesCommand({ GroupName: 'staging-signer' }),
+    );
+    const arns = attached.AttachedPolicies!.map((p) => p.PolicyArn);
+    expect(arns).toEqual(expect.arrayContaining([awsManaged, teams]));
+    expect(arns).not.toContain(toolkits);
+
+    recorder.writes.length = 0;
+    await runAccess({ inventory, clients, mode: 'apply', prune: true });
+    expect(recorder.writes).toEqual([]);
   });
 });
