@@ -18,14 +18,23 @@ await runAction(async () => {
   const job = keymasterJob(env, await awsForEnvironment(env, process.env), process.env);
   const run = await job.runOnce({ dryRun });
   job.metrics.observe(run);
-  const pushgateway = core.getInput('pushgateway-url');
-  if (pushgateway) await job.metrics.push(pushgateway);
+  // The transfers have happened: their table is written before anything else can fail.
   const markdown = job.markdown(run);
   core.setOutput('ok', String(checkPassed(run)));
   setJsonOutput('run-json', env.name, job.json(run));
   core.setOutput('balances-markdown', markdown);
   core.setOutput('top-ups', String(run.sent.filter((t) => t.status === 'mined').length));
   await core.summary.addRaw(markdown + '\n').write();
+  const pushgateway = core.getInput('pushgateway-url');
+  if (pushgateway) {
+    try {
+      await job.metrics.push(pushgateway);
+    } catch (error) {
+      core.warning(
+        `${error instanceof Error ? error.message : String(error)}; the run itself is reported above, and the stale-metrics alert fires if this persists`,
+      );
+    }
+  }
   if (!checkPassed(run)) {
     throw new Error(
       `Keymaster ${env.name}: ${run.failures.length} problem(s)${run.bankLow ? ', a bank is below its alert level' : ''}${run.dryRun ? ', or wallets below lower' : ''}; see the job summary`,

@@ -1,5 +1,5 @@
 import { formatUnits } from 'ethers';
-import { Counter, Gauge, Pushgateway, Registry, type PrometheusContentType } from 'prom-client';
+import { Counter, Gauge, Registry, type PrometheusContentType } from 'prom-client';
 import type { UnitsByNetwork } from './render.js';
 import type { KeymasterRun } from './run.js';
 
@@ -18,6 +18,8 @@ export class KeymasterMetrics {
   readonly lastSuccess: Gauge<'network'>;
   /** Last successful sweep per network, in ms since the epoch (for /healthz). */
   readonly lastSuccessAt = new Map<string, number>();
+  /** Networks swept successfully by the last observed run: the groups `push` replaces. */
+  sweptLastRun = new Set<string>();
 
   constructor(
     readonly environment: string,
@@ -103,6 +105,7 @@ export class KeymasterMetrics {
       this.topupAmount.inc(labels, this.native(tx.amount, tx.network));
     }
     for (const { network, method } of run.rpcErrors) this.rpcErrors.inc({ network, method });
+    this.sweptLastRun = new Set(run.sweeps.before.filter((s) => s.ok).map((s) => s.network));
     for (const sweep of run.sweeps.before) {
       if (!sweep.ok) continue;
       this.lastSuccessAt.set(sweep.network, run.finishedAt);
@@ -114,9 +117,82 @@ export class KeymasterMetrics {
     return this.registry.metrics();
   }
 
-  /** Replaces this environment's group on a Prometheus Pushgateway (for cron runs). */
-  async push(url: string, jobName = 'nomad-keymaster'): Promise<void> {
-    const gateway = new Pushgateway(url, { timeout: 10_000 }, this.registry);
-    await gateway.push({ jobName, groupings: { environment: this.environment } });
+  /**
+   * Pushes to a Prometheus Pushgateway (for cron runs), one group per network:
+   * `{job, environment, network}`, each PUT carrying that network's series only. A PUT replaces
+   * its whole group, so only the networks swept successfully by the last run are pushed: a
+   * network that failed keeps its previous group, and its last_success timestamp ages until the
+   * stale alert fires. Throws once every push was tried, naming the ones that failed.
+   */
+  async push(
+    url: string,
+    jobName = 'nomad-keymaster',
+    networks: Iterable<string> = this.sweptLastRun,
+  ): Promise<void> {
+    const text = await this.registry.metrics();
+    const failed: string[] = [];
+    await Promise.all(
+      [...networks].map(async (network) => {
+        const path = [
+          ['job', jobName],
+          ['environment', this.environment],
+          ['network', network],
+        ]
+          .map(([label, value]) => groupingPath(label!, value!))
+          .join('/');
+        const target = `${url.replace(/\/+$/, '')}/metrics/${path}`;
+        try {
+          const response = await fetch(target, {
+            method: 'PUT',
+            headers: { 'content-type': this.registry.contentType },
+            body: seriesOf(text, network),
+            signal: AbortSignal.timeout(10_000),
+          });
+          if (!response.ok) {
+            failed.push(
+              `${network}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`,
+            );
+          }
+        } catch (error) {
+          failed.push(`${network}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }),
+    );
+    if (failed.length > 0) {
+      throw new Error(`pushing the metrics to the Pushgateway failed for ${failed.join('; ')}`);
+    }
   }
+}
+
+/** A grouping-key path segment; values with a slash use the Pushgateway's base64 form. */
+function groupingPath(label: string, value: string): string {
+  if (value === '' || value.includes('/')) {
+    return `${label}@base64/${Buffer.from(value).toString('base64url') || '='}`;
+  }
+  return `${label}/${encodeURIComponent(value)}`;
+}
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/**
+ * The samples of one network from the text exposition format, with the HELP and TYPE lines of
+ * the metrics that have any. Every Keymaster metric carries a `network` label.
+ */
+export function seriesOf(text: string, network: string): string {
+  const label = `network="${escapeLabelValue(network)}"`;
+  const out: string[] = [];
+  let header: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# HELP')) {
+      header = [line];
+    } else if (line.startsWith('#')) {
+      header.push(line);
+    } else if (line.includes(`{${label}`) || line.includes(`,${label}`)) {
+      out.push(...header, line);
+      header = [];
+    }
+  }
+  return out.length > 0 ? out.join('\n') + '\n' : '';
 }

@@ -143,7 +143,11 @@ export async function serveKeymaster(options: ServeOptions): Promise<KeymasterSe
         const run = await options.runOnce(signal);
         metrics.observe(run);
         options.onRun?.(run);
-        if (options.pushgatewayUrl) await metrics.push(options.pushgatewayUrl);
+        if (options.pushgatewayUrl) {
+          await metrics.push(options.pushgatewayUrl).catch((error: unknown) => {
+            logger?.warn(error instanceof Error ? error.message : String(error));
+          });
+        }
       } catch (error) {
         // A run that throws (not one that reports failures) must not stop the service.
         logger?.warn(

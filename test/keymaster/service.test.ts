@@ -241,7 +241,14 @@ describe('/healthz over time (injected clock, fake runs)', () => {
 });
 
 describe('Pushgateway', () => {
-  it('pushes the registry to the gateway under the job and environment', async () => {
+  let chains: Chain[];
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ chains, stop } = await keymasterChains());
+  }, 60_000);
+  afterAll(() => stop());
+
+  it('pushes one group per network swept this run, each with its own series: a failing network keeps its last group', async () => {
     const received: Array<{ method: string; url: string; body: string }> = [];
     const gateway = createServer((request: IncomingMessage, response) => {
       const parts: Buffer[] = [];
@@ -258,16 +265,50 @@ describe('Pushgateway', () => {
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
     const { port } = gateway.address() as AddressInfo;
     try {
-      const metrics = new KeymasterMetrics('staging', {});
-      metrics.bankBalance.set({ environment: 'staging', network: 'kovan' }, 12.5);
-      await metrics.push(`http://127.0.0.1:${port}`);
-      expect(received).toHaveLength(1);
-      expect(received[0]).toMatchObject({
-        method: 'PUT',
-        url: '/metrics/job/nomad-keymaster/environment/staging',
+      const [a, b] = chains;
+      const env = testEnvironment(
+        [
+          { name: 'alpha', chainId: a!.chainId },
+          { name: 'down', chainId: b!.chainId },
+        ],
+        { rpcTimeoutSeconds: 1 },
+      );
+      const { rows, addresses } = agentRows(env, ['relayer']);
+      const run = await runKeymaster({
+        env,
+        rows,
+        resolveAddress: resolverFor(addresses),
+        bankAddress: Wallet.createRandom().address,
+        rpcUrls: { alpha: a!.url, down: await closedPortUrl() },
+        retries: 0,
+        dryRun: true,
       });
-      expect(received[0]?.body).toContain(
-        'nomad_keymaster_bank_balance{environment="staging",network="kovan"} 12.5',
+      expect(run.failures.some((f) => f.kind === 'rpc' && f.network === 'down')).toBe(true);
+      const metrics = new KeymasterMetrics(env.name, unitsOf(env));
+      metrics.observe(run);
+      // The registry holds the failing network's series too (its RPC errors)...
+      expect(await metrics.text()).toContain('network="down"');
+      await metrics.push(`http://127.0.0.1:${port}`);
+      // ...but only the healthy network's group is replaced.
+      expect(received.map((r) => [r.method, r.url])).toEqual([
+        ['PUT', '/metrics/job/nomad-keymaster/environment/development/network/alpha'],
+      ]);
+      const body = received[0]!.body;
+      expect(
+        sample(body, 'nomad_keymaster_last_success_timestamp_seconds', { network: 'alpha' }),
+      ).toBe(Math.floor(run.finishedAt / 1000));
+      expect(
+        sample(body, 'nomad_keymaster_balance', {
+          environment: 'development',
+          network: 'alpha',
+          home: 'alpha',
+          role: 'relayer',
+          address: addresses.get('alias/development-alpha-relayer-signer')!,
+        }),
+      ).toBe(0);
+      expect(body).not.toContain('network="down"');
+      expect(body.split('\n').filter((l) => l && !l.startsWith('#'))).toSatisfy((lines: string[]) =>
+        lines.every((l) => l.includes('network="alpha"')),
       );
     } finally {
       await new Promise<void>((resolve) => gateway.close(() => resolve()));
