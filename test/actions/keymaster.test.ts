@@ -68,12 +68,19 @@ describe('the keymaster action, run as the runner runs it', () => {
     }
 
     const topUp = await runAction('keymaster', {
-      inputs: { environment: 'development', mode: 'top-up' },
+      // A Pushgateway that is down must not fail a run whose transfers went out.
+      inputs: {
+        environment: 'development',
+        mode: 'top-up',
+        'pushgateway-url': 'http://127.0.0.1:9',
+      },
       workspace,
       env,
     });
     expect(topUp.exitCode, topUp.stdout).toBe(0);
     expect(topUp.outputs.ok).toBe('true');
+    expect(topUp.stdout).toMatch(/::warning::.*Pushgateway/i);
+    expect(topUp.summary).toContain('Sent');
     // Two homes × (3 home roles + 3 replica roles) = 12 wallets, the watcher of each home is one
     // address on both chains but a separate wallet per chain: 12 transfers.
     expect(Number(topUp.outputs['top-ups'])).toBe(12);
