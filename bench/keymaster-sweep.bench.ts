@@ -189,7 +189,7 @@ try {
           `${(naiveTopUpMs / 1000).toFixed(1)} s`,
         ],
         [
-          'Keymaster: consecutive nonces, one broadcast batch, receipts polled together',
+          'Keymaster: consecutive nonces, each sent once the node took the previous (no wait for mining), receipts polled together',
           String(oursTopUpRequests),
           String(oursBlocks),
           `${(oursTopUpMs / 1000).toFixed(1)} s`,
