@@ -1,12 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
-import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { requireChains } from '../harness/emulators.js';
 import { runAction } from '../harness/run-action.js';
-import { developmentOnHarnessChains, motoEnv } from './workspace.js';
+import { developmentWorkspace } from './workspace.js';
 
 const ACCOUNT = '710000000073';
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
@@ -16,18 +13,7 @@ let workspace: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  const chains = requireChains();
-  workspace = mkdtempSync(path.join(tmpdir(), 'nomad-km-'));
-  mkdirSync(path.join(workspace, 'environments'));
-  writeFileSync(
-    path.join(workspace, 'environments/development.yaml'),
-    developmentOnHarnessChains(chains, ACCOUNT),
-  );
-  env = {
-    ...(await motoEnv(requireMotoUrl(), ACCOUNT)),
-    ALPHA_RPC_URL: chains[0]!.url,
-    BETA_RPC_URL: chains[1]!.url,
-  };
+  ({ cwd: workspace, vars: env } = await developmentWorkspace(ACCOUNT));
 });
 
 describe('the keymaster action, run as the runner runs it', () => {

@@ -1,6 +1,7 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { requireChains, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -57,4 +58,26 @@ keymaster:
       capPerRun: '20'
     beta: *net
 `;
+}
+
+/**
+ * A checkout whose development environment lives on the two harness chains (networks alpha and
+ * beta) in the given moto account, and the variables that reach both: AWS and RPC URLs.
+ */
+export async function developmentWorkspace(
+  accountId: string,
+): Promise<{ cwd: string; vars: Record<string, string> }> {
+  const chains = requireChains();
+  const cwd = mkdtempSync(path.join(tmpdir(), 'nomad-dev-'));
+  mkdirSync(path.join(cwd, 'environments'));
+  writeFileSync(
+    path.join(cwd, 'environments/development.yaml'),
+    developmentOnHarnessChains(chains, accountId),
+  );
+  const vars = {
+    ...(await motoEnv(requireMotoUrl(), accountId)),
+    ALPHA_RPC_URL: chains[0]!.url,
+    BETA_RPC_URL: chains[1]!.url,
+  };
+  return { cwd, vars };
 }

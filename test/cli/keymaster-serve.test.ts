@@ -1,28 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { developmentOnHarnessChains, motoEnv } from '../actions/workspace.js';
-import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { developmentWorkspace } from '../actions/workspace.js';
 import { cli, repoRoot, TSX_LOADER } from './helpers.js';
 
 const ACCOUNT = '710000000074';
 
 describe('nomad-ops keymaster serve, as a process', () => {
   it('serves /metrics and /healthz, and stops cleanly on SIGTERM', async () => {
-    const chains = requireChains();
-    const cwd = mkdtempSync(path.join(tmpdir(), 'nomad-serve-'));
-    mkdirSync(path.join(cwd, 'environments'));
-    writeFileSync(
-      path.join(cwd, 'environments/development.yaml'),
-      developmentOnHarnessChains(chains, ACCOUNT),
-    );
-    const env = {
-      ...(await motoEnv(requireMotoUrl(), ACCOUNT)),
-      ALPHA_RPC_URL: chains[0]!.url,
-      BETA_RPC_URL: chains[1]!.url,
-    };
+    const { cwd, vars: env } = await developmentWorkspace(ACCOUNT);
     expect((await cli(['keys', 'apply', '--env', 'development'], { cwd, env })).code).toBe(0);
 
     const child = spawn(

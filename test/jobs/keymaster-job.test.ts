@@ -1,30 +1,15 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
 import { keysJob } from '../../src/jobs/keys.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
-import { developmentOnHarnessChains, motoEnv } from '../actions/workspace.js';
-import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { developmentWorkspace } from '../actions/workspace.js';
 
 const ACCOUNT = '710000000075';
 
 describe('keymasterJob', () => {
   it('retries the bank key on the next run after one failed read (a serve loop recovers)', async () => {
-    const chains = requireChains();
-    const cwd = mkdtempSync(path.join(tmpdir(), 'nomad-kmjob-'));
-    mkdirSync(path.join(cwd, 'environments'));
-    writeFileSync(
-      path.join(cwd, 'environments/development.yaml'),
-      developmentOnHarnessChains(chains, ACCOUNT),
-    );
-    const vars = {
-      ...(await motoEnv(requireMotoUrl(), ACCOUNT)),
-      ALPHA_RPC_URL: chains[0]!.url,
-      BETA_RPC_URL: chains[1]!.url,
-    };
+    const { cwd, vars } = await developmentWorkspace(ACCOUNT);
     const env = loadEnvironment('development', cwd);
     const clients = await awsForEnvironment(env, vars);
     expect((await keysJob(env, clients, 'apply')).result.ok).toBe(true);
