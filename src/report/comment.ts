@@ -1,7 +1,7 @@
 import type { KeyRow } from '../plan/keys-types.js';
 import type { KeysJson } from './keys.js';
 import { renderAccessMarkdown, summaryLine as changesSummary } from './access.js';
-import { attestationTable, keyTable } from './keys.js';
+import { attestationTable, keyTable, needsAttentionMarkdown } from './keys.js';
 import { renderMarkdownTable } from './table.js';
 
 /**
@@ -226,15 +226,8 @@ function keysSections(keys: KeysJson): Section[] {
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const summary = [...counts].map(([status, n]) => `${n} ${status}`).join(', ') || 'no keys';
   const parts = [`${keys.ok ? '✅' : '❌'} ${summary} · 🆕 = created or adopted by this plan`];
-  const bad = rows.filter((r) => r.status === 'broken' || r.status === 'failed');
-  if (bad.length) {
-    parts.push(
-      '**Needs attention** (not used, not changed):\n' +
-        bad
-          .map((r) => `- \`${r.alias}\` (${r.status}): ${r.reason.replace(/\r?\n/g, ' ')}`)
-          .join('\n'),
-    );
-  }
+  const attention = needsAttentionMarkdown(rows);
+  if (attention) parts.push(attention);
   const fresh = rows.filter((r) => NEW_STATUSES.has(r.status));
   if (rows.length > LONG_TABLE && fresh.length > 0) {
     // A long table may be cut in the comment; the keys this plan makes must still be seen.

@@ -89,6 +89,20 @@ function problems(rows: KeyRow[]): KeyRow[] {
   return rows.filter((r) => PROBLEM.has(r.status));
 }
 
+/** The broken and failed keys as a markdown list with what to do, or undefined when none. */
+export function needsAttentionMarkdown(
+  rows: ReadonlyArray<{ alias: string; status: KeyStatus; reason?: string }>,
+): string | undefined {
+  const bad = rows.filter((r) => PROBLEM.has(r.status));
+  if (bad.length === 0) return undefined;
+  return (
+    '**Needs attention** (not used, not changed):\n' +
+    bad
+      .map((r) => `- \`${r.alias}\` (${r.status}): ${(r.reason ?? '').replace(/\r?\n/g, ' ')}`)
+      .join('\n')
+  );
+}
+
 export function renderKeysConsole(result: KeysResult): string {
   const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
   const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
@@ -110,15 +124,8 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
   const parts: string[] = [];
   if (options.title) parts.push(`### ${options.title}`);
   parts.push(`${result.ok ? '✅' : '❌'} ${summaryLine(result.rows)}`);
-  const bad = problems(result.rows);
-  if (bad.length) {
-    parts.push(
-      '**Needs attention** (not used, not changed):\n' +
-        bad
-          .map((r) => `- \`${r.alias}\` (${r.status}): ${r.reason.replace(/\r?\n/g, ' ')}`)
-          .join('\n'),
-    );
-  }
+  const attention = needsAttentionMarkdown(result.rows);
+  if (attention) parts.push(attention);
   parts.push(renderMarkdownTable(keyTable(result.rows, { markNew: '🆕' })));
   const attest = attestationTable(result.rows);
   if (attest.rows.length) {
