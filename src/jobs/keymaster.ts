@@ -1,12 +1,11 @@
-import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { AbstractSigner } from 'ethers';
 import type { AwsClients } from '../aws/clients.js';
 import { createKmsKeyStore } from '../aws/kms.js';
+import { createSecretKeyStore } from '../aws/secrets.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { createSigner } from '../eth/signer-factory.js';
 import { fundingFor } from '../inventory/funding.js';
 import { keysFor } from '../inventory/keys.js';
-import { TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
 import { KeymasterMetrics } from '../keymaster/metrics.js';
 import { renderRunConsole, renderRunMarkdown, unitsOf } from '../keymaster/render.js';
@@ -29,20 +28,19 @@ export function addressResolver(
 ): (alias: string) => Promise<string> {
   const byAlias = new Map(keys.map((k) => [k.alias, k]));
   const kms = createKmsKeyStore(clients.kms, { region: env.aws.region });
+  const secrets = createSecretKeyStore(clients.secrets, { region: env.aws.region });
   return async (alias) => {
     const spec = byAlias.get(alias);
     if (!spec) throw new Error(`${alias} is not a key of the ${env.name} environment`);
     if (!spec.secretName) return kms.publicAddress(alias);
-    const described = await clients.secrets.send(
-      new DescribeSecretCommand({ SecretId: spec.secretName }),
-    );
-    const address = described.Tags?.find((t) => t.Key === TAG_KEYS.address)?.Value;
-    if (!address) {
+    const state = await secrets.describeKey(spec.secretName);
+    if (!state.found) {
       throw new Error(
-        `secret ${spec.secretName} has no ${TAG_KEYS.address} tag; run nomad-ops keys apply --env ${env.name}`,
+        `secret ${spec.secretName} does not exist; run nomad-ops keys apply --env ${env.name}`,
       );
     }
-    return address;
+    if (!state.usable) throw new Error(state.problem);
+    return state.address;
   };
 }
 

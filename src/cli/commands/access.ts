@@ -3,7 +3,7 @@ import { awsForEnvironment } from '../../jobs/aws.js';
 import { bucketJob, iamJob } from '../../jobs/access.js';
 import { EXIT } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { loadEnvOption } from '../load-env.js';
+import { loadEnvironment } from '../../jobs/environment.js';
 
 interface AccessFlags {
   env: string;
@@ -46,7 +46,7 @@ export function registerIam(
       .option('--json', 'print the plan as JSON')
       .addHelpText('after', `\nExample:\n  $ nomad-ops iam ${mode} --env staging`)
       .action(async (options: AccessFlags) => {
-        const env = loadEnvOption(options.env, io);
+        const env = loadEnvironment(options.env, io.cwd);
         const clients = await awsForEnvironment(env, io.env);
         const job = await iamJob(env, clients, {
           mode,
@@ -81,7 +81,7 @@ export function registerBucket(
       .option('--json', 'print the plan as JSON')
       .addHelpText('after', `\nExample:\n  $ nomad-ops bucket ${mode} --env staging`)
       .action(async (options: { env: string; json?: boolean }) => {
-        const env = loadEnvOption(options.env, io);
+        const env = loadEnvironment(options.env, io.cwd);
         const clients = await awsForEnvironment(env, io.env);
         const job = await bucketJob(env, clients, mode);
         io.out(options.json ? job.json : job.console);

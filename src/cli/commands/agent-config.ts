@@ -6,7 +6,7 @@ import { InventoryError } from '../../inventory/errors.js';
 import { keysFor } from '../../inventory/keys.js';
 import { InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { loadEnvOption } from '../load-env.js';
+import { loadEnvironment } from '../../jobs/environment.js';
 
 export function registerAgentConfig(program: Command, io: CliIo): Command {
   return program
@@ -24,7 +24,7 @@ export function registerAgentConfig(program: Command, io: CliIo): Command {
     )
     .action((options: { env: string; agent: string; home?: string; format: string }) => {
       const format = parseFormat(options.format);
-      const env = loadEnvOption(options.env, io);
+      const env = loadEnvironment(options.env, io.cwd);
       try {
         const config = agentConfigFor(env, keysFor(env), bucketFor(env), {
           agent: options.agent,

@@ -6,7 +6,7 @@ import { attestationTable } from '../../report/keys.js';
 import { renderConsoleTable } from '../../report/table.js';
 import { OperationError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-import { loadEnvOption } from '../load-env.js';
+import { loadEnvironment } from '../../jobs/environment.js';
 
 export function registerAttestations(program: Command, io: CliIo): Command {
   return program
@@ -18,7 +18,7 @@ export function registerAttestations(program: Command, io: CliIo): Command {
     .option('--json', 'print { environment, networks: { <network>: { updater, watchers } } }')
     .addHelpText('after', '\nExample:\n  $ nomad-ops attestations --env staging --json')
     .action(async (options: { env: string; json?: boolean }) => {
-      const env = loadEnvOption(options.env, io);
+      const env = loadEnvironment(options.env, io.cwd);
       const job = await keysJob(env, await awsForEnvironment(env, io.env), 'plan');
       const { config, missing } = attestationConfig(env.name, job.result.rows);
       if (missing.length > 0) {

@@ -4,7 +4,7 @@ import { keymasterJob } from '../../jobs/keymaster.js';
 import { serveKeymaster } from '../../keymaster/service.js';
 import { EXIT, InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { loadEnvOption } from '../load-env.js';
+import { loadEnvironment } from '../../jobs/environment.js';
 
 export function registerKeymaster(
   program: Command,
@@ -29,7 +29,7 @@ export function registerKeymaster(
     .option('--json', 'print the run as JSON')
     .addHelpText('after', '\nExample:\n  $ nomad-ops keymaster once --env staging --dry-run')
     .action(async (options: { env: string; dryRun?: boolean; json?: boolean }) => {
-      const env = loadEnvOption(options.env, io);
+      const env = loadEnvironment(options.env, io.cwd);
       const job = keymasterJob(env, await awsForEnvironment(env, io.env), io.env);
       const run = await job.runOnce({ dryRun: options.dryRun ?? false });
       io.out(options.json ? job.json(run) : job.console(run));
@@ -57,7 +57,7 @@ export function registerKeymaster(
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new InputError(`--port ${options.port} is not a port number (0-65535)`);
         }
-        const env = loadEnvOption(options.env, io);
+        const env = loadEnvironment(options.env, io.cwd);
         const job = keymasterJob(env, await awsForEnvironment(env, io.env), io.env);
         const stop = new AbortController();
         const onSignal = () => stop.abort();

@@ -3,7 +3,7 @@ import { awsForEnvironment } from '../../jobs/aws.js';
 import { keysJob } from '../../jobs/keys.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-import { loadEnvOption } from '../load-env.js';
+import { loadEnvironment } from '../../jobs/environment.js';
 
 export function registerKeys(
   program: Command,
@@ -29,7 +29,7 @@ export function registerKeys(
       .option('--json', 'print the key table as JSON')
       .addHelpText('after', `\nExample:\n  $ nomad-ops keys ${mode} --env staging`)
       .action(async (options: { env: string; json?: boolean }) => {
-        const env = loadEnvOption(options.env, io);
+        const env = loadEnvironment(options.env, io.cwd);
         const clients = await awsForEnvironment(env, io.env);
         const job = await keysJob(env, clients, mode);
         io.out(options.json ? toJson(job.json) : job.console);

@@ -4,7 +4,7 @@ import { inventoryOf } from '../../jobs/environment.js';
 import { renderInventoryConsole } from '../../report/inventory.js';
 import { InputError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-import { loadEnvOption } from '../load-env.js';
+import { loadEnvironment } from '../../jobs/environment.js';
 
 export function registerPlan(program: Command, io: CliIo): Command {
   return program
@@ -28,7 +28,7 @@ export function registerPlan(program: Command, io: CliIo): Command {
           'plan without --offline is split by resource: run `nomad-ops keys plan`, `iam plan`, `bucket plan`, `keymaster once --dry-run`; or add --offline for the inventory',
         );
       }
-      const env = loadEnvOption(options.env, io);
+      const env = loadEnvironment(options.env, io.cwd);
       const inventory = inventoryOf(env, io.env.GITHUB_REPOSITORY);
       io.out(
         options.json ? toJson(toJsonValue(inventory)) : renderInventoryConsole(env, inventory),
