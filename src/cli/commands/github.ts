@@ -5,7 +5,7 @@ import { checkRepositoryArg, githubCheckJob } from '../../jobs/github-check.js';
 import { EXIT, InputError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function registerGithub(
   program: Command,
@@ -17,7 +17,7 @@ export function registerGithub(
     .description('Check the GitHub repository settings the production gate depends on.')
     .addHelpText(
       'after',
-      '\nExample:\n  $ GITHUB_TOKEN=… nomad-ops github check --repo nomad-xyz/nomad-agent-ops',
+      '\nExample:\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops   # GITHUB_TOKEN set',
     );
   github
     .command('check')
@@ -29,7 +29,6 @@ export function registerGithub(
       '--env <name|path>',
       'environment file whose OIDC subject prefix and Keymaster environment to check (repeatable; default staging and production)',
       collect,
-      [] as string[],
     )
     .option(
       '--json',
@@ -37,9 +36,9 @@ export function registerGithub(
     )
     .addHelpText(
       'after',
-      '\nExample:\n  $ GITHUB_TOKEN=$(gh auth token) nomad-ops github check --repo nomad-xyz/nomad-agent-ops\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops --env production --json',
+      '\nExample:\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops   # token in GITHUB_TOKEN\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops --env production --json',
     )
-    .action(async (options: { repo: string; env: string[]; json?: boolean }) => {
+    .action(async (options: { repo: string; env?: string[]; json?: boolean }) => {
       const repository = checkRepositoryArg(options.repo);
       const token = io.env.GITHUB_TOKEN;
       if (!token) {
@@ -47,7 +46,7 @@ export function registerGithub(
           "GITHUB_TOKEN is not set: export a token that may read the repository's administration, environments, contents and actions settings (e.g. GITHUB_TOKEN=$(gh auth token))",
         );
       }
-      const names = options.env.length > 0 ? options.env : ['staging', 'production'];
+      const names = options.env ?? ['staging', 'production'];
       const envs = names.map((name) => loadEnvironment(name, io.cwd));
       const result = await githubCheckJob(
         githubClient(token, io.env.GITHUB_API_URL),
