@@ -224,11 +224,84 @@ const classicRequiresReview = (p: RestBranchProtection) =>
   (p.required_pull_request_reviews?.required_approving_review_count ?? 0) >= 1 &&
   p.required_pull_request_reviews?.require_code_owner_reviews === true;
 
+/**
+ * Who may skip main's review anyway: bypass actors of the rulesets that require it (either
+ * mode skips the review), or administrators when classic protection does not include them.
+ */
+function bypassFindings(s: RepositorySettings, satisfied: 'ruleset' | 'classic'): Finding[] {
+  const subject = 'branch main';
+  if (satisfied === 'classic') {
+    const classic = s.mainProtection;
+    if (classic.status === 'ok' && classic.data.enforce_admins?.enabled !== true) {
+      return [
+        {
+          area: 'main',
+          subject,
+          severity: 'problem',
+          problem:
+            'its branch protection does not apply to administrators (enforce_admins is off): they can push without a review',
+          fix: `gh api -X POST repos/${s.repository}/branches/main/protection/enforce_admins, or replace the protection with docs/github/main-ruleset.json`,
+        },
+      ];
+    }
+    return [];
+  }
+  // Rules of several rulesets add up: the review stands if one ruleset requiring it has no
+  // bypass actors; otherwise whoever its rulesets let bypass can merge without it.
+  const rules = s.mainRules.status === 'ok' ? s.mainRules.data : [];
+  const ids = [
+    ...new Set(
+      rules
+        .filter((r) => r.ruleset_source_type !== 'Organization' && rulesetRequiresReview([r]))
+        .map((r) => r.ruleset_id),
+    ),
+  ];
+  const reads = ids.map((id) => ({
+    id,
+    read: id === undefined ? undefined : s.mainRulesets?.[id],
+  }));
+  const known = reads.flatMap(({ read }) =>
+    read?.status === 'ok' && read.data.bypass_actors !== undefined
+      ? [{ ruleset: read.data, actors: read.data.bypass_actors }]
+      : [],
+  );
+  if (known.some((k) => k.actors.length === 0)) return [];
+  if (known.length < reads.length || reads.length === 0) {
+    return [
+      {
+        area: 'main',
+        subject,
+        severity: 'unknown',
+        problem: `who may bypass the ruleset${reads.length === 1 ? '' : 's'} requiring the review could not be read (bypass_actors not in GitHub's answer, or no repository ruleset behind the rule)`,
+        fix: 'use a token with Administration: read to see the bypass list',
+      },
+    ];
+  }
+  return [
+    {
+      area: 'main',
+      subject,
+      severity: 'problem',
+      problem: `${known
+        .map(
+          (k) =>
+            `ruleset "${k.ruleset.name}" lets ${k.actors.map((a) => `${a.actor_type}${a.actor_id ? ` ${a.actor_id}` : ''} (${a.bypass_mode ?? 'always'})`).join(', ')} bypass it`,
+        )
+        .join('; ')}: they can merge without the required review`,
+      fix: `gh api -X PUT repos/${s.repository}/rulesets/${known[0]!.ruleset.id} --input docs/github/main-ruleset.json (it has no bypass actors)`,
+    },
+  ];
+}
+
 function mainFindings(s: RepositorySettings): Finding[] {
   const rules = s.mainRules;
   const classic = s.mainProtection;
-  if (rules.status === 'ok' && rulesetRequiresReview(rules.data)) return [];
-  if (classic.status === 'ok' && classicRequiresReview(classic.data)) return [];
+  if (rules.status === 'ok' && rulesetRequiresReview(rules.data)) {
+    return bypassFindings(s, 'ruleset');
+  }
+  if (classic.status === 'ok' && classicRequiresReview(classic.data)) {
+    return bypassFindings(s, 'classic');
+  }
   const subject = 'branch main';
   const fix = `gh api -X POST repos/${s.repository}/rulesets --input docs/github/main-ruleset.json (a pull request with one approval and code-owner review; see ${SETUP})`;
   const unread = [rules, classic].filter(
@@ -392,7 +465,7 @@ function mismatch(
     severity: 'problem',
     problem: `${where} makes the roles trust "${want}", but GitHub issues ${repository}'s tokens with ${actual}: every role assumption fails`,
     fix:
-      actualFormat === 'immutable'
+      actualFormat === 'immutable' || actualFormat === undefined
         ? `set github.subjectPrefix to the repository's sub_claim_prefix and run nomad-ops iam apply (an administrator) before the next workflow run`
         : `remove github.subjectPrefix (legacy is the default) or opt the repository in to immutable subjects; run nomad-ops iam apply (an administrator) first, see ${SETUP}`,
   };

@@ -62,6 +62,19 @@ export interface RestBranchRule {
   };
 }
 
+/** `GET /repos/{owner}/{repo}/rulesets/{ruleset_id}` (the fields the checks use). */
+export interface RestRuleset {
+  id: number;
+  name: string;
+  enforcement: 'active' | 'evaluate' | 'disabled';
+  /** Omitted for tokens that may not administer the ruleset. */
+  bypass_actors?: {
+    actor_id?: number | null;
+    actor_type: string;
+    bypass_mode?: 'always' | 'pull_request' | string;
+  }[];
+}
+
 /** `GET /repos/{owner}/{repo}/branches/{branch}/protection` (classic branch protection). */
 export interface RestBranchProtection {
   required_pull_request_reviews?: {
@@ -97,6 +110,8 @@ export interface RepositorySettings {
   production: EnvironmentSettings;
   keymaster: EnvironmentSettings[];
   mainRules: Read<RestBranchRule[]>;
+  /** The repository rulesets behind main's pull-request rules, by id (for their bypass list). */
+  mainRulesets?: Record<number, Read<RestRuleset>>;
   mainProtection: Read<RestBranchProtection>;
   /** The CODEOWNERS GitHub uses (.github/, root, docs/, first found), decoded. */
   codeowners: Read<{ path: string; content: string }>;

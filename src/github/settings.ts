@@ -10,6 +10,7 @@ import type {
   RestEnvironment,
   RestOidcSubject,
   RestRepository,
+  RestRuleset,
 } from './settings-types.js';
 
 /** Where GitHub looks for CODEOWNERS, in its order. */
@@ -84,6 +85,30 @@ export async function readRepositorySettings(
     get<RestOidcSubject>('GET /repos/{owner}/{repo}/actions/oidc/customization/sub'),
   ]);
   const keymaster = await Promise.all(keymasterNames.map(environment));
+  const rulesetIds =
+    mainRules.status === 'ok'
+      ? [
+          ...new Set(
+            mainRules.data
+              .filter((r) => r.type === 'pull_request' && r.ruleset_source_type !== 'Organization')
+              .map((r) => r.ruleset_id)
+              .filter((id): id is number => typeof id === 'number'),
+          ),
+        ]
+      : [];
+  const mainRulesets = Object.fromEntries(
+    await Promise.all(
+      rulesetIds.map(
+        async (id) =>
+          [
+            id,
+            await get<RestRuleset>('GET /repos/{owner}/{repo}/rulesets/{ruleset_id}', {
+              ruleset_id: id,
+            }),
+          ] as const,
+      ),
+    ),
+  );
   const codeowners = await readCodeowners(client, base);
   return {
     repository,
@@ -91,6 +116,7 @@ export async function readRepositorySettings(
     production,
     keymaster,
     mainRules,
+    mainRulesets,
     mainProtection,
     codeowners,
     oidc,

@@ -33,6 +33,7 @@ interface StoredRuleset {
   enforcement: 'active' | 'evaluate' | 'disabled';
   conditions?: { ref_name?: { include?: string[]; exclude?: string[] } };
   rules: { type: string; parameters?: Record<string, unknown> }[];
+  bypass_actors?: { actor_id?: number | null; actor_type: string; bypass_mode?: string }[];
 }
 
 const NOT_FOUND = {
@@ -220,6 +221,20 @@ export class FakeGithubSettings {
         ...ruleset,
         source_type: 'Repository',
         source: this.repository,
+      });
+    }
+    m = new RegExp(`^${repo}/rulesets/(\\d+)$`).exec(path);
+    if (m && method === 'GET') {
+      const ruleset = this.rulesets.find((rs) => rs.id === Number(m![1]));
+      if (!ruleset) return this.json(res, 404, NOT_FOUND);
+      // the bypass list is shown only to those who may administer the ruleset
+      const { bypass_actors, ...rest } = ruleset;
+      return this.json(res, 200, {
+        ...rest,
+        source_type: 'Repository',
+        source: this.repository,
+        ...(admin ? { bypass_actors: bypass_actors ?? [] } : {}),
+        current_user_can_bypass: 'never',
       });
     }
     m = new RegExp(`^${repo}/rules/branches/(.+)$`).exec(path);

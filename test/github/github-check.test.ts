@@ -269,7 +269,15 @@ describe('github check fails on each misconfiguration', () => {
   });
 
   it('a token without admin read (403): a ruleset still proves main; without one the check says what it could not read', async () => {
-    expect((await check({ token: 'no-admin-token' })).findings).toEqual([]);
+    const withoutAdmin = await check({ token: 'no-admin-token' });
+    expect(withoutAdmin.ok).toBe(true);
+    expect(withoutAdmin.findings).toEqual([
+      expect.objectContaining({
+        subject: 'branch main',
+        severity: 'unknown',
+        problem: expect.stringMatching(/who may bypass the ruleset requiring the review/),
+      }),
+    ]);
     github.rulesets.length = 0;
     github.protection = {
       required_pull_request_reviews: {
@@ -285,6 +293,41 @@ describe('github check fails on each misconfiguration', () => {
       ),
     ]);
     expect(result.findings[1]!.fix).toMatch(/Administration: read/);
+  });
+
+  it('main protected, but with someone allowed to bypass the review', async () => {
+    github.rulesets[0]!.bypass_actors = [
+      { actor_id: 5, actor_type: 'RepositoryRole', bypass_mode: 'always' },
+    ];
+    const result = await check();
+    expect(problems(result)).toEqual([
+      expect.stringMatching(
+        /^branch main: ruleset "main: reviewed pull requests only" lets RepositoryRole 5 \(always\) bypass it/,
+      ),
+    ]);
+    expect(result.findings[0]!.fix).toMatch(
+      /gh api -X PUT repos\/octocat\/my-repo\/rulesets\/\d+ --input docs\/github\/main-ruleset\.json/,
+    );
+    // a second ruleset requiring the review without bypass actors keeps main protected
+    const client = githubClient('admin-token', github.url);
+    await client.request('POST /repos/{owner}/{repo}/rulesets', {
+      owner: 'octocat',
+      repo: 'my-repo',
+      ...(docsJson('main-ruleset.json') as { name: string; enforcement: 'active' }),
+    });
+    expect((await check()).findings).toEqual([]);
+    // classic protection that exempts administrators
+    github.rulesets.length = 0;
+    github.protection = {
+      required_pull_request_reviews: {
+        required_approving_review_count: 1,
+        require_code_owner_reviews: true,
+      },
+      enforce_admins: { enabled: false },
+    };
+    expect(problems(await check())).toEqual([
+      expect.stringMatching(/^branch main: its branch protection does not apply to administrators/),
+    ]);
   });
 
   it('CODEOWNERS missing or leaving a directory unowned', async () => {
