@@ -207,6 +207,17 @@ function keymasterFindings(repository: string, env: EnvironmentSettings): Findin
       fix: `${environmentPut(repository, env.name, body)} (it has no reviewers; the deployment branch rule is the Keymaster's gate)`,
     });
   }
+  if (env.environment.data.can_admins_bypass !== false) {
+    // the branch rule is this environment's only gate; a bypass runs any branch's code with the
+    // Keymaster role, which signs with the bank
+    findings.push({
+      area: 'keymaster',
+      subject: `environment ${env.name}`,
+      severity: 'problem',
+      problem: `lets administrators bypass its deployment branch rule (can_admins_bypass is ${env.environment.data.can_admins_bypass ?? 'not set, which GitHub takes as true'}): code of any branch could sign with the bank`,
+      fix: `${environmentPut(repository, env.name, body)} (it sets "can_admins_bypass": false)`,
+    });
+  }
   findings.push(...branchFindings(repository, env, 'keymaster', body));
   return findings;
 }

@@ -202,9 +202,13 @@ describe('github check fails on each misconfiguration', () => {
       reviewers: [{ type: 'User', reviewer: { login: 'approver', id: 9 } }],
     });
     keymaster.branchPolicies.push({ id: 2, name: 'v*', type: 'tag' });
+    keymaster.environment.can_admins_bypass = true;
     expect(problems(await check())).toEqual([
       expect.stringMatching(
         /^environment production-keymaster: requires reviewers: scheduled .* wait/,
+      ),
+      expect.stringMatching(
+        /^environment production-keymaster: lets administrators bypass its deployment branch rule/,
       ),
       expect.stringMatching(
         /^environment production-keymaster: deploys from other refs than main: tag "v\*"/,
@@ -224,6 +228,9 @@ describe('github check fails on each misconfiguration', () => {
       environment_name: 'development-keymaster',
     });
     expect(problems(await check())).toEqual([
+      expect.stringMatching(
+        /^environment development-keymaster: lets administrators bypass .*can_admins_bypass is true/,
+      ),
       expect.stringMatching(/^environment development-keymaster: deploys from any branch/),
     ]);
   });
