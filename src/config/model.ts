@@ -9,7 +9,8 @@ export interface ResolvedEnvironment {
   source: string;
   name: EnvironmentName;
   aws: { accountId: string; region: string };
-  github: { repository?: string };
+  /** subjectPrefix: the OIDC `sub` prefix as GitHub issues it, when the file states one. */
+  github: { repository?: string; subjectPrefix?: string };
   /** development: hex keys in Secrets Manager; staging/production: KMS keys. */
   keyStore: 'secrets-manager' | 'kms';
   keyNames: KeyName[];

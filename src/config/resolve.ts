@@ -32,7 +32,12 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
     source,
     name: env,
     aws: { accountId: config.aws.accountId, region: config.aws.region },
-    github: config.github.repository === undefined ? {} : { repository: config.github.repository },
+    github: {
+      ...(config.github.repository === undefined ? {} : { repository: config.github.repository }),
+      ...(config.github.subjectPrefix === undefined
+        ? {}
+        : { subjectPrefix: config.github.subjectPrefix }),
+    },
     keyStore: env === 'development' ? 'secrets-manager' : 'kms',
     keyNames: config.keys.names ?? defaultKeyNames(env),
     networks: config.networks.map((network) => resolveNetwork(network, config)),

@@ -151,6 +151,16 @@ export const Environment = z
           .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: 'must be owner/name' })
           .optional()
           .describe('owner/name of the repository whose workflows assume the roles.'),
+        subjectPrefix: z
+          .string()
+          .regex(/^repo:[A-Za-z0-9_.@-]+\/[A-Za-z0-9_.@-]+$/, {
+            message:
+              'must be "repo:owner/name" or "repo:owner@<owner id>/name@<repository id>", no wildcards',
+          })
+          .optional()
+          .describe(
+            "The prefix of the OIDC sub claims GitHub issues to the repository: repo:owner/name (legacy, the default) or, for a repository with immutable subjects (created or renamed after 2026-06-18, or opted in), the sub_claim_prefix of GET /repos/{owner}/{repo}/actions/oidc/customization/sub, e.g. repo:octocat@123456/my-repo@456789 (GitHub's changelog spells it repo:octocat-123456/my-repo-456789; both are accepted). The trust policies of the OIDC roles use it as written.",
+          ),
       })
       .default({}),
     keys: z

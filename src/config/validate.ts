@@ -3,6 +3,7 @@ import { isAwsRegion, AWS_REGIONS } from './regions.js';
 import { defaultKeyNames, ENVIRONMENT_NAMES, type AgentRole } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { fractionDigits, toWei } from './amounts.js';
+import { classifySubjectPrefix, subjectPrefixMismatch } from './github-subject.js';
 
 /**
  * Rules that span fields, which a schema cannot express. Runs on the parsed file even when the
@@ -21,6 +22,7 @@ export function crossFieldIssues(
     ...keyNameIssues(data),
     ...networkIssues(networks),
     ...keymasterIssues(data, networks),
+    ...githubSubjectIssues(data),
   ];
 }
 
@@ -337,4 +339,23 @@ function amountIssues(
   if (positive && toWei(amount, decimals) === 0n)
     return [{ path, message: 'must be greater than 0' }];
   return [];
+}
+
+/** A stated OIDC subject prefix must belong to github.repository, in one of GitHub's formats. */
+function githubSubjectIssues(data: Raw): FieldIssue[] {
+  const github = isRecord(data.github) ? data.github : {};
+  const { repository, subjectPrefix } = github;
+  if (typeof subjectPrefix !== 'string') return [];
+  const path: PathSegment[] = ['github', 'subjectPrefix'];
+  if (typeof repository !== 'string') {
+    return [
+      {
+        path,
+        message:
+          'needs github.repository: the prefix is checked against the repository it must name; add github.repository (owner/name)',
+      },
+    ];
+  }
+  if (classifySubjectPrefix(subjectPrefix, repository)) return [];
+  return [{ path, message: subjectPrefixMismatch(subjectPrefix, repository) }];
 }

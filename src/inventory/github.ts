@@ -1,3 +1,8 @@
+import {
+  legacySubjectPrefix,
+  subjectPrefixFor,
+  type SubjectPrefix,
+} from '../config/github-subject.js';
 import type { EnvironmentName } from '../config/schema.js';
 import { InventoryError } from './errors.js';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './policies.js';
@@ -18,7 +23,8 @@ export const oidcProviderArn = (account: string) =>
 export const keymasterGithubEnvironment = (env: EnvironmentName) => `${env}-keymaster`;
 
 /**
- * The one `sub` claim each role trusts.
+ * The one `sub` claim each role trusts (`repo:{o}/{r}` is the prefix: legacy, or immutable with
+ * the owner's and repository's ids, see src/config/github-subject.ts).
  * - plan: `repo:{o}/{r}:pull_request` — jobs of pull requests of this repository (GitHub gives
  *   fork pull requests no token; a plan job must not name a GitHub environment, or its `sub`
  *   becomes `environment:…`).
@@ -28,14 +34,37 @@ export const keymasterGithubEnvironment = (env: EnvironmentName) => `${env}-keym
  *   `ref:refs/heads/main` so the RPC secrets live with it and its deployment-branch rule (set it
  *   to `main`) applies; it must not require reviewers, or scheduled runs wait forever.
  */
-export function githubSubject(repository: string, env: EnvironmentName, kind: GithubRoleKind) {
+export function githubSubject(
+  repository: string,
+  env: EnvironmentName,
+  kind: GithubRoleKind,
+  prefix = legacySubjectPrefix(repository),
+) {
   switch (kind) {
     case 'plan':
-      return `repo:${repository}:pull_request`;
+      return `${prefix}:pull_request`;
     case 'apply':
-      return `repo:${repository}:environment:${env}`;
+      return `${prefix}:environment:${env}`;
     case 'keymaster':
-      return `repo:${repository}:environment:${keymasterGithubEnvironment(env)}`;
+      return `${prefix}:environment:${keymasterGithubEnvironment(env)}`;
+  }
+}
+
+/**
+ * The `sub` prefix the roles trust: the file's `github.subjectPrefix` (legacy or immutable, as
+ * GitHub issues it to the repository), else the legacy `repo:{owner}/{name}`.
+ */
+export function githubSubjectPrefix(
+  repository: string,
+  stated: string | undefined,
+  source: string,
+): SubjectPrefix {
+  try {
+    return subjectPrefixFor(repository, stated);
+  } catch (error) {
+    throw new InventoryError(
+      `github.subjectPrefix (from ${source}): ${(error as Error).message}. Fix github.subjectPrefix in the environment file.`,
+    );
   }
 }
 

@@ -6,6 +6,7 @@ import {
   GITHUB_OIDC_THUMBPRINTS,
   GITHUB_OIDC_URL,
   githubSubject,
+  githubSubjectPrefix,
   oidcProviderArn,
 } from './github.js';
 import { keysFor } from './keys.js';
@@ -181,10 +182,15 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       ),
       keymaster: keymasterPolicy,
     };
+    const subjectPrefix = githubSubjectPrefix(
+      repository,
+      env.github.subjectPrefix,
+      `${env.source} github.subjectPrefix`,
+    );
     const providerArn = oidcProviderArn(accountId);
     const roles = GITHUB_ROLE_KINDS.map((kind): GithubRoleSpec => {
       const name = checkIamName('role', githubRoleName(env.name, kind));
-      const subject = githubSubject(repository, env.name, kind);
+      const subject = githubSubject(repository, env.name, kind, subjectPrefix.prefix);
       attach(permissions[kind], 'role', name);
       return {
         kind,
@@ -204,6 +210,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     });
     github = {
       repository,
+      subjectPrefix: subjectPrefix.prefix,
+      subjectFormat: subjectPrefix.format,
       provider: {
         url: GITHUB_OIDC_URL,
         arn: providerArn,

@@ -19,6 +19,7 @@ export {
   GITHUB_OIDC_THUMBPRINTS,
   GITHUB_OIDC_URL,
   githubSubject,
+  githubSubjectPrefix,
   keymasterGithubEnvironment,
   oidcProviderArn,
 } from './github.js';

@@ -123,6 +123,9 @@ export interface GithubRoleSpec extends BootstrapMark {
 
 export interface GithubOidcSpec {
   repository: string;
+  /** The `sub` prefix every role trusts, and its format (legacy names or immutable ids). */
+  subjectPrefix: string;
+  subjectFormat: 'legacy' | 'immutable';
   provider: OidcProviderSpec;
   roles: GithubRoleSpec[];
 }

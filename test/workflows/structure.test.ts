@@ -49,6 +49,20 @@ const allJobs = Object.entries(workflows).flatMap(([file, w]) =>
   Object.entries(w.jobs).map(([id, job]) => ({ file, id, job })),
 );
 
+/**
+ * The first major of each third-party action whose action.yml says `runs.using: node24`, read
+ * from the action's repository at that tag. A pin below it runs on node20.
+ */
+const NODE24_MAJORS: Record<string, number> = {
+  'actions/checkout': 5,
+  'actions/setup-node': 5,
+  'actions/setup-python': 6,
+  'aws-actions/configure-aws-credentials': 6,
+  'actions/github-script': 8,
+  'actions/upload-artifact': 6,
+  'actions/download-artifact': 7,
+};
+
 /** `uses:` lines of steps and reusable-workflow jobs, with the line text for the version comment. */
 const usesLines = files.flatMap((file) =>
   raw(file)
@@ -107,6 +121,38 @@ describe('workflows', () => {
     for (const { file, line, text } of foreign) {
       expect(text, `${file}:${line}`).toMatch(/uses:\s*[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d/);
     }
+  });
+
+  it('pin releases whose action.yml runs on node24 (node20 leaves the runners on 2026-09-16)', () => {
+    const foreign = usesLines.filter(({ text }) => !/uses:\s*\.\//.test(text));
+    for (const { file, line, text } of foreign) {
+      const where = `${file}:${line}`;
+      const m =
+        /uses:\s*([\w.-]+\/[\w.-]+)(?:\/[\w./-]+)?@[0-9a-f]{40}\s+#\s*v(\d+)\.\d+\.\d+\s*$/.exec(
+          text,
+        );
+      expect(m, `${where}: pin as <sha> # vX.Y.Z`).not.toBeNull();
+      const [, action = '', major = '0'] = m ?? [];
+      const minimum = NODE24_MAJORS[action];
+      expect(
+        minimum,
+        `${where}: ${action} has no known node24 major; add it to NODE24_MAJORS`,
+      ).toBeDefined();
+      expect(Number(major), `${where}: ${action} v${major} runs on node20`).toBeGreaterThanOrEqual(
+        minimum ?? Infinity,
+      );
+    }
+  });
+
+  it('have Dependabot keep the action pins and the npm packages current', () => {
+    const config = parse(readFileSync(path.resolve(DIR, '../dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: { 'package-ecosystem': string; directory: string }[];
+    };
+    expect(config.version).toBe(2);
+    const ecosystems = config.updates.map((u) => u['package-ecosystem']);
+    expect(ecosystems).toEqual(expect.arrayContaining(['github-actions', 'npm']));
+    for (const u of config.updates) expect(u.directory, u['package-ecosystem']).toBe('/');
   });
 
   it('use local actions only after a checkout', () => {

@@ -3,6 +3,7 @@ import type { CliIo } from '../io.js';
 import { registerBucket, registerIam } from './access.js';
 import { registerAgentConfig } from './agent-config.js';
 import { registerAttestations } from './attestations.js';
+import { registerGithub } from './github.js';
 import { registerKeymaster } from './keymaster.js';
 import { registerKeys } from './keys.js';
 import { registerPlan } from './plan.js';
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerKeymaster,
   registerAgentConfig,
   registerAttestations,
+  registerGithub,
 ];
