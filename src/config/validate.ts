@@ -3,6 +3,7 @@ import { isAwsRegion, AWS_REGIONS } from './regions.js';
 import { defaultKeyNames, ENVIRONMENT_NAMES, type AgentRole } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { fractionDigits, toWei } from './amounts.js';
+import { operatorIssues } from './operators.js';
 
 /**
  * Rules that span fields, which a schema cannot express. Runs on the parsed file even when the
@@ -21,6 +22,10 @@ export function crossFieldIssues(
     ...keyNameIssues(data),
     ...networkIssues(networks),
     ...keymasterIssues(data, networks),
+    ...operatorIssues(data, {
+      networks: networks.flatMap((n) => (n.name === undefined ? [] : [n.name])),
+      keyNames: keyNamesOf(data),
+    }),
   ];
 }
 
