@@ -34,8 +34,7 @@ export interface ResolvedAssignment {
 }
 
 export type ResolvedOperatorAccess =
-  | { kind: 'role'; principal: string; externalId: string }
-  | { kind: 'user'; userName: string };
+  { kind: 'role'; principal: string; externalId: string } | { kind: 'user'; userName: string };
 
 export interface ResolvedOperator {
   name: string;

@@ -89,7 +89,7 @@ function uniqueness(list: unknown[], data: Raw): FieldIssue[] {
       issues.push({
         path: at,
         message:
-          'says neither principal (a role or account ARN in the operator\'s AWS account, with externalId) nor user (an IAM user in this account); give one',
+          "says neither principal (a role or account ARN in the operator's AWS account, with externalId) nor user (an IAM user in this account); give one",
       });
     }
     if (principal !== undefined && user !== undefined) {
@@ -105,7 +105,7 @@ function uniqueness(list: unknown[], data: Raw): FieldIssue[] {
           'needs externalId beside it: the role trusts the principal only with that sts:ExternalId (agree a unique value with the operator)',
       });
     }
-    if (user !== undefined && externalId !== undefined) {
+    if (user !== undefined && principal === undefined && externalId !== undefined) {
       issues.push({
         path: [...at, 'externalId'],
         message: 'an external id applies to principal only; remove it or use principal',

@@ -81,20 +81,18 @@ function resolveOperators(
     homes: [...(a.homes ?? networks)],
     hotStandby: a.hotStandby,
   });
-  const operators = (config.operators ?? []).map(
-    (o): ResolvedOperator => ({
-      name: o.name,
-      runs: o.runs.map(assignment),
-      access:
-        o.access.user !== undefined
-          ? { kind: 'user', userName: o.access.user }
-          : {
-              kind: 'role',
-              principal: o.access.principal ?? '',
-              externalId: o.access.externalId ?? '',
-            },
-    }),
-  );
+  const operators = (config.operators ?? []).map((o): ResolvedOperator => ({
+    name: o.name,
+    runs: o.runs.map(assignment),
+    access:
+      o.access.user !== undefined
+        ? { kind: 'user', userName: o.access.user }
+        : {
+            kind: 'role',
+            principal: o.access.principal ?? '',
+            externalId: o.access.externalId ?? '',
+          },
+  }));
   return { operators, coreTeam: { runs: (config.coreTeam?.runs ?? []).map(assignment) } };
 }
 

@@ -173,7 +173,7 @@ export const OperatorAccess = z
       .string()
       .regex(/^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(root|role\/[\w+=,.@/-]{1,512})$/, {
         message:
-          'must be the ARN of a role (arn:aws:iam::123456789012:role/name) or of an account (arn:aws:iam::123456789012:root) in the operator\'s own AWS account',
+          "must be the ARN of a role (arn:aws:iam::123456789012:role/name) or of an account (arn:aws:iam::123456789012:root) in the operator's own AWS account",
       })
       .optional()
       .describe(

@@ -177,17 +177,15 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     }
   }
   const parties: KeyParty[] = [
-    ...operators.operators.map(
-      (op): KeyParty => ({
-        name: op.name,
-        principal:
-          op.principal.kind === 'role'
-            ? { kind: 'role', name: op.principal.roleName }
-            : { kind: 'group', name: op.principal.groupName },
-        keys: op.keys,
-        uploadsProofs: op.uploadsProofs,
-      }),
-    ),
+    ...operators.operators.map((op): KeyParty => ({
+      name: op.name,
+      principal:
+        op.principal.kind === 'role'
+          ? { kind: 'role', name: op.principal.roleName }
+          : { kind: 'group', name: op.principal.groupName },
+      keys: op.keys,
+      uploadsProofs: op.uploadsProofs,
+    })),
     {
       name: CORE_TEAM,
       principal: { kind: 'group', name: signerGroup },
@@ -196,9 +194,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     },
   ];
   const operatorTags = (name: string) =>
-    operators.operators.find(
-      (o) => o.principal.kind === 'user' && o.principal.userName === name,
-    )!.tags;
+    operators.operators.find((o) => o.principal.kind === 'user' && o.principal.userName === name)!
+      .tags;
   if (adminGroup) {
     attach(
       addPolicy(

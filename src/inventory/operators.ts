@@ -15,7 +15,7 @@ import {
 } from './names.js';
 import { keyGrantViolations, signerAliasPattern, type KeyGrant } from './patterns.js';
 import { checkPolicySize, uploaderPolicyDocument } from './policies.js';
-import { baseTags, TAG_KEYS } from './tags.js';
+import { baseTags } from './tags.js';
 import type { KeySpec, PolicyDocument } from './types.js';
 
 /**
@@ -166,10 +166,7 @@ export function operatorPolicyDocument(
 }
 
 /** Only the operator's own principal, and only with its external id (the confused deputy). */
-export function operatorTrustPolicyDocument(
-  principal: string,
-  externalId: string,
-): PolicyDocument {
+export function operatorTrustPolicyDocument(principal: string, externalId: string): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [

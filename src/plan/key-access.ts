@@ -101,7 +101,9 @@ function change(
 export const keyAccessChanges = (changes: readonly KeyAccessChange[] | undefined) =>
   (changes ?? []).some(
     (c) =>
-      c.granted.length > 0 || c.revoked.length > 0 || c.uploadsProofs.now !== c.uploadsProofs.wanted,
+      c.granted.length > 0 ||
+      c.revoked.length > 0 ||
+      c.uploadsProofs.now !== c.uploadsProofs.wanted,
   );
 
 // ---- a small evaluator of identity policies -------------------------------------------------
