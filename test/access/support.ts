@@ -144,7 +144,7 @@ export async function snapshot(iam: IAMClient, s3: S3Client, inv: Inventory): Pr
     const tags = (await iam.send(new ListPolicyTagsCommand({ PolicyArn: p.arn }))).Tags;
     out[`policy ${p.name}`] = { document: canonicalPolicy(PolicyVersion?.Document ?? ''), tags };
   }
-  for (const r of inv.iam.github?.roles ?? []) {
+  for (const r of [...(inv.iam.github?.roles ?? []), ...(inv.iam.operatorRoles ?? [])]) {
     const { Role } = await iam.send(new GetRoleCommand({ RoleName: r.name }));
     const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.name }));
     out[`role ${r.name}`] = {

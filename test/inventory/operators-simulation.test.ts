@@ -4,8 +4,7 @@
  * each key of its agents and with no other key of any environment, cannot assume another
  * operator's role, and writes the proofs bucket only if it runs a processor.
  */
-import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
-import { createHash } from 'node:crypto';
+import { runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -19,8 +18,12 @@ import {
   type PolicyDocument,
 } from '../../src/inventory/index.js';
 import { operatorsFor } from '../../src/inventory/operators.js';
-
-type Verdict = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+import {
+  defaultKeyPolicy as defaultKeyPolicyOf,
+  keyArnFor,
+  simulate as simulateIn,
+  type Verdict,
+} from './simulate.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const load = (name: string): ResolvedEnvironment => {
@@ -94,53 +97,12 @@ function identityOf(name: string): { arn: string; documents: PolicyDocument[] } 
     : { arn: p.userArn, documents: policiesOf(iam, 'group', p.groupName) };
 }
 
-const keyArn = (alias: string) => {
-  const h = createHash('sha256').update(alias).digest('hex');
-  const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+const keyArn = (alias: string) =>
   // Every key placed in staging's account: the alias condition alone must keep them apart.
-  return `arn:aws:kms:${staging.aws.region}:${staging.aws.accountId}:key/${id}`;
-};
-const defaultKeyPolicy: PolicyDocument = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'Enable IAM User Permissions',
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${staging.aws.accountId}:root` },
-      Action: 'kms:*',
-      Resource: '*',
-    },
-  ],
-};
-
-async function simulate(request: {
-  principal: string;
-  action: string;
-  resource: string;
-  context?: Record<string, string | string[]>;
-  identity: PolicyDocument[];
-  resourcePolicy?: PolicyDocument;
-}): Promise<Verdict> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: staging.aws.accountId },
-        contextVariables: request.context ?? {},
-      },
-      identityPolicies: request.identity.map((policy, i) => ({ name: `policy${i}`, policy })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
-    },
-    {},
-  );
-  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
-  if (result.resultType === 'single' && (result.result.ignoredContextKeys ?? []).length > 0)
-    throw new Error(`ignored ${result.result.ignoredContextKeys?.join(', ')}`);
-  return result.overallResult as Verdict;
-}
+  keyArnFor(staging.aws.region, staging.aws.accountId, alias);
+const defaultKeyPolicy = defaultKeyPolicyOf(staging.aws.accountId);
+const simulate = (request: Omit<Parameters<typeof simulateIn>[0], 'accountId'>) =>
+  simulateIn({ ...request, accountId: staging.aws.accountId });
 
 describe('operators: the permission matrix', () => {
   it('the example file has role and user operators and names what each runs', () => {
