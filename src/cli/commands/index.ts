@@ -5,6 +5,7 @@ import { registerAgentConfig } from './agent-config.js';
 import { registerAttestations } from './attestations.js';
 import { registerKeymaster } from './keymaster.js';
 import { registerKeys } from './keys.js';
+import { registerOperators } from './operators.js';
 import { registerPlan } from './plan.js';
 import { registerValidate } from './validate.js';
 
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerKeymaster,
   registerAgentConfig,
   registerAttestations,
+  registerOperators,
 ];
