@@ -40,7 +40,6 @@ describe('planAccess on an empty account', () => {
     const bootstrapCount =
       1 +
       inventory.iam.github!.roles.length +
-      (inventory.iam.operatorRoles ?? []).length +
       inventory.iam.policies.filter((p) => p.bootstrap).length +
       inventory.iam.attachments.filter((a) => a.bootstrap).length;
     expect(broken).toHaveLength(bootstrapCount);
