@@ -31,10 +31,12 @@ export const OPERATOR_TAG = 'nomad:operator';
 
 export const operatorRoleName = (env: EnvironmentName, operator: string) =>
   `nomad-ops-${env}-operator-${operator}`;
+/** Ends in `-signer` like the core team's policies: its group's users are signer users. */
 export const operatorPolicyName = (env: EnvironmentName, operator: string) =>
-  `${env}-operator-${operator}`;
+  `${env}-operator-${operator}-signer`;
 /** User operators are put in a group of their own, which carries the policy. */
-export const operatorGroupName = operatorPolicyName;
+export const operatorGroupName = (env: EnvironmentName, operator: string) =>
+  `${env}-operator-${operator}`;
 
 /** The core team's signer group, as a party of the access table. */
 export const CORE_TEAM = 'core team';

@@ -121,8 +121,8 @@ describe('operators on moto', () => {
       .filter((c) => c.action !== 'exists')
       .map((c) => `${c.action} ${c.kind} ${c.id}`);
     expect(updates).toEqual([
-      'update iam-policy staging-operator-acme',
-      'update iam-policy staging-operator-blockwatch',
+      'update iam-policy staging-operator-acme-signer',
+      'update iam-policy staging-operator-blockwatch-signer',
     ]);
     const moves = plan
       .keyAccess!.filter((p) => p.granted.length + p.revoked.length > 0)
