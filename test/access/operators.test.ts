@@ -168,5 +168,45 @@ describe('operators on moto', () => {
     });
     expect(await canSign(blockwatchUser, blockwatchNow, MOVED)).toBe('Allowed');
     expect(blockwatchNow.map((d) => (d as PolicyDocument).Statement.length)).toEqual([3]);
-  }, 120_000);
+
+    // 5. Offboarding: acme leaves the file, its agents go to the core team. The plan lists it
+    //    as removed with every key it loses; an administrator's prune deletes its role.
+    const gone = inventoryOf((text) =>
+      moveKovanProcessor(text)
+        .replace(/ {2}- name: acme\n[\s\S]*?(?= {2}- name: blockwatch)/, '')
+        .replace(
+          '    - role: kathy\n',
+          '    - role: kathy\n    - role: relayer\n    - role: processor\n      homes: [moonbasealpha]\n',
+        ),
+    );
+    expect(gone.iam.operatorRoles).toBeUndefined();
+    const offboard = await runAccess({ inventory: gone, clients, mode: 'plan' });
+    const acmeGone = offboard.keyAccess!.find((p) => p.party === 'acme')!;
+    expect(acmeGone.removed).toBe(true);
+    expect(acmeGone.revoked.sort()).toEqual(
+      [
+        'alias/staging-kovan-relayer-signer',
+        'alias/staging-moonbasealpha-relayer-signer',
+        'alias/staging-goerli-relayer-signer',
+        'alias/staging-sepolia-relayer-signer',
+        'alias/staging-moonbasealpha-processor-signer',
+      ].sort(),
+    );
+    expect(
+      offboard.changes.filter((c) => c.action === 'remove').map((c) => `${c.kind} ${c.id}`),
+    ).toEqual(
+      expect.arrayContaining([
+        `iam-role ${acmeRole.name}`,
+        'iam-policy staging-operator-acme-signer',
+      ]),
+    );
+    const pruned = await runAccess({ inventory: gone, clients, mode: 'apply', prune: true });
+    expect(pruned.ok).toBe(true);
+    await expect(
+      clients.iam.send(new GetRoleCommand({ RoleName: acmeRole.name })),
+    ).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    const final = await runAccess({ inventory: gone, clients, mode: 'plan' });
+    expect(final.keyAccess!.map((p) => p.party)).toEqual(['blockwatch', 'core team']);
+    expect(final.keyAccess!.every((p) => p.granted.length + p.revoked.length === 0)).toBe(true);
+  }, 240_000);
 });
