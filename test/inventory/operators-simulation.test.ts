@@ -281,3 +281,55 @@ describe('operators: who can assume which role', () => {
     }
   });
 });
+
+describe('operators: what the workflows can change', () => {
+  const policyNamed = (name: string) => iam.policies.find((p) => p.name === name)!;
+  const applyRole = `arn:aws:sts::${staging.aws.accountId}:assumed-role/nomad-ops-staging-apply/run`;
+  const asApply = (action: string, resource: string) =>
+    simulate({
+      principal: applyRole,
+      action,
+      resource,
+      identity: [policyNamed('nomad-ops-staging-apply').document],
+    });
+
+  it('the apply role rewrites which keys an operator has, but never whom its role trusts', async () => {
+    for (const o of operators) {
+      expect([o.name, await asApply('iam:CreatePolicyVersion', o.policyArn)]).toEqual([
+        o.name,
+        'Allowed',
+      ]);
+      if (o.principal.kind !== 'role') continue;
+      for (const action of [
+        'iam:CreateRole',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:AttachRolePolicy',
+        'iam:DeleteRole',
+      ]) {
+        expect([action, await asApply(action, o.principal.roleArn)]).toEqual([
+          action,
+          'ImplicitlyDenied',
+        ]);
+      }
+    }
+  });
+
+  it('the apply role creates a user operator and attaches its policy to its group only', async () => {
+    const blockwatch = operators.find((o) => o.name === 'blockwatch')!;
+    if (blockwatch.principal.kind !== 'user') throw new Error('blockwatch is a user operator');
+    expect(await asApply('iam:CreateUser', blockwatch.principal.userArn)).toBe('Allowed');
+    expect(await asApply('iam:CreateAccessKey', blockwatch.principal.userArn)).toBe(
+      'ImplicitlyDenied',
+    );
+    const attach = (policyArn: string) =>
+      simulate({
+        principal: applyRole,
+        action: 'iam:AttachGroupPolicy',
+        resource: blockwatch.principal.kind === 'user' ? blockwatch.principal.groupArn : '',
+        context: { 'iam:PolicyARN': policyArn },
+        identity: [policyNamed('nomad-ops-staging-apply').document],
+      });
+    expect(await attach(blockwatch.policyArn)).toBe('Allowed');
+    expect(await attach('arn:aws:iam::aws:policy/AdministratorAccess')).toBe('ImplicitlyDenied');
+  });
+});
