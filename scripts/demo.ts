@@ -167,6 +167,10 @@ async function main() {
   );
   await nomadOps(['agent-config', '--env', 'staging', '--agent', 'processor', '--home', 'kovan']);
 
+  heading('The operators of staging: who runs which agent, its keys and their addresses');
+  const stagingVars = banks.find((b) => b.env.name === 'staging')!.vars;
+  await nomadOps(['operators', '--env', 'staging'], stagingVars);
+
   heading('The Keymaster as a service: one scrape of /metrics (staging)');
   const staging = banks.find((b) => b.env.name === 'staging')!;
   const job = keymasterJob(

@@ -18,6 +18,29 @@ export interface ResolvedEnvironment {
   iam: { signerUser: string; signerGroup: string; adminUser: string; adminGroup: string };
   proofsBucket: { name: string; corsOrigins: string[] };
   keymaster: ResolvedKeymaster;
+  /**
+   * Contracted operators (staging, production). Absent together with `coreTeam` when the file
+   * lists neither: the core team's signer group then runs every agent, as before operators.
+   */
+  operators?: ResolvedOperator[];
+  /** The agents left to the core team's signer group; absent: every agent. */
+  coreTeam?: { runs: ResolvedAssignment[] };
+}
+
+/** Agents of one role on the listed homes (every network when the file lists none). */
+export interface ResolvedAssignment {
+  role: AgentRole;
+  homes: string[];
+  hotStandby: boolean;
+}
+
+export type ResolvedOperatorAccess =
+  { kind: 'role'; principal: string; externalId: string } | { kind: 'user'; userName: string };
+
+export interface ResolvedOperator {
+  name: string;
+  runs: ResolvedAssignment[];
+  access: ResolvedOperatorAccess;
 }
 
 export interface ResolvedNetwork {

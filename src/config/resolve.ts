@@ -1,12 +1,15 @@
 import { parseUnits } from 'ethers';
 import type {
+  ResolvedAssignment,
   ResolvedEnvironment,
+  ResolvedOperator,
   ResolvedKeymasterNetwork,
   ResolvedNetwork,
   ThresholdWei,
 } from './model.js';
 import {
   defaultKeyNames,
+  type AgentAssignmentConfig,
   type AgentRole,
   type EnvironmentConfig,
   type KeymasterNetworkConfig,
@@ -68,7 +71,34 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
         ...thresholdWei(account, decimals(account.network)),
       })),
     },
+    ...resolveOperators(config),
   };
+}
+
+/** Neither operators nor coreTeam: the fields stay absent and the core team runs every agent. */
+function resolveOperators(
+  config: EnvironmentConfig,
+): Pick<ResolvedEnvironment, 'operators' | 'coreTeam'> {
+  if (config.operators === undefined && config.coreTeam === undefined) return {};
+  const networks = config.networks.map((n) => n.name);
+  const assignment = (a: AgentAssignmentConfig): ResolvedAssignment => ({
+    role: a.role,
+    homes: [...(a.homes ?? networks)],
+    hotStandby: a.hotStandby,
+  });
+  const operators = (config.operators ?? []).map((o): ResolvedOperator => ({
+    name: o.name,
+    runs: o.runs.map(assignment),
+    access:
+      o.access.user !== undefined
+        ? { kind: 'user', userName: o.access.user }
+        : {
+            kind: 'role',
+            principal: o.access.principal ?? '',
+            externalId: o.access.externalId ?? '',
+          },
+  }));
+  return { operators, coreTeam: { runs: (config.coreTeam?.runs ?? []).map(assignment) } };
 }
 
 function resolveNetwork(

@@ -4,6 +4,7 @@ import { defaultKeyNames, ENVIRONMENT_NAMES, type AgentRole } from './schema.js'
 import { didYouMean } from './suggest.js';
 import { fractionDigits, toWei } from './amounts.js';
 import { classifySubjectPrefix, subjectPrefixMismatch } from './github-subject.js';
+import { operatorIssues } from './operators.js';
 
 /**
  * Rules that span fields, which a schema cannot express. Runs on the parsed file even when the
@@ -23,6 +24,10 @@ export function crossFieldIssues(
     ...networkIssues(networks),
     ...keymasterIssues(data, networks),
     ...githubSubjectIssues(data),
+    ...operatorIssues(data, {
+      networks: networks.flatMap((n) => (n.name === undefined ? [] : [n.name])),
+      keyNames: keyNamesOf(data),
+    }),
   ];
 }
 

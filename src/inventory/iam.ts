@@ -21,6 +21,7 @@ import {
   roleArn,
   uploaderPolicyName,
 } from './names.js';
+import { CORE_TEAM, coreTeamGrant, operatorsFor } from './operators.js';
 import { keyGrantsFor, keyGrantViolations } from './patterns.js';
 import {
   applyPolicyDocument,
@@ -38,7 +39,9 @@ import type {
   GithubRoleKind,
   GithubRoleSpec,
   IamInventory,
+  KeyParty,
   KeySpec,
+  OperatorRoleSpec,
   ManagedPolicySpec,
   PolicyAttachment,
   PolicyDocument,
@@ -111,8 +114,17 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       ...(policy.bootstrap ? { bootstrap: true as const } : {}),
     });
 
-  for (const grant of grants) {
-    if (!grant.role) continue;
+  // Contracted operators: the signer group keeps only the agents left to the core team.
+  const operators = operatorsFor(env, keys, bucket);
+  for (const roleGrant of grants) {
+    if (!roleGrant.role) continue;
+    const grant = coreTeamGrant(
+      env,
+      keys,
+      roleGrant,
+      operators.coreTeam.homes.get(roleGrant.role) ?? [],
+    );
+    if (!grant) continue;
     const policy = addPolicy(
       grant.policy,
       `${env.name} ${grant.role} agent keys: sign and read public keys`,
@@ -120,15 +132,71 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     );
     attach(policy, 'group', signerGroup);
   }
-  attach(
-    addPolicy(
-      uploaderPolicyName(env.name),
-      `${env.name} processor: read and write proofs in ${bucket}`,
-      uploaderPolicyDocument(bucket),
-    ),
-    'group',
-    signerGroup,
-  );
+  if (operators.coreTeam.uploadsProofs) {
+    attach(
+      addPolicy(
+        uploaderPolicyName(env.name),
+        `${env.name} processor: read and write proofs in ${bucket}`,
+        uploaderPolicyDocument(bucket),
+      ),
+      'group',
+      signerGroup,
+    );
+  }
+  const operatorRoles: OperatorRoleSpec[] = [];
+  const operatorUsers: string[] = [];
+  const operatorGroups: string[] = [];
+  for (const op of operators.operators) {
+    const policy = addPolicy(
+      op.policyName,
+      `${env.name} operator ${op.name}: sign with its agents' keys${op.uploadsProofs ? ', write proofs' : ''}`,
+      op.document,
+      { policyTags: checkTags(`policy ${op.policyName}`, op.tags) },
+    );
+    if (op.principal.kind === 'role') {
+      operatorRoles.push({
+        operator: op.name,
+        name: op.principal.roleName,
+        arn: op.principal.roleArn,
+        description: `Nomad ${env.name} operator ${op.name}, assumed from ${op.principal.trustedPrincipal}`,
+        subject: `${op.principal.trustedPrincipal} with its external id`,
+        trustPolicy: op.trustPolicy!,
+        maxSessionDurationSeconds: 3600,
+        tags: op.tags,
+        bootstrap: true,
+      });
+      attachments.push({
+        policyName: policy.name,
+        policyArn: policy.arn,
+        target: { kind: 'role', name: op.principal.roleName },
+        bootstrap: true,
+      });
+    } else {
+      operatorUsers.push(op.principal.userName);
+      operatorGroups.push(op.principal.groupName);
+      attach(policy, 'group', op.principal.groupName);
+    }
+  }
+  const parties: KeyParty[] = [
+    ...operators.operators.map((op): KeyParty => ({
+      name: op.name,
+      principal:
+        op.principal.kind === 'role'
+          ? { kind: 'role', name: op.principal.roleName }
+          : { kind: 'group', name: op.principal.groupName },
+      keys: op.keys,
+      uploadsProofs: op.uploadsProofs,
+    })),
+    {
+      name: CORE_TEAM,
+      principal: { kind: 'group', name: signerGroup },
+      keys: [...new Set(operators.coreTeam.agents.flatMap((a) => a.keys))],
+      uploadsProofs: operators.coreTeam.uploadsProofs,
+    },
+  ];
+  const operatorTags = (name: string) =>
+    operators.operators.find((o) => o.principal.kind === 'user' && o.principal.userName === name)!
+      .tags;
   if (adminGroup) {
     attach(
       addPolicy(
@@ -157,8 +225,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       repository,
       env.github.repository ? `${env.source} github.repository` : 'the repository option',
     );
-    const users = [signerUser, ...(adminUser ? [adminUser] : [])];
-    const groups = [signerGroup, ...(adminGroup ? [adminGroup] : [])];
+    const users = [signerUser, ...operatorUsers, ...(adminUser ? [adminUser] : [])];
+    const groups = [signerGroup, ...operatorGroups, ...(adminGroup ? [adminGroup] : [])];
     const managed = policies.filter((p) => !p.bootstrap);
     const attachable = attachments.filter((a) => !a.bootstrap && a.target.kind === 'group');
     const permissions: Record<GithubRoleKind, ManagedPolicySpec> = {
@@ -227,15 +295,31 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
   return {
     users: [
       { name: signerUser, tags },
+      ...operatorUsers.map((name) => ({ name, tags: operatorTags(name) })),
       ...(adminUser ? [{ name: adminUser, tags: accountTags }] : []),
     ],
-    groups: [signerGroup, ...(adminGroup ? [adminGroup] : [])].map((name) => ({ name })),
+    groups: [signerGroup, ...operatorGroups, ...(adminGroup ? [adminGroup] : [])].map((name) => ({
+      name,
+    })),
     memberships: [
       { user: signerUser, group: signerGroup },
+      ...operatorUsers.map((user, i) => ({ user, group: operatorGroups[i]! })),
       ...(adminUser && adminGroup ? [{ user: adminUser, group: adminGroup }] : []),
     ],
     policies,
     attachments,
+    ...(operatorRoles.length > 0 ? { operatorRoles } : {}),
+    // Files without operators render as before operators existed.
+    ...(env.operators || env.coreTeam
+      ? {
+          keyAccess: {
+            region: env.aws.region,
+            bucket,
+            aliases: keys.filter((k) => k.role).map((k) => k.alias),
+            parties,
+          },
+        }
+      : {}),
     ...(github
       ? { github }
       : {

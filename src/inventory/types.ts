@@ -130,12 +130,56 @@ export interface GithubOidcSpec {
   roles: GithubRoleSpec[];
 }
 
+/**
+ * The role the toolkit creates for a contracted operator, assumed from the operator's own
+ * account with its external id. A bootstrap resource: a trust policy can name anyone, so only an
+ * administrator's run writes it; its permission policy (which keys) is an ordinary policy.
+ */
+export interface OperatorRoleSpec extends BootstrapMark {
+  operator: string;
+  name: string;
+  arn: string;
+  description: string;
+  /** What the trust policy accepts, for messages: the principal and that an external id is required. */
+  subject: string;
+  trustPolicy: PolicyDocument;
+  maxSessionDurationSeconds: number;
+  tags: Record<string, string>;
+}
+
+/** A party that can sign: a contracted operator, or the core team's signer group. */
+export interface KeyParty {
+  /** The operator's name, or `core team`. */
+  name: string;
+  /** The principal whose attached policies grant the access (a user operator's group). */
+  principal: { kind: 'role' | 'group'; name: string };
+  /** The aliases it is meant to sign with. */
+  keys: string[];
+  uploadsProofs: boolean;
+}
+
+export interface KeyAccessSpec {
+  region: string;
+  bucket: string;
+  /** Every agent key alias of the environment. */
+  aliases: string[];
+  parties: KeyParty[];
+}
+
 export interface IamInventory {
   users: IamUserSpec[];
   groups: IamGroupSpec[];
   memberships: GroupMembership[];
   policies: ManagedPolicySpec[];
   attachments: PolicyAttachment[];
+  /** The contracted operators' roles (operators authenticating as users have a user and group). */
+  operatorRoles?: OperatorRoleSpec[];
+  /**
+   * Who is meant to sign with which key: each operator, then the core team, with every agent
+   * key alias of the environment (to read who can sign now from the policies IAM holds). Only
+   * when the file lists operators or coreTeam.
+   */
+  keyAccess?: KeyAccessSpec;
   /** Absent when no repository is known; `githubOmitted` then says why. */
   github?: GithubOidcSpec;
   githubOmitted?: string;

@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { AccessInputError, runAccess, type AccessResult } from '../plan/access.js';
 import { BucketInputError, runBucket } from '../plan/bucket.js';
 import { accessJson, renderAccessConsole, renderAccessMarkdown } from '../report/access.js';
+import { renderKeyAccessConsole, renderKeyAccessMarkdown } from '../report/key-access.js';
 import { inventoryOf } from './environment.js';
 
 export interface AccessJobOptions {
@@ -47,11 +48,16 @@ function render(
 ): Omit<AccessJobResult, 'result'> {
   // In apply mode the changes are the plan that was applied; `after` is in the JSON.
   const options = { title, prune: prune ?? false };
+  const access = result.keyAccess;
   return {
     ok: result.ok,
     json: accessJson(result),
-    console: renderAccessConsole(result.changes, options),
-    markdown: renderAccessMarkdown(result.changes, options),
+    console:
+      renderAccessConsole(result.changes, options) +
+      (access ? `\n\n${renderKeyAccessConsole(access)}` : ''),
+    markdown:
+      renderAccessMarkdown(result.changes, options) +
+      (access ? `\n\n${renderKeyAccessMarkdown(access)}` : ''),
   };
 }
 

@@ -11,6 +11,7 @@ import { MANAGED_GROUP_PATH, checkIamName } from '../inventory/names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, baseTags } from '../inventory/tags.js';
 import type { IamInventory, Inventory } from '../inventory/types.js';
 import { type Change, WRITING_ACTIONS } from './change.js';
+import { type KeyAccessChange, planKeyAccess } from './key-access.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
 
 /**
@@ -369,8 +370,8 @@ export function planAccess(
     );
   }
 
-  // roles
-  for (const r of github?.roles ?? []) {
+  // roles: the workflows', then the contracted operators'
+  for (const r of [...(github?.roles ?? []), ...(iam.operatorRoles ?? [])]) {
     const actual = state.roles[r.name];
     const base = { kind: 'iam-role', id: r.name };
     const trustPolicy = JSON.stringify(r.trustPolicy);
@@ -774,6 +775,8 @@ export interface AccessResult {
   after?: Change<AccessDetail>[];
   /** plan: nothing broken. apply: nothing broken and nothing left to do (removes count only with prune). */
   ok: boolean;
+  /** Who can sign with which key, now and as wanted, by party (files that list operators). */
+  keyAccess?: KeyAccessChange[];
 }
 
 function queryFor(inventory: AccessInventory, options: AccessOptions) {
@@ -782,13 +785,14 @@ function queryFor(inventory: AccessInventory, options: AccessOptions) {
     ...iam.users.map((u) => ({ kind: 'user' as const, name: u.name })),
     ...iam.groups.map((g) => ({ kind: 'group' as const, name: g.name })),
     ...(iam.github?.roles ?? []).map((r) => ({ kind: 'role' as const, name: r.name })),
+    ...(iam.operatorRoles ?? []).map((r) => ({ kind: 'role' as const, name: r.name })),
   ];
   const scope = baseTags(inventory.environment);
   return {
     users: iam.users.map((u) => u.name),
     groups: iam.groups.map((g) => g.name),
     policyArns: iam.policies.map((p) => p.arn),
-    roles: (iam.github?.roles ?? []).map((r) => r.name),
+    roles: [...(iam.github?.roles ?? []), ...(iam.operatorRoles ?? [])].map((r) => r.name),
     oidcProviderArn: iam.github?.provider.arn,
     principals,
     accessKeys: options.createAccessKeys
@@ -819,9 +823,13 @@ export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
   );
 
   const read = () => readAccessState(clients, queryFor(inventory, input));
-  const planned = planAccess(inventory, await read(), input);
+  const state = await read();
+  const planned = planAccess(inventory, state, input);
   const changes = planned.map((p) => p.change);
-  if (input.mode === 'plan') return { changes, ok: !changes.some((c) => c.action === 'broken') };
+  const keyAccess = planKeyAccess(inventory.iam, inventory.accountId, state);
+  const withAccess = keyAccess ? { keyAccess } : {};
+  if (input.mode === 'plan')
+    return { changes, ok: !changes.some((c) => c.action === 'broken'), ...withAccess };
 
   for (const { change, steps } of planned) {
     if (!WRITING_ACTIONS.has(change.action)) continue;
@@ -832,7 +840,7 @@ export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
     }
   }
   const after = planAccess(inventory, await read(), input).map((p) => p.change);
-  return { changes, after, ok: pending(after, prune).length === 0 };
+  return { changes, after, ok: pending(after, prune).length === 0, ...withAccess };
 }
 
 /** `exists` when there is nothing to do; otherwise `update`, listing every difference. */

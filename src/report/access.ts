@@ -118,6 +118,7 @@ export function accessJson(result: {
   changes: readonly ReviewChange[];
   ok: boolean;
   after?: readonly ReviewChange[];
+  keyAccess?: readonly unknown[];
 }): string {
   return JSON.stringify(
     {
@@ -125,6 +126,7 @@ export function accessJson(result: {
       summary: countByAction(result.changes as readonly Change[]),
       changes: result.changes,
       ...(result.after ? { after: result.after } : {}),
+      ...(result.keyAccess ? { keyAccess: result.keyAccess } : {}),
     },
     null,
     2,

@@ -1,6 +1,8 @@
 import type { KeyRow } from '../plan/keys-types.js';
 import type { KeysJson } from './keys.js';
+import type { KeyAccessChange } from '../plan/key-access.js';
 import { renderAccessMarkdown, summaryLine as changesSummary } from './access.js';
+import { renderKeyAccessMarkdown } from './key-access.js';
 import { attestationTable, keyTable, needsAttentionMarkdown } from './keys.js';
 import { renderMarkdownTable } from './table.js';
 
@@ -190,7 +192,7 @@ export function renderComment(input: CommentInput, limit = COMMENT_LIMIT): strin
 /** The outputs of the plan actions for one environment, as given to the report action. */
 export interface ReportPlans {
   keys?: KeysJson;
-  iam?: { changes?: unknown[] };
+  iam?: { changes?: unknown[]; keyAccess?: unknown[] };
   bucket?: { changes?: unknown[] };
   keymaster?: unknown;
   /** Markdown used for a section whose JSON was not given. */
@@ -246,6 +248,7 @@ function keysSections(keys: KeysJson): Section[] {
 
 /** The GitHub OIDC provider and the workflow roles, shown apart from the agents' IAM. */
 export function isOidcChange(change: ChangeLike): boolean {
+  if (/-operator-/.test(change.id)) return false; // a contracted operator's role: agents' IAM
   return (
     change.kind === 'iam-oidc-provider' ||
     change.kind === 'iam-role' ||
@@ -315,6 +318,26 @@ function keymasterSection(json: unknown, markdown: string | undefined): Section 
   return { title: 'Keymaster: wallets below lower', body: lines.join('\n\n') };
 }
 
+/** Who can sign with which key, by operator, from the IAM plan's JSON (`keyAccess`). */
+function keyAccessSection(value: unknown[] | undefined): Section | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const changes = value.filter(
+    (c): c is KeyAccessChange =>
+      typeof c === 'object' &&
+      c !== null &&
+      typeof (c as KeyAccessChange).party === 'string' &&
+      Array.isArray((c as KeyAccessChange).granted) &&
+      Array.isArray((c as KeyAccessChange).revoked) &&
+      Array.isArray((c as KeyAccessChange).now) &&
+      typeof (c as KeyAccessChange).uploadsProofs === 'object',
+  );
+  if (changes.length === 0) return undefined;
+  return {
+    title: 'Who can sign, by operator',
+    body: renderKeyAccessMarkdown(changes).replace(/^#### .*\n\n/, ''),
+  };
+}
+
 /** The comment's sections, in reading order, from whatever plans were given. */
 export function reportSections(plans: ReportPlans): Section[] {
   const md = plans.markdown ?? {};
@@ -330,6 +353,8 @@ export function reportSections(plans: ReportPlans): Section[] {
         changes.filter((c) => !isOidcChange(c)),
       ),
     );
+    const access = keyAccessSection(plans.iam.keyAccess);
+    if (access) sections.push(access);
     const oidc = changes.filter(isOidcChange);
     if (oidc.length) sections.push(changesSection('GitHub OIDC provider and roles', oidc));
   } else if (md.iam) sections.push({ title: 'IAM', body: md.iam });

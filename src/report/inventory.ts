@@ -10,6 +10,8 @@ export interface InventorySections {
   policies: Table;
   bucket: Table;
   funding: Table;
+  /** Who can sign with which keys, by operator (files that list operators). */
+  access?: Table;
   notes: string[];
 }
 
@@ -38,6 +40,7 @@ export function inventorySections(env: ResolvedEnvironment, inv: Inventory): Inv
       ...inv.iam.users.map((u) => ['user', u.name, groupsOf(u.name).join(', ')]),
       ...inv.iam.groups.map((g) => ['group', g.name, '']),
       ...(inv.iam.github?.roles ?? []).map((r) => ['role', r.name, r.subject]),
+      ...(inv.iam.operatorRoles ?? []).map((r) => ['role', r.name, r.subject]),
     ],
   };
   const attachedTo = (policyName: string) =>
@@ -75,12 +78,23 @@ export function inventorySections(env: ResolvedEnvironment, inv: Inventory): Inv
     ...(inv.iam.githubOmitted ? [`GitHub OIDC roles left out: ${inv.iam.githubOmitted}`] : []),
     ...inv.unfunded.map((u) => `not funded: ${u.alias} on ${u.network}: ${u.reason}`),
   ];
-  return { keys, principals, policies, bucket, funding, notes };
+  const parties = inv.iam.keyAccess?.parties;
+  const access: Table | undefined = parties && {
+    columns: ['Operator', 'Principal', 'Keys it can sign with', 'Proofs upload'],
+    rows: parties.map((p) => [
+      p.name,
+      `${p.principal.kind} ${p.principal.name}`,
+      p.keys.join(', ') || '(none)',
+      p.uploadsProofs ? 'yes' : 'no',
+    ]),
+  };
+  return { keys, principals, policies, bucket, funding, ...(access ? { access } : {}), notes };
 }
 
 const TITLES: Record<Exclude<keyof InventorySections, 'notes'>, string> = {
   keys: 'Keys',
   principals: 'Principals',
+  access: 'Access by operator',
   policies: 'Policies',
   bucket: 'Proofs bucket',
   funding: 'Funding matrix',
@@ -92,7 +106,8 @@ export function renderInventoryConsole(env: ResolvedEnvironment, inv: Inventory)
     `Environment ${inv.environment} (account ${inv.accountId}, region ${inv.region}): ${inv.keys.length} keys, ${inv.funding.length} funded wallets`,
   ];
   for (const [key, title] of Object.entries(TITLES) as [keyof typeof TITLES, string][]) {
-    parts.push(`\n${title}\n${renderConsoleTable(s[key])}`);
+    const table = s[key];
+    if (table) parts.push(`\n${title}\n${renderConsoleTable(table)}`);
   }
   if (s.notes.length > 0) parts.push(`\nNotes\n${s.notes.map((n) => `- ${n}`).join('\n')}`);
   return parts.join('\n');
@@ -102,7 +117,8 @@ export function renderInventoryMarkdown(env: ResolvedEnvironment, inv: Inventory
   const s = inventorySections(env, inv);
   const parts = [`## ${inv.environment}: offline plan`];
   for (const [key, title] of Object.entries(TITLES) as [keyof typeof TITLES, string][]) {
-    parts.push(`### ${title}\n\n${renderMarkdownTable(s[key])}`);
+    const table = s[key];
+    if (table) parts.push(`### ${title}\n\n${renderMarkdownTable(table)}`);
   }
   if (s.notes.length > 0) parts.push(s.notes.map((n) => `- ${n}`).join('\n'));
   return parts.join('\n\n') + '\n';

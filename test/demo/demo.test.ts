@@ -75,6 +75,7 @@ describe('npm run demo', () => {
       'nomad-ops keymaster once --env development',
       'nomad-ops keymaster once --env staging',
       'nomad-ops agent-config --env staging --agent processor --home kovan',
+      'nomad-ops operators --env staging',
     ]) {
       expect(demo.stdout).toContain(`$ ${command}`);
     }

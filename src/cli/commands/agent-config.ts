@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { agentConfigFor, parseFormat, renderAgentConfig } from '../../agents/index.js';
+import { operatorAgentConfig, renderOperatorAgentConfig } from '../../agents/operator.js';
 import { AGENT_ROLES } from '../../config/schema.js';
 import { bucketFor } from '../../inventory/bucket.js';
 import { InventoryError } from '../../inventory/errors.js';
@@ -8,26 +9,51 @@ import { InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { loadEnvironment } from '../../jobs/environment.js';
 
+interface AgentConfigFlags {
+  env: string;
+  agent?: string;
+  operator?: string;
+  home?: string;
+  format: string;
+}
+
 export function registerAgentConfig(program: Command, io: CliIo): Command {
   return program
     .command('agent-config')
     .description(
-      "Render an agent's signer settings (old OPT_BASE_* and new *_TXSIGNER_ID), S3 and helm values; offline.",
+      "Render an agent's signer settings (old OPT_BASE_* and new *_TXSIGNER_ID), S3 and helm values, or every agent of an operator with the role it assumes; offline.",
     )
     .requiredOption('--env <name|path>', 'environment name or file')
-    .requiredOption('--agent <role>', `agent: ${AGENT_ROLES.join(', ')}`)
+    .option('--agent <role>', `agent: ${AGENT_ROLES.join(', ')}`)
+    .option(
+      '--operator <name>',
+      'every agent this operator of the file runs, with its AWS profile (instead of --agent)',
+    )
     .option('--home <network>', 'one home network (default: one block per network of the file)')
     .option('--format <format>', 'env, helm or json', 'env')
     .addHelpText(
       'after',
-      '\nExample:\n  $ nomad-ops agent-config --env staging --agent processor --home kovan\n  $ nomad-ops agent-config --env production --agent updater --format helm',
+      '\nExample:\n  $ nomad-ops agent-config --env staging --agent processor --home kovan\n  $ nomad-ops agent-config --env production --agent updater --format helm\n  $ nomad-ops agent-config --env staging --operator acme',
     )
-    .action((options: { env: string; agent: string; home?: string; format: string }) => {
+    .action((options: AgentConfigFlags) => {
       const format = parseFormat(options.format);
+      if ((options.agent === undefined) === (options.operator === undefined)) {
+        throw new InputError('give either --agent <role> or --operator <name>');
+      }
+      if (options.operator !== undefined && options.home !== undefined) {
+        throw new InputError(
+          '--home applies to --agent only; --operator renders the homes the operator runs',
+        );
+      }
       const env = loadEnvironment(options.env, io.cwd);
       try {
+        if (options.operator !== undefined) {
+          const config = operatorAgentConfig(env, keysFor(env), bucketFor(env), options.operator);
+          io.out(renderOperatorAgentConfig(config, format));
+          return;
+        }
         const config = agentConfigFor(env, keysFor(env), bucketFor(env), {
-          agent: options.agent,
+          agent: options.agent!,
           ...(options.home !== undefined ? { home: options.home } : {}),
         });
         io.out(renderAgentConfig(config, format));

@@ -6,6 +6,7 @@ import { registerAttestations } from './attestations.js';
 import { registerGithub } from './github.js';
 import { registerKeymaster } from './keymaster.js';
 import { registerKeys } from './keys.js';
+import { registerOperators } from './operators.js';
 import { registerPlan } from './plan.js';
 import { registerValidate } from './validate.js';
 
@@ -26,4 +27,5 @@ export const commands: RegisterCommand[] = [
   registerAgentConfig,
   registerAttestations,
   registerGithub,
+  registerOperators,
 ];

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { bucketFor } from '../../inventory/bucket.js';
+import { InventoryError } from '../../inventory/errors.js';
+import { keysFor } from '../../inventory/keys.js';
+import { operatorsFor } from '../../inventory/operators.js';
+import { awsForEnvironment } from '../../jobs/aws.js';
+import { loadEnvironment } from '../../jobs/environment.js';
+import { keysJob } from '../../jobs/keys.js';
+import { operatorsJson, renderOperatorsConsole, type AddressBook } from '../../report/operators.js';
+import { InputError } from '../errors.js';
+import { toJson, type CliIo } from '../io.js';
+
+export function registerOperators(program: Command, io: CliIo): Command {
+  return program
+    .command('operators')
+    .description(
+      'List the operators of an environment, the agents each runs, their keys and addresses (to fund, to enroll).',
+    )
+    .requiredOption('--env <name|path>', 'environment name or file')
+    .option('--offline', 'read nothing from AWS: list aliases without addresses')
+    .option('--json', 'print { environment, operators: [...], coreTeam } as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops operators --env staging\n  $ nomad-ops operators --env staging --offline --json',
+    )
+    .action(async (options: { env: string; offline?: boolean; json?: boolean }) => {
+      const env = loadEnvironment(options.env, io.cwd);
+      let inventory;
+      try {
+        const keys = keysFor(env);
+        inventory = operatorsFor(env, keys, bucketFor(env).name);
+      } catch (error) {
+        if (error instanceof InventoryError)
+          throw new InputError(`${env.source}: ${error.message}`);
+        throw error;
+      }
+      let addresses: AddressBook;
+      if (!options.offline) {
+        // The key table's reading path: aliases, key checks and public keys, nothing written.
+        const job = await keysJob(env, await awsForEnvironment(env, io.env), 'plan');
+        addresses = new Map(job.result.rows.map((r) => [r.alias, r.address]));
+      }
+      io.out(
+        options.json
+          ? toJson(operatorsJson(env.name, inventory, addresses))
+          : renderOperatorsConsole(env.name, inventory, addresses),
+      );
+    });
+}
