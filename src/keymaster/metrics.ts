@@ -151,6 +151,13 @@ export class KeymasterMetrics {
     const roleOf = new Map(
       run.decisions.map((d) => [`${d.network}:${d.address.toLowerCase()}`, d.roles.join('+')]),
     );
+    // Counters start at zero for every (network, role) watched, so the first top-up is an
+    // increase Prometheus can see (rate() of a series born at 1 is 0).
+    for (const decision of run.decisions) {
+      const labels = { network: decision.network, role: decision.roles.join('+') };
+      this.topups.inc(labels, 0);
+      this.topupAmount.inc(labels, 0);
+    }
     for (const tx of run.sent) {
       if (tx.status !== 'mined') continue;
       const labels = {
