@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -373,6 +373,24 @@ describe('the Keymaster alert rules, through promtool', () => {
       ),
     );
     expect(fired).toEqual(new Set(Object.keys(RUNBOOK_ANCHORS)));
+  });
+
+  it('links runbook entries that exist: one heading per alert in docs/runbooks/keymaster-alerts.md', () => {
+    const runbook = readFileSync(
+      path.join(import.meta.dirname, '../../docs/runbooks/keymaster-alerts.md'),
+      'utf8',
+    );
+    // GitHub's anchor of a heading: lower-cased, punctuation dropped, spaces as hyphens.
+    const anchors = [...runbook.matchAll(/^#{2,3} (.+)$/gm)].map((m) =>
+      m[1]!
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    );
+    for (const anchor of Object.values(RUNBOOK_ANCHORS)) expect(anchors).toContain(anchor);
+    expect(alertRules(env).flatMap((g) => g.rules)[0]!.annotations.runbook_url).toBe(
+      'https://github.com/nomad-xyz/nomad-agent-ops/blob/main/docs/runbooks/keymaster-alerts.md#keymasterwalletbelowlower',
+    );
   });
 
   it('leaves out the service alerts for a cron-only deployment', () => {
