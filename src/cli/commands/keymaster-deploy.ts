@@ -54,7 +54,10 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
       'Render the Kubernetes objects of keymaster serve: ServiceAccount (IRSA), ConfigMap, Deployment, Service, ServiceMonitor, PrometheusRule.',
     )
     .requiredOption('--env <name|path>', 'environment name or file')
-    .option('--namespace <name>', 'namespace of every object', DEFAULT_NAMESPACE)
+    .option(
+      '--namespace <name>',
+      `namespace of every object (default keymaster.eks.namespace, else ${DEFAULT_NAMESPACE})`,
+    )
     .option('--image <ref>', 'container image of the CLI (see Dockerfile)')
     .option('--rpc-secret <name>', 'Secret with one key per rpcUrlEnv', DEFAULT_RPC_SECRET)
     .option(
@@ -71,7 +74,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
     .action(
       (options: {
         env: string;
-        namespace: string;
+        namespace?: string;
         image?: string;
         rpcSecret: string;
         scheduleSeconds: string;
@@ -83,7 +86,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
         const image = options.image ?? `ghcr.io/${repository}:${version}`;
         rethrowAsInput(env, () => {
           const objects = keymasterManifests(env, {
-            namespace: options.namespace,
+            namespace: options.namespace ?? env.keymaster.eks?.namespace ?? DEFAULT_NAMESPACE,
             image,
             rpcSecret: options.rpcSecret,
             environmentFile: readFileSync(env.source, 'utf8'),

@@ -6,6 +6,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import path from 'node:path';
 import type { ResolvedEnvironment } from '../../config/model.js';
 import { githubRoleName, roleArn } from '../../inventory/names.js';
+import { KEYMASTER_SERVICE_ACCOUNT } from '../../inventory/policies.js';
 import { alertRules, type AlertOptions } from './alerts.js';
 import { METRICS_PORT, SERVICE_JOB } from './jobs.js';
 import { APP_NAME, objectMeta, selectorLabels, type ObjectMeta } from './labels.js';
@@ -20,6 +21,7 @@ import { prometheusRule } from './rules-file.js';
  */
 
 export interface ManifestOptions {
+  /** Must be `keymaster.eks.namespace` when the file names a cluster (the role trusts that one). */
   namespace: string;
   image: string;
   /** The environment file's text (it becomes the ConfigMap). */
@@ -66,6 +68,12 @@ export function keymasterManifests(
       );
     }
   }
+  const eks = env.keymaster.eks;
+  if (eks && eks.namespace !== namespace) {
+    throw new RangeError(
+      `the Keymaster role trusts the ServiceAccount in namespace ${eks.namespace} (keymaster.eks.namespace), not ${namespace}: use --namespace ${eks.namespace} or change the file and apply IAM`,
+    );
+  }
   if (!options.image.trim() || /\s/.test(options.image)) {
     throw new RangeError(`the image ${JSON.stringify(options.image)} is not an image reference`);
   }
@@ -75,7 +83,10 @@ export function keymasterManifests(
   const interval = env.keymaster.intervalSeconds;
 
   const serviceAccount = new ServiceAccount({
-    metadata: meta({ annotations: { 'eks.amazonaws.com/role-arn': keymasterRoleArn(env) } }),
+    metadata: meta({
+      name: KEYMASTER_SERVICE_ACCOUNT,
+      annotations: { 'eks.amazonaws.com/role-arn': keymasterRoleArn(env) },
+    }),
     automountServiceAccountToken: true,
   });
   const configMap = new ConfigMap({
@@ -92,7 +103,7 @@ export function keymasterManifests(
       template: {
         metadata: { labels: { ...selectorLabels(env.name), 'nomad.xyz/environment': env.name } },
         spec: {
-          serviceAccountName: APP_NAME,
+          serviceAccountName: KEYMASTER_SERVICE_ACCOUNT,
           securityContext: {
             runAsNonRoot: true,
             runAsUser: RUN_AS_USER,
