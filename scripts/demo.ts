@@ -12,6 +12,8 @@ import type { CliIo } from '../src/cli/io.js';
 import { loadEnvironment } from '../src/jobs/environment.js';
 import { awsForEnvironment } from '../src/jobs/aws.js';
 import { keymasterJob } from '../src/jobs/keymaster.js';
+import type { KeymasterRun } from '../src/keymaster/run.js';
+import { formatRunway, runwayOf } from '../src/keymaster/runway.js';
 import { serveKeymaster } from '../src/keymaster/service.js';
 import type { ResolvedEnvironment } from '../src/config/model.js';
 import { FUNDED_PRIVATE_KEYS, startChains, type RunningChains } from '../test/harness/chains.js';
@@ -179,8 +181,8 @@ async function main() {
     staging.vars,
   );
   const stop = new AbortController();
-  let firstRun: () => void = () => undefined;
-  const ran = new Promise<void>((resolve) => (firstRun = resolve));
+  let firstRun: (run: KeymasterRun) => void = () => undefined;
+  const ran = new Promise<KeymasterRun>((resolve) => (firstRun = resolve));
   const service = await serveKeymaster({
     runOnce: (signal) => job.runOnce({ dryRun: false, signal }),
     metrics: job.metrics,
@@ -189,13 +191,13 @@ async function main() {
     signal: stop.signal,
     port: 0,
     host: '127.0.0.1',
-    onRun: () => firstRun(),
+    onRun: (run) => firstRun(run),
   });
   stops.unshift(async () => {
     stop.abort();
     await service.done;
   });
-  await ran;
+  const serviceRun = await ran;
   const metrics = await (await fetch(`${service.url}/metrics`)).text();
   const health = await fetch(`${service.url}/healthz`);
   console.log(`GET ${service.url}/healthz -> ${health.status}`);
@@ -210,6 +212,21 @@ async function main() {
         (l.includes('role="processor"') || !l.includes('address=')),
     );
   console.log(processor.slice(0, 40).join('\n'));
+
+  // Each bank started with BANK_FUNDING; what it lacks now is what the runs spent (fees
+  // included). The dashboard's runway panel does the same over the last day of top-ups.
+  const interval = staging.env.keymaster.intervalSeconds;
+  console.log(
+    `\nBank runway per network (staging), if every ${interval}s interval spent what the runs so far did:`,
+  );
+  for (const bank of serviceRun.banks) {
+    if (!bank.after.known) {
+      console.log(`  ${bank.network}: bank balance unknown`);
+      continue;
+    }
+    const runway = runwayOf(bank.after.wei, BANK_FUNDING - bank.after.wei, interval);
+    console.log(`  runway ${bank.network}: ${formatRunway(runway)}`);
+  }
 
   heading(
     `Done in ${((Date.now() - started) / 1000).toFixed(1)} s; stopping everything the demo started`,

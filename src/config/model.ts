@@ -78,4 +78,6 @@ export interface ResolvedKeymaster {
     lower: bigint;
     target: bigint;
   }>;
+  /** The EKS cluster that runs `keymaster serve` (IRSA), when the file names one. */
+  eks?: { oidcIssuer: string; namespace: string };
 }

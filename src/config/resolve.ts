@@ -70,6 +70,14 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
         network: account.network,
         ...thresholdWei(account, decimals(account.network)),
       })),
+      ...(config.keymaster.eks
+        ? {
+            eks: {
+              oidcIssuer: config.keymaster.eks.oidcIssuer,
+              namespace: config.keymaster.eks.namespace,
+            },
+          }
+        : {}),
     },
     ...resolveOperators(config),
   };

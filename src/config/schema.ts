@@ -271,6 +271,27 @@ export const Environment = z
       receiptTimeoutSeconds: z.number().int().min(5).default(180),
       networks: z.record(Name, KeymasterNetwork),
       extraAccounts: z.array(ExtraAccount).default([]),
+      eks: z
+        .strictObject({
+          oidcIssuer: z
+            .string()
+            .regex(/^https:\/\/oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[A-Za-z0-9]+$/, {
+              message:
+                "must be the cluster's OIDC issuer URL, https://oidc.eks.{region}.amazonaws.com/id/{id} (aws eks describe-cluster --query cluster.identity.oidc.issuer)",
+            })
+            .describe("The EKS cluster's OIDC issuer URL."),
+          namespace: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+              message: 'must be a Kubernetes namespace name',
+            })
+            .default('nomad-keymaster')
+            .describe('Namespace of keymaster serve (its ServiceAccount is nomad-keymaster).'),
+        })
+        .optional()
+        .describe(
+          'The EKS cluster that runs keymaster serve: the Keymaster role trusts its ServiceAccount (IRSA).',
+        ),
     }),
   })
   .describe('A Nomad agent-ops environment (development, staging or production).');

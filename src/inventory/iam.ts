@@ -26,6 +26,7 @@ import { keyGrantsFor, keyGrantViolations } from './patterns.js';
 import {
   applyPolicyDocument,
   checkPolicySize,
+  eksTrustStatement,
   githubTrustPolicyDocument,
   keymasterPolicyDocument,
   kmsAdminPolicyDocument,
@@ -268,7 +269,11 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         subject,
         trustPolicy: checkPolicySize(
           name,
-          githubTrustPolicyDocument(providerArn, subject),
+          withEksTrust(
+            githubTrustPolicyDocument(providerArn, subject),
+            kind === 'keymaster' ? env.keymaster.eks : undefined,
+            accountId,
+          ),
           'trust',
         ),
         maxSessionDurationSeconds: 3600,
@@ -326,4 +331,14 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           githubOmitted: `no GitHub repository known: set github.repository in the ${env.name} environment file or pass GITHUB_REPOSITORY; the OIDC provider and the plan, apply and keymaster roles are left out`,
         }),
   };
+}
+
+/** The Keymaster role also trusts the EKS cluster's ServiceAccount when the file names a cluster. */
+function withEksTrust(
+  document: PolicyDocument,
+  eks: { oidcIssuer: string; namespace: string } | undefined,
+  accountId: string,
+): PolicyDocument {
+  if (!eks) return document;
+  return { ...document, Statement: [...document.Statement, eksTrustStatement(accountId, eks)] };
 }

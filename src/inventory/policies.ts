@@ -333,6 +333,32 @@ export function githubTrustPolicyDocument(providerArn: string, subject: string):
   });
 }
 
+/** The ServiceAccount of `keymaster serve` (see src/keymaster/deploy/labels.ts). */
+export const KEYMASTER_SERVICE_ACCOUNT = 'nomad-keymaster';
+
+/**
+ * IRSA: pods of an EKS cluster running as the Keymaster's ServiceAccount may assume the role.
+ * The cluster's OIDC provider must exist in the account (`eksctl utils associate-iam-oidc-provider`).
+ */
+export function eksTrustStatement(
+  accountId: string,
+  eks: { oidcIssuer: string; namespace: string },
+): PolicyStatement {
+  const host = eks.oidcIssuer.replace(/^https:\/\//, '');
+  return {
+    Sid: 'EksServiceAccount',
+    Effect: 'Allow',
+    Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${host}` },
+    Action: 'sts:AssumeRoleWithWebIdentity',
+    Condition: {
+      StringEquals: {
+        [`${host}:aud`]: 'sts.amazonaws.com',
+        [`${host}:sub`]: `system:serviceaccount:${eks.namespace}:${KEYMASTER_SERVICE_ACCOUNT}`,
+      },
+    },
+  };
+}
+
 /** IAM size limits (characters, whitespace not counted). */
 export const POLICY_SIZE_LIMITS = { managed: 6144, trust: 2048 } as const;
 

@@ -84,7 +84,13 @@ export function keymasterJob(
   const units = unitsOf(env);
   let signer: Promise<AbstractSigner> | undefined;
   return {
-    metrics: new KeymasterMetrics(env.name, units),
+    metrics: new KeymasterMetrics(
+      env.name,
+      units,
+      Object.fromEntries(
+        Object.entries(env.keymaster.networks).map(([network, n]) => [network, n.bank.alertBelow]),
+      ),
+    ),
     networks: env.networks.map((n) => n.name),
     async runOnce({ dryRun, signal }) {
       const common = {

@@ -14,6 +14,10 @@ export class KeymasterMetrics {
   readonly bankBalance: Gauge<'environment' | 'network'>;
   readonly topups: Counter<'network' | 'role'>;
   readonly topupAmount: Counter<'network' | 'role'>;
+  readonly lowerBound: Gauge<'environment' | 'network' | 'home' | 'role' | 'address'>;
+  readonly topupFailed: Gauge<'environment' | 'network' | 'home' | 'role' | 'address'>;
+  readonly bankAlertLevel: Gauge<'environment' | 'network'>;
+  readonly bankInfo: Gauge<'environment' | 'network' | 'address'>;
   readonly rpcErrors: Counter<'network' | 'method'>;
   readonly lastSuccess: Gauge<'network'>;
   /** Last successful sweep per network, in ms since the epoch (for /healthz). */
@@ -21,9 +25,14 @@ export class KeymasterMetrics {
   /** Networks swept successfully by the last observed run: the groups `push` replaces. */
   sweptLastRun = new Set<string>();
 
+  /**
+   * @param alertLevels the bank alert level per network (wei), exported from the start so a
+   *   network that never succeeds still has a series the stale alert can find.
+   */
   constructor(
     readonly environment: string,
     private readonly units: UnitsByNetwork,
+    alertLevels: Record<string, bigint> = {},
   ) {
     const registers = [this.registry];
     this.balance = new Gauge({
@@ -44,12 +53,40 @@ export class KeymasterMetrics {
       labelNames: ['network', 'role'],
       registers,
     });
+    // Named without `_total` before 0.1.0; counters end in `_total` (promtool check metrics).
     this.topupAmount = new Counter({
-      name: 'nomad_keymaster_topup_amount',
+      name: 'nomad_keymaster_topup_amount_total',
       help: 'Amount sent in mined top-ups, in the native unit of the network.',
       labelNames: ['network', 'role'],
       registers,
     });
+    this.lowerBound = new Gauge({
+      name: 'nomad_keymaster_lower_bound',
+      help: 'Lower bound of an agent wallet (topped up below it), in the native unit of the network.',
+      labelNames: ['environment', 'network', 'home', 'role', 'address'],
+      registers,
+    });
+    this.topupFailed = new Gauge({
+      name: 'nomad_keymaster_topup_failed',
+      help: "1 when the last run's top-up of the wallet was not mined, else 0.",
+      labelNames: ['environment', 'network', 'home', 'role', 'address'],
+      registers,
+    });
+    this.bankAlertLevel = new Gauge({
+      name: 'nomad_keymaster_bank_alert_level',
+      help: 'Alert level of the Keymaster bank, in the native unit of the network.',
+      labelNames: ['environment', 'network'],
+      registers,
+    });
+    this.bankInfo = new Gauge({
+      name: 'nomad_keymaster_bank_info',
+      help: 'Always 1: the address of the Keymaster bank on a network, for alerts to name it.',
+      labelNames: ['environment', 'network', 'address'],
+      registers,
+    });
+    for (const [network, wei] of Object.entries(alertLevels)) {
+      this.bankAlertLevel.set({ environment, network }, this.native(wei, network));
+    }
     this.rpcErrors = new Counter({
       name: 'nomad_keymaster_rpc_errors_total',
       help: "Failed JSON-RPC requests ('batch': a whole request) by network and method.",
@@ -71,20 +108,39 @@ export class KeymasterMetrics {
   /** Records a run. Unknown balances leave the last value in place (never zero); staleness shows in last_success. */
   observe(run: KeymasterRun): void {
     const environment = this.environment;
+    const walletLabels = (w: {
+      network: string;
+      homes: string[];
+      roles: string[];
+      address: string;
+    }) => ({
+      environment,
+      network: w.network,
+      home: w.homes.join('+'),
+      role: w.roles.join('+'),
+      address: w.address,
+    });
     for (const row of run.after) {
+      this.lowerBound.set(walletLabels(row), this.native(row.lower, row.network));
       if (!row.balance.known) continue;
-      this.balance.set(
-        {
-          environment,
-          network: row.network,
-          home: row.homes.join('+'),
-          role: row.roles.join('+'),
-          address: row.address,
-        },
-        this.native(row.balance.wei, row.network),
-      );
+      this.balance.set(walletLabels(row), this.native(row.balance.wei, row.network));
+    }
+    const failedTo = new Set(
+      run.sent
+        .filter((tx) => tx.status !== 'mined')
+        .map((tx) => `${tx.network}:${tx.to.toLowerCase()}`),
+    );
+    for (const decision of run.decisions) {
+      if (run.dryRun) continue;
+      const failed = failedTo.has(`${decision.network}:${decision.address.toLowerCase()}`);
+      this.topupFailed.set(walletLabels(decision), failed ? 1 : 0);
     }
     for (const bank of run.banks) {
+      this.bankInfo.set({ environment, network: bank.network, address: bank.address }, 1);
+      this.bankAlertLevel.set(
+        { environment, network: bank.network },
+        this.native(bank.alertBelow, bank.network),
+      );
       if (bank.after.known) {
         this.bankBalance.set(
           { environment, network: bank.network },
@@ -95,6 +151,13 @@ export class KeymasterMetrics {
     const roleOf = new Map(
       run.decisions.map((d) => [`${d.network}:${d.address.toLowerCase()}`, d.roles.join('+')]),
     );
+    // Counters start at zero for every (network, role) watched, so the first top-up is an
+    // increase Prometheus can see (rate() of a series born at 1 is 0).
+    for (const decision of run.decisions) {
+      const labels = { network: decision.network, role: decision.roles.join('+') };
+      this.topups.inc(labels, 0);
+      this.topupAmount.inc(labels, 0);
+    }
     for (const tx of run.sent) {
       if (tx.status !== 'mined') continue;
       const labels = {

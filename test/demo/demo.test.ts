@@ -93,6 +93,10 @@ describe('npm run demo', () => {
       /nomad_keymaster_bank_balance\{environment="staging",network="kovan"\} \d/,
     );
     expect(demo.stdout).toMatch(/\/healthz -> 200/);
+    // The first runs spent part of each staging bank: a finite runway per network.
+    for (const network of ['kovan', 'moonbasealpha', 'goerli', 'sepolia']) {
+      expect(demo.stdout).toMatch(new RegExp(`runway ${network}: \\d+\\.\\d days`));
+    }
     expect(demo.stdout).toContain('OPT_PROCESSOR_S3_BUCKET=nomadxyz-staging-proofs');
     // Everything it started is gone: moto and every chain refuse connections.
     const urls = emulatorUrls(demo.stdout);

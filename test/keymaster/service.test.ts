@@ -130,8 +130,31 @@ describe('serveKeymaster', () => {
       sample(text, 'nomad_keymaster_topups_total', { network: 'alpha', role: 'relayer' }),
     ).toBe(1);
     expect(
-      sample(text, 'nomad_keymaster_topup_amount', { network: 'alpha', role: 'watcher' }),
+      sample(text, 'nomad_keymaster_topup_amount_total', { network: 'alpha', role: 'watcher' }),
     ).toBe(0.5);
+    // The bounds the alert rules compare against, with the labels of the balance they bound.
+    const relayerLabels = {
+      environment: 'development',
+      network: 'alpha',
+      home: 'alpha',
+      role: 'relayer',
+      address: relayer,
+    };
+    expect(sample(text, 'nomad_keymaster_lower_bound', relayerLabels)).toBe(0.5);
+    expect(sample(text, 'nomad_keymaster_topup_failed', relayerLabels)).toBe(0);
+    expect(
+      sample(text, 'nomad_keymaster_bank_info', {
+        environment: 'development',
+        network: 'alpha',
+        address: bank.address,
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'nomad_keymaster_bank_alert_level', {
+        environment: 'development',
+        network: 'alpha',
+      }),
+    ).toBe(2);
     expect(
       sample(text, 'nomad_keymaster_rpc_errors_total', { network: 'down', method: 'batch' }),
     ).toBe(1);

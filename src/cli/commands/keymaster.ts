@@ -5,6 +5,7 @@ import { serveKeymaster } from '../../keymaster/service.js';
 import { EXIT, InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { loadEnvironment } from '../../jobs/environment.js';
+import { registerKeymasterDeploy } from './keymaster-deploy.js';
 
 export function registerKeymaster(
   program: Command,
@@ -85,5 +86,6 @@ export function registerKeymaster(
         }
       },
     );
+  registerKeymasterDeploy(keymaster, io);
   return keymaster;
 }

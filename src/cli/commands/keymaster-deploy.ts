@@ -1,0 +1,180 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { loadEnvironment } from '../../jobs/environment.js';
+import { alertRules, DEFAULT_SCHEDULE_SECONDS } from '../../keymaster/deploy/alerts.js';
+import { keymasterDashboardJson } from '../../keymaster/deploy/dashboard.js';
+import {
+  DEFAULT_NAMESPACE,
+  DEFAULT_RPC_SECRET,
+  keymasterManifests,
+} from '../../keymaster/deploy/manifests.js';
+import { prometheusRule, rulesFileYaml } from '../../keymaster/deploy/rules-file.js';
+import { InputError } from '../errors.js';
+import type { CliIo } from '../io.js';
+
+/**
+ * `keymaster manifests`, `keymaster alerts` and `keymaster dashboard`: what an operator deploys
+ * to run and watch the Keymaster service. Offline: no AWS, no chain.
+ */
+
+const { version } = JSON.parse(
+  readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
+function scheduleSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 60) {
+    throw new InputError(
+      `--schedule-seconds ${value} is not a whole number of seconds (60 or more)`,
+    );
+  }
+  return n;
+}
+
+/** Multi-document YAML, as kubectl apply -f takes it. */
+function yamlDocuments(objects: Array<{ toJSON(): unknown }>): string {
+  return objects.map((o) => stringify(o.toJSON(), { lineWidth: 0 })).join('---\n');
+}
+
+function rethrowAsInput(env: { source: string }, run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof RangeError) throw new InputError(`${env.source}: ${error.message}`);
+    throw error;
+  }
+}
+
+export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
+  keymaster
+    .command('manifests')
+    .description(
+      'Render the Kubernetes objects of keymaster serve: ServiceAccount (IRSA), ConfigMap, Deployment, Service, ServiceMonitor, PrometheusRule.',
+    )
+    .requiredOption('--env <name|path>', 'environment name or file')
+    .option(
+      '--namespace <name>',
+      `namespace of every object (default keymaster.eks.namespace, else ${DEFAULT_NAMESPACE})`,
+    )
+    .option('--image <ref>', 'container image of the CLI (see Dockerfile)')
+    .option('--rpc-secret <name>', 'Secret with one key per rpcUrlEnv', DEFAULT_RPC_SECRET)
+    .option(
+      '--schedule-seconds <n>',
+      'seconds between cron runs, for their alerts',
+      String(DEFAULT_SCHEDULE_SECONDS),
+    )
+    .option('--no-cron', 'no alerts on cron runs pushed to a Pushgateway')
+    .option('--json', 'print a Kubernetes List as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops keymaster manifests --env production --image ghcr.io/nomad-xyz/nomad-agent-ops:0.1.0 | kubectl apply -f -',
+    )
+    .action(
+      (options: {
+        env: string;
+        namespace?: string;
+        image?: string;
+        rpcSecret: string;
+        scheduleSeconds: string;
+        cron: boolean;
+        json?: boolean;
+      }) => {
+        const env = loadEnvironment(options.env, io.cwd);
+        const repository = env.github.repository ?? 'nomad-xyz/nomad-agent-ops';
+        const image = options.image ?? `ghcr.io/${repository}:${version}`;
+        rethrowAsInput(env, () => {
+          const objects = keymasterManifests(env, {
+            namespace: options.namespace ?? env.keymaster.eks?.namespace ?? DEFAULT_NAMESPACE,
+            image,
+            rpcSecret: options.rpcSecret,
+            environmentFile: readFileSync(env.source, 'utf8'),
+            alerts: {
+              cron: options.cron,
+              scheduleSeconds: scheduleSeconds(options.scheduleSeconds),
+            },
+          });
+          io.out(
+            options.json
+              ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)
+              : yamlDocuments(objects),
+          );
+        });
+      },
+    );
+
+  keymaster
+    .command('alerts')
+    .description(
+      'Render the Keymaster alert rules: a Prometheus rules file or a PrometheusRule object.',
+    )
+    .requiredOption('--env <name|path>', 'environment name or file')
+    .option('--format <format>', 'rules (a rules file) or prometheus-rule', 'rules')
+    .option('--namespace <name>', 'namespace of the PrometheusRule', DEFAULT_NAMESPACE)
+    .option('--schedule-seconds <n>', 'seconds between cron runs', String(DEFAULT_SCHEDULE_SECONDS))
+    .option('--no-service', 'no alerts on the service (cron runs only)')
+    .option('--no-cron', 'no alerts on cron runs (the service only)')
+    .option('--runbook-url <url>', 'the runbook the alerts link to (anchors are appended)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops keymaster alerts --env production > keymaster-rules.yml\n  $ promtool check rules keymaster-rules.yml',
+    )
+    .action(
+      (options: {
+        env: string;
+        format: string;
+        namespace: string;
+        scheduleSeconds: string;
+        service: boolean;
+        cron: boolean;
+        runbookUrl?: string;
+      }) => {
+        if (options.format !== 'rules' && options.format !== 'prometheus-rule') {
+          throw new InputError(`--format ${options.format}: use rules or prometheus-rule`);
+        }
+        if (!options.service && !options.cron) {
+          throw new InputError('--no-service and --no-cron together leave no alert: drop one');
+        }
+        const env = loadEnvironment(options.env, io.cwd);
+        const groups = alertRules(env, {
+          service: options.service,
+          cron: options.cron,
+          scheduleSeconds: scheduleSeconds(options.scheduleSeconds),
+          ...(options.runbookUrl ? { runbookUrl: options.runbookUrl } : {}),
+        });
+        if (options.format === 'rules') {
+          io.out(rulesFileYaml(groups));
+          return;
+        }
+        rethrowAsInput(env, () => {
+          const object = prometheusRule(groups, {
+            environment: env.name,
+            namespace: options.namespace,
+          });
+          object.validate();
+          io.out(yamlDocuments([object]));
+        });
+      },
+    );
+
+  keymaster
+    .command('dashboard')
+    .description(
+      "Write the Keymaster's Grafana dashboard (JSON, built with Grafana's foundation SDK).",
+    )
+    .option('--out <file>', 'write it to this file instead of stdout')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops keymaster dashboard --out deploy/grafana/keymaster.json',
+    )
+    .action((options: { out?: string }) => {
+      const json = keymasterDashboardJson();
+      if (options.out) {
+        writeFileSync(path.resolve(io.cwd, options.out), json);
+        io.err(`wrote ${options.out}`);
+      } else {
+        io.out(json);
+      }
+    });
+}
