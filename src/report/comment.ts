@@ -1,7 +1,7 @@
 import type { KeyRow } from '../plan/keys-types.js';
 import type { KeysJson } from './keys.js';
 import { renderAccessMarkdown, summaryLine as changesSummary } from './access.js';
-import { attestationTable, keyTable, needsAttentionMarkdown } from './keys.js';
+import { attestationTable, keyTable, leftoversMarkdown, needsAttentionMarkdown } from './keys.js';
 import { renderMarkdownTable } from './table.js';
 
 /**
@@ -228,6 +228,8 @@ function keysSections(keys: KeysJson): Section[] {
   const parts = [`${keys.ok ? '✅' : '❌'} ${summary} · 🆕 = created or adopted by this plan`];
   const attention = needsAttentionMarkdown(rows);
   if (attention) parts.push(attention);
+  const leftovers = leftoversMarkdown(rows);
+  if (leftovers) parts.push(leftovers);
   const fresh = rows.filter((r) => NEW_STATUSES.has(r.status));
   if (rows.length > LONG_TABLE && fresh.length > 0) {
     // A long table may be cut in the comment; the keys this plan makes must still be seen.
