@@ -316,11 +316,21 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
     },
 
     async retireKey(keyId, pendingWindowInDays) {
-      // Both are idempotent for our purpose (disabling a disabled key is a no-op), so they keep
-      // the standard retry; a key already pending deletion answers KMSInvalidStateException.
-      await call(write, 'DisableKey', keyId, () =>
-        kms.send(new DisableKeyCommand({ KeyId: keyId })),
-      );
+      // Both keep the standard retry: disabling a disabled key changes nothing, and a second
+      // ScheduleKeyDeletion (a retry, or another run retiring the same key) answers
+      // KMSInvalidStateException on a key already pending deletion, which is what we wanted.
+      const alreadyPending = async (error: unknown, operation: string) => {
+        if (awsErrorName(error) === 'KMSInvalidStateException') {
+          const info = await describeKey(keyId);
+          if (info?.keyState === 'PendingDeletion') return info.deletionDate ?? '';
+        }
+        throw keyStoreError(error, `KMS ${operation}`, keyId);
+      };
+      try {
+        await write(() => kms.send(new DisableKeyCommand({ KeyId: keyId })));
+      } catch (error) {
+        return (await alreadyPending(error, 'DisableKey')) || undefined;
+      }
       try {
         const answer = await write(() =>
           kms.send(
@@ -332,10 +342,7 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
         );
         return answer.DeletionDate?.toISOString();
       } catch (error) {
-        if (awsErrorName(error) === 'KMSInvalidStateException') {
-          return (await describeKey(keyId))?.deletionDate;
-        }
-        throw keyStoreError(error, 'KMS ScheduleKeyDeletion', keyId);
+        return (await alreadyPending(error, 'ScheduleKeyDeletion')) || undefined;
       }
     },
   };
