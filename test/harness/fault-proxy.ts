@@ -66,6 +66,27 @@ const serviceUnavailableText = (): ProxyResponse => ({
   body: Buffer.from('Service Unavailable'),
 });
 
+/** Throttling as each protocol answers it: JSON (KMS, STS…), query XML (IAM, STS), S3's SlowDown. */
+function throttlingFor(request: ProxyRequest): ProxyResponse {
+  if (typeof request.headers['x-amz-target'] === 'string') return awsThrottlingResponse();
+  const xml = (status: number, body: string): ProxyResponse => ({
+    status,
+    headers: { 'content-type': 'text/xml' },
+    body: Buffer.from(body),
+  });
+  if (awsOperation(request).includes(' ')) {
+    return xml(
+      503,
+      '<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
+    );
+  }
+  return xml(
+    400,
+    '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>' +
+      '<Message>Rate exceeded</Message></Error><RequestId>injected</RequestId></ErrorResponse>',
+  );
+}
+
 export async function startFaultProxy(options: {
   target: string;
   rules?: readonly FaultRule[];
@@ -99,7 +120,7 @@ export async function startFaultProxy(options: {
       case 'text-503':
         return serviceUnavailableText();
       case 'throttle':
-        return awsThrottlingResponse();
+        return throttlingFor(request);
       case 'hold':
         return (await hold()) === 'forward' ? forward(request) : DROP_CONNECTION;
       case 'hold-answer': {
