@@ -142,12 +142,17 @@ function withKey(detail: KeyDetail, info: KmsKeyInfo, address: string): KeyDetai
   };
 }
 
-/** The alias exists pointing at another key than ours: report the key it points at. */
-async function raced(
-  detail: KeyDetail,
+/**
+ * The alias exists (found by the listing, or CreateAlias answered AlreadyExists): read what it
+ * points at. Our choice or this run's own key: done (a lost answer, or a parallel run that chose
+ * the same key). Another key: a race, reported with both ids; ours becomes a leftover.
+ */
+async function settleExistingAlias(
+  change: KeyChange,
   store: KmsKeyStore,
-  ours: string | undefined,
+  ours: { chosen?: KmsKeyInfo; created?: Created },
 ): Promise<KmsOutcome> {
+  const detail = change.detail!;
   const target = await store.describeKey(detail.alias);
   if (!target) {
     return {
@@ -156,9 +161,13 @@ async function raced(
       reason: `${detail.alias} existed a moment ago and is gone now: apply again`,
     };
   }
+  if (target.keyId === ours.chosen?.keyId || target.keyId === ours.created?.keyId) {
+    return aliased(change, store, target, ours.created);
+  }
+  const mine = ours.created?.keyId ?? ours.chosen?.keyId;
   const race =
-    `${detail.alias} was created by another run (in parallel) pointing at key ${target.keyId}` +
-    (ours ? `; this run's key ${ours} is an extra key, handled as a leftover` : '');
+    `${detail.alias} was created meanwhile by another run, pointing at key ${target.keyId}` +
+    (mine ? `; this run's key ${mine} is an extra key, handled as a leftover` : '');
   const problem = kmsKeyProblem(detail.alias, target);
   if (problem) {
     return {
@@ -171,6 +180,38 @@ async function raced(
   return { detail: withKey(detail, target, address), status: 'exists', reason: race };
 }
 
+/** The alias points at `key`: the row says created (this run's own key) or adopted. */
+async function aliased(
+  change: KeyChange,
+  store: KmsKeyStore,
+  key: KmsKeyInfo,
+  created: Created | undefined,
+): Promise<KmsOutcome> {
+  const detail = change.detail!;
+  const address = await store.publicAddress(key.keyId);
+  const ownKey = change.action === 'create' && created?.keyId === key.keyId;
+  const notes = [
+    created?.note,
+    change.action === 'create' && !ownKey
+      ? `aliased key ${key.keyId}, the oldest tagged for ${detail.alias} (made by an earlier or ` +
+        'parallel run)' +
+        (created?.keyId
+          ? `; this run's key ${created.keyId} is an extra key, handled as a leftover`
+          : '')
+      : undefined,
+  ].filter(Boolean);
+  const reason = notes.length
+    ? notes.join('; ')
+    : change.action === 'adopt'
+      ? change.reason
+      : undefined;
+  return {
+    detail: withKey(detail, key, address),
+    status: ownKey ? 'created' : 'adopted',
+    ...(reason ? { reason } : {}),
+  };
+}
+
 async function aliasOne(
   change: KeyChange,
   store: KmsKeyStore,
@@ -179,12 +220,13 @@ async function aliasOne(
 ): Promise<KmsOutcome> {
   const detail = change.detail!;
   if (created?.error) return { detail, status: 'failed', reason: created.error };
-  const aliased = search.aliases.find((a) => a.aliasName === detail.alias);
   const candidates = search.found
     .filter((f) => f.info && taggedFor(detail, f.tags) && !kmsKeyProblem(detail.alias, f.info))
     .map((f) => f.info!);
   const chosen = chooseKey(candidates);
-  if (aliased) return raced(detail, store, created?.keyId ?? chosen?.keyId);
+  if (search.aliases.some((a) => a.aliasName === detail.alias)) {
+    return settleExistingAlias(change, store, { ...(chosen ? { chosen } : {}), created });
+  }
   if (!chosen) {
     return {
       detail,
@@ -198,40 +240,19 @@ async function aliasOne(
   try {
     await store.createAlias(detail.alias, chosen.keyId);
   } catch (error) {
-    if (!(error instanceof AliasExistsError)) {
-      return {
-        detail,
-        status: 'failed',
-        reason:
-          `${message(error)}; key ${chosen.keyId} is left without ${detail.alias}: apply again, ` +
-          'it adopts that key by its tags and creates no other',
-      };
+    if (error instanceof AliasExistsError) {
+      // Our own CreateAlias whose answer was lost, or another run: the alias says which.
+      return settleExistingAlias(change, store, { chosen, created });
     }
-    // Our own CreateAlias whose answer was lost, or another run: the alias says which.
-    const target = await store.describeKey(detail.alias);
-    if (target?.keyId !== chosen.keyId) return raced(detail, store, chosen.keyId);
+    return {
+      detail,
+      status: 'failed',
+      reason:
+        `${message(error)}; key ${chosen.keyId} is left without ${detail.alias}: apply again, ` +
+        'it adopts that key by its tags and creates no other',
+    };
   }
-  const address = await store.publicAddress(chosen.keyId);
-  const ownKey = change.action === 'create' && created?.keyId === chosen.keyId;
-  const notes = [
-    created?.note,
-    change.action === 'create' && !ownKey
-      ? `aliased key ${chosen.keyId}, the oldest tagged for ${detail.alias} (made by an earlier or ` +
-        'parallel run)' +
-        (created?.keyId
-          ? `; this run's key ${created.keyId} is an extra key, handled as a leftover`
-          : '')
-      : undefined,
-  ].filter(Boolean);
-  return {
-    detail: withKey(detail, chosen, address),
-    status: ownKey ? 'created' : 'adopted',
-    ...(notes.length
-      ? { reason: notes.join('; ') }
-      : change.action === 'adopt'
-        ? { reason: change.reason }
-        : {}),
-  };
+  return aliased(change, store, chosen, created);
 }
 
 async function retireLeftovers(
@@ -309,13 +330,13 @@ export async function applyKmsChanges(
     runId,
     environment,
   );
-  const search = await searchEnvironmentKeys(store, environment);
+  const search = toAlias.length ? await searchEnvironmentKeys(store, environment) : undefined;
   const aliasedOutcomes = new Map<KeyChange, KmsOutcome>();
   await Promise.all(
     toAlias.map(async (change) => {
       let outcome: KmsOutcome;
       try {
-        outcome = await aliasOne(change, store, search, created.get(change.detail!.alias));
+        outcome = await aliasOne(change, store, search!, created.get(change.detail!.alias));
       } catch (error) {
         outcome = { detail: change.detail!, status: 'failed', reason: message(error) };
       }
