@@ -48,7 +48,7 @@ export interface AttestationAddresses {
 export function attestationAddresses(rows: KeyRow[]): AttestationAddresses[] {
   const byNetwork = new Map<string, AttestationAddresses>();
   for (const r of rows) {
-    if (r.purpose !== 'attestation' || !r.network) continue;
+    if (r.purpose !== 'attestation' || !r.network || LEFTOVER.has(r.status)) continue;
     const entry = byNetwork.get(r.network) ?? { network: r.network, updater: '', watcher: '' };
     if (r.keyName === 'updater-attestation') entry.updater = r.address;
     if (r.keyName === 'watcher-attestation') entry.watcher = r.address;

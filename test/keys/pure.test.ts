@@ -9,6 +9,7 @@ import {
   attestationAddresses,
   keyTable,
   keysJson,
+  renderKeysConsole,
   renderKeysMarkdown,
 } from '../../src/report/keys.js';
 import { renderMarkdownTable } from '../../src/report/table.js';
@@ -195,6 +196,38 @@ describe('key report', () => {
       const line = markdown.split('\n').find((l) => l.startsWith(`| ${row.alias} `))!;
       expect(line.includes('🆕')).toBe(row.status === 'created');
     }
+  });
+
+  it('shows scheduled and kept leftovers in the summary, the console and the JSON', () => {
+    const attestation = rows.find((r) => r.keyName === 'updater-attestation')!;
+    const leftover = (keyId: string, status: 'scheduled' | 'leftover'): KeyRow => ({
+      ...attestation,
+      keyId,
+      address: '',
+      status,
+      reason: `${keyId}: undo with \`aws kms cancel-key-deletion --key-id ${keyId}\``,
+      leftover: status === 'scheduled' ? 'schedule-deletion' : 'keep',
+    });
+    const withLeftovers: KeysResult = {
+      ...result,
+      rows: [...rows, leftover('extra-1', 'scheduled'), leftover('extra-2', 'leftover')],
+    };
+    const markdown = renderKeysMarkdown(withLeftovers);
+    expect(markdown).toContain('**Leftover keys**');
+    expect(markdown).toContain(
+      `- \`extra-1\` for \`${attestation.alias}\` (scheduled): extra-1: undo`,
+    );
+    expect(markdown).toMatch(/1 leftover, 1 scheduled/);
+    expect(renderKeysConsole(withLeftovers)).toContain(
+      `SCHEDULED extra-1 (${attestation.alias}): extra-1: undo with`,
+    );
+    const json = keysJson(withLeftovers).keys.slice(-2);
+    expect(json.map((k) => [k.keyId, k.status, k.leftover])).toEqual([
+      ['extra-1', 'scheduled', 'schedule-deletion'],
+      ['extra-2', 'leftover', 'keep'],
+    ]);
+    // A leftover attestation key is not the network's attestation address.
+    expect(attestationAddresses(withLeftovers.rows)).toEqual(attestationAddresses(rows));
   });
 
   it('lists updater and watcher attestation addresses per network', () => {
