@@ -29,6 +29,9 @@ export interface ProxyResponse {
 
 export type Forward = (request: ProxyRequest) => Promise<ProxyResponse>;
 
+/** What `handle` returns to close the client's connection without any answer (a lost answer). */
+export const DROP_CONNECTION = 'drop-connection';
+
 export interface LatencyProxyOptions {
   /** Where requests go, e.g. `http://127.0.0.1:5000`. */
   target: string;
@@ -41,7 +44,7 @@ export interface LatencyProxyOptions {
     request: ProxyRequest,
     forward: Forward,
     operation: string | string[],
-  ) => Promise<ProxyResponse>;
+  ) => Promise<ProxyResponse | typeof DROP_CONNECTION>;
 }
 
 export interface LatencyProxy {
@@ -165,6 +168,10 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
         }
         if (options.latencyMs) await sleep(options.latencyMs);
         const response = await handle(request, forward, operation);
+        if (response === DROP_CONNECTION) {
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(response.status, {
           ...response.headers,
           'content-length': String(response.body.length),

@@ -1,3 +1,5 @@
+import { isDescribed } from './failures.js';
+
 /** The AWS error code (`NotFoundException`, `ThrottlingException`…) of an SDK error, if any. */
 export function awsErrorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
@@ -19,6 +21,20 @@ export class KeyStoreError extends Error {
   }
 }
 
+/**
+ * A non-idempotent write (CreateKey) failed in a way that leaves open whether AWS carried it out
+ * (a 5xx, a timeout, a dropped connection). Never retried blindly: the caller looks for the result
+ * (a key by its tags) before anything else.
+ */
+export class AmbiguousWriteError extends KeyStoreError {
+  override name = 'AmbiguousWriteError';
+}
+
+/** CreateAlias found the alias already there (this run's lost answer, or another run). */
+export class AliasExistsError extends KeyStoreError {
+  override name = 'AliasExistsError';
+}
+
 const ADVICE: Record<string, string> = {
   AccessDeniedException:
     'the credentials lack this permission: run with the environment’s apply role (kms-admin)',
@@ -33,6 +49,15 @@ export function keyStoreError(
   options: { keepCause?: boolean } = {},
 ): KeyStoreError {
   if (error instanceof KeyStoreError) return error;
+  if (isDescribed(error)) {
+    // Already names service, operation, resource, attempts and what to do (src/aws/failures.ts).
+    return new KeyStoreError(
+      (error as Error).message,
+      operation,
+      resource,
+      options.keepCause === false ? undefined : { cause: error },
+    );
+  }
   const name = awsErrorName(error) ?? 'Error';
   const detail = error instanceof Error ? error.message : String(error);
   const advice = ADVICE[name];

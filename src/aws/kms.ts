@@ -2,15 +2,23 @@ import {
   CreateAliasCommand,
   CreateKeyCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   GetPublicKeyCommand,
   ListAliasesCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
+  ScheduleKeyDeletionCommand,
   type KeyMetadata,
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import { addressFromSpki } from '../eth/address.js';
-import { awsErrorName, keyStoreError } from './key-store-errors.js';
+import { classifyFailure } from './failures.js';
+import {
+  AliasExistsError,
+  AmbiguousWriteError,
+  awsErrorName,
+  keyStoreError,
+} from './key-store-errors.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
 
@@ -51,6 +59,8 @@ export interface UnaliasedKeys {
    * answers AccessDeniedException): skipped, since a key we cannot read cannot be adopted.
    */
   unreadable: string[];
+  /** Every alias of the account and region, as listed for the search. */
+  aliases: KmsAliasEntry[];
 }
 
 /**
@@ -68,8 +78,16 @@ export interface KmsKeyStore {
   listAliases(): Promise<KmsAliasEntry[]>;
   /** Keys that no alias points at and whose tags pass `wanted`; those we may not read, apart. */
   findUnaliasedKeys(wanted: (tags: Record<string, string>) => boolean): Promise<UnaliasedKeys>;
+  /**
+   * CreateKey, sent once (never retried blindly: a lost answer would make a second key); only a
+   * throttled request, which KMS refused without doing it, is sent again. Throws
+   * `AmbiguousWriteError` when KMS may have created the key anyway: look it up by its tags.
+   */
   createKey(input: { description: string; tags: Record<string, string> }): Promise<KmsKeyInfo>;
+  /** Throws `AliasExistsError` when the alias exists: read it to know what it points at. */
   createAlias(aliasName: string, keyId: string): Promise<void>;
+  /** DisableKey then ScheduleKeyDeletion; returns the deletion date (ISO) KMS answers. */
+  retireKey(keyId: string, pendingWindowInDays: number): Promise<string | undefined>;
 }
 
 export interface KmsKeyStoreOptions {
@@ -78,6 +96,11 @@ export interface KmsKeyStoreOptions {
   readConcurrency?: number;
   /** Concurrent CreateKey/CreateAlias calls: quota is 5/s, the SDK's adaptive retry paces the rest. Default 5. */
   writeConcurrency?: number;
+  /** A client that sends each request once (`AwsClients.kmsSingleAttempt`), for CreateKey. */
+  singleAttempt?: KMSClient;
+  /** Throttled CreateKey: attempts in all, and the wait before attempt n (default 2^n × 100 ms + jitter). */
+  createAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const PAGE_SIZE = 100;
@@ -114,9 +137,14 @@ async function allPages<T>(
   }
 }
 
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): KmsKeyStore {
   const read: Limiter = createLimiter(options.readConcurrency ?? 16);
   const write: Limiter = createLimiter(options.writeConcurrency ?? 5);
+  const once = options.singleAttempt ?? kms;
+  const sleep = options.sleep ?? defaultSleep;
+  const createAttempts = options.createAttempts ?? 8;
 
   const call = async <T>(
     limiter: Limiter,
@@ -190,19 +218,21 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
     }
   };
 
+  const describeKey = async (keyIdOrAlias: string): Promise<KmsKeyInfo | undefined> => {
+    try {
+      const answer = await read(() => kms.send(new DescribeKeyCommand({ KeyId: keyIdOrAlias })));
+      return toKeyInfo(answer.KeyMetadata, keyIdOrAlias);
+    } catch (error) {
+      if (awsErrorName(error) === 'NotFoundException') return undefined;
+      throw keyStoreError(error, 'KMS DescribeKey', keyIdOrAlias);
+    }
+  };
+
   return {
     kind: 'kms',
     region: options.region,
 
-    async describeKey(keyIdOrAlias) {
-      try {
-        const answer = await read(() => kms.send(new DescribeKeyCommand({ KeyId: keyIdOrAlias })));
-        return toKeyInfo(answer.KeyMetadata, keyIdOrAlias);
-      } catch (error) {
-        if (awsErrorName(error) === 'NotFoundException') return undefined;
-        throw keyStoreError(error, 'KMS DescribeKey', keyIdOrAlias);
-      }
-    },
+    describeKey,
 
     async publicAddress(keyId) {
       const answer = await call(read, 'GetPublicKey', keyId, () =>
@@ -234,21 +264,37 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
         if (tags === 'denied') unreadable.push(keyId);
         else if (tags !== 'gone' && wanted(tags)) keys.push({ keyId, tags });
       }
-      return { keys, unreadable };
+      return { keys, unreadable, aliases };
     },
 
     async createKey({ description, tags }) {
-      const answer = await call(write, 'CreateKey', `(${description})`, () =>
-        kms.send(
-          new CreateKeyCommand({
-            KeySpec: ETHEREUM_KEY_SPEC,
-            KeyUsage: ETHEREUM_KEY_USAGE,
-            Description: description,
-            Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
-          }),
-        ),
-      );
-      return toKeyInfo(answer.KeyMetadata, description);
+      const command = () =>
+        new CreateKeyCommand({
+          KeySpec: ETHEREUM_KEY_SPEC,
+          KeyUsage: ETHEREUM_KEY_USAGE,
+          Description: description,
+          Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+        });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const answer = await write(() => once.send(command()));
+          return toKeyInfo(answer.KeyMetadata, description);
+        } catch (error) {
+          const kind = classifyFailure(error);
+          if (kind === 'throttled' && attempt < createAttempts) {
+            await sleep(Math.min(20_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+            continue;
+          }
+          const failed = keyStoreError(error, 'KMS CreateKey', `(${description})`);
+          if (kind !== 'ambiguous') throw failed;
+          throw new AmbiguousWriteError(
+            `${failed.message}; KMS may have created the key anyway: it is looked up by its tags`,
+            failed.operation,
+            failed.resource,
+            { cause: error },
+          );
+        }
+      }
     },
 
     async createAlias(aliasName, keyId) {
@@ -258,16 +304,45 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
         );
       } catch (error) {
         if (awsErrorName(error) === 'AlreadyExistsException') {
-          throw keyStoreError(
-            new Error(
-              'the alias appeared while this run was creating its key (another run in parallel?); ' +
-                `key ${keyId} is left without an alias: plan again, and schedule its deletion if it is not adopted`,
-            ),
+          throw new AliasExistsError(
+            `KMS CreateAlias ${aliasName}: the alias already exists`,
             'KMS CreateAlias',
             aliasName,
+            { cause: error },
           );
         }
         throw keyStoreError(error, 'KMS CreateAlias', aliasName);
+      }
+    },
+
+    async retireKey(keyId, pendingWindowInDays) {
+      // Both keep the standard retry: disabling a disabled key changes nothing, and a second
+      // ScheduleKeyDeletion (a retry, or another run retiring the same key) answers
+      // KMSInvalidStateException on a key already pending deletion, which is what we wanted.
+      const alreadyPending = async (error: unknown, operation: string) => {
+        if (awsErrorName(error) === 'KMSInvalidStateException') {
+          const info = await describeKey(keyId);
+          if (info?.keyState === 'PendingDeletion') return info.deletionDate ?? '';
+        }
+        throw keyStoreError(error, `KMS ${operation}`, keyId);
+      };
+      try {
+        await write(() => kms.send(new DisableKeyCommand({ KeyId: keyId })));
+      } catch (error) {
+        return (await alreadyPending(error, 'DisableKey')) || undefined;
+      }
+      try {
+        const answer = await write(() =>
+          kms.send(
+            new ScheduleKeyDeletionCommand({
+              KeyId: keyId,
+              PendingWindowInDays: pendingWindowInDays,
+            }),
+          ),
+        );
+        return answer.DeletionDate?.toISOString();
+      } catch (error) {
+        return (await alreadyPending(error, 'ScheduleKeyDeletion')) || undefined;
       }
     },
   };

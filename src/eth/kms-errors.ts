@@ -1,3 +1,5 @@
+import { isDescribed } from '../aws/failures.js';
+
 /** The KMS operations the signer performs, as named in errors. */
 export type KmsOperation = 'GetPublicKey' | 'Sign';
 
@@ -33,6 +35,10 @@ export function kmsSignerError(error: unknown, keyId: string, operation: KmsOper
         'Create the environment’s keys with `nomad-ops keys apply`, or check the alias and AWS region.'
       : `KMS key ${keyId} was not found (${operation}): check the key id and AWS region.`;
     return new KmsSignerError(message, keyId, operation, { cause: error });
+  }
+  if (isDescribed(error)) {
+    // Gave up after the retries: the message already names operation, key, attempts and advice.
+    return new KmsSignerError(detail, keyId, operation, { cause: error });
   }
   return new KmsSignerError(
     `KMS ${operation} with key ${keyId} failed: ${name}: ${detail}`,

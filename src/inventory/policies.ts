@@ -9,7 +9,7 @@ import {
   userArn,
 } from './names.js';
 import { environmentAliasPattern, type KeyGrant } from './patterns.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 /**
@@ -211,8 +211,8 @@ export interface ApplyScope {
 }
 
 /**
- * What apply does, and no more: create tagged keys and their aliases (never change or delete
- * them), the environment's users, groups and non-bootstrap policies, and the proofs bucket's
+ * What apply does, and no more: create tagged keys and their aliases (never change them; only the
+ * environment's tagged keys no alias points at may be disabled and scheduled for deletion), the environment's users, groups and non-bootstrap policies, and the proofs bucket's
  * configuration. It cannot touch roles, so it cannot widen its own rights.
  */
 export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope): PolicyDocument {
@@ -244,6 +244,21 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
         Effect: 'Allow',
         Action: 'kms:CreateAlias',
         Resource: [keysOf(env), aliasArnPattern(region, accountId, `alias/${env.name}-*`)],
+      },
+      {
+        // Extra keys a retried or racing CreateKey made (DESIGN §3): only keys of this
+        // environment's toolkit tags that no alias points at, so never a key in use.
+        Sid: 'RetireExtraKeys',
+        Effect: 'Allow',
+        Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+        Resource: keysOf(env),
+        Condition: {
+          StringEquals: {
+            [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE,
+            [`aws:ResourceTag/${TAG_KEYS.environment}`]: env.name,
+          },
+          Null: { 'kms:ResourceAliases': 'true' },
+        },
       },
     );
   } else {

@@ -23,6 +23,12 @@ export const TAG_KEYS = {
    * the key, so that readers without `GetSecretValue` (plan, Keymaster) know the address.
    */
   address: 'nomad:address',
+  /**
+   * KMS keys: the apply run (a random id per run) that created the key. An ambiguous CreateKey
+   * (answer lost) is resolved by finding the key with this run's id and the alias; it is not part
+   * of what marks a key as ours for an alias, so keys of every run are found.
+   */
+  createdByRun: 'nomad:created-by-run',
 } as const;
 
 /** Tags for any resource of an environment: `managed-by` plus the environment. */

@@ -5,7 +5,8 @@ import { InputError } from '../errors.js';
 
 /**
  * AWS clients for an environment's account and region, from the given variables (the process's
- * in the CLI and actions). Explicit keys and endpoint are used when set; otherwise the SDK's own
+ * in the CLI and actions). Explicit keys are used when set, endpoints from
+ * `AWS_ENDPOINT_URL_<SERVICE>` then `AWS_ENDPOINT_URL`; otherwise the SDK's own
  * chain applies (OIDC web identity in workflows, profiles on a laptop). Refuses to go on when the
  * credentials act in another account than the file names: nothing is read or written there.
  */
@@ -23,7 +24,7 @@ export async function awsForEnvironment(
       : undefined;
   const clients = createAwsClients({
     region: env.aws.region,
-    ...(vars.AWS_ENDPOINT_URL ? { endpoint: vars.AWS_ENDPOINT_URL } : {}),
+    vars,
     ...(credentials ? { credentials } : {}),
   });
   try {

@@ -1,12 +1,21 @@
 import {
   ETHEREUM_KEY_SPEC,
   ETHEREUM_KEY_USAGE,
+  type KmsAliasEntry,
   type KmsKeyInfo,
   type KmsKeyStore,
 } from '../aws/kms.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
 import type { Change } from './change.js';
+import {
+  chooseKey,
+  decideLeftovers,
+  isEnvironmentKey,
+  leftoverDetail,
+  type FoundKey,
+  type LeftoverDecision,
+} from './keys-leftovers.js';
 import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './keys-types.js';
 
 type KeyChange = Change<KeyDetail>;
@@ -78,68 +87,27 @@ export function unreadableKeysNote(unreadable: readonly string[]): string | unde
 export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<KeyChange[]> {
   const kind = KEY_CHANGE_KIND.kms;
   const detailOf = (key: KeySpec) => baseDetail(key, 'kms', store.region);
-  const fromKey = (key: KeySpec, info: KmsKeyInfo): KeyDetail => ({
-    ...detailOf(key),
-    keyId: info.keyId,
-    arn: info.arn,
-    description: info.description,
-    ...(info.keySpec ? { keySpec: info.keySpec } : {}),
-    ...(info.keyUsage ? { keyUsage: info.keyUsage } : {}),
-    ...(info.keyState ? { keyState: info.keyState } : {}),
-  });
 
-  // One DescribeKey per alias (KMS resolves aliases), GetPublicKey only for usable keys: a plan
-  // where everything exists makes exactly the naive script's calls, only concurrently.
-  const found = await Promise.all(
-    keys.map(async (key): Promise<KeyChange | KeySpec> => {
-      const info = await store.describeKey(key.alias);
-      if (!info) return key;
-      const problem = kmsKeyProblem(key.alias, info);
-      if (problem)
-        return {
-          kind,
-          id: key.alias,
-          action: 'broken',
-          reason: problem,
-          detail: fromKey(key, info),
-        };
-      const address = await store.publicAddress(info.keyId);
-      return {
-        kind,
-        id: key.alias,
-        action: 'exists',
-        reason: `${key.alias} points at usable key ${info.keyId}`,
-        detail: { ...fromKey(key, info), address },
-      };
-    }),
-  );
-
-  const missing = found.filter((f): f is KeySpec => !('action' in f));
-  if (missing.length === 0) return found as KeyChange[];
-
-  // A run that died between CreateKey and CreateAlias left a tagged key without an alias.
-  const { keys: orphans, unreadable } = await store.findUnaliasedKeys((tags) =>
-    missing.some((k) => isTaggedFor(k, tags)),
-  );
-  const unreadableNote = unreadableKeysNote(unreadable);
-  const orphanInfo = await Promise.all(
-    orphans.map(async (o) => ({ tags: o.tags, info: await store.describeKey(o.keyId) })),
-  );
+  // One DescribeKey per alias (KMS resolves aliases), GetPublicKey only for usable keys, and, once
+  // per plan, the environment's keys that no alias points at (ListAliases, ListKeys: a page per
+  // 100; tags read only of keys without an alias). A plan where everything exists makes the naive
+  // script's calls plus those pages, concurrently.
+  const [found, search] = await Promise.all([
+    Promise.all(keys.map((key) => readAliasedKey(key, store))),
+    searchEnvironmentKeys(store, keys[0]?.environment),
+  ]);
+  const unreadableNote = unreadableKeysNote(search.unreadable);
 
   const decided = new Map<KeySpec, KeyChange>();
   await Promise.all(
-    missing.map(async (key) => {
-      const tagged = orphanInfo
+    found.map(async (f, i) => {
+      if ('action' in f) return;
+      const key = keys[i]!;
+      const tagged = search.found
         .filter((o) => o.info && isTaggedFor(key, o.tags))
-        .map((o) => o.info!)
-        .sort((a, b) => (a.creationDate ?? '').localeCompare(b.creationDate ?? ''));
+        .map((o) => o.info!);
       const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
-      const skipped = tagged
-        .filter((info) => !usable.includes(info))
-        .map(
-          (info) => `${info.keyId} (${info.keyState ?? 'unknown state'}, ${info.keySpec ?? '?'})`,
-        );
-      const chosen = usable[0];
+      const chosen = chooseKey(usable);
       if (!chosen) {
         decided.set(key, {
           kind,
@@ -147,63 +115,108 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
           action: 'create',
           reason:
             `${key.alias} does not exist: create a ${ETHEREUM_KEY_SPEC} key and the alias` +
-            (skipped.length
-              ? `; tagged keys not adopted because unusable: ${skipped.join(', ')}`
-              : '') +
             (unreadableNote ? `; ${unreadableNote}` : ''),
           detail: { ...detailOf(key), ...(unreadableNote ? { warning: unreadableNote } : {}) },
         });
         return;
       }
       const address = await store.publicAddress(chosen.keyId);
-      const extra = usable.slice(1).map((i) => i.keyId);
       decided.set(key, {
         kind,
         id: key.alias,
         action: 'adopt',
         reason:
           `key ${chosen.keyId} is tagged for ${key.alias} but has no alias (an earlier run stopped ` +
-          'between CreateKey and CreateAlias): give it the alias, create no new key' +
-          (extra.length
-            ? `; also tagged and left alone: ${extra.join(', ')} (schedule their deletion if unused)`
-            : ''),
-        detail: { ...fromKey(key, chosen), address },
+          'between CreateKey and CreateAlias): give it the alias, create no new key',
+        detail: { ...kmsDetail(key, chosen, store.region), address },
       });
     }),
   );
-  return found.map((f) => ('action' in f ? f : decided.get(f)!));
+  const changes = found.map((f, i) => ('action' in f ? f : decided.get(keys[i]!)!));
+
+  const targets = new Map(
+    changes.map((c) => [
+      c.id,
+      c.action === 'create' ? 'the key apply creates' : (c.detail?.keyId ?? undefined),
+    ]),
+  );
+  const leftovers = decideLeftovers(search.found, {
+    inventory: new Set(keys.map((k) => k.alias)),
+    targetOf: (alias) => targets.get(alias),
+    keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail!.keyId!)),
+  });
+  return [...changes, ...leftovers.map((d) => leftoverChange(d, store.region))];
 }
 
-/** Carries out one create or adopt; returns the final row. Throws on failure. */
-export async function applyKmsChange(change: KeyChange, store: KmsKeyStore): Promise<KeyDetail> {
-  const detail = change.detail!;
-  if (change.action === 'create') {
-    const key = await store.createKey({ description: detail.description, tags: detail.tags });
-    try {
-      await store.createAlias(detail.alias, key.keyId);
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw new Error(
-        `key ${key.keyId} was created but ${detail.alias} could not be pointed at it (${why}); ` +
-          'apply again: it adopts this key by its tags and creates no other',
-        { cause: error },
-      );
-    }
-    const address = await store.publicAddress(key.keyId);
+/** The change of one leftover key: `remove` when apply schedules its deletion, else `exists`. */
+export function leftoverChange(decision: LeftoverDecision, region: string): KeyChange {
+  return {
+    kind: KEY_CHANGE_KIND.kms,
+    id: `${decision.alias} ${decision.key.keyId}`,
+    action: decision.action === 'schedule-deletion' ? 'remove' : 'exists',
+    reason: decision.reason,
+    detail: leftoverDetail(decision, region, decision.action),
+  };
+}
+
+function kmsDetail(key: KeySpec, info: KmsKeyInfo, region: string): KeyDetail {
+  return {
+    ...baseDetail(key, 'kms', region),
+    keyId: info.keyId,
+    arn: info.arn,
+    description: info.description,
+    ...(info.keySpec ? { keySpec: info.keySpec } : {}),
+    ...(info.keyUsage ? { keyUsage: info.keyUsage } : {}),
+    ...(info.keyState ? { keyState: info.keyState } : {}),
+  };
+}
+
+/** What the alias points at: `exists` (with address) or `broken`; the spec when it is missing. */
+async function readAliasedKey(key: KeySpec, store: KmsKeyStore): Promise<KeyChange | KeySpec> {
+  const info = await store.describeKey(key.alias);
+  if (!info) return key;
+  const problem = kmsKeyProblem(key.alias, info);
+  if (problem) {
     return {
-      ...detail,
-      keyId: key.keyId,
-      arn: key.arn,
-      description: key.description,
-      keySpec: key.keySpec ?? ETHEREUM_KEY_SPEC,
-      keyUsage: key.keyUsage ?? ETHEREUM_KEY_USAGE,
-      address,
+      kind: KEY_CHANGE_KIND.kms,
+      id: key.alias,
+      action: 'broken',
+      reason: problem,
+      detail: kmsDetail(key, info, store.region),
     };
   }
-  if (change.action === 'adopt') {
-    if (!detail.keyId) throw new Error(`adopt ${detail.alias}: the plan names no key to adopt`);
-    await store.createAlias(detail.alias, detail.keyId);
-    return { ...detail, address: detail.address ?? (await store.publicAddress(detail.keyId)) };
-  }
-  return detail;
+  const address = await store.publicAddress(info.keyId);
+  return {
+    kind: KEY_CHANGE_KIND.kms,
+    id: key.alias,
+    action: 'exists',
+    reason: `${key.alias} points at usable key ${info.keyId}`,
+    detail: { ...kmsDetail(key, info, store.region), address },
+  };
+}
+
+export interface EnvironmentKeySearch {
+  /** The environment's keys that no alias points at, with their tags and metadata. */
+  found: FoundKey[];
+  /** Keys without an alias whose tags these credentials may not read. */
+  unreadable: string[];
+  aliases: KmsAliasEntry[];
+}
+
+/** The environment's toolkit keys no alias points at: one listing, then DescribeKey of each. */
+export async function searchEnvironmentKeys(
+  store: KmsKeyStore,
+  environment: string | undefined,
+): Promise<EnvironmentKeySearch> {
+  if (!environment) return { found: [], unreadable: [], aliases: [] };
+  const { keys, unreadable, aliases } = await store.findUnaliasedKeys((tags) =>
+    isEnvironmentKey(environment, tags),
+  );
+  const found = await Promise.all(
+    keys.map(async (k): Promise<FoundKey> => {
+      const info = await store.describeKey(k.keyId);
+      return { keyId: k.keyId, tags: k.tags, ...(info ? { info } : {}) };
+    }),
+  );
+  return { found, unreadable, aliases };
 }

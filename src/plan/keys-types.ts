@@ -28,10 +28,28 @@ export interface KeyDetail {
   secretName?: string;
   /** Something a reviewer should know about a planned key that is not a problem with it. */
   warning?: string;
+  /**
+   * Only on a key no alias points at (a `leftover`): whether apply disables it and schedules its
+   * deletion, or leaves it (already pending deletion, or its alias left the environment).
+   */
+  leftover?: 'schedule-deletion' | 'keep';
+  /** ISO time a leftover is deleted on, once scheduled. */
+  deletionDate?: string;
 }
 
 /** What happened to one key: a planned action, or (after apply) its outcome. */
-export type KeyStatus = 'exists' | 'create' | 'adopt' | 'broken' | 'created' | 'adopted' | 'failed';
+export type KeyStatus =
+  | 'exists'
+  | 'create'
+  | 'adopt'
+  | 'broken'
+  | 'created'
+  | 'adopted'
+  | 'failed'
+  /** A key the toolkit made for the environment that no alias points at (see `leftover`). */
+  | 'leftover'
+  /** A leftover this apply disabled and scheduled for deletion (the reason says how to undo). */
+  | 'scheduled';
 
 /** One line of the key and address table (Nomad's six columns plus what the report needs). */
 export interface KeyRow {
@@ -48,6 +66,8 @@ export interface KeyRow {
   network?: string;
   keyName?: string;
   store: KeyStoreKind;
+  /** Leftover rows: what apply does (or did not do) about the key. */
+  leftover?: 'schedule-deletion' | 'keep';
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {

@@ -4,7 +4,8 @@ import { createSecretKeyStore, type SecretKeyStore } from '../aws/secrets.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import type { KeySpec } from '../inventory/types.js';
 import type { Change } from './change.js';
-import { applyKmsChange, planKmsKeys } from './keys-kms.js';
+import { planKmsKeys } from './keys-kms.js';
+import { applyKmsChanges } from './keys-kms-apply.js';
 import { applySecretChange, planSecretKeys } from './keys-secrets.js';
 import type { KeyDetail, KeyRow, KeyStatus } from './keys-types.js';
 
@@ -49,41 +50,51 @@ function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warning ?? 
     ...(detail.network !== undefined ? { network: detail.network } : {}),
     ...(detail.keyName !== undefined ? { keyName: detail.keyName } : {}),
     store: detail.store,
+    ...(detail.leftover ? { leftover: detail.leftover } : {}),
   };
 }
 
 /** The table rows of a plan: what each key is and what apply would do. */
 export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
   return changes.map((c) =>
-    rowOf(
-      c.detail!,
-      c.action as KeyStatus,
-      c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
-    ),
+    c.detail!.leftover
+      ? rowOf(c.detail!, 'leftover', c.reason)
+      : rowOf(
+          c.detail!,
+          c.action as KeyStatus,
+          c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
+        ),
   );
 }
 
 /**
- * Creates and adopts what the plan says; leaves existing and broken keys alone. One key failing
- * does not stop the others. A plan with nothing to create or adopt makes no call at all.
+ * Creates and adopts what the plan says, and (KMS) retires the extra keys the toolkit made for an
+ * alias; leaves existing and broken keys alone. One key failing does not stop the others. A plan
+ * with nothing to create, adopt or retire makes no call at all.
  */
 export async function applyKeys(changes: KeyChange[], store: KeyStore): Promise<KeysResult> {
-  const rows = await Promise.all(
-    changes.map(async (change): Promise<KeyRow> => {
-      const detail = change.detail!;
-      if (change.action === 'broken') return rowOf(detail, 'broken', change.reason);
-      if (change.action !== 'create' && change.action !== 'adopt') return rowOf(detail, 'exists');
-      try {
-        const done =
-          store.kind === 'kms'
-            ? await applyKmsChange(change, store)
-            : await applySecretChange(change, store);
-        return rowOf(done, change.action === 'create' ? 'created' : 'adopted');
-      } catch (error) {
-        return rowOf(detail, 'failed', error instanceof Error ? error.message : String(error));
-      }
-    }),
-  );
+  const rows =
+    store.kind === 'kms'
+      ? (await applyKmsChanges(changes, store)).map((o) => rowOf(o.detail, o.status, o.reason))
+      : await Promise.all(
+          changes.map(async (change): Promise<KeyRow> => {
+            const detail = change.detail!;
+            if (change.action === 'broken') return rowOf(detail, 'broken', change.reason);
+            if (change.action !== 'create' && change.action !== 'adopt') {
+              return rowOf(detail, 'exists');
+            }
+            try {
+              const done = await applySecretChange(change, store);
+              return rowOf(done, change.action === 'create' ? 'created' : 'adopted');
+            } catch (error) {
+              return rowOf(
+                detail,
+                'failed',
+                error instanceof Error ? error.message : String(error),
+              );
+            }
+          }),
+        );
   return { changes, rows, ok: rows.every((r) => r.status !== 'broken' && r.status !== 'failed') };
 }
 
@@ -100,7 +111,11 @@ export function keyStoreFor(
   }
   return env.keyStore === 'secrets-manager'
     ? createSecretKeyStore(clients.secrets, { region: env.aws.region })
-    : createKmsKeyStore(clients.kms, { ...options, region: env.aws.region });
+    : createKmsKeyStore(clients.kms, {
+        singleAttempt: clients.kmsSingleAttempt,
+        ...options,
+        region: env.aws.region,
+      });
 }
 
 export interface RunKeysOptions {

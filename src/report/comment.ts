@@ -3,7 +3,7 @@ import type { KeysJson } from './keys.js';
 import type { KeyAccessChange } from '../plan/key-access.js';
 import { renderAccessMarkdown, summaryLine as changesSummary } from './access.js';
 import { renderKeyAccessMarkdown } from './key-access.js';
-import { attestationTable, keyTable, needsAttentionMarkdown } from './keys.js';
+import { attestationTable, keyTable, leftoversMarkdown, needsAttentionMarkdown } from './keys.js';
 import { renderMarkdownTable } from './table.js';
 
 /**
@@ -230,6 +230,8 @@ function keysSections(keys: KeysJson): Section[] {
   const parts = [`${keys.ok ? '✅' : '❌'} ${summary} · 🆕 = created or adopted by this plan`];
   const attention = needsAttentionMarkdown(rows);
   if (attention) parts.push(attention);
+  const leftovers = leftoversMarkdown(rows);
+  if (leftovers) parts.push(leftovers);
   const fresh = rows.filter((r) => NEW_STATUSES.has(r.status));
   if (rows.length > LONG_TABLE && fresh.length > 0) {
     // A long table may be cut in the comment; the keys this plan makes must still be seen.

@@ -13,11 +13,13 @@ export const KEY_TABLE_COLUMNS = [
 
 const NEW: ReadonlySet<KeyStatus> = new Set(['create', 'adopt', 'created', 'adopted']);
 const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed']);
+const LEFTOVER: ReadonlySet<KeyStatus> = new Set(['leftover', 'scheduled']);
 
 function addressCell(row: KeyRow): string {
   if (row.address) return row.address;
   if (row.status === 'create') return '(made on apply)';
   if (PROBLEM.has(row.status)) return `(${row.status}: see below)`;
+  if (LEFTOVER.has(row.status)) return `(${row.status}: see below)`;
   return '';
 }
 
@@ -46,7 +48,7 @@ export interface AttestationAddresses {
 export function attestationAddresses(rows: KeyRow[]): AttestationAddresses[] {
   const byNetwork = new Map<string, AttestationAddresses>();
   for (const r of rows) {
-    if (r.purpose !== 'attestation' || !r.network) continue;
+    if (r.purpose !== 'attestation' || !r.network || LEFTOVER.has(r.status)) continue;
     const entry = byNetwork.get(r.network) ?? { network: r.network, updater: '', watcher: '' };
     if (r.keyName === 'updater-attestation') entry.updater = r.address;
     if (r.keyName === 'watcher-attestation') entry.watcher = r.address;
@@ -78,6 +80,8 @@ function summaryLine(rows: KeyRow[]): string {
     'adopted',
     'broken',
     'failed',
+    'leftover',
+    'scheduled',
   ];
   return order
     .filter((s) => counts.get(s))
@@ -103,6 +107,26 @@ export function needsAttentionMarkdown(
   );
 }
 
+/**
+ * The keys the toolkit made for the environment that no alias points at, each with what apply
+ * does (or did) about it; undefined when there are none. Shown by every plan (DESIGN §3).
+ */
+export function leftoversMarkdown(
+  rows: ReadonlyArray<{ alias: string; keyId: string; status: KeyStatus; reason?: string }>,
+): string | undefined {
+  const left = rows.filter((r) => LEFTOVER.has(r.status));
+  if (left.length === 0) return undefined;
+  return (
+    '**Leftover keys** (made by the toolkit, no alias points at them):\n' +
+    left
+      .map(
+        (r) =>
+          `- \`${r.keyId}\` for \`${r.alias}\` (${r.status}): ${(r.reason ?? '').replace(/\r?\n/g, ' ')}`,
+      )
+      .join('\n')
+  );
+}
+
 export function renderKeysConsole(result: KeysResult): string {
   const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
   const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
@@ -111,6 +135,8 @@ export function renderKeysConsole(result: KeysResult): string {
   if (attest.rows.length) parts.push('Attestation addresses:', renderConsoleTable(attest));
   for (const r of problems(result.rows))
     parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
+  for (const r of result.rows.filter((row) => LEFTOVER.has(row.status)))
+    parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
   return parts.join('\n\n');
 }
 
@@ -126,6 +152,8 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
   parts.push(`${result.ok ? '✅' : '❌'} ${summaryLine(result.rows)}`);
   const attention = needsAttentionMarkdown(result.rows);
   if (attention) parts.push(attention);
+  const leftovers = leftoversMarkdown(result.rows);
+  if (leftovers) parts.push(leftovers);
   parts.push(renderMarkdownTable(keyTable(result.rows, { markNew: '🆕' })));
   const attest = attestationTable(result.rows);
   if (attest.rows.length) {
@@ -150,6 +178,8 @@ export interface KeysJson {
     keyName?: string;
     purpose: string;
     store: string;
+    /** Leftover rows: whether apply schedules the key's deletion or leaves it. */
+    leftover?: 'schedule-deletion' | 'keep';
   }>;
   attestation: AttestationAddresses[];
 }
@@ -170,6 +200,7 @@ export function keysJson(result: KeysResult): KeysJson {
       ...(r.keyName !== undefined ? { keyName: r.keyName } : {}),
       purpose: r.purpose,
       store: r.store,
+      ...(r.leftover ? { leftover: r.leftover } : {}),
     })),
     attestation: attestationAddresses(result.rows),
   };

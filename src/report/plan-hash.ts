@@ -83,7 +83,11 @@ export function planWrites(plans: EnvironmentPlans): boolean {
   const keys = field(plans.keys, 'keys');
   const keyWrites =
     Array.isArray(keys) &&
-    keys.some((k) => ['create', 'adopt'].includes(String(field(k, 'status'))));
+    keys.some(
+      (k) =>
+        ['create', 'adopt'].includes(String(field(k, 'status'))) ||
+        field(k, 'leftover') === 'schedule-deletion',
+    );
   const changeWrites = (plan: unknown) => {
     const changes = field(plan, 'changes');
     return (

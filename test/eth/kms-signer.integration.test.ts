@@ -179,8 +179,11 @@ describe('KMS throttling', () => {
         .getAddress()
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KmsSignerError);
-      expect((error as Error).message).toBe(
-        `KMS GetPublicKey with key ${alias} failed: ThrottlingException: Rate exceeded`,
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^KMS GetPublicKey \\(KeyId ${alias}\\) failed after 2 attempts: ThrottlingException ` +
+            '\\(HTTP 400\\): Rate exceeded; AWS kept throttling',
+        ),
       );
       expect(proxy.operations).toHaveLength(2);
     } finally {

@@ -153,6 +153,26 @@ describe('reportSections', () => {
     ).toBe(true);
   });
 
+  it('lists leftover keys with what apply does about them, even when nothing else changes', () => {
+    const keys = keysPlan('staging', 4);
+    const extra = '1111aaaa-1234-5678-9abc-000000000001';
+    keys.keys.push({
+      ...keys.keys[0]!,
+      keyId: extra,
+      arn: `arn:aws:kms:us-west-2:210987654321:key/${extra}`,
+      address: '',
+      status: 'leftover',
+      leftover: 'schedule-deletion',
+      reason: `key ${extra} (Enabled) is tagged for ${keys.keys[0]!.alias} but no alias points at it: apply disables it and schedules its deletion in 30 days`,
+    });
+    const body = reportSections({ keys })[0]!.body;
+    expect(body).toContain('**Leftover keys**');
+    expect(body).toContain(`\`${extra}\` for \`${keys.keys[0]!.alias}\` (leftover): key ${extra}`);
+    expect(body).toContain('schedules its deletion in 30 days');
+    expect(body).toContain('(leftover: see below)');
+    expect(body).toMatch(/4 exists, 1 leftover/);
+  });
+
   it('lists wallets below lower and the top-ups from the Keymaster JSON, not healthy ones', () => {
     const keymaster = {
       decisions: [

@@ -66,6 +66,14 @@ describe('planWrites', () => {
     expect(planWrites({ environment: 's', keys: keysPlan('s', 4) })).toBe(false);
     expect(planWrites({ environment: 's', keys: keysPlan('s', 4, { create: 1 }) })).toBe(true);
     expect(planWrites({ environment: 's', iam: iamPlan(['p']) })).toBe(true);
+    // A leftover key apply retires is a write; one it leaves (pending deletion already) is not.
+    const withLeftover = (leftover: 'schedule-deletion' | 'keep') => {
+      const keys = keysPlan('s', 4);
+      keys.keys.push({ ...keys.keys[0]!, status: 'leftover', leftover });
+      return { environment: 's', keys };
+    };
+    expect(planWrites(withLeftover('schedule-deletion'))).toBe(true);
+    expect(planWrites(withLeftover('keep'))).toBe(false);
     expect(planWrites({ environment: 's', bucket: { changes: [{ action: 'exists' }] } })).toBe(
       false,
     );

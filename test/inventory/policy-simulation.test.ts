@@ -441,6 +441,8 @@ describe('apply role permissions', () => {
       accountId: account,
       context,
       identity: [apply],
+      // Keys authorise against their key policy too: the default one delegates to IAM.
+      ...(resource.startsWith('arn:aws:kms:') ? { resourcePolicy: defaultKeyPolicy(env) } : {}),
     });
 
   it('creates keys only when tagged managed-by=nomad-agent-ops', async () => {
@@ -478,7 +480,29 @@ describe('apply role permissions', () => {
     ).toBe('ImplicitlyDenied');
   });
 
-  it('can neither sign nor delete keys', async () => {
+  it('retires only the environment’s tagged keys that no alias points at', async () => {
+    const key = keyArnIn(env, 'alias/production-bank');
+    const ours = {
+      'aws:ResourceTag/managed-by': 'nomad-agent-ops',
+      'aws:ResourceTag/nomad:environment': 'production',
+    };
+    for (const action of ['kms:DisableKey', 'kms:ScheduleKeyDeletion']) {
+      expect(await asApply(action, key, ours)).toBe('Allowed');
+      // An alias points at it: in use, never retired.
+      expect(
+        await asApply(action, key, { ...ours, 'kms:ResourceAliases': ['alias/production-bank'] }),
+      ).toBe('ImplicitlyDenied');
+      // Not the toolkit's, or another environment's.
+      expect(await asApply(action, key, { ...ours, 'aws:ResourceTag/managed-by': 'someone' })).toBe(
+        'ImplicitlyDenied',
+      );
+      expect(
+        await asApply(action, key, { ...ours, 'aws:ResourceTag/nomad:environment': 'staging' }),
+      ).toBe('ImplicitlyDenied');
+    }
+  });
+
+  it('can neither sign nor delete keys in use', async () => {
     const key = keyArnIn(env, 'alias/production-bank');
     for (const action of ['kms:Sign', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy']) {
       expect(await asApply(action, key, { 'kms:ResourceAliases': ['alias/production-bank'] })).toBe(

@@ -9,6 +9,7 @@ import {
   attestationAddresses,
   keyTable,
   keysJson,
+  renderKeysConsole,
   renderKeysMarkdown,
 } from '../../src/report/keys.js';
 import { renderMarkdownTable } from '../../src/report/table.js';
@@ -55,12 +56,18 @@ function fakeKms(
         .filter((k) => !k.alias && wanted(k.tags))
         .map((k) => ({ keyId: k.keyId, tags: k.tags })),
       unreadable: [],
+      aliases: keysById.flatMap((k) =>
+        k.alias ? [{ aliasName: k.alias, targetKeyId: k.keyId }] : [],
+      ),
     }),
     createKey: async () => {
       throw new Error('plan must not create');
     },
     createAlias: async () => {
       throw new Error('plan must not alias');
+    },
+    retireKey: async () => {
+      throw new Error('plan must not retire');
     },
   };
 }
@@ -88,10 +95,46 @@ describe('planning adoption', () => {
         tags: key.tags,
       },
     ]);
-    const [change] = await planKeys([key], store);
+    const [change, ...leftovers] = await planKeys([key], store);
     expect(change!.action).toBe('adopt');
     expect(change!.detail!.keyId).toBe('older');
-    expect(change!.reason).toContain('newer');
+    // The others are leftover rows: the newer one is retired by apply, the deleting one left be.
+    expect(leftovers.map((c) => [c.detail!.keyId, c.action, c.detail!.leftover])).toEqual([
+      ['newer', 'remove', 'schedule-deletion'],
+      ['oldest-but-deleting', 'exists', 'keep'],
+    ]);
+    expect(leftovers[0]!.reason).toContain(`${key.alias} points at older`);
+    expect(leftovers[0]!.reason).toContain('aws kms cancel-key-deletion --key-id newer');
+    const rows = rowsFromChanges([change!, ...leftovers]);
+    expect(rows.map((r) => r.status)).toEqual(['adopt', 'leftover', 'leftover']);
+  });
+
+  it('ties on creation date are broken by key id, so racing runs choose the same key', async () => {
+    const at = '2024-01-01T00:00:00.000Z';
+    const store = fakeKms([
+      { ...usable('b-key', at), tags: key.tags },
+      { ...usable('a-key', at), tags: key.tags },
+    ]);
+    const [change] = await planKeys([key], store);
+    expect(change!.detail!.keyId).toBe('a-key');
+  });
+
+  it('lists leftovers in a no-change plan too, and leaves keys of aliases no longer wanted', async () => {
+    const gone = { ...key.tags, 'nomad:alias': 'alias/staging-removed-network-relayer-signer' };
+    const store = fakeKms([
+      { ...usable('live', '2024-01-01T00:00:00.000Z'), tags: key.tags, alias: key.alias },
+      { ...usable('extra', '2024-02-01T00:00:00.000Z'), tags: key.tags },
+      { ...usable('orphan-of-removed', '2024-02-01T00:00:00.000Z'), tags: gone },
+      // Not the toolkit's: never a leftover, whatever its alias tag says.
+      { ...usable('foreign', '2024-02-01T00:00:00.000Z'), tags: { 'nomad:alias': key.alias } },
+    ]);
+    const changes = await planKeys([key], store);
+    expect(changes.map((c) => [c.detail!.keyId, c.action, c.detail!.leftover])).toEqual([
+      ['live', 'exists', undefined],
+      ['extra', 'remove', 'schedule-deletion'],
+      ['orphan-of-removed', 'exists', 'keep'],
+    ]);
+    expect(changes[2]!.reason).toContain('no longer has');
   });
 
   it('does not adopt a key tagged for another alias, or one not managed by us', async () => {
@@ -153,6 +196,38 @@ describe('key report', () => {
       const line = markdown.split('\n').find((l) => l.startsWith(`| ${row.alias} `))!;
       expect(line.includes('🆕')).toBe(row.status === 'created');
     }
+  });
+
+  it('shows scheduled and kept leftovers in the summary, the console and the JSON', () => {
+    const attestation = rows.find((r) => r.keyName === 'updater-attestation')!;
+    const leftover = (keyId: string, status: 'scheduled' | 'leftover'): KeyRow => ({
+      ...attestation,
+      keyId,
+      address: '',
+      status,
+      reason: `${keyId}: undo with \`aws kms cancel-key-deletion --key-id ${keyId}\``,
+      leftover: status === 'scheduled' ? 'schedule-deletion' : 'keep',
+    });
+    const withLeftovers: KeysResult = {
+      ...result,
+      rows: [...rows, leftover('extra-1', 'scheduled'), leftover('extra-2', 'leftover')],
+    };
+    const markdown = renderKeysMarkdown(withLeftovers);
+    expect(markdown).toContain('**Leftover keys**');
+    expect(markdown).toContain(
+      `- \`extra-1\` for \`${attestation.alias}\` (scheduled): extra-1: undo`,
+    );
+    expect(markdown).toMatch(/1 leftover, 1 scheduled/);
+    expect(renderKeysConsole(withLeftovers)).toContain(
+      `SCHEDULED extra-1 (${attestation.alias}): extra-1: undo with`,
+    );
+    const json = keysJson(withLeftovers).keys.slice(-2);
+    expect(json.map((k) => [k.keyId, k.status, k.leftover])).toEqual([
+      ['extra-1', 'scheduled', 'schedule-deletion'],
+      ['extra-2', 'leftover', 'keep'],
+    ]);
+    // A leftover attestation key is not the network's attestation address.
+    expect(attestationAddresses(withLeftovers.rows)).toEqual(attestationAddresses(rows));
   });
 
   it('lists updater and watcher attestation addresses per network', () => {

@@ -1,0 +1,109 @@
+import { Wallet } from 'ethers';
+import { describe, expect, it } from 'vitest';
+import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms.js';
+import { AliasExistsError } from '../../src/aws/key-store-errors.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { applyKeys, planKeys } from '../../src/plan/keys.js';
+import { loadEnv } from './helpers.js';
+
+/**
+ * Races that a real KMS cannot be made to produce on demand: another run creates the alias between
+ * this run's listing and its CreateAlias. An in-memory KMS lets the test act at that moment.
+ */
+
+const env = loadEnv('staging');
+const key = keysFor(env)[0]!;
+
+interface Key extends KmsKeyInfo {
+  tags: Record<string, string>;
+}
+
+function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) {
+  const keys: Key[] = [];
+  const aliases = new Map<string, string>();
+  let clock = 0;
+  const address = Wallet.createRandom().address;
+  const newKey = (tags: Record<string, string>): Key => {
+    const k: Key = {
+      keyId: `key-${keys.length + 1}`,
+      arn: `arn:aws:kms:us-west-2:210987654321:key/key-${keys.length + 1}`,
+      description: key.description,
+      keySpec: 'ECC_SECG_P256K1',
+      keyUsage: 'SIGN_VERIFY',
+      keyState: 'Enabled',
+      creationDate: new Date(Date.UTC(2024, 0, 1, 0, 0, clock++)).toISOString(),
+      tags,
+    };
+    keys.push(k);
+    return k;
+  };
+  const store: KmsKeyStore = {
+    kind: 'kms',
+    region: 'us-west-2',
+    describeKey: async (id) => {
+      const k = keys.find((x) => x.keyId === (aliases.get(id) ?? id));
+      return k ? { ...k } : undefined;
+    },
+    publicAddress: async () => address,
+    listAliases: async () =>
+      [...aliases].map(([aliasName, targetKeyId]) => ({ aliasName, targetKeyId })),
+    findUnaliasedKeys: async (wanted) => {
+      const aliased = new Set(aliases.values());
+      return {
+        keys: keys
+          .filter((k) => !aliased.has(k.keyId) && wanted(k.tags))
+          .map((k) => ({ keyId: k.keyId, tags: k.tags })),
+        unreadable: [],
+        aliases: [...aliases].map(([aliasName, targetKeyId]) => ({ aliasName, targetKeyId })),
+      };
+    },
+    createKey: async ({ tags }) => newKey(tags),
+    createAlias: async (alias, keyId) => {
+      onCreateAlias?.(api);
+      if (aliases.has(alias)) throw new AliasExistsError('exists', 'KMS CreateAlias', alias);
+      aliases.set(alias, keyId);
+    },
+    retireKey: async (keyId) => {
+      const k = keys.find((x) => x.keyId === keyId)!;
+      k.keyState = 'PendingDeletion';
+      k.deletionDate = '2024-02-01T00:00:00.000Z';
+      return k.deletionDate;
+    },
+  };
+  const api = { store, keys, aliases, newKey };
+  return api;
+}
+
+describe('an alias that appears while this run aliases', () => {
+  it('pointing at another run’s key: a race, reported with both ids; ours retired', async () => {
+    const kms = memoryKms((k) => {
+      if (!k.aliases.has(key.alias)) k.aliases.set(key.alias, k.newKey({ ...key.tags }).keyId);
+    });
+    const plan = await planKeys([key], kms.store);
+    expect(plan.map((c) => c.action)).toEqual(['create']);
+    const result = await applyKeys(plan, kms.store);
+
+    const theirs = kms.aliases.get(key.alias)!;
+    const ours = kms.keys.find((k) => k.keyId !== theirs)!.keyId;
+    const row = result.rows[0]!;
+    expect(row.status).toBe('exists');
+    expect(row.keyId).toBe(theirs);
+    expect(row.reason).toContain(`pointing at key ${theirs}`);
+    expect(row.reason).toContain(`this run's key ${ours}`);
+    expect(row.reason).not.toMatch(/delet/);
+    expect(result.rows[1]).toMatchObject({ keyId: ours, status: 'scheduled' });
+    expect(kms.keys.find((k) => k.keyId === theirs)!.keyState).toBe('Enabled');
+    expect(result.ok).toBe(true);
+  });
+
+  it('pointing at this run’s own key (a parallel run chose it): created, nothing retired', async () => {
+    const kms = memoryKms((k) => {
+      const mine = k.keys[0]!.keyId;
+      if (!k.aliases.has(key.alias)) k.aliases.set(key.alias, mine);
+    });
+    const result = await applyKeys(await planKeys([key], kms.store), kms.store);
+    expect(result.rows).toHaveLength(1);
+    expect(result.rows[0]).toMatchObject({ status: 'created', keyId: kms.keys[0]!.keyId });
+    expect(kms.keys.map((k) => k.keyState)).toEqual(['Enabled']);
+  });
+});
