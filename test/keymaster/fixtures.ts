@@ -24,6 +24,8 @@ export function networkSettings(
     bank: { reserve: ETH, alertBelow: 2n * ETH },
     capPerRun: 20n * ETH,
     overrides: {},
+    rpc: { maxBatchSize: 100, timeoutSeconds: 5, retries: 2 },
+    gas: { maxPerTransfer: 200_000n, replaceAfterSeconds: 60 },
     ...overrides,
   };
 }
