@@ -1,6 +1,8 @@
 import { keccak256, type AbstractSigner } from 'ethers';
 import type { ChainSweep } from './balances.js';
-import { quantity, rpcBatch, sleep, type FetchLike } from './rpc.js';
+import { callAll, type RpcLink } from './batch.js';
+import { replacementFees } from './gas.js';
+import { quantity, rpcBatch, sleep, type FetchLike, type RpcOutcome } from './rpc.js';
 
 /**
  * Sending top-ups on one chain: every transfer signed with an explicit nonce counting up from the
@@ -38,14 +40,16 @@ export function quoteFees(sweep: ChainSweep, eip1559?: boolean): FeeQuote | unde
   return { type: 0, gasPrice: sweep.gasPrice };
 }
 
-/** The most one transfer can cost in fees at this quote. */
-export function maxFeePerTransfer(quote: FeeQuote): bigint {
-  return TRANSFER_GAS * (quote.type === 2 ? quote.maxFeePerGas : quote.gasPrice);
+/** The most one transfer can cost in fees at this quote (a plain transfer unless `gas` is given). */
+export function maxFeePerTransfer(quote: FeeQuote, gas: bigint = TRANSFER_GAS): bigint {
+  return gas * (quote.type === 2 ? quote.maxFeePerGas : quote.gasPrice);
 }
 
 export interface Transfer {
   to: string;
   amount: bigint;
+  /** From the recipient's estimate; a plain transfer's 21,000 when absent. */
+  gasLimit?: bigint;
 }
 
 export type TxStatus =
@@ -76,6 +80,11 @@ export interface TxResult {
   /** gasUsed × effectiveGasPrice, when mined. */
   fee?: bigint;
   error?: string;
+  gasLimit?: bigint;
+  /** The fees it was (last) signed with. */
+  fees?: FeeQuote;
+  /** Earlier transactions at the same nonce this one replaced (any of them may still be mined). */
+  replaced?: string[];
 }
 
 export interface SendOptions {
@@ -97,6 +106,20 @@ export interface SendOptions {
   /** Called with the JSON-RPC method of each failed request, for metrics. */
   onRpcError?: (method: string) => void;
   now?: () => number;
+  /** Largest batch of receipts polled in one request (what the sweep learned works). */
+  maxBatchSize?: number;
+  noBatches?: boolean;
+  /**
+   * A top-up not mined this long after its broadcast is replaced at the same nonce when it bids
+   * less than the chain now asks (`requote`). Default: never.
+   */
+  replaceAfterMs?: number;
+  /** The fees the chain asks now; undefined when they could not be read. */
+  requote?: () => Promise<FeeQuote | undefined>;
+  /** Cap of a replacement's price per gas, in wei. */
+  maxFeePerGas?: bigint;
+  /** Called for each replacement broadcast (for logs). */
+  onReplaced?: (result: TxResult, previousHash: string) => void;
 }
 
 async function mapLimited<T, R>(
@@ -185,6 +208,66 @@ function readReceipt(result: TxResult, receipt: Record<string, unknown>, fees: F
   if (gasUsed !== undefined && price !== undefined) result.fee = gasUsed * price;
 }
 
+function unsignedTransfer(result: TxResult, chainId: number, fees: FeeQuote) {
+  return {
+    to: result.to,
+    value: result.amount,
+    nonce: result.nonce,
+    chainId,
+    gasLimit: result.gasLimit ?? TRANSFER_GAS,
+    ...(fees.type === 2
+      ? {
+          type: 2,
+          maxFeePerGas: fees.maxFeePerGas,
+          maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+        }
+      : { type: 0, gasPrice: fees.gasPrice }),
+  };
+}
+
+/**
+ * Replaces the open transfers that bid less than the chain now asks: same nonce, same recipient
+ * and amount, fees bumped (see `replacementFees`). Never a new nonce: whichever of the versions is
+ * mined, the recipient is paid once. Returns how many were replaced.
+ */
+async function replaceStuck(
+  open: TxResult[],
+  options: SendOptions,
+  rpc: { timeoutMs: number; signal?: AbortSignal; fetch?: FetchLike },
+): Promise<void> {
+  const current = await options.requote?.();
+  if (!current) return;
+  for (const result of open) {
+    if (!result.fees || !result.hash) continue;
+    const decision = replacementFees(result.fees, current, options.maxFeePerGas);
+    if (decision.kind === 'keep') continue;
+    if (decision.kind === 'capped') {
+      result.error = `stuck at nonce ${result.nonce} and not replaced: ${decision.reason}`;
+      continue;
+    }
+    let raw: string;
+    try {
+      raw = await options.signer.signTransaction(
+        unsignedTransfer(result, options.chainId, decision.fees),
+      );
+    } catch (error) {
+      result.error = `its replacement could not be signed: ${message(error)}`;
+      continue;
+    }
+    const sent = await broadcast(raw, options, rpc);
+    if (sent.kind === 'refused') {
+      result.error = `the node refused its replacement: ${sent.message}`;
+      continue;
+    }
+    // Accepted, or perhaps accepted: either version may be mined now, both are watched.
+    const previous = result.hash;
+    result.replaced = [...(result.replaced ?? []), previous];
+    result.hash = keccak256(raw);
+    result.fees = decision.fees;
+    options.onReplaced?.(result, previous);
+  }
+}
+
 /** Signs, broadcasts and waits for the transfers; one result per transfer, in order. */
 export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
   const now = options.now ?? Date.now;
@@ -196,25 +279,16 @@ export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
     amount: t.amount,
     nonce: options.startNonce + i,
     status: 'timeout',
+    gasLimit: t.gasLimit ?? TRANSFER_GAS,
+    fees: options.fees,
   }));
   if (results.length === 0) return results;
 
   const signed = await mapLimited(results, options.signConcurrency ?? 16, async (result) => {
     try {
-      const raw = await options.signer.signTransaction({
-        to: result.to,
-        value: result.amount,
-        nonce: result.nonce,
-        chainId: options.chainId,
-        gasLimit: TRANSFER_GAS,
-        ...(options.fees.type === 2
-          ? {
-              type: 2,
-              maxFeePerGas: options.fees.maxFeePerGas,
-              maxPriorityFeePerGas: options.fees.maxPriorityFeePerGas,
-            }
-          : { type: 0, gasPrice: options.fees.gasPrice }),
-      });
+      const raw = await options.signer.signTransaction(
+        unsignedTransfer(result, options.chainId, options.fees),
+      );
       result.hash = keccak256(raw);
       return raw;
     } catch (error) {
@@ -252,32 +326,62 @@ export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
   }
 
   const waiting = () => results.filter((r) => r.status === 'timeout' && r.hash !== undefined);
+  const link: RpcLink = {
+    url: options.rpcUrl,
+    maxBatchSize: options.maxBatchSize ?? 100,
+    ...(options.noBatches ? { noBatches: true } : {}),
+    timeoutMs: options.rpcTimeoutMs,
+    retries: 0,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
   const deadline = now() + options.receiptTimeoutMs;
+  let replaceAt =
+    options.replaceAfterMs !== undefined && options.requote
+      ? now() + options.replaceAfterMs
+      : undefined;
   for (;;) {
     const open = waiting();
     if (open.length === 0 || options.signal?.aborted) break;
+    // Every version of each open transfer: the replaced ones may still be mined instead.
+    const asked = open.flatMap((r) =>
+      [r.hash!, ...(r.replaced ?? [])].map((hash) => ({ r, hash })),
+    );
+    let receipts: RpcOutcome[] | undefined;
     try {
-      const receipts = await rpcBatch(
-        options.rpcUrl,
-        open.map((r) => ({ method: 'eth_getTransactionReceipt', params: [r.hash] })),
-        rpc,
+      receipts = await callAll(
+        link,
+        asked.map(({ hash }) => ({ method: 'eth_getTransactionReceipt', params: [hash] })),
       );
-      receipts.forEach((outcome, i) => {
-        const result = open[i];
-        if (!result || !outcome.ok || !outcome.result) return;
-        // Each receipt on its own: one malformed answer must not hide the others of this poll.
-        try {
-          readReceipt(result, outcome.result as Record<string, unknown>, options.fees);
-        } catch (error) {
-          options.onRpcError?.('eth_getTransactionReceipt');
-          result.error = `its receipt could not be read: ${message(error)}`;
-        }
-      });
     } catch {
       options.onRpcError?.('eth_getTransactionReceipt');
     }
+    receipts?.forEach((outcome, i) => {
+      const { r: result, hash } = asked[i]!;
+      if (result.status !== 'timeout' || !outcome.ok || !outcome.result) return;
+      // Each receipt on its own: one malformed answer must not hide the others of this poll.
+      try {
+        readReceipt(result, outcome.result as Record<string, unknown>, result.fees ?? options.fees);
+        if (hash !== result.hash) {
+          // An earlier version was mined: it is the payment; the later ones can never be.
+          result.replaced = [...(result.replaced ?? []).filter((h) => h !== hash), result.hash!];
+          result.hash = hash;
+        }
+      } catch (error) {
+        options.onRpcError?.('eth_getTransactionReceipt');
+        result.error = `its receipt could not be read: ${message(error)}`;
+      }
+    });
     if (waiting().length === 0 || now() >= deadline) break;
-    await sleep(Math.min(options.pollIntervalMs ?? 1000, deadline - now()), options.signal);
+    if (replaceAt !== undefined && now() >= replaceAt) {
+      await replaceStuck(waiting(), options, rpc);
+      replaceAt = now() + options.replaceAfterMs!;
+    }
+    const wake = Math.min(options.pollIntervalMs ?? 1000, deadline - now());
+    await sleep(
+      replaceAt === undefined ? wake : Math.min(wake, Math.max(0, replaceAt - now())),
+      options.signal,
+    );
   }
   for (const result of waiting()) {
     result.error ??= `not mined within ${options.receiptTimeoutMs} ms; it may still be; the next run counts it as pending`;

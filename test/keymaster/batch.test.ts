@@ -17,10 +17,9 @@ describe('batches that fit the provider (Hardhat chain behind a limiting proxy)'
   const calls = 8 + wallets.length;
 
   beforeAll(async () => {
-    ({ chains: [chain] = [], stop } = await keymasterChains().then((c) => ({
-      chains: c.chains,
-      stop: c.stop,
-    })));
+    const running = await keymasterChains();
+    chain = running.chains[0]!;
+    stop = running.stop;
     await fund(
       chain.url,
       FUNDER,

@@ -55,9 +55,23 @@ export function testEnvironment(
       intervalSeconds: 60,
       rpcTimeoutSeconds: 5,
       receiptTimeoutSeconds: 20,
-      networks: Object.fromEntries(networks.map((n) => [n.name, networkSettings(n.settings)])),
       extraAccounts: [],
       ...keymaster,
+      // As resolve.ts does: a network without its own RPC timeout inherits the environment's.
+      networks: Object.fromEntries(
+        networks.map((n) => [
+          n.name,
+          networkSettings({
+            ...n.settings,
+            rpc: {
+              maxBatchSize: 100,
+              retries: 2,
+              timeoutSeconds: keymaster.rpcTimeoutSeconds ?? 5,
+              ...n.settings?.rpc,
+            },
+          }),
+        ]),
+      ),
     },
   };
 }
