@@ -5,7 +5,7 @@ import type { Chain } from '../harness/chains.js';
 import { fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { startRpcProxy, type RpcProxy } from './rpc-proxy.js';
 
-const FUNDER = KEYMASTER_FUNDER_KEYS[5]!;
+const FUNDER = KEYMASTER_FUNDER_KEYS[7]!;
 
 describe('batches that fit the provider (Hardhat chain behind a limiting proxy)', () => {
   let chain: Chain;
