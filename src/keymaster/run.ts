@@ -324,6 +324,28 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   };
 }
 
+/**
+ * A configuration error for an RPC URL that is set but not an http(s) URL (a missing scheme,
+ * say), naming the variable; undefined when fine or unset (unset is reported by the sweep). The
+ * value is never quoted: it may carry an API key.
+ */
+export function rpcUrlProblem(
+  url: string | undefined,
+  network: { name: string; rpcUrlEnv: string },
+): string | undefined {
+  if (url === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === 'http:' || protocol === 'https:') return undefined;
+  // "host:8545" parses with the scheme "host:": without "://" there is no scheme to speak of.
+  const scheme = protocol !== undefined && url.includes('://') ? protocol.slice(0, -1) : undefined;
+  return `${network.name}: the environment variable ${network.rpcUrlEnv} does not hold an http:// or https:// URL (${scheme === undefined ? 'it has no scheme' : `its scheme is ${scheme}`}): set it to the full URL of the JSON-RPC endpoint, like https://host/path`;
+}
+
 interface NetworkOutcome {
   before: ChainSweep | undefined;
   decisions: Decision[];
@@ -373,11 +395,18 @@ async function runNetwork(input: {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
+  const urlProblem = rpcUrlProblem(options.rpcUrls[name], network);
+  if (urlProblem) {
+    failures.push({ kind: 'config', network: name, message: urlProblem });
+    logger?.warn(urlProblem);
+  }
   const target: SweepTarget = {
     network: name,
     chainId: network.chainId,
-    rpcUrl: options.rpcUrls[name],
-    missingRpcReason: `the RPC URL of ${name} is missing: set the environment variable ${network.rpcUrlEnv}`,
+    rpcUrl: urlProblem ? undefined : options.rpcUrls[name],
+    missingRpcReason:
+      urlProblem ??
+      `the RPC URL of ${name} is missing: set the environment variable ${network.rpcUrlEnv}`,
     addresses: accounts.map((a) => a.address),
     bank: bankAddress,
   };
@@ -386,7 +415,7 @@ async function runNetwork(input: {
 
   const before = await sweepChain(target, sweepOptions);
   noteErrors(before);
-  if (!before.ok) {
+  if (!before.ok && !urlProblem) {
     const error = before.error ?? 'the sweep failed';
     // Every problem names its network (transport errors know only the redacted URL).
     const reason = error.includes(name) ? error : `${name}: ${error}`;
