@@ -539,6 +539,7 @@ async function runNetwork(input: {
           to: d.address,
           amount: d.amount,
           ...(d.gasLimit !== undefined ? { gasLimit: d.gasLimit } : {}),
+          lower: d.lower,
         })),
         rpcTimeoutMs: sweepOptions.timeoutMs,
         receiptTimeoutMs: env.keymaster.receiptTimeoutSeconds * 1000,
@@ -549,12 +550,15 @@ async function runNetwork(input: {
         ...(link.noBatches ? { noBatches: true } : {}),
         replaceAfterMs: settings.gas.replaceAfterSeconds * 1000,
         requote: () => requote(link, before, network.eip1559),
+        balancesOf: (addresses) => balancesNow(link, addresses),
         ...(settings.gas.maxFeePerGas !== undefined
           ? { maxFeePerGas: settings.gas.maxFeePerGas }
           : {}),
         onReplaced: (tx, previous) =>
           logger?.warn(
-            `${name}: top-up of ${tx.to} at nonce ${tx.nonce} was not mined and bid less than the chain asks; replaced ${previous} by ${tx.hash}`,
+            tx.cancelHash === tx.hash
+              ? `${name}: top-up of ${tx.to} at nonce ${tx.nonce} was not mined and its wallet no longer needs it; cancelled ${previous} by a zero-value self-transfer ${tx.hash}`
+              : `${name}: top-up of ${tx.to} at nonce ${tx.nonce} was not mined and bid less than the chain asks; replaced ${previous} by ${tx.hash}`,
           ),
         onRpcError: (method) => input.rpcErrors.push({ network: name, method }),
       });
@@ -564,7 +568,8 @@ async function runNetwork(input: {
   }
   const units = unitsOf(env);
   for (const tx of sent) {
-    if (tx.status === 'mined') continue;
+    // A cancelled top-up's wallet was funded meanwhile: nothing is wrong.
+    if (tx.status === 'mined' || tx.status === 'cancelled') continue;
     const where = `top-up of ${formatAmount(tx.amount, name, units)} to ${tx.to} on ${name} (nonce ${tx.nonce}${tx.hash ? `, ${tx.hash}` : ''})`;
     failures.push({
       kind: tx.status === 'reverted' ? 'unfundable' : 'send',
@@ -583,6 +588,28 @@ async function runNetwork(input: {
     noteErrors(after);
   }
   return { before, decisions, plan, sent, after };
+}
+
+/** Balances at the latest block (for cancelling a stuck top-up whose wallet was funded meanwhile). */
+async function balancesNow(link: RpcLink, addresses: string[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  try {
+    const answers = await callAll(
+      { ...link, retries: 0 },
+      addresses.map((a) => ({ method: 'eth_getBalance', params: [a, 'latest'] })),
+    );
+    answers.forEach((answer, i) => {
+      if (!answer.ok) return;
+      try {
+        out.set(addresses[i]!.toLowerCase(), quantity(answer.result, 'balance'));
+      } catch {
+        // Unread: not cancelled on a guess; it is replaced as a payment.
+      }
+    });
+  } catch {
+    // Same: without balances, stuck top-ups are replaced, never cancelled.
+  }
+  return out;
 }
 
 /** The fees the chain asks now (for replacing a stuck top-up): one small batch. */

@@ -50,6 +50,8 @@ export interface Transfer {
   amount: bigint;
   /** From the recipient's estimate; a plain transfer's 21,000 when absent. */
   gasLimit?: bigint;
+  /** The recipient's lower bound: a stuck top-up to a wallet now at or above it is cancelled. */
+  lower?: bigint;
 }
 
 export type TxStatus =
@@ -64,7 +66,9 @@ export type TxStatus =
   /** The signer failed; nothing was broadcast. */
   | 'not-signed'
   /** Not broadcast: an earlier nonce was refused, unsigned or not confirmed (it would leave a gap). */
-  | 'not-sent';
+  | 'not-sent'
+  /** Stuck, and its recipient no longer needed it: replaced by a zero-value self-transfer, mined. */
+  | 'cancelled';
 
 export interface TxResult {
   network: string;
@@ -85,6 +89,9 @@ export interface TxResult {
   fees?: FeeQuote;
   /** Earlier transactions at the same nonce this one replaced (any of them may still be mined). */
   replaced?: string[];
+  /** The hash of the zero-value self-transfer that cancels it, when one was sent. */
+  cancelHash?: string;
+  lower?: bigint;
 }
 
 export interface SendOptions {
@@ -116,6 +123,8 @@ export interface SendOptions {
   replaceAfterMs?: number;
   /** The fees the chain asks now; undefined when they could not be read. */
   requote?: () => Promise<FeeQuote | undefined>;
+  /** Current balances of recipients (lower-cased address → wei); unread ones absent. */
+  balancesOf?: (addresses: string[]) => Promise<Map<string, bigint>>;
   /** Cap of a replacement's price per gas, in wei. */
   maxFeePerGas?: bigint;
   /** Called for each replacement broadcast (for logs). */
@@ -237,18 +246,32 @@ async function replaceStuck(
 ): Promise<void> {
   const current = await options.requote?.();
   if (!current) return;
+  const balances = options.balancesOf
+    ? await options.balancesOf(open.filter((r) => r.lower !== undefined).map((r) => r.to))
+    : new Map<string, bigint>();
   for (const result of open) {
-    if (!result.fees || !result.hash) continue;
+    if (!result.fees || !result.hash || result.cancelHash) continue;
     const decision = replacementFees(result.fees, current, options.maxFeePerGas);
     if (decision.kind === 'keep') continue;
     if (decision.kind === 'capped') {
       result.error = `stuck at nonce ${result.nonce} and not replaced: ${decision.reason}`;
       continue;
     }
+    // Funded meanwhile from elsewhere: the nonce is filled with nothing instead of a payment.
+    const now = balances.get(result.to.toLowerCase());
+    const cancel = result.lower !== undefined && now !== undefined && now >= result.lower;
     let raw: string;
     try {
+      const unsigned = unsignedTransfer(result, options.chainId, decision.fees);
       raw = await options.signer.signTransaction(
-        unsignedTransfer(result, options.chainId, decision.fees),
+        cancel
+          ? {
+              ...unsigned,
+              to: await options.signer.getAddress(),
+              value: 0n,
+              gasLimit: TRANSFER_GAS,
+            }
+          : unsigned,
       );
     } catch (error) {
       result.error = `its replacement could not be signed: ${message(error)}`;
@@ -263,6 +286,7 @@ async function replaceStuck(
     const previous = result.hash;
     result.replaced = [...(result.replaced ?? []), previous];
     result.hash = keccak256(raw);
+    if (cancel) result.cancelHash = result.hash;
     result.fees = decision.fees;
     options.onReplaced?.(result, previous);
   }
@@ -281,6 +305,7 @@ export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
     status: 'timeout',
     gasLimit: t.gasLimit ?? TRANSFER_GAS,
     fees: options.fees,
+    ...(t.lower !== undefined ? { lower: t.lower } : {}),
   }));
   if (results.length === 0) return results;
 
@@ -362,6 +387,9 @@ export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
       // Each receipt on its own: one malformed answer must not hide the others of this poll.
       try {
         readReceipt(result, outcome.result as Record<string, unknown>, result.fees ?? options.fees);
+        if (hash === result.cancelHash && (result.status as TxStatus) === 'mined') {
+          result.status = 'cancelled';
+        }
         if (hash !== result.hash) {
           // An earlier version was mined: it is the payment; the later ones can never be.
           result.replaced = [...(result.replaced ?? []).filter((h) => h !== hash), result.hash!];

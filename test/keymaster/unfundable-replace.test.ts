@@ -160,6 +160,39 @@ describe('gas per recipient and stuck top-ups (own chain: code and mining under 
     }
   });
 
+  it('a stuck top-up whose wallet was funded meanwhile is cancelled by a zero-value self-transfer at its nonce', async () => {
+    const { options, bank, proxy, address } = await setup(['relayer'], {
+      gas: { maxPerTransfer: 200_000n, replaceAfterSeconds: 1 },
+    });
+    const sends = () => proxy.methods.filter((m) => m === 'eth_sendRawTransaction').length;
+    await rpc('evm_setAutomine', [false]);
+    try {
+      const running = runKeymaster(options);
+      await vi.waitFor(() => expect(sends()).toBe(1), { timeout: 20_000, interval: 20 });
+      await rpc('hardhat_setNextBlockBaseFeePerGas', [`0x${(200n * 10n ** 9n).toString(16)}`]);
+      await rpc('evm_mine');
+      // Someone else funds the wallet (above its lower bound) while the top-up is stuck.
+      await rpc('hardhat_setBalance', [address('relayer'), `0x${(2n * ETH).toString(16)}`]);
+      await vi.waitFor(() => expect(sends()).toBe(2), { timeout: 20_000, interval: 20 });
+      await rpc('evm_mine');
+      const run = await running;
+      expect(run.sent[0]).toMatchObject({ status: 'cancelled', nonce: 0 });
+      expect(run.sent[0]!.cancelHash).toBe(run.sent[0]!.hash);
+      expect(run.ok).toBe(true);
+      // Not paid: the wallet holds what it was given elsewhere, and the nonce is used once.
+      expect(await balanceOf(chain.url, address('relayer'))).toBe(2n * ETH);
+      expect(await nonceOf(bank.address)).toBe(1);
+      const mined = (await rpc('eth_getTransactionByHash', [run.sent[0]!.hash])) as {
+        to: string;
+        value: string;
+      };
+      expect(mined.to.toLowerCase()).toBe(bank.address.toLowerCase());
+      expect(BigInt(mined.value)).toBe(0n);
+    } finally {
+      await rpc('evm_setAutomine', [true]);
+    }
+  });
+
   it('a replacement the fee cap does not allow is not sent; the top-up is reported stuck, never paid at a new nonce', async () => {
     const { options, bank, proxy } = await setup(['relayer'], {
       gas: { maxPerTransfer: 200_000n, replaceAfterSeconds: 1, maxFeePerGas: 5n * 10n ** 9n },
