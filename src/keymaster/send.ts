@@ -13,6 +13,10 @@ import { quantity, rpcBatch, sleep, type FetchLike, type RpcOutcome } from './rp
  * Why not one batch: a node that refuses nonce k may still queue k+1… behind the gap, where the
  * next run's `pending` nonce does not see them; once anything fills k they are mined, and a wallet
  * the next run paid again is paid twice. So after the first refusal nothing more is broadcast.
+ *
+ * While waiting, a transfer not mined `replaceAfterMs` after the broadcast and bidding less than
+ * the chain now asks is replaced at its nonce with bumped fees (or cancelled when its wallet was
+ * funded meanwhile); every version's receipt is polled, so whichever is mined is the outcome.
  */
 
 /** Gas of a plain value transfer to an account without code (agent keys are EOAs). */
@@ -236,8 +240,10 @@ function unsignedTransfer(result: TxResult, chainId: number, fees: FeeQuote) {
 
 /**
  * Replaces the open transfers that bid less than the chain now asks: same nonce, same recipient
- * and amount, fees bumped (see `replacementFees`). Never a new nonce: whichever of the versions is
- * mined, the recipient is paid once. Returns how many were replaced.
+ * and amount, fees bumped (see `replacementFees`); or, when the recipient is now at or above its
+ * lower bound, a zero-value self-transfer at that nonce (a cancel). Never a new nonce: whichever
+ * version is mined, the recipient is paid at most once. Each replacement is recorded in the
+ * result (`replaced`, `cancelHash`) and reported through `onReplaced`.
  */
 async function replaceStuck(
   open: TxResult[],
