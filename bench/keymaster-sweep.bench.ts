@@ -2,6 +2,7 @@
  * The Keymaster against the naive way, through a proxy adding 50 ms to every HTTP request:
  *  1. a balance sweep of ~1000 account-chain pairs over 6 chains: ours (one JSON-RPC batch per
  *     chain, all chains in parallel) vs one eth_getBalance after another, as Nomad's Keymaster did;
+ *     and the same sweep with batch caps of 10, 100 (the default) and 500 calls per request;
  *  2. 50 top-ups on one chain mining a block every second: ours (explicit consecutive nonces, one
  *     broadcast batch, receipts polled together) vs waiting for each receipt before the next send.
  * Run: npx tsx bench/keymaster-sweep.bench.ts — starts its own chains, prints markdown tables.
@@ -104,12 +105,36 @@ try {
           '1×',
         ],
         [
-          'Keymaster: one batch per chain, chains in parallel',
+          'Keymaster: batches of at most 100 calls (the default), chains in parallel',
           String(oursRequests),
           `${(oursMs / 1000).toFixed(3)} s`,
           `${Math.round(naiveMs / oursMs)}×`,
         ],
       ],
+    }),
+  );
+
+  // 1b. The same sweep with batch caps of 10, 100 (the default) and 500 calls per request.
+  const capRows: string[][] = [];
+  for (const maxBatchSize of [10, 100, 500]) {
+    for (const p of proxies) p.reset();
+    const capStarted = performance.now();
+    const capped = await sweepBalances(targets, { timeoutMs: 30_000, maxBatchSize });
+    const capMs = performance.now() - capStarted;
+    if (!capped.every((s) => s.ok)) throw new Error(`the sweep capped at ${maxBatchSize} failed`);
+    const requests = proxies.reduce((sum, p) => sum + p.requests(), 0);
+    capRows.push([
+      String(maxBatchSize),
+      String(requests),
+      `${(capMs / 1000).toFixed(3)} s`,
+      `${Math.round(naiveMs / capMs)}×`,
+    ]);
+  }
+  console.log(`\nThe same sweep with maxBatchSize capped (batches of a chain sent in parallel)\n`);
+  console.log(
+    renderMarkdownTable({
+      columns: ['maxBatchSize', 'HTTP requests', 'Wall time', 'Speed-up over naive'],
+      rows: capRows,
     }),
   );
 

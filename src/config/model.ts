@@ -64,6 +64,14 @@ export interface ResolvedKeymasterNetwork {
   capPerRun: bigint;
   /** Keyed by lower-cased address. */
   overrides: Record<string, ThresholdWei>;
+  rpc: { maxBatchSize: number; timeoutSeconds: number; retries: number };
+  gas: {
+    /** Ceiling of the estimated gas of one top-up. */
+    maxPerTransfer: bigint;
+    /** Most a top-up or its replacement bids per gas, in wei; undefined: no cap. */
+    maxFeePerGas?: bigint;
+    replaceAfterSeconds: number;
+  };
 }
 
 export interface ResolvedKeymaster {

@@ -61,7 +61,7 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
       networks: Object.fromEntries(
         Object.entries(config.keymaster.networks).map(([name, entry]) => [
           name,
-          resolveKeymasterNetwork(entry, decimals(name)),
+          resolveKeymasterNetwork(entry, decimals(name), config.keymaster.rpcTimeoutSeconds),
         ]),
       ),
       extraAccounts: config.keymaster.extraAccounts.map((account) => ({
@@ -129,6 +129,7 @@ function resolveNetwork(
 function resolveKeymasterNetwork(
   entry: KeymasterNetworkConfig,
   decimals: number,
+  rpcTimeoutSeconds: number,
 ): ResolvedKeymasterNetwork {
   const roles: Partial<Record<AgentRole, ThresholdWei>> = {};
   for (const [role, threshold] of Object.entries(entry.roles) as [AgentRole, ThresholdConfig][]) {
@@ -144,6 +145,18 @@ function resolveKeymasterNetwork(
     overrides: Object.fromEntries(
       entry.overrides.map((o) => [o.address.toLowerCase(), thresholdWei(o, decimals)]),
     ),
+    rpc: {
+      maxBatchSize: entry.rpc.maxBatchSize,
+      timeoutSeconds: entry.rpc.timeoutSeconds ?? rpcTimeoutSeconds,
+      retries: entry.rpc.retries,
+    },
+    gas: {
+      maxPerTransfer: BigInt(entry.gas.maxPerTransfer),
+      ...(entry.gas.maxFeePerGasGwei === undefined
+        ? {}
+        : { maxFeePerGas: parseUnits(entry.gas.maxFeePerGasGwei, 9) }),
+      replaceAfterSeconds: entry.gas.replaceAfterSeconds,
+    },
   };
 }
 

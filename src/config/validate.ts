@@ -285,6 +285,12 @@ function entryIssues(path: PathSegment[], entry: Raw, decimals: number | undefin
     }
   }
   issues.push(...amountIssues([...path, 'capPerRun'], entry.capPerRun, decimals, true));
+  if (isRecord(entry.gas)) {
+    // Gwei are 10^9 wei on every chain, whatever the native token's decimals.
+    issues.push(
+      ...amountIssues([...path, 'gas', 'maxFeePerGasGwei'], entry.gas.maxFeePerGasGwei, 9, true),
+    );
+  }
   const seen = new Map<string, number>();
   asArray(entry.overrides).forEach((override, i) => {
     if (!isRecord(override)) return;

@@ -1,13 +1,6 @@
 import { accountKey, type BalanceReading } from './decide.js';
-import {
-  quantity,
-  rpcBatch,
-  RpcTransportError,
-  sleep,
-  type FetchLike,
-  type RpcCall,
-  type RpcOutcome,
-} from './rpc.js';
+import { callAll, type RpcLink } from './batch.js';
+import { quantity, type FetchLike, type RpcCall, type RpcOutcome } from './rpc.js';
 
 /**
  * The balance sweep: every chain in parallel, and on each chain one JSON-RPC batch carrying the
@@ -65,6 +58,10 @@ export interface ChainSweep {
   durationMs: number;
   /** Methods that failed, for `nomad_keymaster_rpc_errors_total{network,method}`; 'batch' for the request. */
   rpcErrors: string[];
+  /** The batch size the provider accepted (lowered from `maxBatchSize` when it refused larger ones). */
+  batchSize?: number;
+  /** The provider refused batches altogether: calls go one per request. */
+  noBatches?: boolean;
 }
 
 export interface SweepOptions {
@@ -72,40 +69,14 @@ export interface SweepOptions {
   /** Further attempts after a failed request (transport errors only). */
   retries?: number;
   retryDelayMs?: number;
-  /** Largest batch sent in one request; larger sweeps are split into parallel requests. */
+  /** Largest batch sent in one request; larger sweeps are split into parallel requests (default 100). */
   maxBatchSize?: number;
   signal?: AbortSignal;
   fetch?: FetchLike;
 }
 
-class ChainMismatchError extends Error {}
-
 function unknownAll(addresses: string[], reason: string): Map<string, BalanceReading> {
   return new Map(addresses.map((a) => [a.toLowerCase(), { known: false, reason } as const]));
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-async function withRetries<T>(
-  attempt: () => Promise<T>,
-  options: SweepOptions,
-  onFailure: () => void,
-): Promise<T> {
-  const retries = options.retries ?? 2;
-  for (let attempts = 1; ; attempts += 1) {
-    try {
-      return await attempt();
-    } catch (error) {
-      onFailure();
-      const retriable = error instanceof RpcTransportError;
-      if (!retriable || attempts > retries || options.signal?.aborted) throw error;
-      await sleep((options.retryDelayMs ?? 250) * attempts, options.signal);
-    }
-  }
 }
 
 /** Sweeps every target in parallel; the result is in the order of `targets`. */
@@ -191,33 +162,37 @@ export async function sweepChain(target: SweepTarget, options: SweepOptions): Pr
     method: 'eth_getBalance',
     params: [a, 'latest'],
   }));
-  const batches = chunk([...head, ...balanceCalls], options.maxBatchSize ?? 500);
-
+  const link: RpcLink = {
+    url,
+    maxBatchSize: options.maxBatchSize ?? 100,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries ?? 2,
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    onRequest: () => {
+      sweep.requests += 1;
+      sweep.attempts += 1;
+    },
+    onRequestError: () => sweep.rpcErrors.push('batch'),
+  };
   let outcomes: RpcOutcome[];
   try {
-    outcomes = await withRetries(
-      async () => {
-        sweep.attempts += 1;
-        sweep.requests += batches.length;
-        const answers = await Promise.all(batches.map((calls) => rpcBatch(url, calls, options)));
-        const flat = answers.flat();
-        const chainId = flat[0];
-        if (chainId?.ok) {
-          const actual = Number(quantity(chainId.result, 'eth_chainId'));
-          if (actual !== target.chainId) {
-            throw new ChainMismatchError(
-              `the RPC URL of ${target.network} serves chain ${actual}, expected ${target.chainId}: check the environment variable that names it`,
-            );
-          }
-        }
-        return flat;
-      },
-      options,
-      () => sweep.rpcErrors.push('batch'),
-    );
+    outcomes = await callAll(link, [...head, ...balanceCalls]);
+    const chainId = outcomes[0];
+    if (chainId?.ok) {
+      const actual = Number(quantity(chainId.result, 'eth_chainId'));
+      if (actual !== target.chainId) {
+        return fail(
+          `the RPC URL of ${target.network} serves chain ${actual}, expected ${target.chainId}: check the environment variable that names it`,
+        );
+      }
+    }
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }
+  sweep.batchSize = link.maxBatchSize;
+  if (link.noBatches) sweep.noBatches = true;
 
   const take = <T>(outcome: RpcOutcome | undefined, method: string, read: (v: unknown) => T) => {
     if (!outcome?.ok) {
@@ -288,7 +263,7 @@ export async function sweepChain(target: SweepTarget, options: SweepOptions): Pr
     if (nonceLatest === undefined || noncePending === undefined) {
       sweep.bank.busy = 'the bank nonce could not be read';
     } else if (noncePending > nonceLatest) {
-      await inspectInFlight(url, sweep, options);
+      await inspectInFlight(link, sweep);
     }
   }
   for (const address of addresses) {
@@ -320,17 +295,14 @@ export async function sweepChain(target: SweepTarget, options: SweepOptions): Pr
  * keeps them elsewhere, a nonce gap), the chain is marked busy: waiting a run is cheaper than
  * paying twice.
  */
-async function inspectInFlight(url: string, sweep: ChainSweep, options: SweepOptions) {
+async function inspectInFlight(link: RpcLink, sweep: ChainSweep) {
   const bank = sweep.bank;
   if (!bank) return;
   const expected = bank.pendingNonce - bank.latestNonce;
   try {
-    sweep.requests += 1;
-    const [outcome] = await rpcBatch(
-      url,
-      [{ method: 'eth_getBlockByNumber', params: ['pending', true] }],
-      options,
-    );
+    const [outcome] = await callAll({ ...link, retries: 0 }, [
+      { method: 'eth_getBlockByNumber', params: ['pending', true] },
+    ]);
     if (!outcome?.ok) throw new Error(outcome?.message ?? 'no answer');
     const block = outcome.result as { transactions?: Array<Record<string, unknown>> } | null;
     const own = bank.address.toLowerCase();

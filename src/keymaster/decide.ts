@@ -1,4 +1,6 @@
+import { formatUnits } from 'ethers';
 import type { FundingAccount } from '../inventory/types.js';
+import type { GasEstimate } from './gas.js';
 
 /**
  * The top-up rule of DESIGN §6, as a pure function: balances and configuration in, one decision per
@@ -28,7 +30,9 @@ export type DecisionReason =
   /** The bank has transactions in flight that could not be inspected; paying now could pay twice. */
   | 'bank-busy'
   /** The account is the bank itself: never paid. */
-  | 'is-bank';
+  | 'is-bank'
+  /** A transfer to it would revert, or needs more gas than the network's ceiling: never sent. */
+  | 'unfundable';
 
 /** Reasons that leave a wallet below its `lower` bound: a run with any of them is not ok. */
 export const UNFUNDED_REASONS: ReadonlySet<DecisionReason> = new Set([
@@ -36,6 +40,7 @@ export const UNFUNDED_REASONS: ReadonlySet<DecisionReason> = new Set([
   'cap-reached',
   'balance-unknown',
   'bank-busy',
+  'unfundable',
 ]);
 
 /** A funding row whose address is known. */
@@ -49,8 +54,12 @@ export interface NetworkState {
   bankAddress: string;
   /** The bank's balance including its own in-flight transactions (the `pending` block). */
   bankBalance: BalanceReading;
-  /** Worst-case fee of one top-up (gas limit × max fee per gas); undefined when unknown. */
+  /** Worst-case fee of one plain top-up (21,000 gas × max fee per gas); undefined when unknown. */
   feePerTransfer: bigint | undefined;
+  /** Max fee per gas: with a recipient's gas estimate, its worst-case fee is gas limit × this. */
+  feePerGas?: bigint;
+  /** For amounts in messages (default: wei). */
+  unit?: { symbol: string; decimals: number };
   reserve: bigint;
   alertBelow: bigint;
   capPerRun: bigint;
@@ -65,6 +74,11 @@ export interface DecideInput {
   /** Incoming amounts already sent by the bank and not yet mined, keyed like `balances`. */
   pending: ReadonlyMap<string, bigint>;
   networks: Record<string, NetworkState>;
+  /**
+   * Gas estimates of the transfers, keyed like `balances`. Without an entry a top-up is a plain
+   * transfer (21,000 gas); `unfundable` and `unknown` entries are not paid.
+   */
+  gas?: ReadonlyMap<string, GasEstimate>;
   /** Per network, keyed by lower-cased address: thresholds replacing the role's. */
   overrides?: Record<string, Record<string, { lower: bigint; target: bigint }>>;
 }
@@ -85,6 +99,8 @@ export interface Decision {
   pendingIn: bigint;
   /** Wei to send; 0 unless the reason is `funded`. */
   amount: bigint;
+  /** Gas limit of the top-up, from the recipient's estimate (funded decisions). */
+  gasLimit?: bigint;
   reason: DecisionReason;
   /** One line for an operator: why. */
   detail: string;
@@ -249,7 +265,7 @@ export function decideTopUps(input: DecideInput): DecideResult {
         { effective: b.effective, lower: b.decision.lower, address: b.decision.address },
       ),
     );
-    const plan = payInOrder(network, state, candidates);
+    const plan = payInOrder(network, state, candidates, input.gas);
     if (plan) plans.push(plan);
   }
   return { decisions, networks: plans };
@@ -259,6 +275,7 @@ function payInOrder(
   network: string,
   state: NetworkState | undefined,
   candidates: Array<{ decision: Decision; effective: bigint }>,
+  gas: ReadonlyMap<string, GasEstimate> = new Map(),
 ): NetworkPlan | undefined {
   const stopAll = (reason: DecisionReason, detail: string) => {
     for (const { decision } of candidates) {
@@ -292,21 +309,33 @@ function payInOrder(
     stopAll('bank-busy', state.busy);
     return plan;
   }
-  const fee = state.feePerTransfer;
+  const unit = state.unit ?? { symbol: 'wei', decimals: 0 };
+  const show = (wei: bigint) => `${formatUnits(wei, unit.decimals)} ${unit.symbol}`;
   let available = state.bankBalance.wei;
   let stop: { reason: DecisionReason; detail: string } | undefined;
   for (const { decision, effective } of candidates) {
     const amount = decision.target - effective;
+    const estimate = gas.get(accountKey(network, decision.address));
+    // An unfundable recipient is skipped without stopping the others: the bank is not the problem.
+    if (estimate?.kind === 'unfundable') {
+      decision.reason = 'unfundable';
+      decision.detail = `${estimate.reason}; no transaction is sent to it (and no fee paid) until its code or settings change`;
+      continue;
+    }
+    const fee =
+      estimate?.kind === 'ok' && state.feePerGas !== undefined
+        ? estimate.gasLimit * state.feePerGas
+        : state.feePerTransfer;
     if (!stop && plan.spend + amount > state.capPerRun) {
       stop = {
         reason: 'cap-reached',
-        detail: `cap of ${state.capPerRun} wei per run reached on ${network} (${plan.spend} wei planned)`,
+        detail: `cap of ${show(state.capPerRun)} per run reached on ${network} (${show(plan.spend)} planned)`,
       };
     }
     if (!stop && available - amount - fee < state.reserve) {
       stop = {
         reason: 'bank-too-low',
-        detail: `the bank (${available} wei left) keeps its reserve of ${state.reserve} wei plus ${fee} wei fee per transfer`,
+        detail: `the bank on ${network} (${show(available)} left) keeps its reserve of ${show(state.reserve)} plus up to ${show(fee)} fee per transfer`,
       };
     }
     if (stop) {
@@ -314,6 +343,12 @@ function payInOrder(
       decision.detail = stop.detail;
       continue;
     }
+    if (estimate?.kind === 'unknown') {
+      decision.reason = 'balance-unknown';
+      decision.detail = `the gas of a transfer to it could not be estimated (${estimate.reason}); not sent this run`;
+      continue;
+    }
+    if (estimate?.kind === 'ok') decision.gasLimit = estimate.gasLimit;
     decision.amount = amount;
     decision.reason = 'funded';
     decision.detail =

@@ -20,6 +20,8 @@ export class KeymasterMetrics {
   readonly bankInfo: Gauge<'environment' | 'network' | 'address'>;
   readonly rpcErrors: Counter<'network' | 'method'>;
   readonly lastSuccess: Gauge<'network'>;
+  readonly unfundable: Gauge<'environment' | 'network'>;
+  readonly replacements: Counter<'network'>;
   /** Last successful sweep per network, in ms since the epoch (for /healthz). */
   readonly lastSuccessAt = new Map<string, number>();
   /** Networks swept successfully by the last observed run: the groups `push` replaces. */
@@ -93,6 +95,18 @@ export class KeymasterMetrics {
       labelNames: ['network', 'method'],
       registers,
     });
+    this.unfundable = new Gauge({
+      name: 'nomad_keymaster_unfundable',
+      help: 'Wallets no top-up can reach (a transfer to them reverts, or needs more gas than the ceiling), per network.',
+      labelNames: ['environment', 'network'],
+      registers,
+    });
+    this.replacements = new Counter({
+      name: 'nomad_keymaster_replacements_total',
+      help: 'Stuck top-ups replaced at the same nonce with bumped fees.',
+      labelNames: ['network'],
+      registers,
+    });
     this.lastSuccess = new Gauge({
       name: 'nomad_keymaster_last_success_timestamp_seconds',
       help: 'When the network was last swept successfully (Unix seconds).',
@@ -135,6 +149,7 @@ export class KeymasterMetrics {
       const failed = failedTo.has(`${decision.network}:${decision.address.toLowerCase()}`);
       this.topupFailed.set(walletLabels(decision), failed ? 1 : 0);
     }
+    // The chain's balance in every mode (a dry run's projection is not the bank's balance).
     for (const bank of run.banks) {
       this.bankInfo.set({ environment, network: bank.network, address: bank.address }, 1);
       this.bankAlertLevel.set(
@@ -168,6 +183,25 @@ export class KeymasterMetrics {
       this.topupAmount.inc(labels, this.native(tx.amount, tx.network));
     }
     for (const { network, method } of run.rpcErrors) this.rpcErrors.inc({ network, method });
+    for (const tx of run.sent) {
+      const count = tx.replaced?.length ?? 0;
+      if (count > 0) this.replacements.inc({ network: tx.network }, count);
+    }
+    // Per swept network, unfundable now: decided so, or a top-up of this run reverted.
+    for (const sweep of run.sweeps.before) {
+      if (!sweep.ok) continue;
+      const unfundable = new Set(
+        run.decisions
+          .filter((d) => d.network === sweep.network && d.reason === 'unfundable')
+          .map((d) => d.address.toLowerCase()),
+      );
+      for (const tx of run.sent) {
+        if (tx.network === sweep.network && tx.status === 'reverted') {
+          unfundable.add(tx.to.toLowerCase());
+        }
+      }
+      this.unfundable.set({ environment, network: sweep.network }, unfundable.size);
+    }
     this.sweptLastRun = new Set(run.sweeps.before.filter((s) => s.ok).map((s) => s.network));
     for (const sweep of run.sweeps.before) {
       if (!sweep.ok) continue;

@@ -9,20 +9,35 @@ export interface RpcCall {
   params: unknown[];
 }
 
-/** The answer to one call of a batch: a result, or the node's error for that call alone. */
+/**
+ * The answer to one call of a batch: a result, or the node's error for that call alone.
+ * `missing`: the node's answer to the batch did not include this call (a truncated batch).
+ */
 export type RpcOutcome =
-  { ok: true; result: unknown } | { ok: false; code: number | undefined; message: string };
+  | { ok: true; result: unknown }
+  | { ok: false; code: number | undefined; message: string; missing?: true };
+
+/**
+ * Why a request failed as a whole: `unreachable`, `timeout`, `http` (an error status, in
+ * `status`), `not-json`, or `not-batch` (an answer that is not a list: batches refused).
+ */
+export type RpcFailureKind = 'unreachable' | 'timeout' | 'http' | 'not-json' | 'not-batch';
 
 /** The request as a whole failed: unreachable, timed out, HTTP error, or an answer that is not a batch. */
 export class RpcTransportError extends Error {
   constructor(
     message: string,
     readonly url: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; kind?: RpcFailureKind; status?: number },
   ) {
     super(message, options);
     this.name = 'RpcTransportError';
+    this.kind = options?.kind ?? 'unreachable';
+    if (options?.status !== undefined) this.status = options.status;
   }
+
+  readonly kind: RpcFailureKind;
+  readonly status?: number;
 }
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -31,6 +46,8 @@ export interface RpcOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   fetch?: FetchLike;
+  /** Send one call as a plain JSON-RPC request, not as a batch of one (for providers refusing batches). */
+  single?: boolean;
 }
 
 /** Strips credentials and paths that often carry API keys (`/v3/<key>`) from a URL for messages. */
@@ -62,9 +79,14 @@ export async function rpcBatch(
   const doFetch = options.fetch ?? fetch;
   const signals = [AbortSignal.timeout(options.timeoutMs)];
   if (options.signal) signals.push(options.signal);
-  const body = JSON.stringify(
-    calls.map((call, id) => ({ jsonrpc: '2.0', id, method: call.method, params: call.params })),
-  );
+  const single = options.single === true && calls.length === 1;
+  const requests = calls.map((call, id) => ({
+    jsonrpc: '2.0',
+    id,
+    method: call.method,
+    params: call.params,
+  }));
+  const body = JSON.stringify(single ? requests[0] : requests);
   const where = redactUrl(url);
   let text: string;
   try {
@@ -79,6 +101,7 @@ export async function rpcBatch(
       throw new RpcTransportError(
         `RPC ${where} answered HTTP ${response.status}: ${text.slice(0, 200)}`,
         url,
+        { kind: 'http', status: response.status },
       );
     }
   } catch (error) {
@@ -90,7 +113,7 @@ export async function rpcBatch(
         ? `RPC ${where} did not answer within ${options.timeoutMs} ms`
         : `RPC ${where} could not be reached (${describeCause(error)})`,
       url,
-      { cause: error },
+      { cause: error, kind: timedOut ? 'timeout' : 'unreachable' },
     );
   }
   let parsed: unknown;
@@ -99,13 +122,16 @@ export async function rpcBatch(
   } catch (error) {
     throw new RpcTransportError(`RPC ${where} answered something that is not JSON`, url, {
       cause: error,
+      kind: 'not-json',
     });
   }
+  if (single && !Array.isArray(parsed)) parsed = [parsed];
   if (!Array.isArray(parsed)) {
     const message = (parsed as { error?: { message?: unknown } } | null)?.error?.message;
     throw new RpcTransportError(
       `RPC ${where} did not answer the batch with a list${typeof message === 'string' ? ` (${message})` : ''}; does it support JSON-RPC batches?`,
       url,
+      { kind: 'not-batch' },
     );
   }
   const byId = new Map<number, RpcOutcome>();
@@ -129,6 +155,7 @@ export async function rpcBatch(
         ok: false,
         code: undefined,
         message: `no answer for ${call.method} in the batch`,
+        missing: true,
       },
   );
 }

@@ -1,12 +1,21 @@
 import type { AbstractSigner } from 'ethers';
 import { getAddress } from 'ethers';
 import type { ResolvedEnvironment, ResolvedNetwork } from '../config/model.js';
+import { DEFAULT_MAX_BATCH_SIZE } from '../config/schema.js';
 import { thresholdFor } from '../inventory/funding.js';
 import type { FundingAccount } from '../inventory/types.js';
-import { pendingIncoming, sweepBalances, type ChainSweep, type SweepTarget } from './balances.js';
+import {
+  pendingIncoming,
+  sweepChain,
+  type ChainSweep,
+  type SweepOptions,
+  type SweepTarget,
+} from './balances.js';
+import { callAll, type RpcLink } from './batch.js';
 import {
   accountKey,
   decideTopUps,
+  mergeAccounts,
   UNFUNDED_REASONS,
   type AddressedAccount,
   type BalanceReading,
@@ -14,7 +23,8 @@ import {
   type NetworkPlan,
   type NetworkState,
 } from './decide.js';
-import type { FetchLike } from './rpc.js';
+import { capQuote, maxPricePerGas, readEstimate, type GasEstimate } from './gas.js';
+import { quantity, type FetchLike, type RpcOutcome } from './rpc.js';
 import { formatAmount, unitsOf } from './render.js';
 import { maxFeePerTransfer, quoteFees, sendTopUps, type FeeQuote, type TxResult } from './send.js';
 
@@ -69,10 +79,10 @@ export interface BalanceRow {
 }
 
 /** address: a key's address unknown; rpc: a chain could not be swept; unfunded: a wallet stays
- * below lower; send: a top-up not mined; signer: the signer is not the bank; bank-low: the bank is
+ * below lower; unfundable: a transfer to it would revert (or did); send: a top-up not mined; signer: the signer is not the bank; bank-low: the bank is
  * below its alert level; config: the environment does not fit the request. */
 export type FailureKind =
-  'address' | 'rpc' | 'unfunded' | 'send' | 'signer' | 'bank-low' | 'config';
+  'address' | 'rpc' | 'unfunded' | 'unfundable' | 'send' | 'signer' | 'bank-low' | 'config';
 
 export interface KeymasterFailure {
   kind: FailureKind;
@@ -86,8 +96,13 @@ export interface BankSummary {
   network: string;
   address: string;
   before: BalanceReading;
-  /** Read after the sends; the projection in a dry run or when the chain could not be read again. */
+  /**
+   * What the chain holds after the run: read again after sending, else as read before (a dry run
+   * sends nothing). Never a projection: that is `projected`.
+   */
   after: BalanceReading;
+  /** The balance after the planned top-ups at worst-case fees (what a dry run would leave). */
+  projected?: bigint;
   alertBelow: bigint;
   reserve: bigint;
   low: boolean;
@@ -246,107 +261,47 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   }
 
   const accounts = await resolveAddresses(rows, env, options.resolveAddress, failures);
-  const sweepOptions = {
-    timeoutMs: env.keymaster.rpcTimeoutSeconds * 1000,
-    retries: options.retries,
-    retryDelayMs: options.retryDelayMs,
-    signal: options.signal,
-    fetch: options.fetch,
-  };
-  const targets: SweepTarget[] = networks.map((n) => ({
-    network: n.name,
-    chainId: n.chainId,
-    rpcUrl: options.rpcUrls[n.name],
-    missingRpcReason: `the RPC URL of ${n.name} is missing: set the environment variable ${n.rpcUrlEnv}`,
-    addresses: accounts.filter((a) => a.network === n.name).map((a) => a.address),
-    bank: bankAddress,
-  }));
-
+  const rpcErrors: Array<{ network: string; method: string }> = [];
   logger?.info(`sweeping ${accounts.length} wallet rows on ${networks.length} network(s)`);
-  const before = await sweepBalances(targets, sweepOptions);
-  const rpcErrors = before.flatMap((s) =>
-    s.rpcErrors.map((method) => ({ network: s.network, method })),
-  );
-  for (const sweep of before) {
-    if (!sweep.ok) {
-      failures.push({
-        kind: 'rpc',
-        network: sweep.network,
-        message: sweep.error ?? 'sweep failed',
-      });
-      logger?.warn(`${sweep.network}: ${sweep.error}`);
-    }
-  }
 
-  const quotes = new Map<string, FeeQuote | undefined>();
-  const states: Record<string, NetworkState> = {};
-  for (const sweep of before) {
-    const settings = env.keymaster.networks[sweep.network];
-    const network = networks.find((n) => n.name === sweep.network);
-    if (!settings) continue;
-    const quote = sweep.ok ? quoteFees(sweep, network?.eip1559) : undefined;
-    quotes.set(sweep.network, quote);
-    states[sweep.network] = {
-      network: sweep.network,
-      bankAddress,
-      bankBalance: sweep.bank?.balance ?? { known: false, reason: 'the bank was not read' },
-      feePerTransfer: quote ? maxFeePerTransfer(quote) : undefined,
-      reserve: settings.bank.reserve,
-      alertBelow: settings.bank.alertBelow,
-      capPerRun: settings.capPerRun,
-      ...(sweep.bank?.busy ? { busy: sweep.bank.busy } : {}),
-    };
-  }
-  const balances = new Map<string, BalanceReading>();
-  for (const sweep of before) {
-    for (const [address, reading] of sweep.balances) {
-      balances.set(accountKey(sweep.network, address), reading);
-    }
-  }
-  const { decisions, networks: plans } = decideTopUps({
-    accounts,
-    balances,
-    pending: pendingIncoming(before),
-    networks: states,
-  });
-  const sweptOk = new Set(before.filter((s) => s.ok).map((s) => s.network));
-  for (const d of decisions) {
-    if (!UNFUNDED_REASONS.has(d.reason) || !sweptOk.has(d.network)) continue;
-    failures.push({
-      kind: 'unfunded',
-      network: d.network,
-      address: d.address,
-      message: `${d.label} (${d.address}) on ${d.network} stays below its lower bound: ${d.reason}: ${d.detail}`,
-    });
-  }
-
-  const sent = dryRun
-    ? []
-    : await sendPlanned({
+  // Each network on its own from sweep to receipts: a slow or hanging chain delays only itself.
+  const outcomes = await Promise.all(
+    networks.map((network) =>
+      runNetwork({
         options,
-        networks,
-        decisions,
-        before,
-        quotes,
-        bankAddress,
+        network,
+        accounts: accounts.filter((a) => a.network === network.name),
+        bankAddress: bankAddress!,
+        dryRun,
         failures,
         rpcErrors,
-      });
-
+      }).catch((error: unknown): NetworkOutcome => {
+        // runNetwork is written not to throw; should it anyway, that network fails alone.
+        const reason = `${network.name}: the run failed unexpectedly: ${message(error)}`;
+        failures.push({ kind: 'rpc', network: network.name, message: reason });
+        logger?.warn(reason);
+        return { before: undefined, decisions: [], plan: undefined, sent: [], after: undefined };
+      }),
+    ),
+  );
+  const before = outcomes.flatMap((o) => (o.before ? [o.before] : []));
+  const afterSweeps = outcomes.flatMap((o) => (o.after ? [o.after] : []));
+  const decisions = outcomes.flatMap((o) => o.decisions);
+  const plans = outcomes.flatMap((o) => (o.plan ? [o.plan] : []));
+  const sent = outcomes.flatMap((o) => o.sent);
   const sentOn = new Set(sent.map((t) => t.network));
-  let afterSweeps: ChainSweep[] = [];
-  if (sentOn.size > 0) {
-    afterSweeps = await sweepBalances(
-      targets.filter((t) => sentOn.has(t.network)),
-      sweepOptions,
-    );
-    for (const s of afterSweeps) {
-      rpcErrors.push(...s.rpcErrors.map((method) => ({ network: s.network, method })));
-    }
-  }
   const latest = before.map((s) => afterSweeps.find((a) => a.network === s.network && a.ok) ?? s);
 
-  const banks = summarizeBanks({ env, plans, afterSweeps, sentOn, dryRun, bankAddress, failures });
+  const banks = summarizeBanks({
+    env,
+    plans,
+    before,
+    afterSweeps,
+    sentOn,
+    dryRun,
+    bankAddress,
+    failures,
+  });
   const bankLow = banks.some((b) => b.low);
 
   return {
@@ -369,83 +324,334 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   };
 }
 
-/** Sends the funded decisions of every network in parallel, from the bank's pending nonce. */
-async function sendPlanned(input: {
-  options: RunKeymasterOptions;
-  networks: ResolvedNetwork[];
-  decisions: Decision[];
-  before: ChainSweep[];
-  quotes: Map<string, FeeQuote | undefined>;
-  bankAddress: string;
-  failures: KeymasterFailure[];
-  rpcErrors: Array<{ network: string; method: string }>;
-}): Promise<TxResult[]> {
-  const { options, bankAddress, failures } = input;
-  const { env } = options;
-  const sends = input.networks.map(async (network): Promise<TxResult[]> => {
-    const funded = input.decisions.filter(
-      (d) => d.network === network.name && d.reason === 'funded',
-    );
-    const sweep = input.before.find((s) => s.network === network.name);
-    const quote = input.quotes.get(network.name);
-    if (funded.length === 0 || !sweep?.bank || !quote) return [];
-    const signer =
-      typeof options.bankSigner === 'function'
-        ? options.bankSigner(network.name)
-        : options.bankSigner;
-    const url = options.rpcUrls[network.name];
-    if (!signer || !url) {
-      failures.push({
-        kind: 'signer',
-        network: network.name,
-        message: `no bank signer for ${network.name}: nothing sent`,
-      });
-      return [];
-    }
-    const signerAddress = getAddress(await signer.getAddress());
-    if (signerAddress !== bankAddress) {
-      failures.push({
-        kind: 'signer',
-        network: network.name,
-        message: `the bank signer is ${signerAddress}, expected ${bankAddress}: nothing sent`,
-      });
-      return [];
-    }
-    options.logger?.info(`${network.name}: sending ${funded.length} top-up(s)`);
-    return sendTopUps({
-      network: network.name,
-      chainId: network.chainId,
-      rpcUrl: url,
-      signer,
-      fees: quote,
-      startNonce: sweep.bank.pendingNonce,
-      transfers: funded.map((d) => ({ to: d.address, amount: d.amount })),
-      rpcTimeoutMs: env.keymaster.rpcTimeoutSeconds * 1000,
-      receiptTimeoutMs: env.keymaster.receiptTimeoutSeconds * 1000,
-      pollIntervalMs: options.pollIntervalMs,
-      signal: options.signal,
-      fetch: options.fetch,
-      onRpcError: (method) => input.rpcErrors.push({ network: network.name, method }),
-    });
-  });
-  const sent = (await Promise.all(sends)).flat();
-  for (const tx of sent) {
-    if (tx.status === 'mined') continue;
-    failures.push({
-      kind: 'send',
-      network: tx.network,
-      address: tx.to,
-      message:
-        `top-up of ${tx.to} on ${tx.network} (nonce ${tx.nonce}${tx.hash ? `, ${tx.hash}` : ''}) ${tx.status}: ${tx.error ?? ''}`.trim(),
-    });
+/**
+ * A configuration error for an RPC URL that is set but not an http(s) URL (a missing scheme,
+ * say), naming the variable; undefined when fine or unset (unset is reported by the sweep). The
+ * value is never quoted: it may carry an API key.
+ */
+export function rpcUrlProblem(
+  url: string | undefined,
+  network: { name: string; rpcUrlEnv: string },
+): string | undefined {
+  if (url === undefined) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
   }
-  return sent;
+  if (protocol === 'http:' || protocol === 'https:') return undefined;
+  // "host:8545" parses with the scheme "host:": without "://" there is no scheme to speak of.
+  const scheme = protocol !== undefined && url.includes('://') ? protocol.slice(0, -1) : undefined;
+  return `${network.name}: the environment variable ${network.rpcUrlEnv} does not hold an http:// or https:// URL (${scheme === undefined ? 'it has no scheme' : `its scheme is ${scheme}`}): set it to the full URL of the JSON-RPC endpoint, like https://host/path`;
 }
 
-/** The bank on each network after the run: read again when something was sent, else as planned. */
+interface NetworkOutcome {
+  before: ChainSweep | undefined;
+  decisions: Decision[];
+  plan: NetworkPlan | undefined;
+  sent: TxResult[];
+  after: ChainSweep | undefined;
+}
+
+/** The wallets below lower on a swept network, with the amount each would be sent. */
+function candidatesOf(
+  accounts: AddressedAccount[],
+  sweep: ChainSweep,
+  bankAddress: string,
+): Array<{ address: string; amount: bigint }> {
+  const pending = pendingIncoming([sweep]);
+  const out: Array<{ address: string; amount: bigint }> = [];
+  for (const entry of mergeAccounts(accounts)) {
+    if (entry.address.toLowerCase() === bankAddress.toLowerCase()) continue;
+    const reading = sweep.balances.get(entry.address.toLowerCase());
+    if (!reading?.known) continue;
+    const effective = reading.wei + (pending.get(accountKey(sweep.network, entry.address)) ?? 0n);
+    if (effective < entry.lower)
+      out.push({ address: entry.address, amount: entry.target - effective });
+  }
+  return out;
+}
+
+/** One network: sweep, estimate, decide, send (unless dry), sweep again. Never throws on chain faults. */
+async function runNetwork(input: {
+  options: RunKeymasterOptions;
+  network: ResolvedNetwork;
+  accounts: AddressedAccount[];
+  bankAddress: string;
+  dryRun: boolean;
+  failures: KeymasterFailure[];
+  rpcErrors: Array<{ network: string; method: string }>;
+}): Promise<NetworkOutcome> {
+  const { options, network, accounts, bankAddress, failures } = input;
+  const { env, logger } = options;
+  const name = network.name;
+  const settings = env.keymaster.networks[name];
+  const sweepOptions: SweepOptions = {
+    timeoutMs: (settings?.rpc.timeoutSeconds ?? env.keymaster.rpcTimeoutSeconds) * 1000,
+    retries: options.retries ?? settings?.rpc.retries ?? 2,
+    maxBatchSize: settings?.rpc.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const urlProblem = rpcUrlProblem(options.rpcUrls[name], network);
+  if (urlProblem) {
+    failures.push({ kind: 'config', network: name, message: urlProblem });
+    logger?.warn(urlProblem);
+  }
+  const target: SweepTarget = {
+    network: name,
+    chainId: network.chainId,
+    rpcUrl: urlProblem ? undefined : options.rpcUrls[name],
+    missingRpcReason:
+      urlProblem ??
+      `the RPC URL of ${name} is missing: set the environment variable ${network.rpcUrlEnv}`,
+    addresses: accounts.map((a) => a.address),
+    bank: bankAddress,
+  };
+  const noteErrors = (sweep: ChainSweep) =>
+    input.rpcErrors.push(...sweep.rpcErrors.map((method) => ({ network: name, method })));
+
+  const before = await sweepChain(target, sweepOptions);
+  noteErrors(before);
+  if (!before.ok && !urlProblem) {
+    const error = before.error ?? 'the sweep failed';
+    // Every problem names its network (transport errors know only the redacted URL).
+    const reason = error.includes(name) ? error : `${name}: ${error}`;
+    failures.push({ kind: 'rpc', network: name, message: reason });
+    logger?.warn(reason);
+  }
+
+  const quote = before.ok ? quoteFees(before, network.eip1559) : undefined;
+  const link: RpcLink | undefined = target.rpcUrl
+    ? {
+        url: target.rpcUrl,
+        maxBatchSize: before.batchSize ?? sweepOptions.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+        ...(before.noBatches ? { noBatches: true } : {}),
+        timeoutMs: sweepOptions.timeoutMs,
+        retries: sweepOptions.retries ?? 2,
+        ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        onRequestError: () => input.rpcErrors.push({ network: name, method: 'batch' }),
+      }
+    : undefined;
+
+  // Gas per recipient, for the wallets that would be paid: one batch for the chain.
+  const gas = new Map<string, GasEstimate>();
+  if (before.ok && settings && link && !before.bank?.busy) {
+    const candidates = candidatesOf(accounts, before, bankAddress);
+    if (candidates.length > 0) {
+      const calls = candidates.map((c) => ({
+        method: 'eth_estimateGas',
+        params: [{ from: bankAddress, to: c.address, value: `0x${c.amount.toString(16)}` }],
+      }));
+      let answers: RpcOutcome[] | undefined;
+      try {
+        answers = await callAll(link, calls);
+      } catch (error) {
+        input.rpcErrors.push({ network: name, method: 'eth_estimateGas' });
+        for (const c of candidates) {
+          gas.set(accountKey(name, c.address), {
+            kind: 'unknown',
+            reason: `eth_estimateGas failed: ${message(error)}`,
+          });
+        }
+      }
+      answers?.forEach((answer, i) => {
+        const estimate = readEstimate(answer, settings.gas.maxPerTransfer);
+        if (estimate.kind === 'unknown') {
+          input.rpcErrors.push({ network: name, method: 'eth_estimateGas' });
+        }
+        gas.set(accountKey(name, candidates[i]!.address), estimate);
+      });
+    }
+  }
+
+  const states: Record<string, NetworkState> = {};
+  if (settings) {
+    const fees = quote ? capQuote(quote, settings.gas.maxFeePerGas) : undefined;
+    states[name] = {
+      network: name,
+      bankAddress,
+      bankBalance: before.bank?.balance ?? { known: false, reason: 'the bank was not read' },
+      feePerTransfer: fees ? maxFeePerTransfer(fees) : undefined,
+      ...(fees ? { feePerGas: maxPricePerGas(fees) } : {}),
+      reserve: settings.bank.reserve,
+      alertBelow: settings.bank.alertBelow,
+      capPerRun: settings.capPerRun,
+      unit: unitsOf(env)[name] ?? { symbol: 'wei', decimals: 0 },
+      ...(before.bank?.busy ? { busy: before.bank.busy } : {}),
+    };
+  }
+  const balances = new Map<string, BalanceReading>();
+  for (const [address, reading] of before.balances) {
+    balances.set(accountKey(name, address), reading);
+  }
+  const { decisions, networks: plans } = decideTopUps({
+    accounts,
+    balances,
+    pending: pendingIncoming([before]),
+    networks: states,
+    gas,
+  });
+  const plan = plans.find((p) => p.network === name);
+  for (const d of decisions) {
+    if (!UNFUNDED_REASONS.has(d.reason) || !before.ok) continue;
+    failures.push({
+      kind: d.reason === 'unfundable' ? 'unfundable' : 'unfunded',
+      network: name,
+      address: d.address,
+      message: `${d.label} (${d.address}) on ${name} stays below its lower bound: ${d.reason}: ${d.detail}`,
+    });
+  }
+
+  const funded = decisions.filter((d) => d.reason === 'funded');
+  let sent: TxResult[] = [];
+  if (!input.dryRun && funded.length > 0 && before.bank && quote && settings && link) {
+    const signer =
+      typeof options.bankSigner === 'function' ? options.bankSigner(name) : options.bankSigner;
+    const signerAddress = signer ? getAddress(await signer.getAddress()) : undefined;
+    if (!signer) {
+      failures.push({
+        kind: 'signer',
+        network: name,
+        message: `no bank signer for ${name}: nothing sent`,
+      });
+    } else if (signerAddress !== bankAddress) {
+      failures.push({
+        kind: 'signer',
+        network: name,
+        message: `the bank signer on ${name} is ${signerAddress}, expected ${bankAddress}: nothing sent`,
+      });
+    } else {
+      logger?.info(`${name}: sending ${funded.length} top-up(s)`);
+      const fees = capQuote(quote, settings.gas.maxFeePerGas);
+      sent = await sendTopUps({
+        network: name,
+        chainId: network.chainId,
+        rpcUrl: link.url,
+        signer,
+        fees,
+        startNonce: before.bank.pendingNonce,
+        transfers: funded.map((d) => ({
+          to: d.address,
+          amount: d.amount,
+          ...(d.gasLimit !== undefined ? { gasLimit: d.gasLimit } : {}),
+          lower: d.lower,
+        })),
+        rpcTimeoutMs: sweepOptions.timeoutMs,
+        receiptTimeoutMs: env.keymaster.receiptTimeoutSeconds * 1000,
+        ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        maxBatchSize: link.maxBatchSize,
+        ...(link.noBatches ? { noBatches: true } : {}),
+        replaceAfterMs: settings.gas.replaceAfterSeconds * 1000,
+        requote: () => requote(link, before, network.eip1559),
+        balancesOf: (addresses) => balancesNow(link, addresses),
+        ...(settings.gas.maxFeePerGas !== undefined
+          ? { maxFeePerGas: settings.gas.maxFeePerGas }
+          : {}),
+        onReplaced: (tx, previous) =>
+          logger?.warn(
+            tx.cancelHash === tx.hash
+              ? `${name}: top-up of ${tx.to} at nonce ${tx.nonce} was not mined and its wallet no longer needs it; cancelled ${previous} by a zero-value self-transfer ${tx.hash}`
+              : `${name}: top-up of ${tx.to} at nonce ${tx.nonce} was not mined and bid less than the chain asks; replaced ${previous} by ${tx.hash}`,
+          ),
+        onRpcError: (method) => input.rpcErrors.push({ network: name, method }),
+      });
+      const mined = sent.filter((t) => t.status === 'mined').length;
+      logger?.info(`${name}: ${mined} of ${sent.length} top-up(s) mined`);
+    }
+  }
+  const units = unitsOf(env);
+  for (const tx of sent) {
+    // A cancelled top-up's wallet was funded meanwhile: nothing is wrong.
+    if (tx.status === 'mined' || tx.status === 'cancelled') continue;
+    const where = `top-up of ${formatAmount(tx.amount, name, units)} to ${tx.to} on ${name} (nonce ${tx.nonce}${tx.hash ? `, ${tx.hash}` : ''})`;
+    failures.push({
+      kind: tx.status === 'reverted' ? 'unfundable' : 'send',
+      network: name,
+      address: tx.to,
+      message:
+        tx.status === 'reverted'
+          ? `${where} reverted: the recipient refused it (the fee was paid, the value did not move); it is unfundable, and the next run's gas estimate keeps it so until its code or settings change`
+          : `${where} ${tx.status}: ${tx.error ?? ''}`.trim(),
+    });
+  }
+
+  let after: ChainSweep | undefined;
+  if (sent.length > 0) {
+    after = await sweepChain(target, { ...sweepOptions, maxBatchSize: link?.maxBatchSize });
+    noteErrors(after);
+  }
+  return { before, decisions, plan, sent, after };
+}
+
+/** Balances at the latest block (for cancelling a stuck top-up whose wallet was funded meanwhile). */
+async function balancesNow(link: RpcLink, addresses: string[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  try {
+    const answers = await callAll(
+      { ...link, retries: 0 },
+      addresses.map((a) => ({ method: 'eth_getBalance', params: [a, 'latest'] })),
+    );
+    answers.forEach((answer, i) => {
+      if (!answer.ok) return;
+      try {
+        out.set(addresses[i]!.toLowerCase(), quantity(answer.result, 'balance'));
+      } catch {
+        // Unread: not cancelled on a guess; it is replaced as a payment.
+      }
+    });
+  } catch {
+    // Same: without balances, stuck top-ups are replaced, never cancelled.
+  }
+  return out;
+}
+
+/** The fees the chain asks now (for replacing a stuck top-up): one small batch. */
+async function requote(
+  link: RpcLink,
+  sweep: ChainSweep,
+  eip1559: boolean | undefined,
+): Promise<FeeQuote | undefined> {
+  try {
+    const [block, gasPrice, tip] = await callAll({ ...link, retries: 0 }, [
+      { method: 'eth_getBlockByNumber', params: ['latest', false] },
+      { method: 'eth_gasPrice', params: [] },
+      { method: 'eth_maxPriorityFeePerGas', params: [] },
+    ]);
+    const read = (o: RpcOutcome | undefined, pick: (v: unknown) => unknown) => {
+      if (!o?.ok) return undefined;
+      try {
+        return quantity(pick(o.result), 'fee');
+      } catch {
+        return undefined;
+      }
+    };
+    const baseFee = read(block, (v) => (v as { baseFeePerGas?: unknown } | null)?.baseFeePerGas);
+    return quoteFees(
+      {
+        ...sweep,
+        ...(baseFee !== undefined ? { baseFeePerGas: baseFee } : {}),
+        gasPrice: read(gasPrice, (v) => v),
+        maxPriorityFeePerGas: read(tip, (v) => v),
+      },
+      eip1559,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bank on each network after the run, as the chain holds it; the plan's projection beside it. */
 function summarizeBanks(input: {
   env: ResolvedEnvironment;
   plans: NetworkPlan[];
+  before: ChainSweep[];
   afterSweeps: ChainSweep[];
   sentOn: Set<string>;
   dryRun: boolean;
@@ -458,31 +664,30 @@ function summarizeBanks(input: {
     const settings = input.env.keymaster.networks[plan.network];
     if (!settings) continue;
     const reread = input.afterSweeps.find((s) => s.network === plan.network && s.ok)?.bank?.balance;
-    // Nothing sent on the network: the bank is where it was, whatever was planned.
-    const after: BalanceReading =
-      reread ??
-      (!input.dryRun && !input.sentOn.has(plan.network)
-        ? plan.bankBalance
-        : plan.bankAfter !== undefined
-          ? { known: true, wei: plan.bankAfter }
-          : { known: false, reason: 'the bank balance could not be read' });
-    const low = after.known && after.wei < settings.bank.alertBelow;
+    // The latest balance the chain gave: after the sends when read again, else the first reading.
+    const after: BalanceReading = reread ?? plan.bankBalance;
+    const projected = plan.bankAfter;
+    // A dry run alerts on what the run would leave; a real run on what the chain holds.
+    const judged: BalanceReading =
+      input.dryRun && projected !== undefined ? { known: true, wei: projected } : after;
+    const low = judged.known && judged.wei < settings.bank.alertBelow;
     banks.push({
       network: plan.network,
       address: input.bankAddress,
       before: plan.bankBalance,
       after,
+      ...(projected !== undefined ? { projected } : {}),
       alertBelow: settings.bank.alertBelow,
       reserve: settings.bank.reserve,
       low,
     });
-    if (low) {
+    if (low && judged.known) {
       const amount = (wei: bigint) => formatAmount(wei, plan.network, units);
       input.failures.push({
         kind: 'bank-low',
         network: plan.network,
         address: input.bankAddress,
-        message: `the bank on ${plan.network} ${input.dryRun ? 'would hold' : 'holds'} ${amount(after.wei)}, below its alert level of ${amount(settings.bank.alertBelow)}: refill ${input.bankAddress}`,
+        message: `the bank on ${plan.network} ${input.dryRun ? 'would hold' : 'holds'} ${amount(judged.wei)}, below its alert level of ${amount(settings.bank.alertBelow)}: refill ${input.bankAddress}`,
       });
     }
   }

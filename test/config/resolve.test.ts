@@ -53,6 +53,27 @@ describe('resolveEnvironment', () => {
     expect(env.keymaster.networks.beta?.capPerRun).toBe(20_000_000n);
   });
 
+  it('applies per-network RPC and gas limits, the timeout inherited, the fee cap in gwei', () => {
+    const i = input();
+    i.keymaster.rpcTimeoutSeconds = 7;
+    i.keymaster.networks.beta = {
+      ...i.keymaster.networks.beta!,
+      rpc: { maxBatchSize: 10, timeoutSeconds: 3, retries: 0 },
+      gas: { maxPerTransfer: 90_000, maxFeePerGasGwei: '250.5', replaceAfterSeconds: 30 },
+    };
+    const env = resolve(i);
+    expect(env.keymaster.networks.alpha).toMatchObject({
+      rpc: { maxBatchSize: 100, timeoutSeconds: 7, retries: 2 },
+      gas: { maxPerTransfer: 200_000n, replaceAfterSeconds: 60 },
+    });
+    expect(env.keymaster.networks.alpha?.gas.maxFeePerGas).toBeUndefined();
+    // Gwei are 10^9 wei even on a chain whose token has 6 decimals.
+    expect(env.keymaster.networks.beta).toMatchObject({
+      rpc: { maxBatchSize: 10, timeoutSeconds: 3, retries: 0 },
+      gas: { maxPerTransfer: 90_000n, maxFeePerGas: 250_500_000_000n, replaceAfterSeconds: 30 },
+    });
+  });
+
   it('keeps digits a float would lose', () => {
     const i = input();
     i.keymaster.networks.alpha!.capPerRun = '123456789123.123456789123456789';

@@ -57,6 +57,12 @@ function environment(
   };
 }
 
+/** The per-network RPC and gas defaults the schema applies. */
+const transportDefaults = (): Pick<ResolvedKeymasterNetwork, 'rpc' | 'gas'> => ({
+  rpc: { maxBatchSize: 100, timeoutSeconds: 15, retries: 2 },
+  gas: { maxPerTransfer: 200_000n, replaceAfterSeconds: 60 },
+});
+
 const testnet = (): ResolvedKeymasterNetwork => ({
   roles: {
     updater: threshold('0.5', '1'),
@@ -68,6 +74,7 @@ const testnet = (): ResolvedKeymasterNetwork => ({
   bank: { reserve: wei('1'), alertBelow: wei('5') },
   capPerRun: wei('20'),
   overrides: {},
+  ...transportDefaults(),
 });
 
 const mainnet = (
@@ -88,6 +95,7 @@ const mainnet = (
   bank: { reserve: wei(reserve), alertBelow: wei(alertBelow) },
   capPerRun: wei(capPerRun),
   overrides: {},
+  ...transportDefaults(),
 });
 
 export function development(): ResolvedEnvironment {

@@ -206,6 +206,63 @@ describe('decideTopUps', () => {
     expect(networks[0]?.spend).toBeLessThanOrEqual(state.capPerRun);
   });
 
+  it('says why in the native unit with its symbol, naming the network', () => {
+    const accounts = [account(1), account(2), account(3)];
+    const unit = { symbol: 'GLMR', decimals: 18 };
+    const capped = decideTopUps(
+      input(
+        accounts,
+        accounts.map((a) => [a, known(0n)]),
+        {
+          alpha: bank({ capPerRun: 7n * ETH, unit }),
+        },
+      ),
+    ).decisions.find((d) => d.reason === 'cap-reached');
+    expect(capped?.detail).toBe('cap of 7.0 GLMR per run reached on alpha (6.0 GLMR planned)');
+    const short = decideTopUps(
+      input([account(1)], [[account(1), known(0n)]], {
+        alpha: bank({ bankBalance: known(2n * ETH), unit }),
+      }),
+    ).decisions[0];
+    expect(short?.detail).toBe(
+      'the bank on alpha (2.0 GLMR left) keeps its reserve of 1.0 GLMR plus up to 0.000042 GLMR fee per transfer',
+    );
+  });
+
+  it('an unfundable recipient is skipped without a fee and without stopping the others; a known gas limit prices the fee', () => {
+    const contract = account(1);
+    const hungry = account(2);
+    const plain = account(3);
+    const gas = new Map([
+      [
+        accountKey('alpha', contract.address),
+        { kind: 'unfundable' as const, reason: 'a transfer to it would revert' },
+      ],
+      [
+        accountKey('alpha', hungry.address),
+        { kind: 'ok' as const, gasLimit: 50_000n, estimate: 41_000n },
+      ],
+    ]);
+    const { decisions, networks } = decideTopUps(
+      input(
+        [contract, hungry, plain],
+        [
+          [contract, known(0n)],
+          [hungry, known(0n)],
+          [plain, known(0n)],
+        ],
+        { alpha: bank({ feePerGas: 2_000_000_000n }) },
+        { gas },
+      ),
+    );
+    const by = new Map(decisions.map((d) => [d.address, d]));
+    expect(by.get(contract.address)).toMatchObject({ reason: 'unfundable', amount: 0n });
+    expect(by.get(hungry.address)).toMatchObject({ reason: 'funded', gasLimit: 50_000n });
+    expect(by.get(plain.address)).toMatchObject({ reason: 'funded' });
+    expect(by.get(plain.address)?.gasLimit).toBeUndefined();
+    expect(networks[0]?.fees).toBe(50_000n * 2_000_000_000n + FEE);
+  });
+
   it('applies caps and banks per network independently', () => {
     const a = account(1);
     const b = account(1, { network: 'beta', chainId: 2, home: 'alpha' });

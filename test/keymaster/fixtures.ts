@@ -24,6 +24,8 @@ export function networkSettings(
     bank: { reserve: ETH, alertBelow: 2n * ETH },
     capPerRun: 20n * ETH,
     overrides: {},
+    rpc: { maxBatchSize: 100, timeoutSeconds: 5, retries: 2 },
+    gas: { maxPerTransfer: 200_000n, replaceAfterSeconds: 60 },
     ...overrides,
   };
 }
@@ -53,9 +55,23 @@ export function testEnvironment(
       intervalSeconds: 60,
       rpcTimeoutSeconds: 5,
       receiptTimeoutSeconds: 20,
-      networks: Object.fromEntries(networks.map((n) => [n.name, networkSettings(n.settings)])),
       extraAccounts: [],
       ...keymaster,
+      // As resolve.ts does: a network without its own RPC timeout inherits the environment's.
+      networks: Object.fromEntries(
+        networks.map((n) => [
+          n.name,
+          networkSettings({
+            ...n.settings,
+            rpc: {
+              maxBatchSize: 100,
+              retries: 2,
+              timeoutSeconds: keymaster.rpcTimeoutSeconds ?? 5,
+              ...n.settings?.rpc,
+            },
+          }),
+        ]),
+      ),
     },
   };
 }

@@ -15,6 +15,18 @@ export interface RpcProxy {
   delayMs: number;
   /** Accept requests and never answer them. */
   hang: boolean;
+  /**
+   * A provider's batch limit: a batch of more calls is refused with a JSON-RPC error object
+   * (`refuse`), an HTTP 413 (`http`), or answered for its first `maxBatch` calls only (`truncate`).
+   */
+  maxBatch?: number;
+  overBatch?: 'refuse' | 'http' | 'truncate';
+  /** Refuse every batch, even of one call; plain requests are served. */
+  noBatches?: boolean;
+  /** Calls per HTTP request received (a plain request counts 1). */
+  batchSizes: number[];
+  /** Methods received as plain (not batch) requests. */
+  plainMethods: string[];
   /** Answers a call with this JSON-RPC error message instead of forwarding it (a node refusing it). */
   refuse?: (call: { method: string; params: unknown[] }) => string | undefined;
   close(): Promise<void>;
@@ -40,6 +52,8 @@ export async function startRpcProxy(
     methods: [],
     delayMs: options.delayMs ?? 0,
     hang: options.hang ?? false,
+    batchSizes: [],
+    plainMethods: [],
     close: async () => {
       for (const response of hanging) response.destroy();
       server.closeAllConnections();
@@ -50,15 +64,51 @@ export async function startRpcProxy(
     void (async () => {
       const body = await readBody(request);
       proxy.requests += 1;
+      let batchLength: number | undefined;
       try {
         const parsed = JSON.parse(body.toString('utf8')) as unknown;
         const calls = Array.isArray(parsed) ? parsed : [parsed];
+        if (Array.isArray(parsed)) batchLength = parsed.length;
+        else proxy.plainMethods.push(String((parsed as { method?: unknown }).method));
+        proxy.batchSizes.push(calls.length);
         for (const call of calls) proxy.methods.push(String((call as { method?: unknown }).method));
       } catch {
         proxy.methods.push('<not json>');
       }
       if (proxy.hang) {
         hanging.add(response);
+        return;
+      }
+      if (batchLength !== undefined && proxy.noBatches) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32600, message: 'batch requests are not supported' },
+          }),
+        );
+        return;
+      }
+      if (
+        batchLength !== undefined &&
+        proxy.maxBatch !== undefined &&
+        batchLength > proxy.maxBatch &&
+        proxy.overBatch !== 'truncate'
+      ) {
+        if (proxy.overBatch === 'http') {
+          response.writeHead(413, { 'content-type': 'text/plain' });
+          response.end('request entity too large');
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32005, message: `batch size exceeds ${proxy.maxBatch}` },
+          }),
+        );
         return;
       }
       if (proxy.delayMs > 0) await new Promise((r) => setTimeout(r, proxy.delayMs));
@@ -84,7 +134,15 @@ export async function startRpcProxy(
           headers: { 'content-type': 'application/json' },
           body,
         });
-        const text = await upstream.text();
+        let text = await upstream.text();
+        if (
+          batchLength !== undefined &&
+          proxy.maxBatch !== undefined &&
+          proxy.overBatch === 'truncate' &&
+          batchLength > proxy.maxBatch
+        ) {
+          text = JSON.stringify((JSON.parse(text) as unknown[]).slice(0, proxy.maxBatch));
+        }
         response.writeHead(upstream.status, { 'content-type': 'application/json' });
         response.end(text);
       } catch (error) {

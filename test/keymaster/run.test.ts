@@ -286,6 +286,32 @@ describe('runKeymaster (Hardhat chains)', () => {
     ).toBe(true);
   });
 
+  it('a URL without a scheme is a configuration error naming the variable, never "could not be reached", and never quoted', async () => {
+    const { env, rows, addresses, bank, urls } = await setup(10n * ETH);
+    const withoutScheme = `${urls.beta!.replace(/^http:\/\//, '')}/secret-key`;
+    const run = await runKeymaster({
+      env,
+      rows,
+      resolveAddress: resolverFor(addresses),
+      bankAddress: bank.address,
+      rpcUrls: { alpha: urls.alpha, beta: withoutScheme },
+      dryRun: true,
+    });
+    expect(run.failures).toEqual([
+      {
+        kind: 'config',
+        network: 'beta',
+        message: expect.stringMatching(
+          /^beta: the environment variable BETA_RPC_URL does not hold an http:\/\/ or https:\/\/ URL \(it has no scheme\)/,
+        ),
+      },
+    ]);
+    expect(JSON.stringify(run.failures)).not.toContain('secret-key');
+    expect(
+      run.decisions.filter((d) => d.network === 'alpha').every((d) => d.reason === 'funded'),
+    ).toBe(true);
+  });
+
   it('a node answering null for the tip and a block without a number does not stop the run: both chains are funded, the odd one with the default tip', async () => {
     const { env, rows, addresses, bank, urls } = await setup(10n * ETH);
     const run = await runKeymaster({
