@@ -20,7 +20,7 @@ export class KeymasterMetrics {
   readonly bankInfo: Gauge<'environment' | 'network' | 'address'>;
   readonly rpcErrors: Counter<'network' | 'method'>;
   readonly lastSuccess: Gauge<'network'>;
-  readonly unfundable: Gauge<'environment' | 'network'>;
+  readonly unfundable: Gauge<'environment' | 'network' | 'home' | 'role' | 'address'>;
   readonly replacements: Counter<'network'>;
   /** Last successful sweep per network, in ms since the epoch (for /healthz). */
   readonly lastSuccessAt = new Map<string, number>();
@@ -97,8 +97,8 @@ export class KeymasterMetrics {
     });
     this.unfundable = new Gauge({
       name: 'nomad_keymaster_unfundable',
-      help: 'Wallets no top-up can reach (a transfer to them reverts, or needs more gas than the ceiling), per network.',
-      labelNames: ['environment', 'network'],
+      help: '1 when no top-up can reach the wallet (a transfer to it reverts, or needs more gas than the ceiling), else 0.',
+      labelNames: ['environment', 'network', 'home', 'role', 'address'],
       registers,
     });
     this.replacements = new Counter({
@@ -187,20 +187,19 @@ export class KeymasterMetrics {
       const count = tx.replaced?.length ?? 0;
       if (count > 0) this.replacements.inc({ network: tx.network }, count);
     }
-    // Per swept network, unfundable now: decided so, or a top-up of this run reverted.
-    for (const sweep of run.sweeps.before) {
-      if (!sweep.ok) continue;
-      const unfundable = new Set(
-        run.decisions
-          .filter((d) => d.network === sweep.network && d.reason === 'unfundable')
-          .map((d) => d.address.toLowerCase()),
-      );
-      for (const tx of run.sent) {
-        if (tx.network === sweep.network && tx.status === 'reverted') {
-          unfundable.add(tx.to.toLowerCase());
-        }
-      }
-      this.unfundable.set({ environment, network: sweep.network }, unfundable.size);
+    // Per wallet of a swept network: decided unfundable, or a top-up of this run reverted.
+    const swept = new Set(run.sweeps.before.filter((s) => s.ok).map((s) => s.network));
+    const reverted = new Set(
+      run.sent
+        .filter((tx) => tx.status === 'reverted')
+        .map((tx) => `${tx.network}:${tx.to.toLowerCase()}`),
+    );
+    for (const decision of run.decisions) {
+      if (!swept.has(decision.network)) continue;
+      const unfundable =
+        decision.reason === 'unfundable' ||
+        reverted.has(`${decision.network}:${decision.address.toLowerCase()}`);
+      this.unfundable.set(walletLabels(decision), unfundable ? 1 : 0);
     }
     this.sweptLastRun = new Set(run.sweeps.before.filter((s) => s.ok).map((s) => s.network));
     for (const sweep of run.sweeps.before) {

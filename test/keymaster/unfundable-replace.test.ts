@@ -75,9 +75,14 @@ describe('gas per recipient and stuck top-ups (own chain: code and mining under 
       expect(result.sent.map((t) => t.to)).toEqual(run === 0 ? [address('processor')] : []);
       const metrics = new KeymasterMetrics(env.name, unitsOf(env));
       metrics.observe(result);
-      expect(await metrics.text()).toMatch(
-        /nomad_keymaster_unfundable\{environment="development",network="alpha"\} 1/,
-      );
+      const text = await metrics.text();
+      const unfundable = (who: string) =>
+        new RegExp(
+          `nomad_keymaster_unfundable\\{environment="development",network="alpha",[^}]*address="${who}"\\} (\\d)`,
+          'i',
+        ).exec(text)?.[1];
+      expect(unfundable(address('relayer'))).toBe('1');
+      expect(unfundable(address('processor'))).toBe('0');
     }
     // No fee spent on it: the bank sent exactly one transaction (the processor's).
     expect(await nonceOf(bank.address)).toBe(1);
