@@ -6,6 +6,7 @@ import {
   GITHUB_OIDC_THUMBPRINTS,
   GITHUB_OIDC_URL,
   githubSubject,
+  githubSubjects,
   oidcProviderArn,
 } from './github.js';
 import { keysFor } from './keys.js';
@@ -185,6 +186,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     const roles = GITHUB_ROLE_KINDS.map((kind): GithubRoleSpec => {
       const name = checkIamName('role', githubRoleName(env.name, kind));
       const subject = githubSubject(repository, env.name, kind);
+      const subjects = githubSubjects(repository, env.name, kind);
       attach(permissions[kind], 'role', name);
       return {
         kind,
@@ -194,7 +196,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         subject,
         trustPolicy: checkPolicySize(
           name,
-          githubTrustPolicyDocument(providerArn, subject),
+          githubTrustPolicyDocument(providerArn, subjects.length === 1 ? subject : subjects),
           'trust',
         ),
         maxSessionDurationSeconds: 3600,

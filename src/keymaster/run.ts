@@ -70,9 +70,10 @@ export interface BalanceRow {
 
 /** address: a key's address unknown; rpc: a chain could not be swept; unfunded: a wallet stays
  * below lower; send: a top-up not mined; signer: the signer is not the bank; bank-low: the bank is
- * below its alert level; config: the environment does not fit the request. */
+ * below its alert level; config: the environment does not fit the request; unapproved: the file's
+ * funding settings are not the ones the last approved apply recorded, so nothing was sent. */
 export type FailureKind =
-  'address' | 'rpc' | 'unfunded' | 'send' | 'signer' | 'bank-low' | 'config';
+  'address' | 'rpc' | 'unfunded' | 'send' | 'signer' | 'bank-low' | 'config' | 'unapproved';
 
 export interface KeymasterFailure {
   kind: FailureKind;

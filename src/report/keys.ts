@@ -1,4 +1,6 @@
 import type { KeyRow, KeysResult, KeyStatus } from '../plan/keys.js';
+import type { FundingPlan } from '../plan/funding.js';
+import { renderFundingConsole, renderFundingMarkdown, type FundingJson } from './funding.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
 
 /** Nomad's provisioning script printed these six columns; operators know them. */
@@ -103,7 +105,7 @@ export function needsAttentionMarkdown(
   );
 }
 
-export function renderKeysConsole(result: KeysResult): string {
+export function renderKeysConsole(result: KeysResult, funding?: FundingPlan): string {
   const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
   const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
   for (const r of adopted) parts.push(`adopt ${r.alias}: ${r.reason}`);
@@ -111,12 +113,15 @@ export function renderKeysConsole(result: KeysResult): string {
   if (attest.rows.length) parts.push('Attestation addresses:', renderConsoleTable(attest));
   for (const r of problems(result.rows))
     parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
+  if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
 
 export interface KeysMarkdownOptions {
   /** Heading, e.g. "Keys — staging". */
   title?: string;
+  /** The funding settings of the plan, shown after the keys. */
+  funding?: FundingPlan;
 }
 
 /** For job summaries and pull-request comments; keys this run creates or adopts are marked. */
@@ -131,6 +136,7 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
   if (attest.rows.length) {
     parts.push('**Attestation addresses**', renderMarkdownTable(attest));
   }
+  if (options.funding) parts.push('**Funding settings**', renderFundingMarkdown(options.funding));
   return parts.join('\n\n');
 }
 
@@ -152,11 +158,16 @@ export interface KeysJson {
     store: string;
   }>;
   attestation: AttestationAddresses[];
+  /**
+   * The funding settings (they move money, so they are planned and approved with the keys):
+   * their sha256, the settings, what the bank records and what changes.
+   */
+  funding?: FundingJson & { settings: unknown };
 }
 
-export function keysJson(result: KeysResult): KeysJson {
+export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
   return {
-    ok: result.ok,
+    ok: result.ok && funding?.outcome !== 'failed',
     keys: result.rows.map((r) => ({
       alias: r.alias,
       region: r.region,
@@ -172,5 +183,6 @@ export function keysJson(result: KeysResult): KeysJson {
       store: r.store,
     })),
     attestation: attestationAddresses(result.rows),
+    ...(funding ? { funding } : {}),
   };
 }
