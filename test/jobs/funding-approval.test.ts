@@ -16,11 +16,10 @@ import { keymasterJob } from '../../src/jobs/keymaster.js';
 import { fundingSettingsOf } from '../../src/inventory/funding-settings.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { FUNDING_NOT_APPROVED } from '../../src/plan/funding.js';
-import { developmentWorkspace, motoEnv } from '../actions/workspace.js';
+import { developmentWorkspace, motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
 import { cli } from '../cli/helpers.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
 import { requireChains, requireMotoUrl } from '../harness/emulators.js';
-import { createAwsClients } from '../../src/aws/clients.js';
 
 const ACCOUNT = '710000000111';
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
@@ -128,15 +127,10 @@ describe('funding settings approval (development: the record is on the bank secr
 
 describe('funding record on a bank KMS key (moto)', () => {
   it('is missing before the bank exists, none before the first apply, then what was written', async () => {
-    const clients = createAwsClients({
-      region: 'us-west-2',
-      endpoint: requireMotoUrl(),
-      credentials: await motoEnv(requireMotoUrl(), '710000000112').then((v) => ({
-        accessKeyId: v.AWS_ACCESS_KEY_ID,
-        secretAccessKey: v.AWS_SECRET_ACCESS_KEY,
-        sessionToken: v.AWS_SESSION_TOKEN,
-      })),
-    });
+    const clients = await awsForEnvironment(
+      loadEnvironment('staging', workspaceWithAccounts({ staging: '710000000112' })),
+      await motoEnv(requireMotoUrl(), '710000000112'),
+    );
     const record = kmsFundingRecord(clients.kms, 'alias/staging-bank');
     expect(await record.read()).toEqual({ bank: 'missing' });
     await expect(record.write({ sha256: 'f'.repeat(64) })).rejects.toThrow(/does not exist/);
