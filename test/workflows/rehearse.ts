@@ -3,6 +3,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync }
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
 import { parse } from 'yaml';
 import { parseFileCommand, readActionMetadata, runAction } from '../harness/run-action.js';
@@ -66,6 +67,8 @@ export interface World {
   /** `gh api repos/…/commits/main --jq .sha` answers this (the branch head). */
   mainHead: () => string;
   needs: Record<string, { result: string; outputs: Record<string, string> }>;
+  /** The matrix entry of the job being run. */
+  matrix?: Record<string, string>;
 }
 
 export function loadWorkflow(text: string): Workflow {
@@ -151,10 +154,21 @@ function condition(
   return hasStatus ? result : result && !failed();
 }
 
-/** A `gh` that answers only what apply.yml asks: the head of main. */
+/**
+ * Stand-ins on PATH: a `gh` that answers only what apply.yml asks (the head of main), and `npm`
+ * and `npx tsx` that run this checkout's sources (setup-node and `npm ci` are the runner's job).
+ */
 function ghStandIn(dir: string, head: string): string {
   const bin = path.join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
+  writeFileSync(path.join(bin, 'npm'), '#!/usr/bin/env bash\nexit 0\n');
+  chmodSync(path.join(bin, 'npm'), 0o755);
+  const loader = pathToFileURL(path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+  writeFileSync(
+    path.join(bin, 'npx'),
+    `#!/usr/bin/env bash\n[ "$1" = tsx ] || { echo "npx stand-in: only tsx" >&2; exit 1; }\nshift\nscript="$1"; shift\nexec "${process.execPath}" --import "${loader}" "${REPO_ROOT}/$script" "$@"\n`,
+  );
+  chmodSync(path.join(bin, 'npx'), 0o755);
   writeFileSync(
     path.join(bin, 'gh'),
     `#!/usr/bin/env bash\nif [ "$1" = api ] && [[ "$2" == repos/*/commits/main ]]; then echo ${head}; exit 0; fi\necho "gh stand-in: unexpected $*" >&2; exit 1\n`,
@@ -184,7 +198,7 @@ export async function runJob(workflow: Workflow, jobId: string, world: World): P
     runner: { temp: runnerTemp, os: 'Linux' },
     env: jobEnv,
     steps,
-    matrix: {},
+    matrix: world.matrix ?? {},
     inputs: {},
   });
   for (const [name, value] of Object.entries(job.env ?? {}))
