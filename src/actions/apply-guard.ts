@@ -1,68 +1,46 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { context } from '@actions/github';
-import { githubClient, repositoryOf } from '../github/client.js';
-import { commentBotLogin, findMarkedComment, octokitComments } from '../github/comments.js';
 import { decideApply } from '../github/guard.js';
-import { pullRequestOfCommit } from '../github/pulls.js';
-import { commentMarker, readPlanHash } from '../report/comment.js';
-import {
-  parsePlanInput,
-  planHash,
-  planWrites,
-  type EnvironmentPlans,
-} from '../report/plan-hash.js';
+import { parsePlanInput, type EnvironmentPlans } from '../report/plan-hash.js';
 import { runAction } from './support/run.js';
-
-/** The approved hash and where it came from: the input, or the merged pull request's comment. */
-async function approvedHash(
-  environment: string,
-): Promise<{ hash?: string; from: string; pr?: number }> {
-  const given = core.getInput('approved-hash').trim().toLowerCase();
-  if (given) return { hash: given, from: 'the approved-hash input' };
-  const sha = core.getInput('sha') || context.sha;
-  const { owner, repo } = repositoryOf(process.env.GITHUB_REPOSITORY);
-  const octokit = githubClient(core.getInput('github-token'));
-  const pr = await pullRequestOfCommit(octokit, owner, repo, sha);
-  if (!pr) return { from: `any merged pull request of commit ${sha.slice(0, 7)}` };
-  const comment = await findMarkedComment(
-    octokitComments(octokit),
-    { owner, repo, issueNumber: pr.number },
-    commentMarker('plan', environment),
-    commentBotLogin(core.getInput('comment-author')),
-  );
-  const from = `the ${environment} plan comment on #${pr.number}`;
-  const hash = comment ? readPlanHash(comment.body, environment) : undefined;
-  return { ...(hash ? { hash } : {}), from, pr: pr.number };
-}
 
 /** A plan file named by an input, relative to the workspace. */
 function readWorkspaceFile(file: string): string {
   return readFileSync(path.resolve(process.env.GITHUB_WORKSPACE ?? '.', file), 'utf8');
 }
 
+/** The approved plan file (the plan job's artifact); undefined when the input is empty. */
+function approvedPlan(): (EnvironmentPlans & { commit?: string }) | undefined {
+  const parsed = parsePlanInput('approved-plan', core.getInput('approved-plan'), readWorkspaceFile);
+  if (parsed === undefined) return undefined;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(
+      'approved-plan is not a plan file (a JSON object written by the report action)',
+    );
+  }
+  const file = parsed as Record<string, unknown>;
+  return {
+    environment: String(file.environment ?? ''),
+    ...(typeof file.commit === 'string' ? { commit: file.commit } : {}),
+    ...(file.keys !== undefined ? { keys: file.keys } : {}),
+    ...(file.iam !== undefined ? { iam: file.iam } : {}),
+    ...(file.bucket !== undefined ? { bucket: file.bucket } : {}),
+  };
+}
+
 await runAction(async () => {
   const environment = core.getInput('environment', { required: true });
   const json = (name: string) => parsePlanInput(name, core.getInput(name), readWorkspaceFile);
-  const plans: EnvironmentPlans = {
+  const current: EnvironmentPlans = {
     environment,
     keys: json('keys-json'),
     iam: json('iam-json'),
     bucket: json('bucket-json'),
   };
-  const currentHash = planHash(plans);
-  const approved = await approvedHash(environment);
-  core.setOutput('plan-hash', currentHash);
-  core.setOutput('approved-hash', approved.hash ?? '');
-  core.setOutput('pull-request', approved.pr ? String(approved.pr) : '');
-  const decision = decideApply({
-    environment,
-    currentHash,
-    approvedHash: approved.hash,
-    approvedFrom: approved.from,
-    writes: planWrites(plans),
-  });
+  const decision = decideApply({ environment, current, approved: approvedPlan() });
+  core.setOutput('plan-hash', decision.currentHash ?? '');
+  core.setOutput('approved-hash', decision.approvedHash ?? '');
   await core.summary
     .addRaw(
       `### Apply guard — \`${environment}\`\n\n${decision.ok ? '✅' : '⛔'} ${decision.message}\n`,

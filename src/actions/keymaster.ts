@@ -35,6 +35,8 @@ await runAction(async () => {
       );
     }
   }
+  const unapproved = run.failures.find((f) => f.kind === 'unapproved');
+  if (unapproved) throw new Error(`Keymaster ${env.name}: ${unapproved.message}`);
   if (!checkPassed(run)) {
     throw new Error(
       `Keymaster ${env.name}: ${run.failures.length} problem(s)${run.bankLow ? ', a bank is below its alert level' : ''}${run.dryRun ? ', or wallets below lower' : ''}; see the job summary`,

@@ -9,11 +9,18 @@ import { runAction } from './support/run.js';
 await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
   const mode = getChoiceInput('mode', ['plan', 'apply'] as const);
-  const job = await keysJob(env, await awsForEnvironment(env, process.env), mode);
+  const commit = core.getInput('commit') || process.env.GITHUB_SHA;
+  const job = await keysJob(
+    env,
+    await awsForEnvironment(env, process.env),
+    mode,
+    commit ? { commit } : {},
+  );
   setJsonOutput('keys-json', env.name, JSON.stringify(job.json));
   core.setOutput('table-markdown', job.markdown);
   core.setOutput('created', String(job.created));
   await core.summary.addRaw(job.markdown + '\n').write();
   if (!job.result.ok)
     throw new Error(`some keys of ${env.name} need attention; see the job summary`);
+  if (job.funding.outcome === 'failed') throw new Error(`${env.name}: ${job.funding.error}`);
 });

@@ -13,9 +13,10 @@ import {
   type CommentKind,
   type ReportPlans,
 } from '../report/comment.js';
-import { parsePlanInput, planHash } from '../report/plan-hash.js';
+import { hasPlans, parsePlanInput, planFile } from '../report/plan-hash.js';
 import type { KeysJson } from '../report/keys.js';
 import { getChoiceInput } from './support/inputs.js';
+import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
 
 /** GitHub does not show a step summary above 1 MiB. */
@@ -46,7 +47,7 @@ function readPlans(): ReportPlans {
   };
 }
 
-/** The pull request to comment on: the input, the event's, or (on push) the commit's. */
+/** The pull request to comment on: the input, the event's, or (on push) the merged one of the commit applied. */
 async function pullRequestNumber(
   octokit: ReturnType<typeof githubClient>,
 ): Promise<number | undefined> {
@@ -59,9 +60,10 @@ async function pullRequestNumber(
   }
   const fromEvent = context.payload.pull_request?.number;
   if (typeof fromEvent === 'number') return fromEvent;
-  if (!context.sha) return undefined;
+  const sha = core.getInput('commit') || context.sha;
+  if (!sha) return undefined;
   const { owner, repo } = repositoryOf(process.env.GITHUB_REPOSITORY);
-  return (await pullRequestOfCommit(octokit, owner, repo, context.sha))?.number;
+  return (await pullRequestOfCommit(octokit, owner, repo, sha))?.number;
 }
 
 /** A plan file named by an input, relative to the workspace. */
@@ -73,17 +75,21 @@ await runAction(async () => {
   const environment = core.getInput('environment', { required: true });
   const kind: CommentKind = getChoiceInput('kind', ['plan', 'applied'] as const);
   const plans = readPlans();
-  const hashable =
-    plans.keys !== undefined || plans.iam !== undefined || plans.bucket !== undefined;
-  const hash = hashable
-    ? planHash({ environment, keys: plans.keys, iam: plans.iam, bucket: plans.bucket })
-    : undefined;
+  const environmentPlans = {
+    environment,
+    keys: plans.keys,
+    iam: plans.iam,
+    bucket: plans.bucket,
+  };
+  const commit = core.getInput('commit') || context.sha;
+  const file = hasPlans(environmentPlans) ? planFile(environmentPlans, commit) : undefined;
+  const hash = file?.sha256;
   const input = {
     kind,
     environment,
     ...(hash ? { planHash: hash } : {}),
     ...(runUrl() ? { runUrl: runUrl() as string } : {}),
-    ...(context.sha ? { commit: context.sha.slice(0, 7) } : {}),
+    ...(commit ? { commit: commit.slice(0, 7) } : {}),
     notes: plans.offline
       ? [
           '⚠️ Offline plan: no AWS credentials could be had, so this shows what the environment wants, not what changes.',
@@ -93,6 +99,8 @@ await runAction(async () => {
   };
 
   core.setOutput('plan-hash', hash ?? '');
+  // The complete plan, for the apply workflow's artifact: the gated job's guard compares with it.
+  if (file) setJsonOutput('plan', environment, JSON.stringify(file, null, 2));
   const full = renderReport(input);
   if (Buffer.byteLength(full) > SUMMARY_LIMIT) {
     core.warning(
@@ -100,7 +108,7 @@ await runAction(async () => {
     );
   }
   await core.summary.addRaw(full).write();
-  if (hash) core.info(`plan hash of ${environment}: ${hash}`);
+  if (hash) core.info(`plan sha256 of ${environment}: ${hash}`);
 
   if (!core.getBooleanInput('comment')) return;
   const octokit = githubClient(core.getInput('github-token'));

@@ -68,6 +68,21 @@ export function githubSubjectPrefix(
   }
 }
 
+/**
+ * Every `sub` a role trusts. The plan role also trusts pushes to `main`: the apply workflow's
+ * ungated plan jobs plan the commit being applied with it (read-only), so reviewers read the
+ * plan before they approve the gated job.
+ */
+export function githubSubjects(
+  repository: string,
+  env: EnvironmentName,
+  kind: GithubRoleKind,
+  prefix = legacySubjectPrefix(repository),
+): string[] {
+  const subject = githubSubject(repository, env, kind, prefix);
+  return kind === 'plan' ? [subject, `${prefix}:ref:refs/heads/main`] : [subject];
+}
+
 /** `owner/name` as GitHub allows it; anything else would make a trust policy match nothing. */
 export function checkRepository(repository: string, source: string): string {
   if (!/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9_.-]{1,100}$/.test(repository) || /[*?]/.test(repository)) {

@@ -7,6 +7,7 @@ import {
   GITHUB_OIDC_URL,
   githubSubject,
   githubSubjectPrefix,
+  githubSubjects,
   oidcProviderArn,
 } from './github.js';
 import { keysFor } from './keys.js';
@@ -260,6 +261,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     const roles = GITHUB_ROLE_KINDS.map((kind): GithubRoleSpec => {
       const name = checkIamName('role', githubRoleName(env.name, kind));
       const subject = githubSubject(repository, env.name, kind, subjectPrefix.prefix);
+      const subjects = githubSubjects(repository, env.name, kind, subjectPrefix.prefix);
       attach(permissions[kind], 'role', name);
       return {
         kind,
@@ -270,7 +272,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         trustPolicy: checkPolicySize(
           name,
           withEksTrust(
-            githubTrustPolicyDocument(providerArn, subject),
+            githubTrustPolicyDocument(providerArn, subjects.length === 1 ? subject : subjects),
             kind === 'keymaster' ? env.keymaster.eks : undefined,
             accountId,
           ),

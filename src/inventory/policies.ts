@@ -2,6 +2,7 @@ import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import {
   aliasArnPattern,
+  bankAlias,
   bucketArn,
   groupArn,
   keyArnPattern,
@@ -23,6 +24,9 @@ const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
 });
 
 const keysOf = (env: ResolvedEnvironment) => keyArnPattern(env.aws.region, env.aws.accountId);
+const bankAliasOf = (env: ResolvedEnvironment) => bankAlias(env.name);
+/** The tags that record the approved funding settings on the bank (see `src/aws/funding-record.ts`). */
+const FUNDING_RECORD_TAGS = [TAG_KEYS.fundingSha256, TAG_KEYS.fundingCommit];
 /** Every secret of the environment: `…:secret:nomad/{env}/*`. */
 const secretsOf = (env: ResolvedEnvironment) =>
   `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${secretPrefix(env.name)}*`;
@@ -58,6 +62,14 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
         Sid: 'SignWithBank',
         Effect: 'Allow',
         Action: ['kms:GetPublicKey', 'kms:Sign'],
+        Resource: keysOf(env),
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': bank.patterns } },
+      },
+      {
+        // The funding settings the last approved apply recorded (tags on the bank); read only.
+        Sid: 'ReadApprovedFunding',
+        Effect: 'Allow',
+        Action: ['kms:DescribeKey', 'kms:ListResourceTags'],
         Resource: keysOf(env),
         Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': bank.patterns } },
       },
@@ -260,6 +272,17 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
           Null: { 'kms:ResourceAliases': 'true' },
         },
       },
+      {
+        // The approval record of the funding settings: only these tags, only on this bank.
+        Sid: 'RecordApprovedFunding',
+        Effect: 'Allow',
+        Action: 'kms:TagResource',
+        Resource: keysOf(env),
+        Condition: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': bankAliasOf(env) },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': FUNDING_RECORD_TAGS },
+        },
+      },
     );
   } else {
     statements.push(
@@ -332,8 +355,11 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
 
-/** Trust for one GitHub subject, with the audience pinned too. */
-export function githubTrustPolicyDocument(providerArn: string, subject: string): PolicyDocument {
+/** Trust for one GitHub subject (or a few), with the audience pinned too. */
+export function githubTrustPolicyDocument(
+  providerArn: string,
+  subject: string | string[],
+): PolicyDocument {
   return doc({
     Sid: 'GithubActionsOidc',
     Effect: 'Allow',

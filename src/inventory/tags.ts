@@ -29,6 +29,13 @@ export const TAG_KEYS = {
    * of what marks a key as ours for an alias, so keys of every run are found.
    */
   createdByRun: 'nomad:created-by-run',
+  /**
+   * On the bank (its KMS key, or its secret in development): the sha256 of the funding settings
+   * the last approved apply recorded, and the commit they came from. Only the apply role may
+   * write them; the Keymaster reads them and pays nothing while the file's settings differ.
+   */
+  fundingSha256: 'nomad:funding-sha256',
+  fundingCommit: 'nomad:funding-commit',
 } as const;
 
 /** Tags for any resource of an environment: `managed-by` plus the environment. */

@@ -5,6 +5,8 @@ import { createSecretKeyStore } from '../aws/secrets.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { createSigner } from '../eth/signer-factory.js';
 import { fundingFor } from '../inventory/funding.js';
+import { fundingSettingsHash, fundingSettingsOf } from '../inventory/funding-settings.js';
+import { fundingApproved } from '../plan/funding.js';
 import { keysFor } from '../inventory/keys.js';
 import type { KeySpec } from '../inventory/types.js';
 import { KeymasterMetrics } from '../keymaster/metrics.js';
@@ -16,6 +18,7 @@ import {
   type KeymasterRun,
 } from '../keymaster/run.js';
 import { toJsonValue } from '../inventory/inventory.js';
+import { fundingRecordFor } from './funding.js';
 
 /**
  * The address of an agent key. KMS: from its public key. Development: from the `nomad:address`
@@ -82,6 +85,8 @@ export function keymasterJob(
   const resolveAddress = addressResolver(env, clients, keys);
   const bankAlias = keys.find((k) => k.purpose === 'bank')!.alias;
   const units = unitsOf(env);
+  const settingsHash = fundingSettingsHash(fundingSettingsOf(env, keys));
+  const record = fundingRecordFor(env, clients, keys);
   let signer: Promise<AbstractSigner> | undefined;
   return {
     metrics: new KeymasterMetrics(
@@ -103,6 +108,23 @@ export function keymasterJob(
         ...(logger ? { logger } : {}),
       };
       if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
+      // Only settings an approved apply recorded on the bank move money; others are reported.
+      const approval = await record.read().then(
+        (state) => fundingApproved(settingsHash, state),
+        (error: unknown) => ({
+          approved: false,
+          message: `the approved funding settings could not be read from the bank (${error instanceof Error ? error.message : String(error)}): nothing sent`,
+        }),
+      );
+      if (!approval.approved) {
+        logger?.warn(approval.message);
+        const run = await runKeymaster({
+          ...common,
+          dryRun: true,
+          bankAddress: await resolveAddress(bankAlias),
+        });
+        return withholdPayments(run, approval.message);
+      }
       // Built once and reused by serve; a failed build (a throttled secret read) is retried next run.
       signer ??= bankSigner(env, clients, keys).catch((error: unknown) => {
         signer = undefined;
@@ -114,6 +136,11 @@ export function keymasterJob(
     markdown: (run) => renderRunMarkdown(run, units),
     json: (run) => JSON.stringify(toJsonValue(run), null, 2),
   };
+}
+
+/** A run that read and decided but sent nothing because its funding settings are not approved. */
+function withholdPayments(run: KeymasterRun, message: string): KeymasterRun {
+  return { ...run, failures: [{ kind: 'unapproved', message }, ...run.failures], ok: false };
 }
 
 /**

@@ -1,30 +1,97 @@
 import type { ResolvedEnvironment } from '../config/model.js';
+import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
+import { planFunding, type FundingPlan } from '../plan/funding.js';
 import { runKeys, type KeysResult } from '../plan/keys.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
+import { fundingRecordFor, settingsAtCommit } from './funding.js';
 
 export interface KeysJobResult {
   result: KeysResult;
+  /** The funding settings and what the bank records; after apply, with the outcome. */
+  funding: FundingPlan;
   json: KeysJson;
   console: string;
   markdown: string;
   /** Keys this run created or adopted. */
   created: number;
+  /** Keys and (apply) the funding record are fine. */
+  ok: boolean;
 }
 
-/** `keys plan|apply` for one environment: shared by the CLI and the provision-keys action. */
+export interface KeysJobOptions {
+  /** The commit the file comes from, recorded with the funding settings (GITHUB_SHA in workflows). */
+  commit?: string;
+  /** Previous settings of a recorded commit, to show what changed (default: read with git). */
+  settingsAtCommit?: typeof settingsAtCommit;
+}
+
+/**
+ * `keys plan|apply` for one environment: shared by the CLI and the provision-keys action. The
+ * plan carries the funding settings (they move money, so they are approved with the keys); the
+ * apply records their sha256 on the bank once the bank exists.
+ */
 export async function keysJob(
   env: ResolvedEnvironment,
   clients: AwsClients,
   mode: 'plan' | 'apply',
+  options: KeysJobOptions = {},
 ): Promise<KeysJobResult> {
-  const result = await runKeys({ env, keys: keysFor(env), clients, mode });
+  const keys = keysFor(env);
+  const record = fundingRecordFor(env, clients, keys);
+  const settings = fundingSettingsOf(env, keys);
+  const state = await record.read();
+  const previousAt = options.settingsAtCommit ?? settingsAtCommit;
+  const recordedCommit = state.bank === 'found' ? state.record?.commit : undefined;
+  let funding: FundingPlan = planFunding({
+    settings,
+    state,
+    recordedSettings: recordedCommit ? previousAt(env, recordedCommit) : undefined,
+  });
+  const result = await runKeys({ env, keys, clients, mode });
+  if (mode === 'apply' && funding.action === 'record') {
+    funding = await recordFunding(funding, result, () =>
+      record.write({
+        sha256: funding.sha256,
+        ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
+      }),
+    );
+  }
+  const ok = result.ok && funding.outcome !== 'failed';
   return {
     result,
-    json: keysJson(result),
-    console: renderKeysConsole(result),
-    markdown: renderKeysMarkdown(result, { title: `Keys — ${env.name} (${mode})` }),
+    funding,
+    json: keysJson(result, funding),
+    console: renderKeysConsole(result, funding),
+    markdown: renderKeysMarkdown(result, { title: `Keys — ${env.name} (${mode})`, funding }),
     created: result.rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
+    ok,
   };
+}
+
+/** Records the settings once the bank is usable; a failure is reported, never thrown past the keys. */
+async function recordFunding(
+  funding: FundingPlan,
+  result: KeysResult,
+  write: () => Promise<void>,
+): Promise<FundingPlan> {
+  const bank = result.rows.find((r) => r.purpose === 'bank');
+  if (!bank || !['exists', 'created', 'adopted'].includes(bank.status)) {
+    return {
+      ...funding,
+      outcome: 'failed',
+      error: `the bank ${bank?.alias ?? ''} is ${bank?.status ?? 'missing'}: the funding settings were not recorded, so the Keymaster will not send`,
+    };
+  }
+  try {
+    await write();
+    return { ...funding, outcome: 'recorded' };
+  } catch (error) {
+    return {
+      ...funding,
+      outcome: 'failed',
+      error: `the funding settings could not be recorded on the bank: ${error instanceof Error ? error.message : String(error)}; run the apply again`,
+    };
+  }
 }

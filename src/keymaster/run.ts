@@ -79,10 +79,20 @@ export interface BalanceRow {
 }
 
 /** address: a key's address unknown; rpc: a chain could not be swept; unfunded: a wallet stays
- * below lower; unfundable: a transfer to it would revert (or did); send: a top-up not mined; signer: the signer is not the bank; bank-low: the bank is
- * below its alert level; config: the environment does not fit the request. */
+ * below lower; unfundable: a transfer to it would revert (or did); send: a top-up not mined;
+ * signer: the signer is not the bank; bank-low: the bank is below its alert level; config: the
+ * environment does not fit the request; unapproved: the file's funding settings are not the ones
+ * the last approved apply recorded, so nothing was sent. */
 export type FailureKind =
-  'address' | 'rpc' | 'unfunded' | 'unfundable' | 'send' | 'signer' | 'bank-low' | 'config';
+  | 'address'
+  | 'rpc'
+  | 'unfunded'
+  | 'unfundable'
+  | 'send'
+  | 'signer'
+  | 'bank-low'
+  | 'config'
+  | 'unapproved';
 
 export interface KeymasterFailure {
   kind: FailureKind;

@@ -5,6 +5,8 @@ import { renderAccessMarkdown, summaryLine as changesSummary } from './access.js
 import { renderKeyAccessMarkdown } from './key-access.js';
 import { attestationTable, keyTable, leftoversMarkdown, needsAttentionMarkdown } from './keys.js';
 import { renderMarkdownTable } from './table.js';
+import { shortHash } from '../inventory/canonical.js';
+import { renderFundingMarkdown, type FundingJson } from './funding.js';
 
 /**
  * The pull-request comment of one environment's plan (and, after merge, of what was applied).
@@ -67,7 +69,7 @@ function header(input: CommentInput): string[] {
   const verb = input.kind === 'plan' ? 'plan' : 'applied';
   lines.push(`## nomad-ops ${verb} — \`${input.environment}\``);
   const facts: string[] = [];
-  if (input.planHash) facts.push(`plan hash \`${input.planHash}\``);
+  if (input.planHash) facts.push(`plan \`${shortHash(input.planHash)}\``);
   if (input.commit) facts.push(`commit \`${input.commit}\``);
   if (input.runUrl) facts.push(`[run](${input.runUrl})`);
   if (facts.length) lines.push('', facts.join(' · '));
@@ -78,8 +80,9 @@ function header(input: CommentInput): string[] {
 function footer(input: CommentInput): string {
   if (input.kind !== 'plan' || !input.planHash) return '';
   return (
-    `_Merging applies this plan. Each apply plans again and stops if its hash differs from ` +
-    `\`${input.planHash}\`: what was approved is what is applied._`
+    `_This comment is a preview. After merge, the apply workflow plans again at the merged ` +
+    `commit and shows that plan in its job summary; reviewers approve it there, and the gated ` +
+    `job applies only a plan whose sha256 equals the one approved._`
   );
 }
 
@@ -346,6 +349,9 @@ export function reportSections(plans: ReportPlans): Section[] {
   const sections: Section[] = [];
   if (plans.keys) sections.push(...keysSections(plans.keys));
   else if (md.keys) sections.push({ title: 'Keys and addresses', body: md.keys });
+
+  const funding = (plans.keys as { funding?: FundingJson } | undefined)?.funding;
+  if (funding) sections.push({ title: 'Funding settings', body: renderFundingMarkdown(funding) });
 
   if (plans.iam) {
     const changes = (plans.iam.changes ?? []).filter(isChange);

@@ -1,4 +1,6 @@
 import type { KeyRow, KeysResult, KeyStatus } from '../plan/keys.js';
+import type { FundingPlan } from '../plan/funding.js';
+import { renderFundingConsole, renderFundingMarkdown, type FundingJson } from './funding.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
 
 /** Nomad's provisioning script printed these six columns; operators know them. */
@@ -127,7 +129,7 @@ export function leftoversMarkdown(
   );
 }
 
-export function renderKeysConsole(result: KeysResult): string {
+export function renderKeysConsole(result: KeysResult, funding?: FundingPlan): string {
   const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
   const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
   for (const r of adopted) parts.push(`adopt ${r.alias}: ${r.reason}`);
@@ -137,12 +139,15 @@ export function renderKeysConsole(result: KeysResult): string {
     parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
   for (const r of result.rows.filter((row) => LEFTOVER.has(row.status)))
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
+  if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
 
 export interface KeysMarkdownOptions {
   /** Heading, e.g. "Keys — staging". */
   title?: string;
+  /** The funding settings of the plan, shown after the keys. */
+  funding?: FundingPlan;
 }
 
 /** For job summaries and pull-request comments; keys this run creates or adopts are marked. */
@@ -159,6 +164,7 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
   if (attest.rows.length) {
     parts.push('**Attestation addresses**', renderMarkdownTable(attest));
   }
+  if (options.funding) parts.push('**Funding settings**', renderFundingMarkdown(options.funding));
   return parts.join('\n\n');
 }
 
@@ -182,11 +188,16 @@ export interface KeysJson {
     leftover?: 'schedule-deletion' | 'keep';
   }>;
   attestation: AttestationAddresses[];
+  /**
+   * The funding settings (they move money, so they are planned and approved with the keys):
+   * their sha256, the settings, what the bank records and what changes.
+   */
+  funding?: FundingJson & { settings: unknown };
 }
 
-export function keysJson(result: KeysResult): KeysJson {
+export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
   return {
-    ok: result.ok,
+    ok: result.ok && funding?.outcome !== 'failed',
     keys: result.rows.map((r) => ({
       alias: r.alias,
       region: r.region,
@@ -203,5 +214,6 @@ export function keysJson(result: KeysResult): KeysJson {
       ...(r.leftover ? { leftover: r.leftover } : {}),
     })),
     attestation: attestationAddresses(result.rows),
+    ...(funding ? { funding } : {}),
   };
 }

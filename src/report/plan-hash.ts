@@ -1,15 +1,19 @@
-import { createHash } from 'node:crypto';
+import { canonicalSha256 } from '../inventory/canonical.js';
+
+export { canonicalJson, shortHash } from '../inventory/canonical.js';
 
 /**
- * The short hash of an environment's plan: what the pull-request comment shows and what the
- * apply guard compares after merge. It covers what an apply writes (keys, IAM, bucket), not the
- * Keymaster's balances, which move every block and are not applied by a merge.
+ * The hash of an environment's plan: the full sha256 of the canonical JSON of what an apply
+ * writes (keys, IAM, bucket) and of the funding settings the Keymaster will pay with. The apply
+ * workflow's gated job applies only when its re-plan hashes to the plan reviewers approved (the
+ * plan job's artifact). People see its first 12 hex digits; nothing compares that short form.
+ * The Keymaster's balances move every block and are not applied by a merge: not hashed.
  */
 
 /** The plans of one environment as the actions output them (parsed JSON). */
 export interface EnvironmentPlans {
   environment: string;
-  /** provision-keys `keys-json`: `{ ok, keys: [...], attestation: [...] }`. */
+  /** provision-keys `keys-json`: `{ ok, keys: [...], attestation: [...], funding: {...} }`. */
   keys?: unknown;
   /** apply-iam `plan-json`: `{ ok, summary, changes: [...], after? }`. */
   iam?: unknown;
@@ -17,38 +21,14 @@ export interface EnvironmentPlans {
   bucket?: unknown;
 }
 
-export const PLAN_HASH_LENGTH = 12;
-
-/** Keys that carry a moment rather than a plan: two plans of the same change must hash alike. */
-const TIME_KEYS = new Set([
-  'startedAt',
-  'finishedAt',
-  'generatedAt',
-  'createdAt',
-  'updatedAt',
-  'timestamp',
-  'time',
-  'date',
-]);
-
-function canonicalValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : canonicalValue(v)));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v === undefined || TIME_KEYS.has(key)) continue;
-      out[key] = canonicalValue(v);
-    }
-    return out;
-  }
-  if (typeof value === 'bigint') return value.toString();
-  return value;
-}
-
-/** JSON with object keys in code-point order, no whitespace, no undefined, no timestamps. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonicalValue(value));
+/**
+ * The plan file: what the apply workflow's plan job uploads as an artifact and the gated job's
+ * guard compares its re-plan with. `sha256` is informative: the guard hashes the content again.
+ */
+export interface PlanFile extends EnvironmentPlans {
+  /** The commit planned. */
+  commit?: string;
+  sha256: string;
 }
 
 function field(value: unknown, name: string): unknown {
@@ -56,26 +36,53 @@ function field(value: unknown, name: string): unknown {
   return (value as Record<string, unknown>)[name] ?? null;
 }
 
+/** Of the funding part: the settings, their hash and what the bank records (not the rendering). */
+function hashableFunding(keys: unknown): unknown {
+  const funding = field(keys, 'funding');
+  if (funding === null) return null;
+  return {
+    sha256: field(funding, 'sha256'),
+    settings: field(funding, 'settings'),
+    recorded: field(funding, 'recorded'),
+  };
+}
+
 /**
- * What is hashed: the key rows and the IAM and bucket change lists. Derived fields (`ok`,
- * counts, attestation addresses) and apply results (`after`) are left out, so a plan and its
- * re-plan after merge compare equal exactly when they would write the same things.
+ * What is hashed: the key rows, the funding settings and the IAM and bucket change lists.
+ * Derived fields (`ok`, counts, attestation addresses, the funding diff, which depends on what
+ * git history a checkout has) and apply results (`after`) are left out, so a plan and its
+ * re-plan compare equal exactly when they would write, and pay, the same.
  */
 export function hashablePlan(plans: EnvironmentPlans): unknown {
   return {
     environment: plans.environment,
     keys: plans.keys === undefined ? null : field(plans.keys, 'keys'),
+    funding: plans.keys === undefined ? null : hashableFunding(plans.keys),
     iam: plans.iam === undefined ? null : field(plans.iam, 'changes'),
     bucket: plans.bucket === undefined ? null : field(plans.bucket, 'changes'),
   };
 }
 
-/** First 12 hex digits of sha256 over the canonical JSON of the plan. */
+/** Whether any plan was given at all (a guard given none must fail, not pass). */
+export function hasPlans(plans: EnvironmentPlans): boolean {
+  return plans.keys !== undefined || plans.iam !== undefined || plans.bucket !== undefined;
+}
+
+/** The full sha256 (64 hex digits) over the canonical JSON of the plan. */
 export function planHash(plans: EnvironmentPlans): string {
-  return createHash('sha256')
-    .update(canonicalJson(hashablePlan(plans)))
-    .digest('hex')
-    .slice(0, PLAN_HASH_LENGTH);
+  return canonicalSha256(hashablePlan(plans));
+}
+
+/** The plan file of an environment's plans, for the artifact. */
+export function planFile(plans: EnvironmentPlans, commit?: string): PlanFile {
+  return {
+    environment: plans.environment,
+    ...(commit ? { commit } : {}),
+    ...(plans.keys !== undefined ? { keys: plans.keys } : {}),
+    ...(plans.iam !== undefined ? { iam: plans.iam } : {}),
+    ...(plans.bucket !== undefined ? { bucket: plans.bucket } : {}),
+    sha256: planHash(plans),
+  };
 }
 
 /** Whether applying this plan would write anything (a plan that writes nothing needs no approval). */
@@ -88,6 +95,7 @@ export function planWrites(plans: EnvironmentPlans): boolean {
         ['create', 'adopt'].includes(String(field(k, 'status'))) ||
         field(k, 'leftover') === 'schedule-deletion',
     );
+  const fundingWrites = field(field(plans.keys, 'funding'), 'action') === 'record';
   const changeWrites = (plan: unknown) => {
     const changes = field(plan, 'changes');
     return (
@@ -97,7 +105,7 @@ export function planWrites(plans: EnvironmentPlans): boolean {
       )
     );
   };
-  return keyWrites || changeWrites(plans.iam) || changeWrites(plans.bucket);
+  return keyWrites || fundingWrites || changeWrites(plans.iam) || changeWrites(plans.bucket);
 }
 
 /**

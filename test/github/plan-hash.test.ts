@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decideApply } from '../../src/github/guard.js';
-import { canonicalJson, parsePlanInput, planHash, planWrites } from '../../src/report/plan-hash.js';
+import {
+  canonicalJson,
+  parsePlanInput,
+  planHash,
+  planWrites,
+  shortHash,
+} from '../../src/report/plan-hash.js';
+import type { KeysJson } from '../../src/report/keys.js';
 import { iamPlan, keysPlan } from './plans.js';
 
 const reversedKeys = (value: unknown): unknown => {
@@ -25,35 +32,86 @@ describe('canonicalJson', () => {
   });
 });
 
+/** A keys plan carrying funding settings, as provision-keys outputs it. */
+function withFunding(keys: KeysJson, target: string, recorded: string | null = null): KeysJson {
+  const settings = {
+    environment: 'staging',
+    networks: { kovan: { roles: { updater: { lower: '1', target } } } },
+  };
+  return {
+    ...keys,
+    funding: {
+      action: recorded === null ? 'record' : 'exists',
+      sha256: createHash('sha256').update(canonicalJson(settings)).digest('hex'),
+      settings,
+      recorded: recorded === null ? null : { sha256: recorded },
+      baseline: 'none',
+      changes: [{ setting: 'kovan · updater', after: `lower 1, target ${target}` }],
+    },
+  };
+}
+
 describe('planHash', () => {
-  const keys = keysPlan('staging', 8, { create: 1 });
+  const keys = withFunding(keysPlan('staging', 8, { create: 1 }), '5');
   const iam = iamPlan(['staging-relayer-signer']);
 
-  it('is the first 12 hex of sha256 over the canonical plan', () => {
+  it('is the full sha256 over the canonical plan, funding settings included', () => {
     const hash = planHash({ environment: 'staging', keys, iam });
+    const funding = keys.funding!;
     const expected = createHash('sha256')
       .update(
-        canonicalJson({ bucket: null, environment: 'staging', iam: iam.changes, keys: keys.keys }),
+        canonicalJson({
+          bucket: null,
+          environment: 'staging',
+          funding: { recorded: null, settings: funding.settings, sha256: funding.sha256 },
+          iam: iam.changes,
+          keys: keys.keys,
+        }),
       )
-      .digest('hex')
-      .slice(0, 12);
+      .digest('hex');
     expect(hash).toBe(expected);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('does not depend on key order, timestamps, derived fields or apply results', () => {
+  it('does not depend on key order, timestamps, derived fields, the funding diff or apply results', () => {
     const a = planHash({ environment: 'staging', keys, iam });
     const b = planHash({
       environment: 'staging',
-      keys: { ...(reversedKeys(keys) as object), ok: false, attestation: [] },
+      keys: {
+        ...(reversedKeys(keys) as KeysJson),
+        ok: false,
+        attestation: [],
+        funding: { ...keys.funding!, baseline: 'recorded', changes: [] },
+      },
       iam: { ...iam, after: [{ kind: 'x' }], summary: { create: 9 }, generatedAt: Date.now() },
     });
     expect(b).toBe(a);
   });
 
-  it('changes when what would be written changes, or for another environment', () => {
+  it('changes when what would be written or paid changes, or for another environment', () => {
     const a = planHash({ environment: 'staging', keys, iam });
     expect(
-      planHash({ environment: 'staging', keys: keysPlan('staging', 8, { create: 2 }), iam }),
+      planHash({
+        environment: 'staging',
+        keys: withFunding(keysPlan('staging', 8, { create: 2 }), '5'),
+        iam,
+      }),
+    ).not.toBe(a);
+    // A funding target is money: another target is another plan.
+    expect(
+      planHash({
+        environment: 'staging',
+        keys: withFunding(keysPlan('staging', 8, { create: 1 }), '6'),
+        iam,
+      }),
+    ).not.toBe(a);
+    // So is what the bank records (the plan was made against another approved state).
+    expect(
+      planHash({
+        environment: 'staging',
+        keys: withFunding(keysPlan('staging', 8, { create: 1 }), '5', 'e'.repeat(64)),
+        iam,
+      }),
     ).not.toBe(a);
     expect(planHash({ environment: 'staging', keys, iam: iamPlan(['other']) })).not.toBe(a);
     expect(planHash({ environment: 'production', keys, iam })).not.toBe(a);
@@ -62,9 +120,13 @@ describe('planHash', () => {
 });
 
 describe('planWrites', () => {
-  it('is true for keys to create and for IAM or bucket changes, false when all exists', () => {
+  it('is true for keys to create, funding to record, IAM or bucket changes; false when all exists', () => {
     expect(planWrites({ environment: 's', keys: keysPlan('s', 4) })).toBe(false);
     expect(planWrites({ environment: 's', keys: keysPlan('s', 4, { create: 1 }) })).toBe(true);
+    expect(planWrites({ environment: 's', keys: withFunding(keysPlan('s', 4), '5') })).toBe(true);
+    expect(
+      planWrites({ environment: 's', keys: withFunding(keysPlan('s', 4), '5', 'e'.repeat(64)) }),
+    ).toBe(false);
     expect(planWrites({ environment: 's', iam: iamPlan(['p']) })).toBe(true);
     // A leftover key apply retires is a write; one it leaves (pending deletion already) is not.
     const withLeftover = (leftover: 'schedule-deletion' | 'keep') => {
@@ -98,37 +160,52 @@ describe('parsePlanInput', () => {
 });
 
 describe('decideApply', () => {
-  const input = {
-    environment: 'production',
-    approvedFrom: 'the production plan comment on #5',
-    writes: true,
-  };
+  const keys = withFunding(keysPlan('production', 4), '5');
+  const current = { environment: 'production', keys, iam: iamPlan(['p']) };
 
-  it('passes when the hashes are equal', () => {
-    expect(
-      decideApply({ ...input, currentHash: 'aaaaaaaaaaaa', approvedHash: 'aaaaaaaaaaaa' }).ok,
-    ).toBe(true);
+  it('passes when the re-plan equals the approved plan, by full sha256', () => {
+    const d = decideApply({ environment: 'production', current, approved: { ...current } });
+    expect(d.ok).toBe(true);
+    expect(d.currentHash).toBe(planHash(current));
+    expect(d.approvedHash).toBe(d.currentHash);
   });
 
-  it('refuses differing hashes, naming both and where the approval came from', () => {
-    const d = decideApply({ ...input, currentHash: 'bbbbbbbbbbbb', approvedHash: 'aaaaaaaaaaaa' });
+  it('refuses a re-plan that differs, naming the parts that differ', () => {
+    const approved = { ...current, keys: withFunding(keysPlan('production', 4), '4') };
+    const d = decideApply({ environment: 'production', current, approved });
     expect(d.ok).toBe(false);
-    expect(d.message).toContain('bbbbbbbbbbbb');
-    expect(d.message).toContain('aaaaaaaaaaaa');
-    expect(d.message).toContain('#5');
+    expect(d.message).toContain('funding');
+    expect(d.message).not.toContain('iam,');
+    expect(d.message).toContain(shortHash(planHash(current)));
   });
 
-  it('refuses a writing plan without any approval, and lets a plan that writes nothing pass', () => {
-    expect(decideApply({ ...input, currentHash: 'bbbbbbbbbbbb', approvedHash: undefined }).ok).toBe(
+  it('refuses without an approved plan, even when the re-plan writes nothing', () => {
+    const idle = { environment: 'production', keys: keysPlan('production', 4) };
+    expect(decideApply({ environment: 'production', current: idle, approved: undefined }).ok).toBe(
       false,
     );
     expect(
       decideApply({
-        ...input,
-        writes: false,
-        currentHash: 'bbbbbbbbbbbb',
-        approvedHash: 'aaaaaaaaaaaa',
+        environment: 'production',
+        current: idle,
+        approved: { environment: 'production' },
       }).ok,
-    ).toBe(true);
+    ).toBe(false);
+  });
+
+  it('fails when given no plan at all (a misnamed output must not disable it)', () => {
+    const none = { environment: 'production' };
+    const d = decideApply({ environment: 'production', current: none, approved: none });
+    expect(d.ok).toBe(false);
+    expect(d.message).toMatch(/no plan made in this job/);
+  });
+
+  it("refuses another environment's plan", () => {
+    const d = decideApply({
+      environment: 'production',
+      current,
+      approved: { ...current, environment: 'staging' },
+    });
+    expect(d.ok).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('report action: one sticky comment per environment', () => {
     expect(staging).toBeDefined();
     expect(first.outputs['comment-id']).toBe(String(staging!.id));
     expect(first.outputs['comment-url']).toContain(`#issuecomment-${staging!.id}`);
-    expect(first.outputs['plan-hash']).toMatch(/^[0-9a-f]{12}$/);
+    expect(first.outputs['plan-hash']).toMatch(/^[0-9a-f]{64}$/);
     expect(staging!.body).toContain(
       `<!-- nomad-agent-ops:plan-hash:staging:${first.outputs['plan-hash']} -->`,
     );
@@ -145,94 +145,89 @@ describe('report action: one sticky comment per environment', () => {
   });
 });
 
-describe('apply guard', () => {
+describe('apply guard: the re-plan against the plan file reviewers approved', () => {
   function guard(inputs: Record<string, string>): Promise<ActionRun> {
     return runAction('apply-guard', {
-      inputs: { 'github-token': 'write-token', ...inputs },
+      inputs,
       event: { ref: 'refs/heads/main', after: MERGE_SHA },
       eventName: 'push',
       env: { GITHUB_API_URL: github.url, GITHUB_SHA: MERGE_SHA },
     });
   }
-
-  beforeEach(() => {
-    github.pullsByCommit.set(MERGE_SHA, [
-      { number: 7, merged_at: null, merge_commit_sha: null },
-      { number: PR, merged_at: '2024-05-01T10:00:00Z', merge_commit_sha: MERGE_SHA },
-    ]);
-  });
-
-  it('passes when the plan made again has the hash approved on the merged pull request', async () => {
-    const approved = await report(planInputs('staging'));
-    expect(approved.exitCode).toBe(0);
-    const run = await guard(planInputs('staging'));
+  /** The plan job: the report writes the plan file that becomes the artifact. */
+  async function planJob(inputs: Record<string, string>): Promise<string> {
+    const run = await runAction('report', {
+      inputs: { ...inputs, comment: 'false' },
+      event: { ref: 'refs/heads/main', after: MERGE_SHA },
+      eventName: 'push',
+      env: { GITHUB_SHA: MERGE_SHA },
+    });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-    expect(run.outputs['plan-hash']).toBe(approved.outputs['plan-hash']);
-    expect(run.outputs['approved-hash']).toBe(approved.outputs['plan-hash']);
-    expect(run.outputs['pull-request']).toBe(String(PR));
-    expect(github.requests.map((r) => r.path)).toContain(
-      `/repos/${REPOSITORY}/commits/${MERGE_SHA}/pulls`,
-    );
+    expect(run.outputs['plan-hash']).toMatch(/^[0-9a-f]{64}$/);
+    // The job summary shows the full plan and the hash reviewers approve.
+    expect(run.summary).toContain(run.outputs['plan-hash']!.slice(0, 12));
+    // The artifact: the runner's temp dir is gone after the run, as between two jobs.
+    const dir = await mkdtemp(path.join(tmpdir(), 'nomad-artifact-'));
+    const file = path.join(dir, 'staging-plan.json');
+    await writeFile(file, run.outputs.plan!);
+    return file;
+  }
+
+  it('passes when the re-plan equals the approved plan file; reads no comment', async () => {
+    const file = await planJob(planInputs('staging'));
+    const run = await guard({ ...planInputs('staging'), 'approved-plan': file });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs['plan-hash']).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.outputs['approved-hash']).toBe(run.outputs['plan-hash']);
+    expect(github.requests).toHaveLength(0);
   });
 
-  it('refuses a plan whose hash differs from the approved one, naming both hashes', async () => {
-    const approved = await report(planInputs('staging'));
+  it('refuses a re-plan that differs from the approved plan', async () => {
+    const file = await planJob(planInputs('staging'));
     const changed = planInputs('staging', keysPlan('staging', 12, { create: 3 }));
-    const run = await guard(changed);
+    const run = await guard({ ...changed, 'approved-plan': file });
     expect(run.exitCode).toBe(1);
-    const approvedHash = approved.outputs['plan-hash']!;
-    const now = run.outputs['plan-hash']!;
-    expect(now).not.toBe(approvedHash);
-    expect(run.stdout).toMatch(/::error::/);
-    expect(run.stdout).toContain(approvedHash);
-    expect(run.stdout).toContain(now);
+    expect(run.outputs['plan-hash']).not.toBe(run.outputs['approved-hash']);
+    expect(run.stdout).toMatch(
+      /::error::.*refusing to apply.*differs from the plan approved.*keys/,
+    );
     expect(run.summary).toContain('refusing to apply');
   });
 
-  it('refuses a plan that writes when the merged pull request has no plan comment', async () => {
-    const run = await guard(planInputs('staging'));
-    expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/no approved plan hash found in the staging plan comment on #42/);
-  });
-
-  it("ignores a person's comment forging the plan marker: the report makes its own, the guard refuses", async () => {
-    // The attacker's plan: its hash, as the guard will compute it.
+  it('trusts no comment: a forged marker on the pull request changes nothing', async () => {
     const wanted = planInputs('staging', keysPlan('staging', 12, { create: 5 }));
-    const probe = await guard({ ...wanted, 'approved-hash': '000000000000' });
-    const wantedHash = probe.outputs['plan-hash']!;
-    const forgery = github.addComment(
+    const probe = await guard({ ...wanted, 'approved-plan': await planJob(planInputs('staging')) });
+    expect(probe.exitCode).toBe(1);
+    github.addComment(
       PR,
-      `${commentMarker('plan', 'staging')}\n${planHashMarker('staging', wantedHash)}\nlooks fine`,
+      `${commentMarker('plan', 'staging')}\n${planHashMarker('staging', probe.outputs['plan-hash']!)}`,
       HUMAN,
     );
-    github.clearRequests();
-
-    const reported = await report(planInputs('staging'));
-    expect(reported.exitCode, reported.stdout + reported.stderr).toBe(0);
-    expect(github.writes().map((r) => `${r.method} ${r.path}`)).toEqual([
-      `POST /repos/${REPOSITORY}/issues/${PR}/comments`,
-    ]);
-    expect(reported.outputs['comment-id']).not.toBe(String(forgery.id));
-    expect(forgery.body).toContain(wantedHash);
-
-    // With the bot's comment gone, only the forgery carries the marker: still not an approval.
-    github.comments.splice(
-      github.comments.findIndex((c) => String(c.id) === reported.outputs['comment-id']),
-      1,
-    );
-    const run = await guard(wanted);
+    const run = await guard({ ...wanted, 'approved-plan': await planJob(planInputs('staging')) });
     expect(run.exitCode).toBe(1);
-    expect(run.outputs['approved-hash']).toBe('');
-    expect(run.stdout).toMatch(/no approved plan hash found in the staging plan comment on #42/);
   });
 
-  it('takes a hash approved by hand instead of a pull request', async () => {
-    const inputs = planInputs('staging');
-    const first = await guard({ ...inputs, 'approved-hash': '000000000000' });
-    expect(first.exitCode).toBe(1);
-    const run = await guard({ ...inputs, 'approved-hash': first.outputs['plan-hash']! });
-    expect(run.exitCode, run.stdout).toBe(0);
-    expect(github.requests).toHaveLength(0);
+  it('fails without an approved plan, and when given no plan at all', async () => {
+    const none = await guard({ ...planInputs('staging'), 'approved-plan': '' });
+    expect(none.exitCode).toBe(1);
+    expect(none.stdout).toMatch(/no approved plan was given/);
+    const file = await planJob(planInputs('staging'));
+    const empty = await guard({ environment: 'staging', 'approved-plan': file });
+    expect(empty.exitCode).toBe(1);
+    expect(empty.stdout).toMatch(/given no plan made in this job/);
+  });
+
+  it('hashes the plan file again rather than trusting the sha256 written in it', async () => {
+    const file = await planJob(planInputs('staging'));
+    const dir = await mkdtemp(path.join(tmpdir(), 'nomad-guard-'));
+    const forged = path.join(dir, 'plan.json');
+    const changed = planInputs('staging', keysPlan('staging', 12, { create: 3 }));
+    const now = await guard({ ...changed, 'approved-plan': file });
+    const original = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(forged, JSON.stringify({ ...original, sha256: now.outputs['plan-hash'] }));
+    const run = await guard({ ...changed, 'approved-plan': forged });
+    expect(run.exitCode).toBe(1);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 

@@ -15,10 +15,12 @@ describe('keymasterJob', () => {
     expect((await keysJob(env, clients, 'apply')).result.ok).toBe(true);
 
     // The first read of the bank's secret fails as a throttled call would after its retries.
+    // (Its DescribeSecret, which reads the approved funding settings, is not the read in question.)
     let failures = 1;
     clients.secrets.middlewareStack.add(
-      (next) => async (args) => {
+      (next, context) => async (args) => {
         if (
+          context.commandName === 'GetSecretValueCommand' &&
           args.input &&
           (args.input as { SecretId?: string }).SecretId?.includes('/bank/') &&
           failures > 0

@@ -185,7 +185,9 @@ describe('plan.yml', () => {
 
   it('plans offline on forks and reports in every case', () => {
     const text = raw('plan.yml');
-    expect(text).toContain('github.event.pull_request.head.repo.fork');
+    // A fork of the toolkit has head.repo.fork true on every pull request: compare names instead.
+    expect(text).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(text).not.toContain('head.repo.fork');
     expect(text).toMatch(/plan --env "\$ENVIRONMENT" --offline/);
     const steps = plan.jobs.plan!.steps ?? [];
     const report = steps.find((s) => s.uses === './actions/report');
@@ -194,15 +196,47 @@ describe('plan.yml', () => {
   });
 });
 
+describe('secrets and variables', () => {
+  it('are named explicitly: no dynamic secrets[…] or vars[…] index in any workflow', () => {
+    for (const file of files) {
+      expect(raw(file), file).not.toMatch(/\b(secrets|vars)\s*\[/);
+    }
+  });
+});
+
 describe('apply.yml', () => {
   const apply = workflow('apply.yml');
+
+  it('plans each environment in an ungated job whose plan is the artifact the gated job checks', () => {
+    for (const env of ['staging', 'production']) {
+      const plan = apply.jobs[`plan-${env}`]!;
+      expect(environmentOf(plan), env).toBeUndefined();
+      expect(needsOf(apply.jobs[env]!), env).toEqual([`plan-${env}`]);
+      const steps = plan.steps ?? [];
+      const report = steps.find((s) => s.uses === './actions/report');
+      expect(report?.with?.comment, env).toBe('false');
+      const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+      expect(upload?.with?.path, env).toBe('${{ steps.plan.outputs.plan-file }}');
+      const gated = apply.jobs[env]!.steps ?? [];
+      const download = gated.findIndex((s) => s.uses?.startsWith('actions/download-artifact@'));
+      const guard = gated.findIndex((s) => s.uses === './actions/apply-guard');
+      expect(download, env).toBeGreaterThan(0);
+      expect(download, env).toBeLessThan(guard);
+      expect(gated[guard]!.with?.['approved-plan'], env).toMatch(/approved\//);
+      // Nothing in the apply path reads a comment or takes a typed hash.
+      expect(gated[guard]!.with?.['approved-hash'], env).toBeUndefined();
+    }
+    expect(needsOf(apply.jobs['plan-production']!)).toEqual(['staging']);
+    expect(triggers(apply)).not.toContain('pull_request');
+  });
 
   it('applies staging in the staging environment and production after it, behind its reviewers', () => {
     const staging = apply.jobs.staging!;
     const production = apply.jobs.production!;
     expect(environmentOf(staging)).toBe('staging');
     expect(environmentOf(production)).toBe('production');
-    expect(needsOf(production)).toContain('staging');
+    expect(needsOf(production)).toEqual(['plan-production']);
+    expect(needsOf(apply.jobs['plan-production']!)).toEqual(['staging']);
     expect((apply.on as Record<string, { branches?: string[] }>).push?.branches).toEqual(['main']);
   });
 
@@ -221,11 +255,15 @@ describe('apply.yml', () => {
     }
   });
 
-  it('has one concurrency group per environment that is never cancelled', () => {
+  it('has one concurrency group per environment (plan and apply jobs) that is never cancelled', () => {
     const groups = ['staging', 'production'].map((env) => {
-      const c = apply.jobs[env]!.concurrency as { group: string; 'cancel-in-progress': unknown };
-      expect(c['cancel-in-progress'], env).toBe(false);
-      return c.group;
+      const groupOf = (id: string) => {
+        const c = apply.jobs[id]!.concurrency as { group: string; 'cancel-in-progress': unknown };
+        expect(c['cancel-in-progress'], id).toBe(false);
+        return c.group;
+      };
+      expect(groupOf(`plan-${env}`)).toBe(groupOf(env));
+      return groupOf(env);
     });
     expect(new Set(groups).size).toBe(2);
   });

@@ -31,9 +31,10 @@ export function registerKeys(
       .action(async (options: { env: string; json?: boolean }) => {
         const env = loadEnvironment(options.env, io.cwd);
         const clients = await awsForEnvironment(env, io.env);
-        const job = await keysJob(env, clients, mode);
+        const commit = io.env.GITHUB_SHA;
+        const job = await keysJob(env, clients, mode, commit ? { commit } : {});
         io.out(options.json ? toJson(job.json) : job.console);
-        if (!job.result.ok) setExitCode(EXIT.failed);
+        if (!job.ok) setExitCode(EXIT.failed);
       });
   }
   return keys;

@@ -1,0 +1,142 @@
+import {
+  DescribeKeyCommand,
+  ListResourceTagsCommand,
+  TagResourceCommand as KmsTagResourceCommand,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
+import {
+  DescribeSecretCommand,
+  TagResourceCommand as SecretTagResourceCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { TAG_KEYS } from '../inventory/tags.js';
+import { awsErrorName, keyStoreError } from './key-store-errors.js';
+
+/**
+ * The record of the funding settings last approved: two tags on the bank (its KMS key, or its
+ * secret in development). `keys apply` writes them; the Keymaster and plans read them.
+ */
+
+export interface FundingRecord {
+  /** Full sha256 (64 hex digits) of the funding settings applied. */
+  sha256: string;
+  /** The commit the applied file came from, when the apply knew it. */
+  commit?: string;
+}
+
+/** `missing`: the bank does not exist yet; `none`: it exists and nothing was recorded on it. */
+export type FundingRecordState =
+  { bank: 'missing' } | { bank: 'found'; record: FundingRecord | undefined };
+
+export interface FundingRecordStore {
+  read(): Promise<FundingRecordState>;
+  /** Throws when the bank does not exist (apply it first) or the tags cannot be written. */
+  write(record: FundingRecord): Promise<void>;
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const COMMIT = /^[0-9a-f]{7,64}$/;
+
+/** The record the tags carry; a malformed hash counts as none (it matches no settings). */
+export function recordFromTags(
+  tags: Record<string, string | undefined>,
+): FundingRecord | undefined {
+  const sha256 = tags[TAG_KEYS.fundingSha256]?.trim().toLowerCase();
+  if (!sha256 || !SHA256.test(sha256)) return undefined;
+  const commit = tags[TAG_KEYS.fundingCommit]?.trim().toLowerCase();
+  return { sha256, ...(commit && COMMIT.test(commit) ? { commit } : {}) };
+}
+
+function tagsOf(record: FundingRecord): Array<{ key: string; value: string }> {
+  if (!SHA256.test(record.sha256)) {
+    throw new Error(`funding settings hash "${record.sha256}" is not 64 lower-case hex digits`);
+  }
+  const tags: Array<{ key: string; value: string }> = [
+    { key: TAG_KEYS.fundingSha256, value: record.sha256 },
+  ];
+  if (record.commit && COMMIT.test(record.commit)) {
+    tags.push({ key: TAG_KEYS.fundingCommit, value: record.commit });
+  }
+  return tags;
+}
+
+/** On the bank's KMS key, found by its alias (ListResourceTags and TagResource take no alias). */
+export function kmsFundingRecord(kms: KMSClient, bankAlias: string): FundingRecordStore {
+  const keyId = async (): Promise<string | undefined> => {
+    try {
+      const answer = await kms.send(new DescribeKeyCommand({ KeyId: bankAlias }));
+      return answer.KeyMetadata?.KeyId;
+    } catch (error) {
+      if (awsErrorName(error) === 'NotFoundException') return undefined;
+      throw keyStoreError(error, 'KMS DescribeKey', bankAlias);
+    }
+  };
+  return {
+    async read() {
+      const id = await keyId();
+      if (!id) return { bank: 'missing' };
+      const tags: Record<string, string | undefined> = {};
+      let marker: string | undefined;
+      try {
+        do {
+          const page = await kms.send(new ListResourceTagsCommand({ KeyId: id, Marker: marker }));
+          for (const t of page.Tags ?? []) if (t.TagKey) tags[t.TagKey] = t.TagValue;
+          marker = page.Truncated ? page.NextMarker : undefined;
+        } while (marker);
+      } catch (error) {
+        throw keyStoreError(error, 'KMS ListResourceTags', bankAlias);
+      }
+      return { bank: 'found', record: recordFromTags(tags) };
+    },
+    async write(record) {
+      const id = await keyId();
+      if (!id) throw new Error(`${bankAlias} does not exist: the keys must be applied first`);
+      const Tags = tagsOf(record).map((t) => ({ TagKey: t.key, TagValue: t.value }));
+      try {
+        await kms.send(new KmsTagResourceCommand({ KeyId: id, Tags }));
+      } catch (error) {
+        throw keyStoreError(error, 'KMS TagResource', bankAlias);
+      }
+    },
+  };
+}
+
+/** On the bank's secret (development). */
+export function secretFundingRecord(
+  secrets: SecretsManagerClient,
+  secretName: string,
+): FundingRecordStore {
+  const describe = async () => {
+    try {
+      return await secrets.send(new DescribeSecretCommand({ SecretId: secretName }));
+    } catch (error) {
+      if (awsErrorName(error) === 'ResourceNotFoundException') return undefined;
+      throw keyStoreError(error, 'Secrets Manager DescribeSecret', secretName, {
+        keepCause: false,
+      });
+    }
+  };
+  return {
+    async read() {
+      const described = await describe();
+      if (!described || described.DeletedDate) return { bank: 'missing' };
+      const tags = Object.fromEntries((described.Tags ?? []).map((t) => [t.Key ?? '', t.Value]));
+      return { bank: 'found', record: recordFromTags(tags) };
+    },
+    async write(record) {
+      const described = await describe();
+      if (!described)
+        throw new Error(`${secretName} does not exist: the keys must be applied first`);
+      const Tags = tagsOf(record).map((t) => ({ Key: t.key, Value: t.value }));
+      try {
+        await secrets.send(
+          new SecretTagResourceCommand({ SecretId: described.ARN ?? secretName, Tags }),
+        );
+      } catch (error) {
+        throw keyStoreError(error, 'Secrets Manager TagResource', secretName, {
+          keepCause: false,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The Keymaster pays only with funding settings an approved apply recorded on the bank: on moto
+ * (AWS) and the harness chains. Apply, fund, change a target, run → nothing sent (balances still
+ * read, exit 1, the reason said); apply again, run → sent.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { kmsFundingRecord } from '../../src/aws/funding-record.js';
+import { awsForEnvironment } from '../../src/jobs/aws.js';
+import { loadEnvironment } from '../../src/jobs/environment.js';
+import { keysJob } from '../../src/jobs/keys.js';
+import { keymasterJob } from '../../src/jobs/keymaster.js';
+import { fundingSettingsOf } from '../../src/inventory/funding-settings.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { FUNDING_NOT_APPROVED } from '../../src/plan/funding.js';
+import { developmentWorkspace, motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
+import { cli } from '../cli/helpers.js';
+import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
+import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+
+const ACCOUNT = '710000000111';
+/** This file's funding key on the shared chains (see test/harness/chains.ts). */
+const FUNDER = FUNDED_PRIVATE_KEYS[6]!;
+
+let cwd: string;
+let vars: Record<string, string>;
+const file = () => path.join(cwd, 'environments/development.yaml');
+
+beforeAll(async () => {
+  ({ cwd, vars } = await developmentWorkspace(ACCOUNT));
+});
+
+async function fund(address: string) {
+  for (const chain of requireChains()) {
+    const funder = new Wallet(
+      FUNDER,
+      new JsonRpcProvider(chain.url, chain.chainId, { staticNetwork: true }),
+    );
+    await (await funder.sendTransaction({ to: address, value: parseEther('50') })).wait();
+    funder.provider!.destroy();
+  }
+}
+
+describe('funding settings approval (development: the record is on the bank secret)', () => {
+  it('pays nothing after a target changed until the apply records it; then pays', async () => {
+    const env = loadEnvironment('development', cwd);
+    const clients = await awsForEnvironment(env, vars);
+
+    const applied = await keysJob(env, clients, 'apply', { commit: 'a'.repeat(40) });
+    expect(applied.ok).toBe(true);
+    expect(applied.funding.outcome).toBe('recorded');
+    expect(applied.json.funding?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const bank = applied.json.keys.find((k) => k.purpose === 'bank')!.address;
+    await fund(bank);
+    const approvedSettings = fundingSettingsOf(env, keysFor(env));
+
+    // A reviewer never saw this: the updater target on every network goes up.
+    writeFileSync(
+      file(),
+      readFileSync(file(), 'utf8').replace(
+        "updater: { lower: '0.5', target: '1' }",
+        "updater: { lower: '0.5', target: '5' }",
+      ),
+    );
+    const changed = loadEnvironment('development', cwd);
+    const refused = await cli(['keymaster', 'once', '--env', 'development', '--json'], {
+      cwd,
+      env: vars,
+    });
+    expect(refused.code, refused.stderr).toBe(1);
+    const run = JSON.parse(refused.stdout) as {
+      sent: unknown[];
+      before: Array<{ balance: { known: boolean } }>;
+      failures: Array<{ kind: string; message: string }>;
+      decisions: Array<{ reason: string }>;
+    };
+    expect(run.sent).toEqual([]);
+    // Balances are still read and the decisions still made (for the report and the metrics).
+    expect(run.before.length).toBeGreaterThan(0);
+    expect(run.before.every((r) => r.balance.known)).toBe(true);
+    expect(run.decisions.some((d) => d.reason === 'funded')).toBe(true);
+    expect(run.failures[0]).toMatchObject({ kind: 'unapproved' });
+    expect(run.failures[0]!.message).toContain(FUNDING_NOT_APPROVED);
+    const provider = new JsonRpcProvider(requireChains()[0]!.url, undefined, {
+      staticNetwork: true,
+    });
+    expect(await provider.getTransactionCount(bank)).toBe(0);
+
+    // The plan shows the change against what was recorded (the settings of the recorded commit).
+    const plan = await keysJob(changed, clients, 'plan', {
+      settingsAtCommit: (_env, commit) =>
+        commit === 'a'.repeat(40) ? approvedSettings : undefined,
+    });
+    expect(plan.funding.action).toBe('record');
+    expect(plan.funding.baseline).toBe('recorded');
+    expect(plan.funding.changes).toEqual([
+      {
+        setting: 'alpha · updater',
+        before: 'lower 0.5 ETH, target 1.0 ETH',
+        after: 'lower 0.5 ETH, target 5.0 ETH',
+      },
+      {
+        setting: 'beta · updater',
+        before: 'lower 0.5 ETH, target 1.0 ETH',
+        after: 'lower 0.5 ETH, target 5.0 ETH',
+      },
+    ]);
+    expect(plan.markdown).toContain('Funding settings change');
+
+    // The approved apply records the new settings; now the Keymaster pays.
+    const reapplied = await keysJob(changed, clients, 'apply');
+    expect(reapplied.funding.outcome).toBe('recorded');
+    const paid = await keymasterJob(changed, clients, vars).runOnce({ dryRun: false });
+    expect(paid.failures).toEqual([]);
+    expect(paid.sent.length).toBeGreaterThan(0);
+    expect(paid.sent.every((t) => t.status === 'mined')).toBe(true);
+    expect(await provider.getTransactionCount(bank)).toBeGreaterThan(0);
+    provider.destroy();
+
+    // Unchanged settings: the next plan records nothing.
+    expect((await keysJob(changed, clients, 'plan')).funding.action).toBe('exists');
+  }, 120_000);
+});
+
+describe('funding record on a bank KMS key (moto)', () => {
+  it('is missing before the bank exists, none before the first apply, then what was written', async () => {
+    const clients = await awsForEnvironment(
+      loadEnvironment('staging', workspaceWithAccounts({ staging: '710000000112' })),
+      await motoEnv(requireMotoUrl(), '710000000112'),
+    );
+    const record = kmsFundingRecord(clients.kms, 'alias/staging-bank');
+    expect(await record.read()).toEqual({ bank: 'missing' });
+    await expect(record.write({ sha256: 'f'.repeat(64) })).rejects.toThrow(/does not exist/);
+    const key = await clients.kms.send(
+      new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }),
+    );
+    await clients.kms.send(
+      new CreateAliasCommand({
+        AliasName: 'alias/staging-bank',
+        TargetKeyId: key.KeyMetadata!.KeyId,
+      }),
+    );
+    expect(await record.read()).toEqual({ bank: 'found', record: undefined });
+    await record.write({ sha256: 'ab'.repeat(32), commit: 'c'.repeat(40) });
+    expect(await record.read()).toEqual({
+      bank: 'found',
+      record: { sha256: 'ab'.repeat(32), commit: 'c'.repeat(40) },
+    });
+    await expect(record.write({ sha256: 'not-a-hash' })).rejects.toThrow(/64 lower-case hex/);
+  });
+});
