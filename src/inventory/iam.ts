@@ -1,4 +1,5 @@
 import type { ResolvedEnvironment } from '../config/model.js';
+import type { EnvironmentName } from '../config/schema.js';
 import { InventoryError } from './errors.js';
 import {
   checkRepository,
@@ -31,7 +32,7 @@ import {
   signerPolicyDocument,
   uploaderPolicyDocument,
 } from './policies.js';
-import { baseTags, sharedTags } from './tags.js';
+import { baseTags, SHARED_ENVIRONMENT, sharedTags, TAG_KEYS } from './tags.js';
 import type {
   GithubOidcSpec,
   GithubRoleKind,
@@ -51,6 +52,13 @@ export interface IamOptions {
 }
 
 const GITHUB_ROLE_KINDS: GithubRoleKind[] = ['plan', 'apply', 'keymaster'];
+
+/**
+ * Whether the account-wide resources (kms-admin user, group and policy) are bootstrap resources
+ * for this environment's apply: they are for every environment but production, whose apply
+ * role is the one gated by required reviewers.
+ */
+export const accountWideIsBootstrap = (env: EnvironmentName) => env !== 'production';
 
 /**
  * Users, groups, policies and attachments of DESIGN §5, plus the GitHub OIDC roles when a
@@ -128,13 +136,16 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     'group',
     signerGroup,
   );
+  // Account-wide resources change only through the administrator's bootstrap or the production
+  // apply: in any other environment they are bootstrap resources its apply role cannot write.
+  const sharedBootstrap = accountWideIsBootstrap(env.name);
   if (adminGroup) {
     attach(
       addPolicy(
         adminPolicyName(),
         'KMS key administration, without key use',
         kmsAdminPolicyDocument(accountId),
-        { policyTags: accountTags },
+        { policyTags: accountTags, bootstrap: sharedBootstrap },
       ),
       'group',
       adminGroup,
@@ -156,10 +167,23 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       repository,
       env.github.repository ? `${env.source} github.repository` : 'the repository option',
     );
-    const users = [signerUser, ...(adminUser ? [adminUser] : [])];
-    const groups = [signerGroup, ...(adminGroup ? [adminGroup] : [])];
-    const managed = policies.filter((p) => !p.bootstrap);
-    const attachable = attachments.filter((a) => !a.bootstrap && a.target.kind === 'group');
+    const scopeOf = (owner: 'own' | 'shared', users: string[], groups: string[]) => {
+      const isShared = (t: Record<string, string>) =>
+        t[TAG_KEYS.environment] === SHARED_ENVIRONMENT;
+      const managed = policies.filter(
+        (p) => !p.bootstrap && (owner === 'shared') === isShared(p.tags),
+      );
+      const attachable = attachments.filter(
+        (a) => !a.bootstrap && a.target.kind === 'group' && groups.includes(a.target.name),
+      );
+      return {
+        users,
+        groups,
+        policyArns: managed.map((p) => p.arn),
+        attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
+      };
+    };
+    const withShared = adminUser && adminGroup && !sharedBootstrap;
     const permissions: Record<GithubRoleKind, ManagedPolicySpec> = {
       plan: addPolicy(
         githubRoleName(env.name, 'plan'),
@@ -172,10 +196,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         `${env.name} apply: keys, IAM and bucket configuration`,
         applyPolicyDocument(env, {
           bucket,
-          users,
-          groups,
-          policyArns: managed.map((p) => p.arn),
-          attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
+          own: scopeOf('own', [signerUser], [signerGroup]),
+          ...(withShared ? { shared: scopeOf('shared', [adminUser], [adminGroup]) } : {}),
         }),
         { bootstrap: true },
       ),
@@ -216,15 +238,16 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     };
   }
 
+  const shared = sharedBootstrap ? { bootstrap: true as const } : {};
   return {
     users: [
       { name: signerUser, tags },
-      ...(adminUser ? [{ name: adminUser, tags: accountTags }] : []),
+      ...(adminUser ? [{ name: adminUser, tags: accountTags, ...shared }] : []),
     ],
-    groups: [signerGroup, ...(adminGroup ? [adminGroup] : [])].map((name) => ({ name })),
+    groups: [{ name: signerGroup }, ...(adminGroup ? [{ name: adminGroup, ...shared }] : [])],
     memberships: [
       { user: signerUser, group: signerGroup },
-      ...(adminUser && adminGroup ? [{ user: adminUser, group: adminGroup }] : []),
+      ...(adminUser && adminGroup ? [{ user: adminUser, group: adminGroup, ...shared }] : []),
     ],
     policies,
     attachments,

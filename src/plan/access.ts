@@ -8,7 +8,13 @@ import { type IamStep, runIamStep } from '../aws/iam-steps.js';
 import { assertAccount } from '../aws/sts.js';
 import { InventoryError } from '../inventory/errors.js';
 import { MANAGED_GROUP_PATH, checkIamName } from '../inventory/names.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, baseTags } from '../inventory/tags.js';
+import {
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+  SHARED_ENVIRONMENT,
+  TAG_KEYS,
+  baseTags,
+} from '../inventory/tags.js';
 import type { IamInventory, Inventory } from '../inventory/types.js';
 import { type Change, WRITING_ACTIONS } from './change.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
@@ -144,6 +150,7 @@ export function planAccess(
   const add = (change: Change<AccessDetail>, steps: IamStep[] = []) => out.push({ change, steps });
   const bootstrapOk = options.bootstrap ?? true;
   const prune = options.prune ?? false;
+  const accountWide = accountWideIds(iam);
   /**
    * Bootstrap resources this run may not write become `broken` with what to do. A removal only
    * counts when this run prunes; without prune it is listed and never carried out.
@@ -159,7 +166,7 @@ export function planAccess(
         {
           ...change,
           action: 'broken',
-          reason: `${change.reason} — a bootstrap resource: apply it with administrator credentials (nomad-ops iam apply, which writes bootstrap resources unless given --no-bootstrap)`,
+          reason: `${change.reason} — a bootstrap resource: apply it with administrator credentials (nomad-ops iam apply, which writes bootstrap resources unless given --no-bootstrap)${accountWide.has(change.id) ? '; an account-wide resource, which the production apply also writes' : ''}`,
           detail: { ...change.detail, bootstrap: true },
         },
         [],
@@ -245,9 +252,11 @@ export function planAccess(
     const actual = state.users[u.name];
     const base = { kind: 'iam-user', id: u.name };
     if (!actual) {
-      add({ ...base, action: 'create', reason: 'no such user', detail: { tags: u.tags } }, [
-        { op: 'createUser', name: u.name, tags: u.tags },
-      ]);
+      gate(
+        { ...base, action: 'create', reason: 'no such user', detail: { tags: u.tags } },
+        [{ op: 'createUser', name: u.name, tags: u.tags }],
+        u.bootstrap,
+      );
       usable.set(principalKey({ kind: 'user', name: u.name }), true);
     } else if (!isManaged(actual.tags)) {
       add({
@@ -259,7 +268,7 @@ export function planAccess(
       usable.set(principalKey({ kind: 'user', name: u.name }), false);
     } else {
       const drift = tagDrift(u.tags, actual.tags);
-      add(
+      gate(
         drift.length === 0
           ? { ...base, action: 'exists', reason: 'exists as wanted', detail: { arn: actual.arn } }
           : {
@@ -269,6 +278,7 @@ export function planAccess(
               detail: { arn: actual.arn, changes: drift },
             },
         drift.length === 0 ? [] : [{ op: 'tagUser', name: u.name, tags: u.tags }],
+        u.bootstrap,
       );
       usable.set(principalKey({ kind: 'user', name: u.name }), true);
     }
@@ -279,13 +289,14 @@ export function planAccess(
     const actual = state.groups[g.name];
     const base = { kind: 'iam-group', id: g.name };
     if (!actual) {
-      add(
+      gate(
         {
           ...base,
           action: 'create',
           reason: `no such group (created under path ${MANAGED_GROUP_PATH})`,
         },
         [{ op: 'createGroup', name: g.name, path: MANAGED_GROUP_PATH }],
+        g.bootstrap,
       );
       usable.set(principalKey({ kind: 'group', name: g.name }), true);
     } else if (actual.path !== MANAGED_GROUP_PATH) {
@@ -466,9 +477,11 @@ export function planAccess(
         reason: `cannot add: ${blocked.join(', ')} is not managed by the toolkit (see above)`,
       });
     } else {
-      add({ ...base, action: 'create', reason: 'not a member' }, [
-        { op: 'addUserToGroup', user: m.user, group: m.group },
-      ]);
+      gate(
+        { ...base, action: 'create', reason: 'not a member' },
+        [{ op: 'addUserToGroup', user: m.user, group: m.group }],
+        m.bootstrap,
+      );
     }
   }
 
@@ -554,6 +567,22 @@ export function planAccess(
 
   planLeftovers(state, { wantedMembers, wantedAttachments, usable }, add, gate);
   return out;
+}
+
+/** Ids of the rows of account-wide resources (tagged `shared`): kms-admin and its group. */
+function accountWideIds(iam: IamInventory): Set<string> {
+  const shared = (tags: Tags) => tags[TAG_KEYS.environment] === SHARED_ENVIRONMENT;
+  const users = iam.users.filter((u) => shared(u.tags)).map((u) => u.name);
+  const groups = iam.memberships.filter((m) => users.includes(m.user)).map((m) => m.group);
+  return new Set([
+    ...users,
+    ...groups,
+    ...iam.memberships.filter((m) => users.includes(m.user)).map((m) => `${m.user} in ${m.group}`),
+    ...iam.policies.filter((p) => shared(p.tags)).map((p) => p.name),
+    ...iam.attachments
+      .filter((a) => groups.includes(a.target.name) && a.target.kind === 'group')
+      .map((a) => `${a.policyName} → group ${a.target.name}`),
+  ]);
 }
 
 type Gate = (
