@@ -32,7 +32,7 @@ import {
   signerPolicyDocument,
   uploaderPolicyDocument,
 } from './policies.js';
-import { baseTags, SHARED_ENVIRONMENT, sharedTags, TAG_KEYS } from './tags.js';
+import { baseTags, SHARED_ENVIRONMENT, sharedTags } from './tags.js';
 import type {
   GithubOidcSpec,
   GithubRoleKind,
@@ -167,23 +167,12 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       repository,
       env.github.repository ? `${env.source} github.repository` : 'the repository option',
     );
-    const scopeOf = (owner: 'own' | 'shared', users: string[], groups: string[]) => {
-      const isShared = (t: Record<string, string>) =>
-        t[TAG_KEYS.environment] === SHARED_ENVIRONMENT;
-      const managed = policies.filter(
-        (p) => !p.bootstrap && (owner === 'shared') === isShared(p.tags),
-      );
-      const attachable = attachments.filter(
-        (a) => !a.bootstrap && a.target.kind === 'group' && groups.includes(a.target.name),
-      );
-      return {
-        users,
-        groups,
-        policyArns: managed.map((p) => p.arn),
-        attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
-      };
-    };
-    const withShared = adminUser && adminGroup && !sharedBootstrap;
+    // The production apply also keeps the account-wide kms-admin in line; no other does.
+    const withShared = adminUser !== undefined && adminGroup !== undefined && !sharedBootstrap;
+    const users = [signerUser, ...(withShared ? [adminUser] : [])];
+    const groups = [signerGroup, ...(withShared ? [adminGroup] : [])];
+    const managed = policies.filter((p) => !p.bootstrap);
+    const attachable = attachments.filter((a) => !a.bootstrap && a.target.kind === 'group');
     const permissions: Record<GithubRoleKind, ManagedPolicySpec> = {
       plan: addPolicy(
         githubRoleName(env.name, 'plan'),
@@ -196,8 +185,13 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         `${env.name} apply: keys, IAM and bucket configuration`,
         applyPolicyDocument(env, {
           bucket,
-          own: scopeOf('own', [signerUser], [signerGroup]),
-          ...(withShared ? { shared: scopeOf('shared', [adminUser], [adminGroup]) } : {}),
+          iam: {
+            owners: [env.name, ...(withShared ? [SHARED_ENVIRONMENT] : [])],
+            users,
+            groups,
+            policyArns: managed.map((p) => p.arn),
+            attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
+          },
         }),
         { bootstrap: true },
       ),

@@ -10,7 +10,7 @@ import {
   kmsWriteStatements,
   type IamWriteScope,
 } from './role-statements.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, SHARED_ENVIRONMENT } from './tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 /**
@@ -238,13 +238,12 @@ function commonStatements(
 
 export interface ApplyScope {
   bucket: string;
-  /** The environment's own users, groups and policies (tagged with its name). */
-  own: Omit<IamWriteScope, 'owner'>;
   /**
-   * The account-wide ones (tagged `shared`: kms-admin), only for the production apply; every
-   * other environment leaves them to the administrator's bootstrap.
+   * The users, groups and policies apply keeps in line: the environment's own (tagged with its
+   * name) and, for the production apply only, the account-wide kms-admin (tagged `shared`);
+   * every other environment leaves those to the administrator's bootstrap.
    */
-  shared?: Omit<IamWriteScope, 'owner'>;
+  iam: IamWriteScope;
 }
 
 /**
@@ -271,10 +270,7 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
     });
   }
   statements.push(
-    ...iamWriteStatements(accountId, { owner: env.name, ...scope.own }),
-    ...(scope.shared
-      ? iamWriteStatements(accountId, { owner: SHARED_ENVIRONMENT, ...scope.shared })
-      : []),
+    ...iamWriteStatements(accountId, scope.iam),
     ...commonStatements(env, scope.bucket, 'write'),
   );
   return doc(...statements);

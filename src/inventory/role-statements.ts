@@ -169,7 +169,6 @@ export function iamReadStatements(accountId: string): PolicyStatement[] {
         'iam:GetGroup',
         'iam:GetRole',
         'iam:GetUser',
-        'iam:ListAccessKeys',
         'iam:ListAttachedGroupPolicies',
         'iam:ListAttachedRolePolicies',
         'iam:ListAttachedUserPolicies',
@@ -203,10 +202,13 @@ export function iamReadStatements(accountId: string): PolicyStatement[] {
   ];
 }
 
-/** The IAM resources one tag value (an environment, or `shared`) owns, for its apply. */
+/** The IAM resources an apply owns, and the `nomad:environment` values they carry. */
 export interface IamWriteScope {
-  /** `nomad:environment` of the resources: the environment's name, or `shared`. */
-  owner: string;
+  /**
+   * `nomad:environment` values of the resources: the environment's name, plus `shared` for the
+   * production apply, which also keeps the account-wide kms-admin in line.
+   */
+  owners: string[];
   users: string[];
   groups: string[];
   /** Policies apply creates and keeps in line (never a bootstrap one). */
@@ -217,7 +219,9 @@ export interface IamWriteScope {
 
 /**
  * Create and keep in line the scope's users, groups and policies: by name (ARN) and by tag, so
- * a resource of another environment is refused even when its name is listed.
+ * a resource of another environment is refused even when its name is listed. Creating and
+ * tagging share a statement: the request must carry the toolkit's tags for one of `owners`, and
+ * an existing resource must not be tagged for anyone else.
  *
  * IAM cannot condition `AddUserToGroup` on the user, nor `CreatePolicyVersion` on the document:
  * an apply role can rewrite its own environment's policies and add a user to its own groups.
@@ -225,80 +229,46 @@ export interface IamWriteScope {
  * reports every member and policy the toolkit did not put there as `drift`, failing the plan.
  */
 export function iamWriteStatements(accountId: string, scope: IamWriteScope): PolicyStatement[] {
-  const suffix = scope.owner === SHARED_ENVIRONMENT ? 'Shared' : '';
-  const statements: PolicyStatement[] = [];
-  const requestTags = { [MANAGED_REQUEST_TAG]: MANAGED_BY_VALUE, [ENV_REQUEST_TAG]: scope.owner };
-  if (scope.users.length > 0) {
-    const users = scope.users.map((u) => userArn(accountId, u));
-    statements.push(
-      {
-        Sid: `CreateUsers${suffix}`,
-        Effect: 'Allow',
-        Action: 'iam:CreateUser',
-        Resource: users,
-        Condition: { StringEquals: requestTags },
-      },
-      {
-        Sid: `TagUsers${suffix}`,
-        Effect: 'Allow',
-        Action: 'iam:TagUser',
-        Resource: users,
-        Condition: {
-          StringEquals: { ...requestTags, [MANAGED_TAG]: MANAGED_BY_VALUE },
-          StringEqualsIfExists: { [ENV_TAG]: scope.owner },
-        },
-      },
-    );
-  }
-  if (scope.groups.length > 0) {
-    const groups = scope.groups.map((g) => groupArn(accountId, g));
-    statements.push(
-      {
-        Sid: `CreateGroups${suffix}`,
-        Effect: 'Allow',
-        Action: ['iam:AddUserToGroup', 'iam:CreateGroup'],
-        Resource: groups,
-      },
-      {
-        Sid: `AttachOwnPoliciesToGroups${suffix}`,
-        Effect: 'Allow',
-        Action: 'iam:AttachGroupPolicy',
-        Resource: groups,
-        Condition: { ArnEquals: { 'iam:PolicyARN': scope.attachablePolicyArns } },
-      },
-    );
-  }
-  if (scope.policyArns.length > 0) {
-    statements.push(
-      {
-        Sid: `CreatePolicies${suffix}`,
-        Effect: 'Allow',
-        Action: 'iam:CreatePolicy',
-        Resource: scope.policyArns,
-        Condition: { StringEquals: requestTags },
-      },
-      {
-        Sid: `ChangePolicies${suffix}`,
-        Effect: 'Allow',
-        Action: [
-          'iam:CreatePolicyVersion',
-          'iam:DeletePolicyVersion',
-          'iam:SetDefaultPolicyVersion',
-        ],
-        Resource: scope.policyArns,
-        Condition: { StringEquals: { [MANAGED_TAG]: MANAGED_BY_VALUE, [ENV_TAG]: scope.owner } },
-      },
-      {
-        Sid: `TagPolicies${suffix}`,
-        Effect: 'Allow',
-        Action: 'iam:TagPolicy',
-        Resource: scope.policyArns,
-        Condition: {
-          StringEquals: { ...requestTags, [MANAGED_TAG]: MANAGED_BY_VALUE },
-          StringEqualsIfExists: { [ENV_TAG]: scope.owner },
-        },
-      },
-    );
-  }
-  return statements;
+  const owners = scope.owners.length === 1 ? scope.owners[0]! : scope.owners;
+  const createOrTag = {
+    StringEquals: { [MANAGED_REQUEST_TAG]: MANAGED_BY_VALUE, [ENV_REQUEST_TAG]: owners },
+    StringEqualsIfExists: { [MANAGED_TAG]: MANAGED_BY_VALUE, [ENV_TAG]: owners },
+  };
+  const groups = scope.groups.map((g) => groupArn(accountId, g));
+  return [
+    {
+      Sid: 'CreateUsers',
+      Effect: 'Allow',
+      Action: ['iam:CreateUser', 'iam:TagUser'],
+      Resource: scope.users.map((u) => userArn(accountId, u)),
+      Condition: createOrTag,
+    },
+    {
+      Sid: 'CreateGroups',
+      Effect: 'Allow',
+      Action: ['iam:AddUserToGroup', 'iam:CreateGroup'],
+      Resource: groups,
+    },
+    {
+      Sid: 'AttachOwnPoliciesToGroups',
+      Effect: 'Allow',
+      Action: 'iam:AttachGroupPolicy',
+      Resource: groups,
+      Condition: { ArnEquals: { 'iam:PolicyARN': scope.attachablePolicyArns } },
+    },
+    {
+      Sid: 'CreatePolicies',
+      Effect: 'Allow',
+      Action: ['iam:CreatePolicy', 'iam:TagPolicy'],
+      Resource: scope.policyArns,
+      Condition: createOrTag,
+    },
+    {
+      Sid: 'ChangePolicies',
+      Effect: 'Allow',
+      Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+      Resource: scope.policyArns,
+      Condition: { StringEquals: { [MANAGED_TAG]: MANAGED_BY_VALUE, [ENV_TAG]: owners } },
+    },
+  ];
 }
