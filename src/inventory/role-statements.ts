@@ -1,6 +1,6 @@
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/schema.js';
 import { aliasArnPattern, groupArn, keyArnPattern, userArn } from './names.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, SHARED_ENVIRONMENT, TAG_KEYS } from './tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyStatement } from './types.js';
 
 /**
