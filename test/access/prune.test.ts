@@ -37,13 +37,16 @@ describe('prune of leftovers that hold each other', () => {
     // The environment file loses its repository: the roles and their policies are leftovers,
     // each policy attached to a role that is itself removed.
     const { github, ...rest } = inventory.iam;
+    const ofRoles = new Set(
+      rest.attachments.filter((a) => a.target.kind === 'role').map((a) => a.policyName),
+    );
     const withoutGithub: Inventory = {
       ...inventory,
       iam: {
         ...rest,
         githubOmitted: 'test: no repository',
-        policies: rest.policies.filter((p) => !p.bootstrap),
-        attachments: rest.attachments.filter((a) => !a.bootstrap),
+        policies: rest.policies.filter((p) => !ofRoles.has(p.name)),
+        attachments: rest.attachments.filter((a) => a.target.kind !== 'role'),
       },
     };
     const pruned = await runAccess({
@@ -58,7 +61,7 @@ describe('prune of leftovers that hold each other', () => {
         NOT_FOUND,
       );
     }
-    for (const policy of inventory.iam.policies.filter((p) => p.bootstrap)) {
+    for (const policy of inventory.iam.policies.filter((p) => ofRoles.has(p.name))) {
       await expect(
         clients.iam.send(new GetPolicyCommand({ PolicyArn: policy.arn })),
       ).rejects.toThrow(NOT_FOUND);
