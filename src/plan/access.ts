@@ -4,6 +4,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { IamPolicy, PrincipalRef, Tags } from '../aws/iam.js';
 import { accessKeySecretName } from '../aws/iam-access-keys.js';
 import { type AccessState, principalKey, readAccessState } from '../aws/iam-state.js';
+import { deleteInlinePolicyCommand, detachPolicyCommand } from '../aws/iam-inline.js';
 import { type IamStep, runIamStep } from '../aws/iam-steps.js';
 import { assertAccount } from '../aws/sts.js';
 import { InventoryError } from '../inventory/errors.js';
@@ -16,7 +17,7 @@ import {
   baseTags,
 } from '../inventory/tags.js';
 import type { IamInventory, Inventory } from '../inventory/types.js';
-import { type Change, WRITING_ACTIONS } from './change.js';
+import { type Change, PRUNE_ACTIONS, WRITING_ACTIONS } from './change.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
 
 /**
@@ -160,7 +161,7 @@ export function planAccess(
       bootstrap &&
       !bootstrapOk &&
       WRITING_ACTIONS.has(change.action) &&
-      (change.action !== 'remove' || prune)
+      (!PRUNE_ACTIONS.has(change.action) || prune)
     ) {
       add(
         {
@@ -566,6 +567,7 @@ export function planAccess(
   }
 
   planLeftovers(state, { wantedMembers, wantedAttachments, usable }, add, gate);
+  planDrift(state, { wantedMembers, wantedAttachments, usable, accountWide }, gate);
   return out;
 }
 
@@ -584,6 +586,98 @@ function accountWideIds(iam: IamInventory): Set<string> {
       .map((a) => `${a.policyName} → group ${a.target.name}`),
   ]);
 }
+
+/**
+ * Privilege added by hand to the toolkit's principals (DESIGN §5): a policy attached that the
+ * toolkit does not manage (AWS-managed or untagged), an inline policy (the toolkit writes none),
+ * a member of its group that is not the toolkit's user. Each is a `drift` row that fails the
+ * plan, with the command that removes it; prune removes it, through the bootstrap gate for roles
+ * and account-wide principals. Only principals the toolkit manages for this run are looked at,
+ * so nothing outside them is ever touched.
+ */
+function planDrift(
+  state: AccessState,
+  wanted: {
+    wantedMembers: Set<string>;
+    wantedAttachments: Set<string>;
+    usable: Map<string, boolean>;
+    accountWide: Set<string>;
+  },
+  gate: Gate,
+): void {
+  const ours = (p: PrincipalRef) => wanted.usable.get(principalKey(p)) === true;
+  const gated = (p: PrincipalRef) => p.kind === 'role' || wanted.accountWide.has(p.name);
+  const leftoverUsers = new Set(state.leftovers.users.map((u) => u.user.name));
+  const why = (what: string, command: string) =>
+    `${what}, not by the toolkit: it widens what this principal may do. Remove it (nomad-ops iam apply --prune, or \`${command}\`), or if it is meant, make it part of the environment file`;
+
+  for (const [group, actual] of Object.entries(state.groups)) {
+    const principal: PrincipalRef = { kind: 'group', name: group };
+    if (!actual || !ours(principal)) continue;
+    for (const user of actual.members) {
+      if (wanted.wantedMembers.has(`${group}/${user}`)) continue;
+      // The toolkit's own users: wanted elsewhere, or leftovers removed with their user.
+      if (ours({ kind: 'user', name: user }) || leftoverUsers.has(user)) continue;
+      gate(
+        {
+          kind: 'iam-group-membership',
+          id: `${user} in ${group}`,
+          action: 'drift',
+          reason: why(
+            `member added by hand`,
+            `aws iam remove-user-from-group --group-name ${group} --user-name ${user}`,
+          ),
+        },
+        [{ op: 'removeUserFromGroup', user, group }],
+        gated(principal),
+      );
+    }
+  }
+  for (const [key, arns] of Object.entries(state.attached)) {
+    if (wanted.usable.get(key) !== true) continue;
+    const principal = principalOfKey(key);
+    for (const arn of arns) {
+      if (wanted.wantedAttachments.has(`${key}|${arn}`)) continue;
+      const tags = state.attachedPolicyTags[arn];
+      if (tags && isManaged(tags)) continue; // the toolkit's, not wanted here: a leftover row
+      gate(
+        {
+          kind: 'iam-policy-attachment',
+          id: `${policyNameOfArn(arn)} → ${principal.kind} ${principal.name}`,
+          action: 'drift',
+          reason: why(`policy ${arn} attached by hand`, detachPolicyCommand(principal, arn)),
+          detail: { arn },
+        },
+        [{ op: 'detachPolicy', principal, arn }],
+        gated(principal),
+      );
+    }
+  }
+  for (const [key, names] of Object.entries(state.inline)) {
+    if (wanted.usable.get(key) !== true) continue;
+    const principal = principalOfKey(key);
+    for (const policyName of names) {
+      gate(
+        {
+          kind: 'iam-inline-policy',
+          id: `${policyName} on ${principal.kind} ${principal.name}`,
+          action: 'drift',
+          reason: why(
+            'inline policy written by hand',
+            deleteInlinePolicyCommand(principal, policyName),
+          ),
+        },
+        [{ op: 'deleteInlinePolicy', principal, policyName }],
+        gated(principal),
+      );
+    }
+  }
+}
+
+const principalOfKey = (key: string): PrincipalRef => {
+  const [kind, name] = key.split(':') as [PrincipalRef['kind'], string];
+  return { kind, name };
+};
 
 type Gate = (
   change: Change<AccessDetail>,
@@ -632,15 +726,7 @@ function planLeftovers(
         id: `${policyNameOfArn(arn)} → ${kind} ${name}`,
       };
       const tags = state.attachedPolicyTags[arn];
-      if (!tags || !isManaged(tags)) {
-        add({
-          ...base,
-          action: 'exists',
-          reason: `attached by someone else (policy not tagged ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}): left alone`,
-          detail: { arn },
-        });
-        continue;
-      }
+      if (!tags || !isManaged(tags)) continue; // privilege added by hand: a drift row (planDrift)
       // Every role of the toolkit is a bootstrap resource: only an administrator changes it.
       gate(
         {
@@ -834,7 +920,9 @@ function queryFor(inventory: AccessInventory, options: AccessOptions) {
 const pending = (changes: readonly Change[], prune: boolean) =>
   changes.filter(
     (c) =>
-      c.action === 'broken' || (WRITING_ACTIONS.has(c.action) && (c.action !== 'remove' || prune)),
+      c.action === 'broken' ||
+      c.action === 'drift' ||
+      (WRITING_ACTIONS.has(c.action) && (c.action !== 'remove' || prune)),
   );
 
 export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
@@ -850,11 +938,13 @@ export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
   const read = () => readAccessState(clients, queryFor(inventory, input));
   const planned = planAccess(inventory, await read(), input);
   const changes = planned.map((p) => p.change);
-  if (input.mode === 'plan') return { changes, ok: !changes.some((c) => c.action === 'broken') };
+  if (input.mode === 'plan') {
+    return { changes, ok: !changes.some((c) => c.action === 'broken' || c.action === 'drift') };
+  }
 
   for (const { change, steps } of planned) {
     if (!WRITING_ACTIONS.has(change.action)) continue;
-    if (change.action === 'remove' && !prune) continue;
+    if (PRUNE_ACTIONS.has(change.action) && !prune) continue;
     for (const step of steps) {
       input.onStep?.(`${change.kind} ${change.id}: ${step.op}`);
       await runIamStep(clients, step);

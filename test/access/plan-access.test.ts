@@ -13,6 +13,7 @@ const emptyState = (): AccessState => ({
   oidcProvider: undefined,
   attached: {},
   attachedPolicyTags: {},
+  inline: {},
   accessKeys: {},
   leftovers: { users: [], groups: [], policies: [], roles: [], oidcProviders: [] },
 });

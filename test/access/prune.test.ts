@@ -151,7 +151,7 @@ describe("prune of attachments on the toolkit's principals", () => {
     await ownMoto?.stop();
   });
 
-  it('detaches only policies the toolkit manages; AWS-managed and untagged ones stay attached', async () => {
+  it("detaches what nobody may add to a toolkit group: policies attached by hand (drift) and the toolkit's own strays", async () => {
     const accountId = account(3);
     const inventory = stagingInventory(accountId);
     const { clients, recorder } = await accountClients(ownMoto!.url, accountId);
@@ -183,15 +183,18 @@ describe("prune of attachments on the toolkit's principals", () => {
       )!;
     expect(about(toolkits).action).toBe('remove');
     for (const arn of [awsManaged, teams]) {
-      expect(about(arn).action, arn).toBe('exists');
-      expect(about(arn).reason).toContain('left alone');
+      expect(about(arn).action, arn).toBe('drift');
+      expect(about(arn).reason).toContain(
+        'aws iam detach-group-policy --group-name staging-signer',
+      );
     }
     const attached = await iam.send(
       new ListAttachedGroupPoliciesCommand({ GroupName: 'staging-signer' }),
     );
     const arns = attached.AttachedPolicies!.map((p) => p.PolicyArn);
-    expect(arns).toEqual(expect.arrayContaining([awsManaged, teams]));
-    expect(arns).not.toContain(toolkits);
+    for (const arn of [awsManaged, teams, toolkits]) expect(arns).not.toContain(arn);
+    // Detached from the toolkit's group only: the team's policy itself is not the toolkit's.
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: teams }))).Policy?.Arn).toBe(teams);
 
     recorder.writes.length = 0;
     await runAccess({ inventory, clients, mode: 'apply', prune: true });
