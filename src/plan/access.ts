@@ -18,6 +18,7 @@ import {
 } from '../inventory/tags.js';
 import type { IamInventory, Inventory } from '../inventory/types.js';
 import { type Change, PRUNE_ACTIONS, WRITING_ACTIONS } from './change.js';
+import { otherOwnerOf } from './ownership.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
 
 /**
@@ -267,6 +268,14 @@ export function planAccess(
         detail: { arn: actual.arn },
       });
       usable.set(principalKey({ kind: 'user', name: u.name }), false);
+    } else if (otherOwnerOf(u.tags, actual.tags)) {
+      add({
+        ...base,
+        action: 'broken',
+        reason: otherOwnerOf(u.tags, actual.tags)!,
+        detail: { arn: actual.arn },
+      });
+      usable.set(principalKey({ kind: 'user', name: u.name }), false);
     } else {
       const drift = tagDrift(u.tags, actual.tags);
       gate(
@@ -353,6 +362,12 @@ export function planAccess(
       policyUsable.set(p.arn, false);
       continue;
     }
+    const policyOwner = otherOwnerOf(p.tags, actual.tags);
+    if (policyOwner) {
+      add({ ...base, action: 'broken', reason: policyOwner, detail: { arn: p.arn } });
+      policyUsable.set(p.arn, false);
+      continue;
+    }
     policyUsable.set(p.arn, true);
     const steps: IamStep[] = [];
     const changes: string[] = [];
@@ -418,6 +433,12 @@ export function planAccess(
         reason: `exists without tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}: the toolkit will not change it. To adopt it: aws iam tag-role --role-name ${r.name} --tags Key=${MANAGED_BY_TAG},Value=${MANAGED_BY_VALUE}`,
         detail: { arn: actual.arn },
       });
+      usable.set(key, false);
+      continue;
+    }
+    const roleOwner = otherOwnerOf(r.tags, actual.tags);
+    if (roleOwner) {
+      add({ ...base, action: 'broken', reason: roleOwner, detail: { arn: actual.arn } });
       usable.set(key, false);
       continue;
     }
