@@ -78,6 +78,8 @@ export interface KmsKeyStoreOptions {
   readConcurrency?: number;
   /** Concurrent CreateKey/CreateAlias calls: quota is 5/s, the SDK's adaptive retry paces the rest. Default 5. */
   writeConcurrency?: number;
+  /** The key policy a new key gets, from its tags (JSON); KMS's default policy when absent. */
+  keyPolicy?: (tags: Record<string, string>) => string;
 }
 
 const PAGE_SIZE = 100;
@@ -245,6 +247,7 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
             KeyUsage: ETHEREUM_KEY_USAGE,
             Description: description,
             Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+            ...(options.keyPolicy ? { Policy: options.keyPolicy(tags) } : {}),
           }),
         ),
       );
