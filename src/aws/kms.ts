@@ -1,6 +1,8 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
+  GetKeyPolicyCommand,
+  ListGrantsCommand,
   DescribeKeyCommand,
   GetPublicKeyCommand,
   ListAliasesCommand,
@@ -70,6 +72,23 @@ export interface KmsKeyStore {
   findUnaliasedKeys(wanted: (tags: Record<string, string>) => boolean): Promise<UnaliasedKeys>;
   createKey(input: { description: string; tags: Record<string, string> }): Promise<KmsKeyInfo>;
   createAlias(aliasName: string, keyId: string): Promise<void>;
+  /** The key policy, grants and tags, to decide whether the key may be used or adopted. */
+  readKeyAccess(keyId: string): Promise<KeyAccess>;
+}
+
+/** A grant on a key, as ListGrants returns it. */
+export interface KeyGrantInfo {
+  grantId: string;
+  grantee?: string;
+  operations: string[];
+}
+
+/** What decides whether a key may be used or adopted: who its policy and grants let in, its tags. */
+export interface KeyAccess {
+  /** The key policy document (JSON, as KMS returns it). */
+  policy: string;
+  grants: KeyGrantInfo[];
+  tags: Record<string, string>;
 }
 
 export interface KmsKeyStoreOptions {
@@ -252,6 +271,44 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
         ),
       );
       return toKeyInfo(answer.KeyMetadata, description);
+    },
+
+    async readKeyAccess(keyId) {
+      const [policy, grants, tags] = await Promise.all([
+        call(read, 'GetKeyPolicy', keyId, async () => {
+          const answer = await kms.send(
+            new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }),
+          );
+          return answer.Policy ?? '{}';
+        }),
+        allPages(
+          (marker) =>
+            call(read, 'ListGrants', keyId, async () => {
+              const page = await kms.send(
+                new ListGrantsCommand({ KeyId: keyId, Limit: PAGE_SIZE, Marker: marker }),
+              );
+              return {
+                items: (page.Grants ?? []).map((g) => ({
+                  grantId: g.GrantId ?? '?',
+                  ...(g.GranteePrincipal ? { grantee: g.GranteePrincipal } : {}),
+                  operations: g.Operations ?? [],
+                })),
+                truncated: page.Truncated,
+                nextMarker: page.NextMarker,
+              };
+            }),
+          'ListGrants',
+        ),
+        listTags(keyId),
+      ]);
+      if (tags === 'gone' || tags === 'denied') {
+        throw keyStoreError(
+          new Error(tags === 'gone' ? 'the key vanished' : 'access denied'),
+          'KMS ListResourceTags',
+          keyId,
+        );
+      }
+      return { policy, grants, tags };
     },
 
     async createAlias(aliasName, keyId) {

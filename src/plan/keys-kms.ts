@@ -7,6 +7,7 @@ import {
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
 import type { Change } from './change.js';
+import { keyAccessProblem } from './key-access.js';
 import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './keys-types.js';
 
 type KeyChange = Change<KeyDetail>;
@@ -94,7 +95,14 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
     keys.map(async (key): Promise<KeyChange | KeySpec> => {
       const info = await store.describeKey(key.alias);
       if (!info) return key;
-      const problem = kmsKeyProblem(key.alias, info);
+      const problem =
+        kmsKeyProblem(key.alias, info) ??
+        keyAccessProblem(
+          key,
+          info.keyId,
+          accountOf(info.arn),
+          await store.readKeyAccess(info.keyId),
+        );
       if (problem)
         return {
           kind,
@@ -133,12 +141,21 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
         .filter((o) => o.info && isTaggedFor(key, o.tags))
         .map((o) => o.info!)
         .sort((a, b) => (a.creationDate ?? '').localeCompare(b.creationDate ?? ''));
-      const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
+      const usable: KmsKeyInfo[] = [];
+      const refused: string[] = [];
+      for (const info of tagged) {
+        if (kmsKeyProblem(key.alias, info)) continue;
+        const access = await store.readKeyAccess(info.keyId);
+        const problem = keyAccessProblem(key, info.keyId, accountOf(info.arn), access);
+        if (problem) refused.push(`${info.keyId} (${problem.slice(problem.indexOf(': ') + 2)})`);
+        else usable.push(info);
+      }
       const skipped = tagged
-        .filter((info) => !usable.includes(info))
+        .filter((info) => kmsKeyProblem(key.alias, info) !== undefined)
         .map(
           (info) => `${info.keyId} (${info.keyState ?? 'unknown state'}, ${info.keySpec ?? '?'})`,
-        );
+        )
+        .concat(refused);
       const chosen = usable[0];
       if (!chosen) {
         decided.set(key, {
@@ -207,3 +224,6 @@ export async function applyKmsChange(change: KeyChange, store: KmsKeyStore): Pro
   }
   return detail;
 }
+
+/** `arn:aws:kms:{region}:{account}:key/{id}` → the account. */
+const accountOf = (arn: string) => arn.split(':')[4] ?? '';

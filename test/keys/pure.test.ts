@@ -62,6 +62,19 @@ function fakeKms(
     createAlias: async () => {
       throw new Error('plan must not alias');
     },
+    readKeyAccess: async (id) => ({
+      policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+            Action: 'kms:*',
+          },
+        ],
+      }),
+      grants: [],
+      tags: keysById.find((k) => k.keyId === id)?.tags ?? {},
+    }),
   };
 }
 
