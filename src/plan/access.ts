@@ -561,20 +561,26 @@ export function planAccess(
           action: 'broken',
           reason: `user ${user} is not wanted or not managed by the toolkit`,
         });
-      } else if (keys.keyIds.length >= 2) {
-        add({
-          ...base,
-          action: 'broken',
-          reason: `user already has ${keys.keyIds.length} access keys (IAM's limit) and none stored as ${secretName}; delete one (aws iam delete-access-key) and run again`,
-        });
       } else {
+        // No key is stored, so every key the user has was never stored: an earlier
+        // --create-access-keys died between CreateAccessKey and storing it. Nobody can read
+        // those keys; they go, and one new key is created and stored (at most one per user).
+        const unstored = keys.keyIds;
         add(
           {
             ...base,
-            action: 'create',
-            reason: `no key stored as ${secretName}; a new key goes there and is never printed`,
+            action: unstored.length > 0 ? 'update' : 'create',
+            reason:
+              (unstored.length > 0
+                ? `${unstored.length} access key(s) never stored (${unstored.join(', ')}; an earlier run stopped before storing them): deleted, then `
+                : '') + `no key stored as ${secretName}; a new key goes there and is never printed`,
           },
           [
+            ...unstored.map((accessKeyId): IamStep => ({
+              op: 'deleteAccessKey',
+              user,
+              accessKeyId,
+            })),
             {
               op: 'createStoredAccessKey',
               user,

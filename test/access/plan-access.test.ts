@@ -79,6 +79,38 @@ describe('planAccess on an empty account', () => {
     expect(lacking.steps).toEqual([]);
   });
 
+  it('converges access keys an interrupted --create-access-keys left unstored: deletes them, stores one', () => {
+    const state = emptyState();
+    for (const u of inventory.iam.users) {
+      state.users[u.name] = {
+        name: u.name,
+        arn: `arn:aws:iam::1:user/${u.name}`,
+        path: '/',
+        tags: u.tags,
+      };
+    }
+    const user = signerUsers(inventory)[0]!;
+    // Two crashes between CreateAccessKey and storing it: two keys, none stored (IAM's limit).
+    state.accessKeys[user] = { keyIds: ['AKIAONE', 'AKIATWO'], secretExists: false };
+    const row = planAccess(inventory, state, { createAccessKeys: true }).find(
+      (p) => p.change.kind === 'iam-access-key' && p.change.id === user,
+    )!;
+    expect(row.change.action).toBe('update');
+    expect(row.change.reason).toContain('2 access key(s) never stored (AKIAONE, AKIATWO');
+    expect(row.steps.map((s) => s.op)).toEqual([
+      'deleteAccessKey',
+      'deleteAccessKey',
+      'createStoredAccessKey',
+    ]);
+    // Once one is stored, nothing more is done.
+    state.accessKeys[user] = { keyIds: ['AKIATHREE'], secretExists: true };
+    const stored = planAccess(inventory, state, { createAccessKeys: true }).find(
+      (p) => p.change.kind === 'iam-access-key' && p.change.id === user,
+    )!;
+    expect(stored.change.action).toBe('exists');
+    expect(stored.steps).toEqual([]);
+  });
+
   it('plans access keys only for the signer users, and only on request', () => {
     expect(signerUsers(inventory)).toEqual(['nomad-signer-staging']);
     const planned = planAccess(inventory, emptyState(), { createAccessKeys: true });
