@@ -169,6 +169,8 @@ export function iamReadStatements(accountId: string): PolicyStatement[] {
         'iam:GetGroup',
         'iam:GetRole',
         'iam:GetUser',
+        // Key ids and status only (prune deletes a leftover user's keys first); never a secret.
+        'iam:ListAccessKeys',
         'iam:ListAttachedGroupPolicies',
         'iam:ListAttachedRolePolicies',
         'iam:ListAttachedUserPolicies',
