@@ -11,6 +11,7 @@ import type {
   Tags,
 } from './iam.js';
 import { accessKeySecretExists } from './iam-access-keys.js';
+import { listInlinePolicyNames } from './iam-inline.js';
 
 /**
  * What IAM holds, read for one access plan: every resource the environment wants (by name or
@@ -31,6 +32,8 @@ export interface AccessState {
    * ARN; undefined when the policy is gone). AWS-managed policies are never read: never ours.
    */
   attachedPolicyTags: Record<string, Tags | undefined>;
+  /** Inline policy names of each wanted principal that exists, by `principalKey`. */
+  inline: Record<string, string[]>;
   /** Access key ids per user asked to have a stored key, and whether its secret exists. */
   accessKeys: Record<string, { keyIds: string[]; secretExists: boolean }>;
   leftovers: AccessLeftovers;
@@ -113,6 +116,13 @@ export async function readAccessState(
     if (list) attached[principalKey(p)] = list;
   });
 
+  const inlineLists = await mapLimited(query.principals, 4, (p) => listInlinePolicyNames(c, p));
+  const inline: Record<string, string[]> = {};
+  query.principals.forEach((p, i) => {
+    const list = inlineLists[i];
+    if (list) inline[principalKey(p)] = list;
+  });
+
   const wantedPolicies = new Set(query.policyArns);
   const strayArns = [...new Set(Object.values(attached).flat())].filter(
     (arn) => !wantedPolicies.has(arn) && !isAwsManagedPolicy(arn),
@@ -136,6 +146,7 @@ export async function readAccessState(
     oidcProvider,
     attached,
     attachedPolicyTags,
+    inline,
     accessKeys,
     leftovers: await readLeftovers(c, query),
   };

@@ -2,6 +2,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import * as iam from './iam.js';
 import type { PrincipalRef, Tags } from './iam.js';
 import { storeAccessKey } from './iam-access-keys.js';
+import { deleteInlinePolicy } from './iam-inline.js';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /**
@@ -31,6 +32,7 @@ export type IamStep =
   | { op: 'deletePolicy'; arn: string }
   | { op: 'attachPolicy'; principal: PrincipalRef; arn: string }
   | { op: 'detachPolicy'; principal: PrincipalRef; arn: string }
+  | { op: 'deleteInlinePolicy'; principal: PrincipalRef; policyName: string }
   | {
       op: 'createRole';
       name: string;
@@ -95,6 +97,8 @@ export async function runIamStep(clients: IamStepClients, step: IamStep): Promis
       return iam.attachPolicy(c, step.principal, step.arn);
     case 'detachPolicy':
       return iam.detachPolicy(c, step.principal, step.arn);
+    case 'deleteInlinePolicy':
+      return deleteInlinePolicy(c, step.principal, step.policyName);
     case 'createRole':
       return iam.createRole(c, step);
     case 'updateTrustPolicy':

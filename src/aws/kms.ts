@@ -1,6 +1,8 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
+  GetKeyPolicyCommand,
+  ListGrantsCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
   GetPublicKeyCommand,
@@ -88,6 +90,23 @@ export interface KmsKeyStore {
   createAlias(aliasName: string, keyId: string): Promise<void>;
   /** DisableKey then ScheduleKeyDeletion; returns the deletion date (ISO) KMS answers. */
   retireKey(keyId: string, pendingWindowInDays: number): Promise<string | undefined>;
+  /** The key policy, grants and tags, to decide whether the key may be used or adopted. */
+  readKeyAccess(keyId: string): Promise<KeyAccess>;
+}
+
+/** A grant on a key, as ListGrants returns it. */
+export interface KeyGrantInfo {
+  grantId: string;
+  grantee?: string;
+  operations: string[];
+}
+
+/** What decides whether a key may be used or adopted: who its policy and grants let in, its tags. */
+export interface KeyAccess {
+  /** The key policy document (JSON, as KMS returns it). */
+  policy: string;
+  grants: KeyGrantInfo[];
+  tags: Record<string, string>;
 }
 
 export interface KmsKeyStoreOptions {
@@ -101,6 +120,8 @@ export interface KmsKeyStoreOptions {
   /** Throttled CreateKey: attempts in all, and the wait before attempt n (default 2^n × 100 ms + jitter). */
   createAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The key policy a new key gets, from its tags (JSON); KMS's default policy when absent. */
+  keyPolicy?: (tags: Record<string, string>) => string;
 }
 
 const PAGE_SIZE = 100;
@@ -274,6 +295,7 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
           KeyUsage: ETHEREUM_KEY_USAGE,
           Description: description,
           Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+          ...(options.keyPolicy ? { Policy: options.keyPolicy(tags) } : {}),
         });
       for (let attempt = 1; ; attempt++) {
         try {
@@ -295,6 +317,44 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
           );
         }
       }
+    },
+
+    async readKeyAccess(keyId) {
+      const [policy, grants, tags] = await Promise.all([
+        call(read, 'GetKeyPolicy', keyId, async () => {
+          const answer = await kms.send(
+            new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }),
+          );
+          return answer.Policy ?? '{}';
+        }),
+        allPages(
+          (marker) =>
+            call(read, 'ListGrants', keyId, async () => {
+              const page = await kms.send(
+                new ListGrantsCommand({ KeyId: keyId, Limit: PAGE_SIZE, Marker: marker }),
+              );
+              return {
+                items: (page.Grants ?? []).map((g) => ({
+                  grantId: g.GrantId ?? '?',
+                  ...(g.GranteePrincipal ? { grantee: g.GranteePrincipal } : {}),
+                  operations: g.Operations ?? [],
+                })),
+                truncated: page.Truncated,
+                nextMarker: page.NextMarker,
+              };
+            }),
+          'ListGrants',
+        ),
+        listTags(keyId),
+      ]);
+      if (tags === 'gone' || tags === 'denied') {
+        throw keyStoreError(
+          new Error(tags === 'gone' ? 'the key vanished' : 'access denied'),
+          'KMS ListResourceTags',
+          keyId,
+        );
+      }
+      return { policy, grants, tags };
     },
 
     async createAlias(aliasName, keyId) {

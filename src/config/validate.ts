@@ -5,6 +5,7 @@ import { didYouMean } from './suggest.js';
 import { fractionDigits, toWei } from './amounts.js';
 import { classifySubjectPrefix, subjectPrefixMismatch } from './github-subject.js';
 import { operatorIssues } from './operators.js';
+import { resourceNameIssues } from './resource-names.js';
 
 /**
  * Rules that span fields, which a schema cannot express. Runs on the parsed file even when the
@@ -28,6 +29,7 @@ export function crossFieldIssues(
       networks: networks.flatMap((n) => (n.name === undefined ? [] : [n.name])),
       keyNames: keyNamesOf(data),
     }),
+    ...resourceNameIssues(data),
   ];
 }
 
@@ -114,19 +116,38 @@ function keyNameIssues(data: Raw): FieldIssue[] {
   return issues;
 }
 
+/** 256 (KMS alias) minus `alias/development-` and `-watcher-attestation`, rounded down. */
+const MAX_NETWORK_NAME = 200;
+
 function networkIssues(networks: NetworkView[]): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const names = new Map<string, number>();
+  const folded = new Map<string, number>();
   const chainIds = new Map<unknown, number>();
   for (const n of networks) {
     if (n.name !== undefined) {
       const first = names.get(n.name);
+      const sameButCase = folded.get(n.name.toLowerCase());
       if (first !== undefined) {
         issues.push({
           path: ['networks', n.index, 'name'],
           message: `"${n.name}" is already the name of networks[${first}]; network names must be unique`,
         });
-      } else names.set(n.name, n.index);
+      } else if (sameButCase !== undefined) {
+        issues.push({
+          path: ['networks', n.index, 'name'],
+          message: `"${n.name}" differs from networks[${sameButCase}] only in case; network names must be unique ignoring case (they name keys, secrets and chains operators read aloud)`,
+        });
+      } else {
+        names.set(n.name, n.index);
+        folded.set(n.name.toLowerCase(), n.index);
+      }
+      if (n.name.length > MAX_NETWORK_NAME) {
+        issues.push({
+          path: ['networks', n.index, 'name'],
+          message: `is ${n.name.length} characters; at most ${MAX_NETWORK_NAME}, so that every KMS alias alias/{env}-{network}-{keyName} stays within KMS's 256`,
+        });
+      }
     }
     if (typeof n.chainId === 'number') {
       const first = chainIds.get(n.chainId);

@@ -1,4 +1,5 @@
 import type { ResolvedEnvironment } from '../config/model.js';
+import type { EnvironmentName } from '../config/schema.js';
 import { InventoryError } from './errors.js';
 import {
   checkRepository,
@@ -35,7 +36,7 @@ import {
   signerPolicyDocument,
   uploaderPolicyDocument,
 } from './policies.js';
-import { baseTags, sharedTags } from './tags.js';
+import { baseTags, SHARED_ENVIRONMENT, sharedTags } from './tags.js';
 import type {
   GithubOidcSpec,
   GithubRoleKind,
@@ -57,6 +58,13 @@ export interface IamOptions {
 }
 
 const GITHUB_ROLE_KINDS: GithubRoleKind[] = ['plan', 'apply', 'keymaster'];
+
+/**
+ * Whether the account-wide resources (kms-admin user, group and policy) are bootstrap resources
+ * for this environment's apply: they are for every environment but production, whose apply
+ * role is the one gated by required reviewers.
+ */
+export const accountWideIsBootstrap = (env: EnvironmentName) => env !== 'production';
 
 /**
  * Users, groups, policies and attachments of DESIGN §5, plus the GitHub OIDC roles when a
@@ -199,13 +207,16 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
   const operatorTags = (name: string) =>
     operators.operators.find((o) => o.principal.kind === 'user' && o.principal.userName === name)!
       .tags;
+  // Account-wide resources change only through the administrator's bootstrap or the production
+  // apply: in any other environment they are bootstrap resources its apply role cannot write.
+  const sharedBootstrap = accountWideIsBootstrap(env.name);
   if (adminGroup) {
     attach(
       addPolicy(
         adminPolicyName(),
         'KMS key administration, without key use',
         kmsAdminPolicyDocument(accountId),
-        { policyTags: accountTags },
+        { policyTags: accountTags, bootstrap: sharedBootstrap },
       ),
       'group',
       adminGroup,
@@ -227,8 +238,10 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       repository,
       env.github.repository ? `${env.source} github.repository` : 'the repository option',
     );
-    const users = [signerUser, ...operatorUsers, ...(adminUser ? [adminUser] : [])];
-    const groups = [signerGroup, ...operatorGroups, ...(adminGroup ? [adminGroup] : [])];
+    // The production apply also keeps the account-wide kms-admin in line; no other does.
+    const withShared = adminUser !== undefined && adminGroup !== undefined && !sharedBootstrap;
+    const users = [signerUser, ...operatorUsers, ...(withShared ? [adminUser] : [])];
+    const groups = [signerGroup, ...operatorGroups, ...(withShared ? [adminGroup] : [])];
     const managed = policies.filter((p) => !p.bootstrap);
     const attachable = attachments.filter((a) => !a.bootstrap && a.target.kind === 'group');
     const permissions: Record<GithubRoleKind, ManagedPolicySpec> = {
@@ -243,10 +256,13 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         `${env.name} apply: keys, IAM and bucket configuration`,
         applyPolicyDocument(env, {
           bucket,
-          users,
-          groups,
-          policyArns: managed.map((p) => p.arn),
-          attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
+          iam: {
+            owners: [env.name, ...(withShared ? [SHARED_ENVIRONMENT] : [])],
+            users,
+            groups,
+            policyArns: managed.map((p) => p.arn),
+            attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
+          },
         }),
         { bootstrap: true },
       ),
@@ -299,19 +315,22 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     };
   }
 
+  const shared = sharedBootstrap ? { bootstrap: true as const } : {};
   return {
     users: [
       { name: signerUser, tags },
       ...operatorUsers.map((name) => ({ name, tags: operatorTags(name) })),
-      ...(adminUser ? [{ name: adminUser, tags: accountTags }] : []),
+      ...(adminUser ? [{ name: adminUser, tags: accountTags, ...shared }] : []),
     ],
-    groups: [signerGroup, ...operatorGroups, ...(adminGroup ? [adminGroup] : [])].map((name) => ({
-      name,
-    })),
+    groups: [
+      { name: signerGroup },
+      ...operatorGroups.map((name) => ({ name })),
+      ...(adminGroup ? [{ name: adminGroup, ...shared }] : []),
+    ],
     memberships: [
       { user: signerUser, group: signerGroup },
       ...operatorUsers.map((user, i) => ({ user, group: operatorGroups[i]! })),
-      ...(adminUser && adminGroup ? [{ user: adminUser, group: adminGroup }] : []),
+      ...(adminUser && adminGroup ? [{ user: adminUser, group: adminGroup, ...shared }] : []),
     ],
     policies,
     attachments,

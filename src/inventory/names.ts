@@ -1,4 +1,5 @@
 import type { AgentRole, EnvironmentName, KeyName } from '../config/schema.js';
+import { bucketNameProblems, iamNameProblem, type IamNameKind } from '../config/resource-names.js';
 import { InventoryError } from './errors.js';
 
 /**
@@ -74,44 +75,16 @@ export function checkKmsAlias(alias: string): string {
   return alias;
 }
 
-const IAM_LIMITS = { user: 64, role: 64, group: 128, policy: 128 } as const;
-
 /** IAM user, group, role and policy names: `[A-Za-z0-9+=,.@_-]`, 64 or 128 characters at most. */
-export function checkIamName(kind: keyof typeof IAM_LIMITS, name: string): string {
-  const max = IAM_LIMITS[kind];
-  if (name.length === 0 || name.length > max) {
-    throw new InventoryError(
-      `IAM ${kind} name "${name}" is ${name.length} characters; it must be 1 to ${max}. Shorten it in the environment file.`,
-    );
-  }
-  if (!/^[A-Za-z0-9+=,.@_-]+$/.test(name)) {
-    throw new InventoryError(
-      `IAM ${kind} name "${name}" may only contain letters, digits and + = , . @ _ -. Fix it in the environment file.`,
-    );
-  }
+export function checkIamName(kind: IamNameKind, name: string): string {
+  const problem = iamNameProblem(kind, name);
+  if (problem) throw new InventoryError(`${problem}. Fix it in the environment file.`);
   return name;
 }
 
 /** S3 general purpose bucket naming rules. */
 export function checkBucketName(name: string): string {
-  const problems: string[] = [];
-  if (name.length < 3 || name.length > 63) problems.push('must be 3 to 63 characters long');
-  if (!/^[a-z0-9.-]+$/.test(name)) {
-    problems.push('may only contain lower-case letters, digits, "." and "-"');
-  }
-  if (!/^[a-z0-9].*[a-z0-9]$/.test(name))
-    problems.push('must start and end with a letter or digit');
-  if (name.includes('..')) problems.push('must not contain two adjacent periods');
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) problems.push('must not look like an IP address');
-  for (const prefix of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
-    if (name.startsWith(prefix)) problems.push(`must not start with "${prefix}"`);
-  }
-  for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
-    if (name.endsWith(suffix)) problems.push(`must not end with "${suffix}"`);
-  }
-  // Virtual-hosted HTTPS requests (the bridge GUI's fetch) fail on dotted names: the wildcard
-  // certificate covers one label only.
-  if (name.includes('.')) problems.push('must not contain "." (HTTPS to the bucket would fail)');
+  const problems = bucketNameProblems(name);
   if (problems.length > 0) {
     throw new InventoryError(
       `S3 bucket name "${name}" ${problems.join('; ')}. Set proofsBucket.name in the environment file.`,

@@ -1,15 +1,15 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
-import {
-  aliasArnPattern,
-  bankAlias,
-  bucketArn,
-  groupArn,
-  keyArnPattern,
-  secretPrefix,
-  userArn,
-} from './names.js';
+import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
 import { environmentAliasPattern, type KeyGrant } from './patterns.js';
+import {
+  ALL_ENVIRONMENTS,
+  iamReadStatements,
+  iamWriteStatements,
+  kmsReadStatements,
+  kmsWriteStatements,
+  type IamWriteScope,
+} from './role-statements.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
@@ -104,45 +104,73 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
  * Key administration without use: no Sign, no Decrypt, and neither PutKeyPolicy nor CreateGrant
  * (either would let an administrator grant itself Sign). No UpdateAlias or DeleteAlias: aliases
  * are read, never changed. Only the environment's own account, from the environment file.
+ * It creates keys only of the toolkit's shape and with its tags, aliases only in the toolkit's
+ * alias namespace and only on the toolkit's keys that have none yet, and changes the state of
+ * the toolkit's keys only (`kmsWriteStatements`).
  *
  * Every region of that account: the policy is one account-wide resource that every environment
  * of the account renders, so it may not depend on any one environment's region (two environments
  * in one account but different regions would otherwise rewrite it back and forth).
  */
 export function kmsAdminPolicyDocument(accountId: string): PolicyDocument {
-  const region = '*';
+  const keys = keyArnPattern('*', accountId);
+  const [list, read] = kmsReadStatements(keys);
+  return doc(list!, read!, ...kmsWriteStatements('*', accountId, ALL_ENVIRONMENTS), {
+    Sid: 'AdministerToolkitKeys',
+    Effect: 'Allow',
+    Action: [
+      'kms:CancelKeyDeletion',
+      'kms:DisableKey',
+      'kms:EnableKey',
+      'kms:ScheduleKeyDeletion',
+      'kms:UpdateKeyDescription',
+    ],
+    Resource: keys,
+    Condition: { StringEquals: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } },
+  });
+}
+
+/**
+ * The key policy of every key the toolkit creates: the account delegates to IAM (KMS's default
+ * policy), and no one, whatever IAM allows, gives the key a second alias (signer policies match
+ * `ForAnyValue` over `kms:ResourceAliases`, so a second alias is a grant). The bank's alias is
+ * fixed: no alias can be moved onto or off it, nor deleted. KMS has no condition key naming the
+ * alias on the key side, so "only its own alias" is expressed as "no alias once it has one";
+ * changing it takes the account's administrator editing this policy (PutKeyPolicy), which no
+ * role of the toolkit may do.
+ */
+export function toolkitKeyPolicyDocument(
+  accountId: string,
+  purpose: 'signer' | 'attestation' | 'bank',
+): PolicyDocument {
+  const everyone = { AWS: '*' };
   return doc(
     {
-      Sid: 'CreateAndListKeys',
+      Sid: 'EnableIamPolicies',
       Effect: 'Allow',
-      Action: ['kms:CreateKey', 'kms:ListAliases', 'kms:ListKeys'],
+      Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+      Action: 'kms:*',
       Resource: '*',
     },
     {
-      Sid: 'AdministerKeys',
-      Effect: 'Allow',
-      Action: [
-        'kms:CancelKeyDeletion',
-        'kms:DescribeKey',
-        'kms:DisableKey',
-        'kms:EnableKey',
-        'kms:GetKeyPolicy',
-        'kms:GetPublicKey',
-        'kms:ListKeyPolicies',
-        'kms:ListResourceTags',
-        'kms:ScheduleKeyDeletion',
-        'kms:TagResource',
-        'kms:UntagResource',
-        'kms:UpdateKeyDescription',
-      ],
-      Resource: keyArnPattern(region, accountId),
-    },
-    {
-      Sid: 'CreateAliases',
-      Effect: 'Allow',
+      Sid: 'NoSecondAlias',
+      Effect: 'Deny',
+      Principal: everyone,
       Action: 'kms:CreateAlias',
-      Resource: [keyArnPattern(region, accountId), aliasArnPattern(region, accountId, 'alias/*')],
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': 'alias/*' } },
     },
+    ...(purpose === 'bank'
+      ? [
+          {
+            Sid: 'BankAliasFixed',
+            Effect: 'Deny' as const,
+            Principal: everyone,
+            Action: ['kms:DeleteAlias', 'kms:UpdateAlias'],
+            Resource: '*',
+          },
+        ]
+      : []),
   );
 }
 
@@ -170,93 +198,78 @@ export function bucketPolicyDocument(bucket: string): PolicyDocument {
   });
 }
 
-/** Read-only view for plans on pull requests: no secret values, no signing, no writes. */
+/**
+ * Read-only view for plans on pull requests: no secret values, no signing, no writes, and only
+ * the reads a plan makes (`iamReadStatements`: never the account's whole IAM).
+ */
 export function planPolicyDocument(env: ResolvedEnvironment, bucket: string): PolicyDocument {
-  const statements: PolicyStatement[] = [];
-  if (env.keyStore === 'kms') {
-    statements.push(
-      {
-        Sid: 'ListKeys',
-        Effect: 'Allow',
-        Action: ['kms:ListAliases', 'kms:ListKeys'],
-        Resource: '*',
-      },
-      {
-        Sid: 'ReadKeys',
-        Effect: 'Allow',
-        Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'],
-        Resource: keysOf(env),
-      },
-    );
-  } else {
-    statements.push(
-      { Sid: 'ListSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
-      {
-        Sid: 'DescribeKeySecrets',
-        Effect: 'Allow',
-        Action: 'secretsmanager:DescribeSecret',
-        Resource: secretsOf(env),
-      },
-    );
-  }
-  statements.push(
-    { Sid: 'ReadIam', Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' },
+  return doc(...keyStoreReadStatements(env), ...commonStatements(env, bucket, 'read'));
+}
+
+function keyStoreReadStatements(env: ResolvedEnvironment): PolicyStatement[] {
+  if (env.keyStore === 'kms') return kmsReadStatements(keysOf(env));
+  return [
+    { Sid: 'ListSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
     {
-      Sid: 'ReadBucket',
+      Sid: 'DescribeKeySecrets',
       Effect: 'Allow',
-      Action: ['s3:GetBucket*', 's3:ListBucket'],
+      Action: 'secretsmanager:DescribeSecret',
+      Resource: secretsOf(env),
+    },
+  ];
+}
+
+function commonStatements(
+  env: ResolvedEnvironment,
+  bucket: string,
+  mode: 'read' | 'write',
+): PolicyStatement[] {
+  return [
+    ...iamReadStatements(env.aws.accountId),
+    {
+      Sid: mode === 'read' ? 'ReadBucket' : 'ConfigureProofsBucket',
+      Effect: 'Allow',
+      Action:
+        mode === 'read'
+          ? ['s3:GetBucket*', 's3:ListBucket']
+          : [
+              's3:CreateBucket',
+              's3:GetBucket*',
+              's3:ListBucket',
+              's3:PutBucketCORS',
+              's3:PutBucketPolicy',
+              's3:PutBucketPublicAccessBlock',
+              's3:PutBucketTagging',
+            ],
       Resource: bucketArn(bucket),
     },
     { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
-  );
-  return doc(...statements);
+  ];
 }
 
 export interface ApplyScope {
   bucket: string;
-  users: string[];
-  groups: string[];
-  /** ARNs of the policies apply manages (not the bootstrap ones). */
-  policyArns: string[];
-  /** ARNs apply may attach to `groups`. */
-  attachablePolicyArns: string[];
+  /**
+   * The users, groups and policies apply keeps in line: the environment's own (tagged with its
+   * name) and, for the production apply only, the account-wide kms-admin (tagged `shared`);
+   * every other environment leaves those to the administrator's bootstrap.
+   */
+  iam: IamWriteScope;
 }
 
 /**
- * What apply does, and no more: create tagged keys and their aliases (never change them; only the
- * environment's tagged keys no alias points at may be disabled and scheduled for deletion), the environment's users, groups and non-bootstrap policies, and the proofs bucket's
- * configuration. It cannot touch roles, so it cannot widen its own rights.
+ * What apply does, and no more: create keys and aliases of its environment (never change them;
+ * only its tagged keys that no alias points at may be disabled and scheduled for deletion), its
+ * users, groups and non-bootstrap policies, the funding record on its bank, and the proofs
+ * bucket's configuration. It cannot touch roles, so it cannot widen its own rights, and every
+ * write is scoped to its environment by name and by `nomad:environment` tag (`role-statements.ts`).
  */
 export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope): PolicyDocument {
   const { region, accountId } = env.aws;
-  const statements: PolicyStatement[] = [];
+  const statements: PolicyStatement[] = [...keyStoreReadStatements(env)];
   if (env.keyStore === 'kms') {
     statements.push(
-      {
-        Sid: 'ListKeys',
-        Effect: 'Allow',
-        Action: ['kms:ListAliases', 'kms:ListKeys'],
-        Resource: '*',
-      },
-      {
-        Sid: 'CreateTaggedKeys',
-        Effect: 'Allow',
-        Action: ['kms:CreateKey', 'kms:TagResource'],
-        Resource: '*',
-        Condition: { StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } },
-      },
-      {
-        Sid: 'ReadKeys',
-        Effect: 'Allow',
-        Action: ['kms:DescribeKey', 'kms:GetPublicKey', 'kms:ListResourceTags'],
-        Resource: keysOf(env),
-      },
-      {
-        Sid: 'CreateEnvironmentAliases',
-        Effect: 'Allow',
-        Action: 'kms:CreateAlias',
-        Resource: [keysOf(env), aliasArnPattern(region, accountId, `alias/${env.name}-*`)],
-      },
+      ...kmsWriteStatements(region, accountId, [env.name]),
       {
         // Extra keys a retried or racing CreateKey made (DESIGN §3): only keys of this
         // environment's toolkit tags that no alias points at, so never a key in use.
@@ -285,69 +298,20 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
       },
     );
   } else {
-    statements.push(
-      { Sid: 'ListSecrets', Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
-      {
-        Sid: 'CreateKeySecrets',
-        Effect: 'Allow',
-        Action: [
-          'secretsmanager:CreateSecret',
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:TagResource',
-        ],
-        Resource: secretsOf(env),
-      },
-    );
+    statements.push({
+      Sid: 'CreateKeySecrets',
+      Effect: 'Allow',
+      Action: [
+        'secretsmanager:CreateSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:TagResource',
+      ],
+      Resource: secretsOf(env),
+    });
   }
   statements.push(
-    { Sid: 'ReadIam', Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' },
-    {
-      Sid: 'CreateUsers',
-      Effect: 'Allow',
-      Action: ['iam:CreateUser', 'iam:TagUser'],
-      Resource: scope.users.map((u) => userArn(accountId, u)),
-    },
-    {
-      Sid: 'CreateGroups',
-      Effect: 'Allow',
-      Action: ['iam:AddUserToGroup', 'iam:CreateGroup'],
-      Resource: scope.groups.map((g) => groupArn(accountId, g)),
-    },
-    {
-      Sid: 'AttachOwnPoliciesToGroups',
-      Effect: 'Allow',
-      Action: 'iam:AttachGroupPolicy',
-      Resource: scope.groups.map((g) => groupArn(accountId, g)),
-      Condition: { ArnEquals: { 'iam:PolicyARN': scope.attachablePolicyArns } },
-    },
-    {
-      Sid: 'ManagePolicies',
-      Effect: 'Allow',
-      Action: [
-        'iam:CreatePolicy',
-        'iam:CreatePolicyVersion',
-        'iam:DeletePolicyVersion',
-        'iam:SetDefaultPolicyVersion',
-        'iam:TagPolicy',
-      ],
-      Resource: scope.policyArns,
-    },
-    {
-      Sid: 'ConfigureProofsBucket',
-      Effect: 'Allow',
-      Action: [
-        's3:CreateBucket',
-        's3:GetBucket*',
-        's3:ListBucket',
-        's3:PutBucketCORS',
-        's3:PutBucketPolicy',
-        's3:PutBucketPublicAccessBlock',
-        's3:PutBucketTagging',
-      ],
-      Resource: bucketArn(scope.bucket),
-    },
-    { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+    ...iamWriteStatements(accountId, scope.iam),
+    ...commonStatements(env, scope.bucket, 'write'),
   );
   return doc(...statements);
 }

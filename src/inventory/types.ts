@@ -66,17 +66,17 @@ export interface BootstrapMark {
   bootstrap?: true;
 }
 
-export interface IamUserSpec {
+export interface IamUserSpec extends BootstrapMark {
   name: string;
   tags: Record<string, string>;
 }
 
 /** IAM groups cannot carry tags. */
-export interface IamGroupSpec {
+export interface IamGroupSpec extends BootstrapMark {
   name: string;
 }
 
-export interface GroupMembership {
+export interface GroupMembership extends BootstrapMark {
   user: string;
   group: string;
 }

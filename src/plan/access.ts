@@ -4,14 +4,22 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import type { IamPolicy, PrincipalRef, Tags } from '../aws/iam.js';
 import { accessKeySecretName } from '../aws/iam-access-keys.js';
 import { type AccessState, principalKey, readAccessState } from '../aws/iam-state.js';
+import { deleteInlinePolicyCommand, detachPolicyCommand } from '../aws/iam-inline.js';
 import { type IamStep, runIamStep } from '../aws/iam-steps.js';
 import { assertAccount } from '../aws/sts.js';
 import { InventoryError } from '../inventory/errors.js';
 import { MANAGED_GROUP_PATH, checkIamName } from '../inventory/names.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, baseTags } from '../inventory/tags.js';
+import {
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+  SHARED_ENVIRONMENT,
+  TAG_KEYS,
+  baseTags,
+} from '../inventory/tags.js';
 import type { IamInventory, Inventory } from '../inventory/types.js';
-import { type Change, WRITING_ACTIONS } from './change.js';
+import { type Change, PRUNE_ACTIONS, WRITING_ACTIONS } from './change.js';
 import { type KeyAccessChange, planKeyAccess } from './key-access.js';
+import { otherOwnerOf } from './ownership.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
 
 /**
@@ -145,6 +153,7 @@ export function planAccess(
   const add = (change: Change<AccessDetail>, steps: IamStep[] = []) => out.push({ change, steps });
   const bootstrapOk = options.bootstrap ?? true;
   const prune = options.prune ?? false;
+  const accountWide = accountWideIds(iam);
   /**
    * Bootstrap resources this run may not write become `broken` with what to do. A removal only
    * counts when this run prunes; without prune it is listed and never carried out.
@@ -154,13 +163,13 @@ export function planAccess(
       bootstrap &&
       !bootstrapOk &&
       WRITING_ACTIONS.has(change.action) &&
-      (change.action !== 'remove' || prune)
+      (!PRUNE_ACTIONS.has(change.action) || prune)
     ) {
       add(
         {
           ...change,
           action: 'broken',
-          reason: `${change.reason} — a bootstrap resource: apply it with administrator credentials (nomad-ops iam apply, which writes bootstrap resources unless given --no-bootstrap)`,
+          reason: `${change.reason} — a bootstrap resource: apply it with administrator credentials (nomad-ops iam apply, which writes bootstrap resources unless given --no-bootstrap)${accountWide.has(change.id) ? '; an account-wide resource, which the production apply also writes' : ''}`,
           detail: { ...change.detail, bootstrap: true },
         },
         [],
@@ -246,9 +255,11 @@ export function planAccess(
     const actual = state.users[u.name];
     const base = { kind: 'iam-user', id: u.name };
     if (!actual) {
-      add({ ...base, action: 'create', reason: 'no such user', detail: { tags: u.tags } }, [
-        { op: 'createUser', name: u.name, tags: u.tags },
-      ]);
+      gate(
+        { ...base, action: 'create', reason: 'no such user', detail: { tags: u.tags } },
+        [{ op: 'createUser', name: u.name, tags: u.tags }],
+        u.bootstrap,
+      );
       usable.set(principalKey({ kind: 'user', name: u.name }), true);
     } else if (!isManaged(actual.tags)) {
       add({
@@ -258,9 +269,17 @@ export function planAccess(
         detail: { arn: actual.arn },
       });
       usable.set(principalKey({ kind: 'user', name: u.name }), false);
+    } else if (otherOwnerOf(u.tags, actual.tags)) {
+      add({
+        ...base,
+        action: 'broken',
+        reason: otherOwnerOf(u.tags, actual.tags)!,
+        detail: { arn: actual.arn },
+      });
+      usable.set(principalKey({ kind: 'user', name: u.name }), false);
     } else {
       const drift = tagDrift(u.tags, actual.tags);
-      add(
+      gate(
         drift.length === 0
           ? { ...base, action: 'exists', reason: 'exists as wanted', detail: { arn: actual.arn } }
           : {
@@ -270,6 +289,7 @@ export function planAccess(
               detail: { arn: actual.arn, changes: drift },
             },
         drift.length === 0 ? [] : [{ op: 'tagUser', name: u.name, tags: u.tags }],
+        u.bootstrap,
       );
       usable.set(principalKey({ kind: 'user', name: u.name }), true);
     }
@@ -280,13 +300,14 @@ export function planAccess(
     const actual = state.groups[g.name];
     const base = { kind: 'iam-group', id: g.name };
     if (!actual) {
-      add(
+      gate(
         {
           ...base,
           action: 'create',
           reason: `no such group (created under path ${MANAGED_GROUP_PATH})`,
         },
         [{ op: 'createGroup', name: g.name, path: MANAGED_GROUP_PATH }],
+        g.bootstrap,
       );
       usable.set(principalKey({ kind: 'group', name: g.name }), true);
     } else if (actual.path !== MANAGED_GROUP_PATH) {
@@ -339,6 +360,12 @@ export function planAccess(
         reason: `exists without tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}: the toolkit will not change or attach it. To adopt it: aws iam tag-policy --policy-arn ${p.arn} --tags Key=${MANAGED_BY_TAG},Value=${MANAGED_BY_VALUE}`,
         detail: { arn: p.arn, diff: diffPolicies(actual.document, p.document) || undefined },
       });
+      policyUsable.set(p.arn, false);
+      continue;
+    }
+    const policyOwner = otherOwnerOf(p.tags, actual.tags);
+    if (policyOwner) {
+      add({ ...base, action: 'broken', reason: policyOwner, detail: { arn: p.arn } });
       policyUsable.set(p.arn, false);
       continue;
     }
@@ -410,6 +437,12 @@ export function planAccess(
       usable.set(key, false);
       continue;
     }
+    const roleOwner = otherOwnerOf(r.tags, actual.tags);
+    if (roleOwner) {
+      add({ ...base, action: 'broken', reason: roleOwner, detail: { arn: actual.arn } });
+      usable.set(key, false);
+      continue;
+    }
     usable.set(key, true);
     const steps: IamStep[] = [];
     const changes: string[] = [];
@@ -467,9 +500,11 @@ export function planAccess(
         reason: `cannot add: ${blocked.join(', ')} is not managed by the toolkit (see above)`,
       });
     } else {
-      add({ ...base, action: 'create', reason: 'not a member' }, [
-        { op: 'addUserToGroup', user: m.user, group: m.group },
-      ]);
+      gate(
+        { ...base, action: 'create', reason: 'not a member' },
+        [{ op: 'addUserToGroup', user: m.user, group: m.group }],
+        m.bootstrap,
+      );
     }
   }
 
@@ -527,20 +562,26 @@ export function planAccess(
           action: 'broken',
           reason: `user ${user} is not wanted or not managed by the toolkit`,
         });
-      } else if (keys.keyIds.length >= 2) {
-        add({
-          ...base,
-          action: 'broken',
-          reason: `user already has ${keys.keyIds.length} access keys (IAM's limit) and none stored as ${secretName}; delete one (aws iam delete-access-key) and run again`,
-        });
       } else {
+        // No key is stored, so every key the user has was never stored: an earlier
+        // --create-access-keys died between CreateAccessKey and storing it. Nobody can read
+        // those keys; they go, and one new key is created and stored (at most one per user).
+        const unstored = keys.keyIds;
         add(
           {
             ...base,
-            action: 'create',
-            reason: `no key stored as ${secretName}; a new key goes there and is never printed`,
+            action: unstored.length > 0 ? 'update' : 'create',
+            reason:
+              (unstored.length > 0
+                ? `${unstored.length} access key(s) never stored (${unstored.join(', ')}; an earlier run stopped before storing them): deleted, then `
+                : '') + `no key stored as ${secretName}; a new key goes there and is never printed`,
           },
           [
+            ...unstored.map((accessKeyId): IamStep => ({
+              op: 'deleteAccessKey',
+              user,
+              accessKeyId,
+            })),
             {
               op: 'createStoredAccessKey',
               user,
@@ -554,8 +595,117 @@ export function planAccess(
   }
 
   planLeftovers(state, { wantedMembers, wantedAttachments, usable }, add, gate);
+  planDrift(state, { wantedMembers, wantedAttachments, usable, accountWide }, gate);
   return out;
 }
+
+/** Ids of the rows of account-wide resources (tagged `shared`): kms-admin and its group. */
+function accountWideIds(iam: IamInventory): Set<string> {
+  const shared = (tags: Tags) => tags[TAG_KEYS.environment] === SHARED_ENVIRONMENT;
+  const users = iam.users.filter((u) => shared(u.tags)).map((u) => u.name);
+  const groups = iam.memberships.filter((m) => users.includes(m.user)).map((m) => m.group);
+  return new Set([
+    ...users,
+    ...groups,
+    ...iam.memberships.filter((m) => users.includes(m.user)).map((m) => `${m.user} in ${m.group}`),
+    ...iam.policies.filter((p) => shared(p.tags)).map((p) => p.name),
+    ...iam.attachments
+      .filter((a) => groups.includes(a.target.name) && a.target.kind === 'group')
+      .map((a) => `${a.policyName} → group ${a.target.name}`),
+  ]);
+}
+
+/**
+ * Privilege added by hand to the toolkit's principals (DESIGN §5): a policy attached that the
+ * toolkit does not manage (AWS-managed or untagged), an inline policy (the toolkit writes none),
+ * a member of its group that is not the toolkit's user. Each is a `drift` row that fails the
+ * plan, with the command that removes it; prune removes it, through the bootstrap gate for roles
+ * and account-wide principals. Only principals the toolkit manages for this run are looked at,
+ * so nothing outside them is ever touched.
+ */
+function planDrift(
+  state: AccessState,
+  wanted: {
+    wantedMembers: Set<string>;
+    wantedAttachments: Set<string>;
+    usable: Map<string, boolean>;
+    accountWide: Set<string>;
+  },
+  gate: Gate,
+): void {
+  const ours = (p: PrincipalRef) => wanted.usable.get(principalKey(p)) === true;
+  const gated = (p: PrincipalRef) => p.kind === 'role' || wanted.accountWide.has(p.name);
+  const leftoverUsers = new Set(state.leftovers.users.map((u) => u.user.name));
+  const why = (what: string, command: string) =>
+    `${what}, not by the toolkit: it widens what this principal may do. Remove it (nomad-ops iam apply --prune, or \`${command}\`), or if it is meant, make it part of the environment file`;
+
+  for (const [group, actual] of Object.entries(state.groups)) {
+    const principal: PrincipalRef = { kind: 'group', name: group };
+    if (!actual || !ours(principal)) continue;
+    for (const user of actual.members) {
+      if (wanted.wantedMembers.has(`${group}/${user}`)) continue;
+      // The toolkit's own users: wanted elsewhere, or leftovers removed with their user.
+      if (ours({ kind: 'user', name: user }) || leftoverUsers.has(user)) continue;
+      gate(
+        {
+          kind: 'iam-group-membership',
+          id: `${user} in ${group}`,
+          action: 'drift',
+          reason: why(
+            `member added by hand`,
+            `aws iam remove-user-from-group --group-name ${group} --user-name ${user}`,
+          ),
+        },
+        [{ op: 'removeUserFromGroup', user, group }],
+        gated(principal),
+      );
+    }
+  }
+  for (const [key, arns] of Object.entries(state.attached)) {
+    if (wanted.usable.get(key) !== true) continue;
+    const principal = principalOfKey(key);
+    for (const arn of arns) {
+      if (wanted.wantedAttachments.has(`${key}|${arn}`)) continue;
+      const tags = state.attachedPolicyTags[arn];
+      if (tags && isManaged(tags)) continue; // the toolkit's, not wanted here: a leftover row
+      gate(
+        {
+          kind: 'iam-policy-attachment',
+          id: `${policyNameOfArn(arn)} → ${principal.kind} ${principal.name}`,
+          action: 'drift',
+          reason: why(`policy ${arn} attached by hand`, detachPolicyCommand(principal, arn)),
+          detail: { arn },
+        },
+        [{ op: 'detachPolicy', principal, arn }],
+        gated(principal),
+      );
+    }
+  }
+  for (const [key, names] of Object.entries(state.inline)) {
+    if (wanted.usable.get(key) !== true) continue;
+    const principal = principalOfKey(key);
+    for (const policyName of names) {
+      gate(
+        {
+          kind: 'iam-inline-policy',
+          id: `${policyName} on ${principal.kind} ${principal.name}`,
+          action: 'drift',
+          reason: why(
+            'inline policy written by hand',
+            deleteInlinePolicyCommand(principal, policyName),
+          ),
+        },
+        [{ op: 'deleteInlinePolicy', principal, policyName }],
+        gated(principal),
+      );
+    }
+  }
+}
+
+const principalOfKey = (key: string): PrincipalRef => {
+  const [kind, name] = key.split(':') as [PrincipalRef['kind'], string];
+  return { kind, name };
+};
 
 type Gate = (
   change: Change<AccessDetail>,
@@ -604,15 +754,7 @@ function planLeftovers(
         id: `${policyNameOfArn(arn)} → ${kind} ${name}`,
       };
       const tags = state.attachedPolicyTags[arn];
-      if (!tags || !isManaged(tags)) {
-        add({
-          ...base,
-          action: 'exists',
-          reason: `attached by someone else (policy not tagged ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}): left alone`,
-          detail: { arn },
-        });
-        continue;
-      }
+      if (!tags || !isManaged(tags)) continue; // privilege added by hand: a drift row (planDrift)
       // Every role of the toolkit is a bootstrap resource: only an administrator changes it.
       gate(
         {
@@ -809,7 +951,9 @@ function queryFor(inventory: AccessInventory, options: AccessOptions) {
 const pending = (changes: readonly Change[], prune: boolean) =>
   changes.filter(
     (c) =>
-      c.action === 'broken' || (WRITING_ACTIONS.has(c.action) && (c.action !== 'remove' || prune)),
+      c.action === 'broken' ||
+      c.action === 'drift' ||
+      (WRITING_ACTIONS.has(c.action) && (c.action !== 'remove' || prune)),
   );
 
 export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
@@ -828,12 +972,14 @@ export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
   const changes = planned.map((p) => p.change);
   const keyAccess = planKeyAccess(inventory.iam, inventory.accountId, state);
   const withAccess = keyAccess ? { keyAccess } : {};
-  if (input.mode === 'plan')
-    return { changes, ok: !changes.some((c) => c.action === 'broken'), ...withAccess };
+  if (input.mode === 'plan') {
+    const ok = !changes.some((c) => c.action === 'broken' || c.action === 'drift');
+    return { changes, ok, ...withAccess };
+  }
 
   for (const { change, steps } of planned) {
     if (!WRITING_ACTIONS.has(change.action)) continue;
-    if (change.action === 'remove' && !prune) continue;
+    if (PRUNE_ACTIONS.has(change.action) && !prune) continue;
     for (const step of steps) {
       input.onStep?.(`${change.kind} ${change.id}: ${step.op}`);
       await runIamStep(clients, step);

@@ -6,6 +6,7 @@ import { assertAccount } from '../aws/sts.js';
 import { InventoryError } from '../inventory/errors.js';
 import { checkBucketName } from '../inventory/names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../inventory/tags.js';
+import { otherOwnerOf } from './ownership.js';
 import type { BucketSpec, Inventory } from '../inventory/types.js';
 import { type Change, WRITING_ACTIONS } from './change.js';
 import { diffLines, diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
@@ -157,6 +158,17 @@ export function planBucket(spec: BucketSpec, state: BucketState): PlannedBucketC
       [{ op: 'putBucketTags', bucket: name, tags: { ...state.tags, ...spec.tags } }],
     );
   } else {
+    const owner = otherOwnerOf(spec.tags, state.tags);
+    if (owner) {
+      add({
+        kind: 's3-bucket',
+        id: name,
+        action: 'broken',
+        reason: owner,
+        detail: { region: state.region },
+      });
+      return out;
+    }
     add({
       kind: 's3-bucket',
       id: name,

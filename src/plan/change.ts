@@ -14,7 +14,12 @@ export type ChangeAction =
   /** Managed by us and no longer wanted: removed only with an explicit prune. */
   | 'remove'
   /** Exists in a state we refuse to use or touch: reported with what to do, never changed. */
-  | 'broken';
+  | 'broken'
+  /**
+   * Privilege added outside the toolkit to one of its principals (a policy attached or written
+   * inline by hand, a member it did not add): fails the plan; removed only with an explicit prune.
+   */
+  | 'drift';
 
 export interface Change<Detail = unknown> {
   /** Resource kind, e.g. 'kms-key', 'iam-policy', 's3-bucket-policy'. */
@@ -34,7 +39,11 @@ export const WRITING_ACTIONS: ReadonlySet<ChangeAction> = new Set([
   'adopt',
   'update',
   'remove',
+  'drift',
 ]);
+
+/** Actions carried out only with an explicit prune. */
+export const PRUNE_ACTIONS: ReadonlySet<ChangeAction> = new Set(['remove', 'drift']);
 
 export function countByAction(changes: readonly Change[]): Record<ChangeAction, number> {
   const counts: Record<ChangeAction, number> = {
@@ -44,6 +53,7 @@ export function countByAction(changes: readonly Change[]): Record<ChangeAction, 
     update: 0,
     remove: 0,
     broken: 0,
+    drift: 0,
   };
   for (const c of changes) counts[c.action]++;
   return counts;

@@ -8,10 +8,14 @@ import {
 import { AliasExistsError, AmbiguousWriteError } from '../aws/key-store-errors.js';
 import { TAG_KEYS } from '../inventory/tags.js';
 import type { Change } from './change.js';
-import { kmsKeyProblem, searchEnvironmentKeys, type EnvironmentKeySearch } from './keys-kms.js';
+import {
+  chooseTrustedKey,
+  kmsKeyProblem,
+  searchEnvironmentKeys,
+  type EnvironmentKeySearch,
+} from './keys-kms.js';
 import {
   LEFTOVER_DELETION_DAYS,
-  chooseKey,
   decideLeftovers,
   leftoverDetail,
   undoDeletionCommand,
@@ -223,7 +227,12 @@ async function aliasOne(
   const candidates = search.found
     .filter((f) => f.info && taggedFor(detail, f.tags) && !kmsKeyProblem(detail.alias, f.info))
     .map((f) => f.info!);
-  const chosen = chooseKey(candidates);
+  const environment = detail.tags[TAG_KEYS.environment] ?? '';
+  const { chosen } = await chooseTrustedKey(
+    { alias: detail.alias, environment },
+    candidates,
+    store,
+  );
   if (search.aliases.some((a) => a.aliasName === detail.alias)) {
     return settleExistingAlias(change, store, { ...(chosen ? { chosen } : {}), created });
   }

@@ -16,6 +16,7 @@ import {
   type FoundKey,
   type LeftoverDecision,
 } from './keys-leftovers.js';
+import { keyAccessProblem } from './key-trust.js';
 import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './keys-types.js';
 
 type KeyChange = Change<KeyDetail>;
@@ -107,7 +108,13 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
         .filter((o) => o.info && isTaggedFor(key, o.tags))
         .map((o) => o.info!);
       const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
-      const chosen = chooseKey(usable);
+      const { chosen, refused } = await chooseTrustedKey(key, usable, store);
+      const skipped = tagged
+        .filter((info) => kmsKeyProblem(key.alias, info) !== undefined)
+        .map(
+          (info) => `${info.keyId} (${info.keyState ?? 'unknown state'}, ${info.keySpec ?? '?'})`,
+        )
+        .concat(refused);
       if (!chosen) {
         decided.set(key, {
           kind,
@@ -115,6 +122,9 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
           action: 'create',
           reason:
             `${key.alias} does not exist: create a ${ETHEREUM_KEY_SPEC} key and the alias` +
+            (skipped.length
+              ? `; tagged keys not adopted because unusable: ${skipped.join(', ')}`
+              : '') +
             (unreadableNote ? `; ${unreadableNote}` : ''),
           detail: { ...detailOf(key), ...(unreadableNote ? { warning: unreadableNote } : {}) },
         });
@@ -175,7 +185,9 @@ function kmsDetail(key: KeySpec, info: KmsKeyInfo, region: string): KeyDetail {
 async function readAliasedKey(key: KeySpec, store: KmsKeyStore): Promise<KeyChange | KeySpec> {
   const info = await store.describeKey(key.alias);
   if (!info) return key;
-  const problem = kmsKeyProblem(key.alias, info);
+  const problem =
+    kmsKeyProblem(key.alias, info) ??
+    keyAccessProblem(key, info.keyId, accountOf(info.arn), await store.readKeyAccess(info.keyId));
   if (problem) {
     return {
       kind: KEY_CHANGE_KIND.kms,
@@ -219,4 +231,34 @@ export async function searchEnvironmentKeys(
     }),
   );
   return { found, unreadable, aliases };
+}
+
+/** `arn:aws:kms:{region}:{account}:key/{id}` → the account. */
+const accountOf = (arn: string) => arn.split(':')[4] ?? '';
+
+/**
+ * The oldest of `candidates` whose key policy, grants and tags give nothing away (DESIGN §5):
+ * keys are checked oldest first, so a plan or apply reads the access of one key in the common
+ * case. `refused` says which were passed over and why.
+ */
+export async function chooseTrustedKey(
+  key: { alias: string; environment: string },
+  candidates: KmsKeyInfo[],
+  store: Pick<KmsKeyStore, 'readKeyAccess'>,
+): Promise<{ chosen?: KmsKeyInfo; refused: string[] }> {
+  const refused: string[] = [];
+  let remaining = candidates;
+  for (;;) {
+    const next = chooseKey(remaining);
+    if (!next) return { refused };
+    const problem = keyAccessProblem(
+      key,
+      next.keyId,
+      accountOf(next.arn),
+      await store.readKeyAccess(next.keyId),
+    );
+    if (!problem) return { chosen: next, refused };
+    refused.push(`${next.keyId} (${problem.slice(problem.indexOf(': ') + 2)})`);
+    remaining = remaining.filter((k) => k !== next);
+  }
 }

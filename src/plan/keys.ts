@@ -2,6 +2,8 @@ import type { AwsClients } from '../aws/clients.js';
 import { createKmsKeyStore, type KmsKeyStore, type KmsKeyStoreOptions } from '../aws/kms.js';
 import { createSecretKeyStore, type SecretKeyStore } from '../aws/secrets.js';
 import type { ResolvedEnvironment } from '../config/model.js';
+import { toolkitKeyPolicyDocument } from '../inventory/policies.js';
+import { TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
 import type { Change } from './change.js';
 import { planKmsKeys } from './keys-kms.js';
@@ -113,6 +115,7 @@ export function keyStoreFor(
     ? createSecretKeyStore(clients.secrets, { region: env.aws.region })
     : createKmsKeyStore(clients.kms, {
         singleAttempt: clients.kmsSingleAttempt,
+        keyPolicy: toolkitKeyPolicyFor(env.aws.accountId),
         ...options,
         region: env.aws.region,
       });
@@ -139,3 +142,14 @@ export async function runKeys(options: RunKeysOptions): Promise<KeysResult> {
     ok: changes.every((c) => c.action !== 'broken'),
   };
 }
+
+/**
+ * The key policy of each key the toolkit creates: the account delegates to IAM, and no second
+ * alias for anyone; the bank's alias is fixed (`toolkitKeyPolicyDocument`).
+ */
+export const toolkitKeyPolicyFor =
+  (accountId: string) =>
+  (tags: Record<string, string>): string =>
+    JSON.stringify(
+      toolkitKeyPolicyDocument(accountId, tags[TAG_KEYS.purpose] === 'bank' ? 'bank' : 'signer'),
+    );

@@ -17,7 +17,7 @@ interface ReviewDetail {
 
 type ReviewChange = Change<ReviewDetail | undefined> | Change<unknown>;
 
-const ORDER: ChangeAction[] = ['broken', 'remove', 'update', 'adopt', 'create', 'exists'];
+const ORDER: ChangeAction[] = ['broken', 'drift', 'remove', 'update', 'adopt', 'create', 'exists'];
 
 function detailOf(change: ReviewChange): ReviewDetail {
   return (change.detail ?? {}) as ReviewDetail;
@@ -44,7 +44,11 @@ export function accessTable(
   const rows = changes
     .filter((c) => options.showUnchanged || c.action !== 'exists')
     .map((c) => [
-      c.action === 'remove' && !options.prune ? 'remove (with --prune)' : c.action,
+      !options.prune && c.action === 'remove'
+        ? 'remove (with --prune)'
+        : !options.prune && c.action === 'drift'
+          ? 'drift (removed with --prune)'
+          : c.action,
       c.kind,
       c.id,
       c.reason,

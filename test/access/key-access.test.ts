@@ -22,6 +22,7 @@ function settledState(): AccessState {
   return {
     users: {},
     groups: {},
+    inline: {},
     policies: Object.fromEntries(
       iam.policies.map((p) => [
         p.arn,

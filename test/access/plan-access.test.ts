@@ -13,6 +13,7 @@ const emptyState = (): AccessState => ({
   oidcProvider: undefined,
   attached: {},
   attachedPolicyTags: {},
+  inline: {},
   accessKeys: {},
   leftovers: { users: [], groups: [], policies: [], roles: [], oidcProviders: [] },
 });
@@ -41,7 +42,11 @@ describe('planAccess on an empty account', () => {
       1 +
       inventory.iam.github!.roles.length +
       inventory.iam.policies.filter((p) => p.bootstrap).length +
-      inventory.iam.attachments.filter((a) => a.bootstrap).length;
+      inventory.iam.attachments.filter((a) => a.bootstrap).length +
+      // Account-wide kms-admin outside production: the bootstrap or the production apply.
+      [...inventory.iam.users, ...inventory.iam.groups, ...inventory.iam.memberships].filter(
+        (r) => r.bootstrap,
+      ).length;
     expect(broken).toHaveLength(bootstrapCount);
     for (const b of broken) {
       expect(b.steps).toEqual([]);
@@ -72,6 +77,38 @@ describe('planAccess on an empty account', () => {
     )!;
     expect(lacking.change.action).toBe('broken');
     expect(lacking.steps).toEqual([]);
+  });
+
+  it('converges access keys an interrupted --create-access-keys left unstored: deletes them, stores one', () => {
+    const state = emptyState();
+    for (const u of inventory.iam.users) {
+      state.users[u.name] = {
+        name: u.name,
+        arn: `arn:aws:iam::1:user/${u.name}`,
+        path: '/',
+        tags: u.tags,
+      };
+    }
+    const user = signerUsers(inventory)[0]!;
+    // Two crashes between CreateAccessKey and storing it: two keys, none stored (IAM's limit).
+    state.accessKeys[user] = { keyIds: ['AKIAONE', 'AKIATWO'], secretExists: false };
+    const row = planAccess(inventory, state, { createAccessKeys: true }).find(
+      (p) => p.change.kind === 'iam-access-key' && p.change.id === user,
+    )!;
+    expect(row.change.action).toBe('update');
+    expect(row.change.reason).toContain('2 access key(s) never stored (AKIAONE, AKIATWO');
+    expect(row.steps.map((s) => s.op)).toEqual([
+      'deleteAccessKey',
+      'deleteAccessKey',
+      'createStoredAccessKey',
+    ]);
+    // Once one is stored, nothing more is done.
+    state.accessKeys[user] = { keyIds: ['AKIATHREE'], secretExists: true };
+    const stored = planAccess(inventory, state, { createAccessKeys: true }).find(
+      (p) => p.change.kind === 'iam-access-key' && p.change.id === user,
+    )!;
+    expect(stored.change.action).toBe('exists');
+    expect(stored.steps).toEqual([]);
   });
 
   it('plans access keys only for the signer users, and only on request', () => {

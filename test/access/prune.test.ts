@@ -37,13 +37,16 @@ describe('prune of leftovers that hold each other', () => {
     // The environment file loses its repository: the roles and their policies are leftovers,
     // each policy attached to a role that is itself removed.
     const { github, ...rest } = inventory.iam;
+    const ofRoles = new Set(
+      rest.attachments.filter((a) => a.target.kind === 'role').map((a) => a.policyName),
+    );
     const withoutGithub: Inventory = {
       ...inventory,
       iam: {
         ...rest,
         githubOmitted: 'test: no repository',
-        policies: rest.policies.filter((p) => !p.bootstrap),
-        attachments: rest.attachments.filter((a) => !a.bootstrap),
+        policies: rest.policies.filter((p) => !ofRoles.has(p.name)),
+        attachments: rest.attachments.filter((a) => a.target.kind !== 'role'),
       },
     };
     const pruned = await runAccess({
@@ -58,7 +61,7 @@ describe('prune of leftovers that hold each other', () => {
         NOT_FOUND,
       );
     }
-    for (const policy of inventory.iam.policies.filter((p) => p.bootstrap)) {
+    for (const policy of inventory.iam.policies.filter((p) => ofRoles.has(p.name))) {
       await expect(
         clients.iam.send(new GetPolicyCommand({ PolicyArn: policy.arn })),
       ).rejects.toThrow(NOT_FOUND);
@@ -148,7 +151,7 @@ describe("prune of attachments on the toolkit's principals", () => {
     await ownMoto?.stop();
   });
 
-  it('detaches only policies the toolkit manages; AWS-managed and untagged ones stay attached', async () => {
+  it("detaches what nobody may add to a toolkit group: policies attached by hand (drift) and the toolkit's own strays", async () => {
     const accountId = account(3);
     const inventory = stagingInventory(accountId);
     const { clients, recorder } = await accountClients(ownMoto!.url, accountId);
@@ -180,15 +183,18 @@ describe("prune of attachments on the toolkit's principals", () => {
       )!;
     expect(about(toolkits).action).toBe('remove');
     for (const arn of [awsManaged, teams]) {
-      expect(about(arn).action, arn).toBe('exists');
-      expect(about(arn).reason).toContain('left alone');
+      expect(about(arn).action, arn).toBe('drift');
+      expect(about(arn).reason).toContain(
+        'aws iam detach-group-policy --group-name staging-signer',
+      );
     }
     const attached = await iam.send(
       new ListAttachedGroupPoliciesCommand({ GroupName: 'staging-signer' }),
     );
     const arns = attached.AttachedPolicies!.map((p) => p.PolicyArn);
-    expect(arns).toEqual(expect.arrayContaining([awsManaged, teams]));
-    expect(arns).not.toContain(toolkits);
+    for (const arn of [awsManaged, teams, toolkits]) expect(arns).not.toContain(arn);
+    // Detached from the toolkit's group only: the team's policy itself is not the toolkit's.
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: teams }))).Policy?.Arn).toBe(teams);
 
     recorder.writes.length = 0;
     await runAccess({ inventory, clients, mode: 'apply', prune: true });

@@ -2,36 +2,47 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { createHash } from 'node:crypto';
 import type { PolicyDocument } from '../../src/inventory/index.js';
 
-export type Verdict = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
-
-/** One request through @cloud-copilot/iam-simulate; fails when the simulator ignores a context key. */
-export async function simulate(request: {
+/** One request to IAM's evaluation logic, as @cloud-copilot/iam-simulate models it. */
+export interface SimulatedRequest {
   principal: string;
   action: string;
   resource: string;
   accountId: string;
   context?: Record<string, string | string[]>;
-  identity: Array<PolicyDocument | object>;
+  identity?: Array<PolicyDocument | object>;
   resourcePolicy?: PolicyDocument;
-}): Promise<Verdict> {
+}
+
+export type Verdict = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+/**
+ * The verdict of one request. A context key the simulator ignores for the action is an error:
+ * a condition the test believes it exercises would otherwise pass unexamined.
+ */
+export async function simulate(req: SimulatedRequest): Promise<Verdict> {
   const result = await runSimulation(
     {
       request: {
-        principal: request.principal,
-        action: request.action,
-        resource: { resource: request.resource, accountId: request.accountId },
-        contextVariables: request.context ?? {},
+        principal: req.principal,
+        action: req.action,
+        resource: { resource: req.resource, accountId: req.accountId },
+        contextVariables: req.context ?? {},
       },
-      identityPolicies: request.identity.map((policy, i) => ({ name: `policy${i}`, policy })),
+      identityPolicies: (req.identity ?? []).map((policy, i) => ({ name: `policy${i}`, policy })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
-      ...(request.resourcePolicy ? { resourcePolicy: request.resourcePolicy } : {}),
+      ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
     },
     {},
   );
-  if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
-  if (result.resultType === 'single' && (result.result.ignoredContextKeys ?? []).length > 0)
-    throw new Error(`ignored ${result.result.ignoredContextKeys?.join(', ')}`);
+  if (result.resultType === 'error') {
+    throw new Error(`simulation of ${req.action} failed: ${JSON.stringify(result.errors)}`);
+  }
+  if (result.resultType === 'single' && (result.result.ignoredContextKeys ?? []).length > 0) {
+    throw new Error(
+      `simulator ignored ${result.result.ignoredContextKeys?.join(', ')} for ${req.action}`,
+    );
+  }
   return result.overallResult as Verdict;
 }
 

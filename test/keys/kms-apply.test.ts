@@ -63,6 +63,20 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
       if (aliases.has(alias)) throw new AliasExistsError('exists', 'KMS CreateAlias', alias);
       aliases.set(alias, keyId);
     },
+    // The account's default key policy: every key here gives nothing beyond the account.
+    readKeyAccess: async (keyId) => ({
+      policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+            Action: 'kms:*',
+          },
+        ],
+      }),
+      grants: [],
+      tags: keys.find((x) => x.keyId === keyId)?.tags ?? {},
+    }),
     retireKey: async (keyId) => {
       const k = keys.find((x) => x.keyId === keyId)!;
       k.keyState = 'PendingDeletion';

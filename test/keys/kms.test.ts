@@ -61,12 +61,17 @@ interface Account {
   proxy: LatencyProxy;
 }
 
+const envOf = new WeakMap<AwsClients, typeof env>();
+
 async function freshAccount(handle?: LatencyProxyOptions['handle']): Promise<Account> {
   const accountId = String(nextAccount++);
   const proxy = await startLatencyProxy({ target: moto.url, ...(handle ? { handle } : {}) });
   proxies.push(proxy);
   const clients = await clientsFor(moto.url, accountId, env.aws.region, proxy.url);
   const direct = await clientsFor(moto.url, accountId, env.aws.region);
+  // The file's account is the one the keys live in (jobs check it before any key call): their
+  // key policy names that account's root.
+  envOf.set(clients, { ...env, aws: { ...env.aws, accountId } });
   return { clients, direct, proxy };
 }
 
@@ -91,7 +96,12 @@ async function keyCount(kms: KMSClient): Promise<number> {
 describe('KMS keys against moto', () => {
   it('creates exactly the inventory in a fresh account, then a second apply writes nothing', async () => {
     const { clients, direct, proxy } = await freshAccount();
-    const first = await runKeys({ env, keys: allKeys, clients, mode: 'apply' });
+    const first = await runKeys({
+      env: envOf.get(clients)!,
+      keys: allKeys,
+      clients,
+      mode: 'apply',
+    });
 
     expect(first.ok).toBe(true);
     expect(first.rows.map((r) => [r.alias, r.status])).toEqual(
@@ -126,16 +136,26 @@ describe('KMS keys against moto', () => {
     }
 
     proxy.reset();
-    const second = await runKeys({ env, keys: allKeys, clients, mode: 'apply' });
+    const second = await runKeys({
+      env: envOf.get(clients)!,
+      keys: allKeys,
+      clients,
+      mode: 'apply',
+    });
+    expect(second.rows.filter((r) => r.status !== 'exists')).toEqual([]);
     expect(second.ok).toBe(true);
     expect(writesIn(proxy.counts())).toEqual({});
     expect(second.rows.map((r) => r.status)).toEqual(allKeys.map(() => 'exists'));
     expect(second.rows.map((r) => r.address)).toEqual(first.rows.map((r) => r.address));
-    // A no-change plan reads each key twice (DescribeKey, GetPublicKey), and lists the aliases and
-    // keys once (a page each here) to find leftovers: no call per key for that.
+    // A no-change plan reads each key: resolve the alias, read the address, and check who the key
+    // lets in (issue 13); and lists the aliases and keys once (a page each here) to find
+    // leftovers: no call per key for that.
     expect(proxy.counts()).toEqual({
       DescribeKey: allKeys.length,
       GetPublicKey: allKeys.length,
+      GetKeyPolicy: allKeys.length,
+      ListGrants: allKeys.length,
+      ListResourceTags: allKeys.length,
       ListAliases: 1,
       ListKeys: 1,
     });
@@ -154,7 +174,13 @@ describe('KMS keys against moto', () => {
       },
     };
 
-    const crashed = await runKeys({ env, keys, clients, mode: 'apply', store: crashing });
+    const crashed = await runKeys({
+      env: envOf.get(clients)!,
+      keys,
+      clients,
+      mode: 'apply',
+      store: crashing,
+    });
     expect(crashed.ok).toBe(false);
     const failed = crashed.rows.find((r) => r.alias === victim.alias)!;
     expect(failed.status).toBe('failed');
@@ -174,7 +200,7 @@ describe('KMS keys against moto', () => {
     expect(plan[2]!.detail!.keyId).toBe(orphan);
 
     proxy.reset();
-    const repaired = await runKeys({ env, keys, clients, mode: 'apply' });
+    const repaired = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(repaired.ok).toBe(true);
     expect(repaired.rows[2]!.status).toBe('adopted');
     expect(writesIn(proxy.counts())).toEqual({ CreateAlias: 1 });
@@ -208,7 +234,7 @@ describe('KMS keys against moto', () => {
       new ScheduleKeyDeletionCommand({ KeyId: deletingId, PendingWindowInDays: 7 }),
     );
 
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(result.ok).toBe(false);
     expect(result.rows.map((r) => r.status)).toEqual(['broken', 'broken', 'broken', 'created']);
     expect(result.rows[0]!.reason).toContain('ECC_NIST_P256');
@@ -259,7 +285,7 @@ describe('KMS keys against moto', () => {
         return real.createAlias(alias, keyId);
       },
     };
-    await runKeys({ env, keys, clients, mode: 'apply', store: crashing });
+    await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply', store: crashing });
 
     proxy.reset();
     const listed = await real.listAliases();
@@ -270,7 +296,7 @@ describe('KMS keys against moto', () => {
     expect(proxy.counts().ListAliases).toBe(Math.ceil(listed.length / 100));
     expect(proxy.counts().ListAliases).toBeGreaterThanOrEqual(3);
 
-    const repaired = await runKeys({ env, keys, clients, mode: 'apply' });
+    const repaired = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(repaired.rows.map((r) => r.status)).toEqual(['exists', 'adopted', 'exists']);
     expect(await keyCount(direct.kms)).toBe(4); // the unrelated key + ours
   });
@@ -289,7 +315,7 @@ describe('KMS keys against moto', () => {
     };
     const { clients, direct } = await freshAccount(throttling);
     const keys = allKeys.slice(0, 6);
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(throttled.sort()).toEqual(['CreateAlias', 'CreateKey', 'DescribeKey']);
     expect(result.ok).toBe(true);
     expect(result.rows.map((r) => r.status)).toEqual(keys.map(() => 'created'));

@@ -69,6 +69,19 @@ function fakeKms(
     retireKey: async () => {
       throw new Error('plan must not retire');
     },
+    readKeyAccess: async (id) => ({
+      policy: JSON.stringify({
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+            Action: 'kms:*',
+          },
+        ],
+      }),
+      grants: [],
+      tags: keysById.find((k) => k.keyId === id)?.tags ?? {},
+    }),
   };
 }
 
