@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { githubClient, repositoryOf } from '../github/client.js';
 import { commentBotLogin, findMarkedComment, octokitComments } from '../github/comments.js';
@@ -14,6 +13,7 @@ import {
   type EnvironmentPlans,
 } from '../report/plan-hash.js';
 import { runAction } from './support/run.js';
+import { core } from './support/core.js';
 
 /** The approved hash and where it came from: the input, or the merged pull request's comment. */
 async function approvedHash(

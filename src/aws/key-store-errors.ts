@@ -43,3 +43,25 @@ export function keyStoreError(
     options.keepCause === false ? undefined : { cause: error },
   );
 }
+
+/**
+ * A failed read of a secret's value. AWS's own errors (they have a `$fault`) say what was refused
+ * and are kept; anything else, above all an answer that did not parse, is named by its kind only:
+ * a JSON parser quotes the text around the fault, and that text is the key.
+ */
+export function secretReadError(
+  error: unknown,
+  operation: string,
+  secretName: string,
+): KeyStoreError {
+  if (error instanceof KeyStoreError) return error;
+  const name = awsErrorName(error) ?? 'Error';
+  const fromAws = typeof error === 'object' && error !== null && '$fault' in error;
+  if (fromAws) return keyStoreError(error, operation, secretName, { keepCause: false });
+  return new KeyStoreError(
+    `secret ${secretName} is not the expected JSON/hex key: the ${operation} answer could not be read (${name}); ` +
+      'check that the secret holds a 0x-prefixed 32-byte hex key and run again',
+    operation,
+    secretName,
+  );
+}

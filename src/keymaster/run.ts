@@ -16,6 +16,8 @@ import {
 } from './decide.js';
 import type { FetchLike } from './rpc.js';
 import { formatAmount, unitsOf } from './render.js';
+import { registerRpcUrl } from '../redact.js';
+import { rpcUrlReason } from './rpc-url.js';
 import { maxFeePerTransfer, quoteFees, sendTopUps, type FeeQuote, type TxResult } from './send.js';
 
 /**
@@ -121,8 +123,22 @@ export function rpcUrlsFromEnv(
   variables: Record<string, string | undefined> = process.env,
 ): Record<string, string | undefined> {
   return Object.fromEntries(
-    env.networks.map((n) => [n.name, variables[n.rpcUrlEnv]?.trim() || undefined]),
+    env.networks.map((n) => {
+      const url = variables[n.rpcUrlEnv]?.trim() || undefined;
+      // Read means registered: from here on no output of the process can carry it.
+      registerRpcUrl(url);
+      return [n.name, url];
+    }),
   );
+}
+
+function usableRpcUrl(
+  network: string,
+  variable: string,
+  value: string | undefined,
+): { rpcUrl: string | undefined; missingRpcReason?: string } {
+  const reason = rpcUrlReason(network, variable, value);
+  return reason ? { rpcUrl: undefined, missingRpcReason: reason } : { rpcUrl: value };
 }
 
 function message(error: unknown): string {
@@ -256,8 +272,8 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   const targets: SweepTarget[] = networks.map((n) => ({
     network: n.name,
     chainId: n.chainId,
-    rpcUrl: options.rpcUrls[n.name],
-    missingRpcReason: `the RPC URL of ${n.name} is missing: set the environment variable ${n.rpcUrlEnv}`,
+    // A value that is not an http(s) URL is reported by its variable, never by its value.
+    ...usableRpcUrl(n.name, n.rpcUrlEnv, options.rpcUrls[n.name]),
     addresses: accounts.filter((a) => a.network === n.name).map((a) => a.address),
     bank: bankAddress,
   }));
