@@ -126,7 +126,7 @@ export function registerRpcUrl(url: string | undefined): string[] {
     const href = new URL(raw).href;
     add(href, shown);
     add(href.replace(/\/$/, ''), shown);
-    values.push(href);
+    if (!href.includes(raw)) values.push(href); // a mask of the raw URL already covers raw + '/'
   } catch {
     // not a URL: its parts below still cover it
   }
