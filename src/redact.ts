@@ -61,8 +61,7 @@ export function displayUrl(url: string): string {
 }
 
 /**
- * The secret parts of an RPC URL (pure): the URL itself (as given and as URL normalises it),
- * user, password and `user:password` (encoded and decoded), path segments that look like keys,
+ * The secret parts of an RPC URL (pure): user, password and `user:password` (encoded and decoded), path segments that look like keys,
  * every query value. A URL that does not parse (a port of 99999, no scheme) is cut at every
  * delimiter and its key-like pieces are taken, so even a broken URL leaves nothing behind.
  */
@@ -97,7 +96,10 @@ export function sensitivePartsOfUrl(url: string): string[] {
       if (piece.includes('=') && value) parts.add(value);
     }
     if (parsed.hash.length > 1) parts.add(parsed.hash.slice(1));
-  } else {
+  }
+  // Also cut at every delimiter: a value that does not parse, or parses as something odd
+  // (`user:pass@host` reads as scheme `user:`), still leaves none of its pieces behind.
+  {
     const rest = raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
     const at = rest.lastIndexOf('@', rest.search(/[/?#]|$/));
     if (at > 0) {
