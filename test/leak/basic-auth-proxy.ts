@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * A JSON-RPC endpoint behind HTTP Basic auth, as node providers that hand out
  * `https://user:password@host/` URLs run it: requests without the right `Authorization` header
- * get 401, the others are forwarded to `target` (a harness chain). Counts both.
+ * get 401, the others are forwarded to `target` (a harness chain). Counts both. Without a user
+ * it checks only the path (with its query): a provider whose key is in the path or the query.
  */
 export interface BasicAuthProxy {
   url: string;
@@ -36,7 +37,8 @@ export async function startBasicAuthProxy(
     void (async () => {
       const parts: Buffer[] = [];
       for await (const part of request) parts.push(part as Buffer);
-      if (request.headers.authorization !== expected || request.url !== path) {
+      const authorized = !user || request.headers.authorization === expected;
+      if (!authorized || request.url !== path) {
         proxy.refused += 1;
         response.writeHead(401, { 'www-authenticate': 'Basic realm="rpc"' }).end('unauthorized');
         return;
@@ -58,6 +60,8 @@ export async function startBasicAuthProxy(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   proxy.url = `http://127.0.0.1:${port}${path}`;
-  proxy.urlWithCredentials = `http://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}${path}`;
+  proxy.urlWithCredentials = user
+    ? `http://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}${path}`
+    : proxy.url;
   return proxy;
 }
