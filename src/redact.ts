@@ -98,19 +98,21 @@ export function sensitivePartsOfUrl(url: string): string[] {
     if (parsed.hash.length > 1) parts.add(parsed.hash.slice(1));
   }
   // Also cut at every delimiter: a value that does not parse, or parses as something odd
-  // (`user:pass@host` reads as scheme `user:`), still leaves none of its pieces behind.
-  {
-    const rest = raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
-    const at = rest.lastIndexOf('@', rest.search(/[/?#]|$/));
-    if (at > 0) {
-      const userinfo = rest.slice(0, at);
-      parts.add(userinfo);
-      userinfo.split(':').forEach((v) => parts.add(v));
-    }
-    for (const piece of rest.split(/[/?#&=@:]/)) {
-      if (looksLikeKey(piece) || looksLikeKey(decoded(piece))) parts.add(piece);
-    }
+  // (`user:pass@host` reads as scheme `user:`), still leaves none of its secret pieces behind.
+  // The host is no secret: it stays, so a message can say where a request went.
+  const rest = raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  const at = authority.lastIndexOf('@');
+  if (at > 0) {
+    const userinfo = authority.slice(0, at);
+    parts.add(userinfo);
+    userinfo.split(':').forEach((v) => parts.add(v));
   }
+  for (const piece of rest.slice(authority.length).split(/[/?#&=@:]/)) {
+    if (looksLikeKey(piece) || looksLikeKey(decoded(piece))) parts.add(piece);
+  }
+  const host = authority.slice(at + 1).replace(/:\d*$/, '');
+  for (const name of [host, parsed?.hostname, parsed?.host]) if (name) parts.delete(name);
   return [...parts].filter((p) => p.trim().length >= MIN_SECRET_LENGTH);
 }
 

