@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Wallet, type Provider } from 'ethers';
+import { isUnreadableAnswer } from '../aws/key-store-errors.js';
 import { registerSecret } from '../redact.js';
 import { SECP256K1_N } from './der-signature.js';
 
@@ -59,8 +60,8 @@ export async function walletFromSecret(
     secretString = response.SecretString;
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
-    // Only AWS's own errors ($fault) are quoted: a parser's message quotes the answer, the key.
-    if (!(typeof error === 'object' && error !== null && '$fault' in error)) {
+    // A parser's message quotes the answer, that is the key: name the kind of failure only.
+    if (isUnreadableAnswer(error)) {
       throw new HexKeySecretError(
         `secret ${secretId} is not the expected JSON/hex key: the GetSecretValue answer could not be read (${name}); ` +
           'check that the secret holds a 0x-prefixed 32-byte hex key and run again',

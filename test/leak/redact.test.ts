@@ -1,4 +1,6 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
+import { walletFromSecret } from '../../src/eth/hex-signer.js';
 import {
   clearSecrets,
   redact,
@@ -122,5 +124,25 @@ describe('the host of an RPC URL', () => {
       registerRpcUrl(url);
       expect(redact(`could not reach ${host}`)).toBe(`could not reach ${host}`);
     }
+  });
+});
+
+describe('a GetSecretValue answer that is not JSON', () => {
+  it('is named by its kind, never by the parser message that quotes the key', async () => {
+    const parserError = Object.assign(
+      new SyntaxError(`Unexpected token 'A', ..."etString":AB12CD34EF"... is not valid JSON`),
+      { $metadata: {} },
+    );
+    const secrets = {
+      send: () => Promise.reject(parserError),
+    } as unknown as SecretsManagerClient;
+    const thrown = (await walletFromSecret(secrets, 'nomad/development/bank/key').catch(
+      (e: unknown) => e,
+    )) as Error;
+    expect(thrown.message).toMatch(
+      /^secret nomad\/development\/bank\/key is not the expected JSON\/hex key/,
+    );
+    expect(thrown.message).not.toContain('AB12CD');
+    expect(thrown.cause).toBeUndefined();
   });
 });
