@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
 import { decideApply } from '../github/guard.js';
 import { parsePlanInput, type EnvironmentPlans } from '../report/plan-hash.js';
 import { runAction } from './support/run.js';
+import { core } from './support/core.js';
 
 /** A plan file named by an input, relative to the workspace. */
 function readWorkspaceFile(file: string): string {

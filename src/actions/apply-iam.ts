@@ -1,10 +1,10 @@
-import * as core from '@actions/core';
 import { iamJob } from '../jobs/access.js';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
+import { core } from './support/core.js';
 
 await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());

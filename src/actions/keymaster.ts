@@ -1,18 +1,15 @@
-import * as core from '@actions/core';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { checkPassed, keymasterJob } from '../jobs/keymaster.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
+import { errorText } from '../redact.js';
+import { core } from './support/core.js';
 
 await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
-  // RPC URLs often carry a provider's API key: mask them in every log line that follows.
-  for (const network of env.networks) {
-    const url = process.env[network.rpcUrlEnv];
-    if (url) core.setSecret(url);
-  }
+  // The RPC URLs (every rpcUrlEnv ends in _RPC_URL) were masked by runAction before this line.
   const mode = getChoiceInput('mode', ['check', 'top-up'] as const);
   const dryRun = mode === 'check' || core.getBooleanInput('dry-run');
   const job = keymasterJob(env, await awsForEnvironment(env, process.env), process.env);
@@ -31,7 +28,7 @@ await runAction(async () => {
       await job.metrics.push(pushgateway);
     } catch (error) {
       core.warning(
-        `${error instanceof Error ? error.message : String(error)}; the run itself is reported above, and the stale-metrics alert fires if this persists`,
+        `${errorText(error)}; the run itself is reported above, and the stale-metrics alert fires if this persists`,
       );
     }
   }

@@ -1,10 +1,10 @@
-import * as core from '@actions/core';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { keysJob } from '../jobs/keys.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
+import { core } from './support/core.js';
 
 await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { githubClient, isWriteDenied, repositoryOf } from '../github/client.js';
 import { commentBotLogin, octokitComments, upsertMarkedComment } from '../github/comments.js';
@@ -18,6 +17,8 @@ import type { KeysJson } from '../report/keys.js';
 import { getChoiceInput } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
+import { redact } from '../redact.js';
+import { core } from './support/core.js';
 
 /** GitHub does not show a step summary above 1 MiB. */
 const SUMMARY_LIMIT = 1024 * 1024;
@@ -126,7 +127,7 @@ await runAction(async () => {
       octokitComments(octokit),
       { owner, repo, issueNumber: number },
       marker,
-      renderComment(input),
+      redact(renderComment(input)),
       commentBotLogin(core.getInput('comment-author')),
     );
     core.setOutput('comment-id', String(comment.id));

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import * as core from '@actions/core';
 import { defaultEnvironmentFiles, validateFiles } from '../cli/commands/validate.js';
 import { validationMarkdown } from '../report/validation.js';
 import { getListInput, runAction } from './support/run.js';
+import { core } from './support/core.js';
 
 await runAction(async () => {
   const cwd = path.resolve(core.getInput('working-directory') || '.');

@@ -4,6 +4,7 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { registerSecret } from '../redact.js';
 import type { Tags } from './iam.js';
 
 /**
@@ -34,6 +35,7 @@ export async function storeAccessKey(
   key: { accessKeyId: string; secretAccessKey: string },
   tags: Tags,
 ): Promise<void> {
+  registerSecret(key.secretAccessKey);
   const SecretString = JSON.stringify({
     accessKeyId: key.accessKeyId,
     secretAccessKey: key.secretAccessKey,

@@ -68,3 +68,33 @@ export function keyStoreError(
     options.keepCause === false ? undefined : { cause: error },
   );
 }
+
+/**
+ * An answer the SDK could not parse (V8's JSON.parse message quotes the text around the fault,
+ * and in a GetSecretValue answer that text is the key).
+ */
+export function isUnreadableAnswer(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'SyntaxError' || /Deserialization error/i.test(error.message);
+}
+
+/**
+ * A failed read of a secret's value. AWS's own errors say what was refused and are kept; an
+ * answer that did not parse is named by its kind only, never by the parser's message.
+ */
+export function secretReadError(
+  error: unknown,
+  operation: string,
+  secretName: string,
+): KeyStoreError {
+  if (error instanceof KeyStoreError) return error;
+  const name = awsErrorName(error) ?? 'Error';
+  if (!isUnreadableAnswer(error))
+    return keyStoreError(error, operation, secretName, { keepCause: false });
+  return new KeyStoreError(
+    `secret ${secretName} is not the expected JSON/hex key: the ${operation} answer could not be read (${name}); ` +
+      'check that the secret holds a 0x-prefixed 32-byte hex key and run again',
+    operation,
+    secretName,
+  );
+}

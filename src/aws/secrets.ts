@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SigningKey, computeAddress, getAddress } from 'ethers';
 import { TAG_KEYS } from '../inventory/tags.js';
-import { awsErrorName, keyStoreError, KeyStoreError } from './key-store-errors.js';
+import { registerSecret } from '../redact.js';
+import { awsErrorName, keyStoreError, KeyStoreError, secretReadError } from './key-store-errors.js';
 import { createLimiter } from './limiter.js';
 
 /**
@@ -166,11 +167,10 @@ export function createSecretKeyStore(
       if (name === 'InvalidRequestException' && (await describe(secretName))?.DeletedDate) {
         return scheduledForDeletion(secretName, arn);
       }
-      // No cause: nothing from a secret read is attached to an error.
-      throw keyStoreError(error, 'Secrets Manager GetSecretValue', secretName, {
-        keepCause: false,
-      });
+      // No cause and no parser text: nothing from a secret read is attached to an error.
+      throw secretReadError(error, 'Secrets Manager GetSecretValue', secretName);
     }
+    registerSecret(answer.SecretString);
     const address = addressOfHexKey(answer.SecretString);
     if (!address) {
       return {

@@ -1,3 +1,5 @@
+import { redact, registerEnvironmentSecrets } from '../redact.js';
+
 /**
  * Where a command writes. Injected so tests capture output without spawning a process, and so
  * `--json` commands keep stdout machine-readable (human notes go to stderr).
@@ -15,6 +17,21 @@ export const processIo: CliIo = {
   env: process.env,
   cwd: process.cwd(),
 };
+
+/**
+ * The CLI's side of the redaction boundary: everything a command writes, and the messages of the
+ * errors it throws, go through `redact` with the secrets of the run (the RPC URLs and AWS
+ * credentials of `io.env` are registered here, before any command reads them).
+ */
+export function redactingIo(io: CliIo): CliIo {
+  registerEnvironmentSecrets(io.env);
+  return {
+    out: (text) => io.out(redact(text)),
+    err: (text) => io.err(redact(text)),
+    env: io.env,
+    cwd: io.cwd,
+  };
+}
 
 /** JSON with bigints as decimal strings (wei never loses precision). */
 export function toJson(value: unknown): string {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT, InputError, exitCodeFor } from './errors.js';
-import type { CliIo } from './io.js';
+import { redactingIo, type CliIo } from './io.js';
 import { commands } from './commands/index.js';
 
 // src/cli and lib/cli both sit two levels below the package root.
@@ -27,7 +27,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
 }
 
 /** Runs the CLI and returns its exit code: 0 success, 1 operation failed, 2 bad input. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], given: CliIo): Promise<number> {
+  const io = redactingIo(given);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => {
     exitCode = Math.max(exitCode, code);
@@ -43,7 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     io.err(`error: ${message}`);
     if (!(error instanceof InputError) && io.env.NOMAD_OPS_DEBUG && error instanceof Error) {
-      io.err(error.stack ?? '');
+      io.err(error.stack ?? ''); // redacted like every other line
     }
     return exitCodeFor(error);
   }

@@ -53,11 +53,17 @@ export function looksLikeUrl(value: unknown): boolean {
   return typeof value === 'string' && (value.includes('://') || /^(https?|wss?):/i.test(value));
 }
 
-const EnvVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, {
+/**
+ * Only variables named `*_RPC_URL` are read as RPC URLs: a file cannot make the toolkit read (and
+ * treat as an endpoint) `AWS_SECRET_ACCESS_KEY` or any other variable of the process.
+ */
+export const RPC_URL_ENV_PATTERN = /^[A-Z][A-Z0-9_]*_RPC_URL$/;
+
+const RpcUrlEnvName = z.string().regex(RPC_URL_ENV_PATTERN, {
   error: (issue) =>
     looksLikeUrl(issue.input)
       ? 'this is a URL, not a variable name: put the URL in a secret/variable and give its name here (like ETHEREUM_RPC_URL); RPC URLs often carry an API key, so rotate the key if this was ever pushed'
-      : 'must be the NAME of an environment variable holding the RPC URL (like ETHEREUM_RPC_URL), never the URL itself',
+      : 'must be the NAME of an environment variable holding the RPC URL, upper case and ending in _RPC_URL (like ETHEREUM_RPC_URL), never the URL itself; other variables are never read',
 });
 
 const Name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {
@@ -93,8 +99,8 @@ export const Network = z
       symbol: z.string().min(1).max(11),
       decimals: z.number().int().min(0).max(36).default(18),
     }),
-    rpcUrlEnv: EnvVarName.describe(
-      'Name of the environment variable (a secret in GitHub) that holds the RPC URL.',
+    rpcUrlEnv: RpcUrlEnvName.describe(
+      'Name of the environment variable (a secret in GitHub) that holds the RPC URL: upper case, ending in _RPC_URL.',
     ),
     replicas: z
       .array(Name)

@@ -1,5 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Wallet, type Provider } from 'ethers';
+import { isUnreadableAnswer } from '../aws/key-store-errors.js';
+import { registerSecret } from '../redact.js';
 import { SECP256K1_N } from './der-signature.js';
 
 /**
@@ -58,6 +60,14 @@ export async function walletFromSecret(
     secretString = response.SecretString;
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
+    // A parser's message quotes the answer, that is the key: name the kind of failure only.
+    if (isUnreadableAnswer(error)) {
+      throw new HexKeySecretError(
+        `secret ${secretId} is not the expected JSON/hex key: the GetSecretValue answer could not be read (${name}); ` +
+          'check that the secret holds a 0x-prefixed 32-byte hex key and run again',
+        secretId,
+      );
+    }
     const detail = error instanceof Error ? error.message : String(error);
     const hint =
       name === 'ResourceNotFoundException'
@@ -66,9 +76,9 @@ export async function walletFromSecret(
     throw new HexKeySecretError(
       `could not read the hex key from secret ${secretId} (GetSecretValue): ${hint}`,
       secretId,
-      { cause: error },
     );
   }
+  registerSecret(secretString);
   if (secretString === undefined) {
     throw new HexKeySecretError(
       `secret ${secretId} has no SecretString (binary secrets are not supported); store the hex key as a string`,

@@ -4,6 +4,9 @@
  * retry behind our back; here every request is explicit and countable.
  */
 
+import { displayUrl } from '../redact.js';
+import { rpcEndpoint, rpcUrlProblem } from './rpc-url.js';
+
 export interface RpcCall {
   method: string;
   params: unknown[];
@@ -51,14 +54,7 @@ export interface RpcOptions {
 }
 
 /** Strips credentials and paths that often carry API keys (`/v3/<key>`) from a URL for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : '/…'}`;
-  } catch {
-    return '<invalid URL>';
-  }
-}
+export const redactUrl = displayUrl;
 
 function describeCause(error: unknown): string {
   if (error instanceof Error) {
@@ -88,11 +84,15 @@ export async function rpcBatch(
   }));
   const body = JSON.stringify(single ? requests[0] : requests);
   const where = redactUrl(url);
+  const problem = rpcUrlProblem(url);
+  if (problem) throw new RpcTransportError(`the RPC URL ${problem}`, url);
+  // Userinfo travels as a Basic header: fetch refuses URLs with credentials.
+  const endpoint = rpcEndpoint(url);
   let text: string;
   try {
-    const response = await doFetch(url, {
+    const response = await doFetch(endpoint.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...endpoint.headers },
       body,
       signal: AbortSignal.any(signals),
     });

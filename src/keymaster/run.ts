@@ -26,6 +26,8 @@ import {
 import { capQuote, maxPricePerGas, readEstimate, type GasEstimate } from './gas.js';
 import { quantity, type FetchLike, type RpcOutcome } from './rpc.js';
 import { formatAmount, unitsOf } from './render.js';
+import { registerRpcUrl } from '../redact.js';
+import { rpcUrlProblem as urlProblemOf } from './rpc-url.js';
 import { maxFeePerTransfer, quoteFees, sendTopUps, type FeeQuote, type TxResult } from './send.js';
 
 /**
@@ -146,7 +148,12 @@ export function rpcUrlsFromEnv(
   variables: Record<string, string | undefined> = process.env,
 ): Record<string, string | undefined> {
   return Object.fromEntries(
-    env.networks.map((n) => [n.name, variables[n.rpcUrlEnv]?.trim() || undefined]),
+    env.networks.map((n) => {
+      const url = variables[n.rpcUrlEnv]?.trim() || undefined;
+      // Read means registered: from here on no output of the process can carry it.
+      registerRpcUrl(url);
+      return [n.name, url];
+    }),
   );
 }
 
@@ -344,16 +351,11 @@ export function rpcUrlProblem(
   network: { name: string; rpcUrlEnv: string },
 ): string | undefined {
   if (url === undefined) return undefined;
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    protocol = undefined;
-  }
-  if (protocol === 'http:' || protocol === 'https:') return undefined;
-  // "host:8545" parses with the scheme "host:": without "://" there is no scheme to speak of.
-  const scheme = protocol !== undefined && url.includes('://') ? protocol.slice(0, -1) : undefined;
-  return `${network.name}: the environment variable ${network.rpcUrlEnv} does not hold an http:// or https:// URL (${scheme === undefined ? 'it has no scheme' : `its scheme is ${scheme}`}): set it to the full URL of the JSON-RPC endpoint, like https://host/path`;
+  const problem = urlProblemOf(url);
+  // Named by its variable, never by its value: the value may carry credentials.
+  return problem
+    ? `${network.name}: the environment variable ${network.rpcUrlEnv} does not hold an http:// or https:// URL (it ${problem}): set it to the full URL of the JSON-RPC endpoint, like https://host/path`
+    : undefined;
 }
 
 interface NetworkOutcome {

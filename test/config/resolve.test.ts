@@ -13,18 +13,18 @@ function input(overrides: Partial<EnvironmentInput> = {}): EnvironmentInput {
     environment: 'staging',
     aws: { accountId: '210987654321', region: 'eu-west-1' },
     networks: [
-      { name: 'alpha', chainId: 1, nativeToken: { symbol: 'ETH' }, rpcUrlEnv: 'ALPHA_RPC' },
+      { name: 'alpha', chainId: 1, nativeToken: { symbol: 'ETH' }, rpcUrlEnv: 'ALPHA_RPC_URL' },
       {
         name: 'beta',
         chainId: 2,
         nativeToken: { symbol: 'USDC', decimals: 6 },
-        rpcUrlEnv: 'BETA_RPC',
+        rpcUrlEnv: 'BETA_RPC_URL',
       },
       {
         name: 'gamma',
         chainId: 3,
         nativeToken: { symbol: 'G', decimals: 0 },
-        rpcUrlEnv: 'GAMMA_RPC',
+        rpcUrlEnv: 'GAMMA_RPC_URL',
       },
     ],
     keymaster: { networks: { alpha: entry(), beta: entry(), gamma: { ...entry(), roles: {} } } },

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -41,6 +41,8 @@ export interface ActionRun {
   outputs: Record<string, string>;
   /** What the action wrote to GITHUB_STEP_SUMMARY. */
   summary: string;
+  /** The files the action left under RUNNER_TEMP, by path relative to it. */
+  runnerTempFiles: Record<string, string>;
 }
 
 interface ActionInput {
@@ -218,10 +220,23 @@ export async function runAction(name: string, options: RunActionOptions = {}): P
       stderr,
       outputs: parseFileCommand(await readFile(files.GITHUB_OUTPUT, 'utf8')),
       summary: await readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
+      runnerTempFiles: await readTree(runnerTemp),
     };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+/** Every file under `dir`, by its path relative to `dir`. */
+async function readTree(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files: Record<string, string> = {};
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, file)] = await readFile(file, 'utf8');
+  }
+  return files;
 }
 
 function spawnCollect(

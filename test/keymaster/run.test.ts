@@ -302,7 +302,7 @@ describe('runKeymaster (Hardhat chains)', () => {
         kind: 'config',
         network: 'beta',
         message: expect.stringMatching(
-          /^beta: the environment variable BETA_RPC_URL does not hold an http:\/\/ or https:\/\/ URL \(it has no scheme\)/,
+          /^beta: the environment variable BETA_RPC_URL does not hold an http:\/\/ or https:\/\/ URL \(it has no scheme/,
         ),
       },
     ]);

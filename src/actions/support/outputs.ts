@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
+import { redact } from '../../redact.js';
+import { core } from './core.js';
 
 /**
  * Sets a JSON output, and writes the same text to a file whose path is the output `<name>-file`.
@@ -8,10 +9,11 @@ import * as core from '@actions/core';
  * Linux refuses to start a process with one over 128 KiB, which a large plan exceeds.
  */
 export function setJsonOutput(name: string, environment: string, json: string): void {
-  core.setOutput(name, json);
+  const safe = redact(json);
+  core.setOutput(name, safe);
   const dir = path.join(process.env.RUNNER_TEMP ?? path.resolve('.tmp'), 'nomad-ops');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${environment}-${name}.json`);
-  writeFileSync(file, json);
+  writeFileSync(file, safe);
   core.setOutput(`${name}-file`, file);
 }

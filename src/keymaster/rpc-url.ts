@@ -1,0 +1,55 @@
+/**
+ * An RPC URL as the transport uses it. Node's fetch refuses URLs with credentials (and would quote
+ * the whole URL in its error), so userinfo becomes an `Authorization: Basic` header, which is what
+ * node providers that hand out `https://user:password@host/` expect.
+ */
+
+export interface RpcEndpoint {
+  /** The URL without userinfo: what is fetched. */
+  url: string;
+  /** Request headers carrying the credentials, if the URL had any. */
+  headers: Record<string, string>;
+}
+
+/** `Basic base64(user:password)` from a URL's (percent-encoded) userinfo. */
+export function basicAuthorization(username: string, password: string): string {
+  const decode = (value: string) => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value; // a stray % is taken literally, as the provider would have to
+    }
+  };
+  const user = decode(username);
+  const pass = decode(password);
+  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+}
+
+/** Why a value is not a usable RPC URL, never quoting it; undefined when it is one. */
+export function rpcUrlProblem(value: string): string | undefined {
+  // "host:8545" parses with the scheme "host:": without "://" there is no scheme to speak of.
+  if (!value.includes('://')) return 'has no scheme (like https://)';
+  let parsed: URL;
+  try {
+    parsed = new URL(value.trim());
+  } catch {
+    return 'is not a URL (a scheme like https://, a host, a port of at most 65535)';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return `is a ${parsed.protocol.replace(/:$/, '')} URL; only http and https are supported`;
+  }
+  if (!parsed.hostname) return 'has no host';
+  return undefined;
+}
+
+/** The URL to fetch and its headers; throws (without the value) when the URL is not http(s). */
+export function rpcEndpoint(value: string): RpcEndpoint {
+  const problem = rpcUrlProblem(value);
+  if (problem) throw new Error(`the RPC URL ${problem}`);
+  const parsed = new URL(value.trim());
+  if (!parsed.username && !parsed.password) return { url: value.trim(), headers: {} };
+  const authorization = basicAuthorization(parsed.username, parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, headers: { authorization } };
+}

@@ -1,0 +1,193 @@
+/**
+ * The one place where the run's secret values are known, and the one step that removes them from
+ * text. Everything the toolkit writes (console, JSON, action outputs, summaries, comments, log
+ * lines, files) passes through `redact` on its way out, whatever library produced the text: an
+ * error from fetch, the AWS SDK or ethers can quote a URL or a value, and this is where it stops.
+ *
+ * The registry is filled where secrets are read: RPC URLs (`registerRpcUrl`, with their parts:
+ * userinfo, path segments that look like keys, query values), AWS credentials from the
+ * environment, and secret strings read from AWS (`registerSecret`). It is process-wide because a
+ * secret read anywhere in the process must be removed from every output of the process.
+ */
+
+/** Shorter values are not registered: replacing "1" or "eth" everywhere would destroy messages. */
+export const MIN_SECRET_LENGTH = 4;
+
+/** What a removed value becomes in text. */
+export const REDACTED = '***';
+
+/** value -> what replaces it (a URL keeps its scheme and host; anything else becomes ***). */
+const registry = new Map<string, string>();
+let pattern: RegExp | undefined;
+
+function add(value: string | undefined, replacement = REDACTED): boolean {
+  if (value === undefined) return false;
+  const trimmed = value.trim();
+  if (trimmed.length < MIN_SECRET_LENGTH || registry.has(trimmed)) return false;
+  registry.set(trimmed, replacement);
+  pattern = undefined;
+  return true;
+}
+
+function decoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Registers a secret value (a key read from AWS, a credential); returns whether it was new. */
+export function registerSecret(value: string | undefined): boolean {
+  return add(value);
+}
+
+/**
+ * A path segment that probably is an API key (`/v3/<key>`, `/v2/<key>`, `/<project-id>`): long,
+ * or of some length with a digit in it. `eth`, `rpc`, `v3`, `mainnet` are not.
+ */
+export function looksLikeKey(segment: string): boolean {
+  return segment.length >= 20 || (segment.length >= 8 && /[0-9]/.test(segment));
+}
+
+/** What a URL may show in a message: scheme and host, `/…` when it has a path. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' || parsed.pathname === '' ? '' : '/…'}`;
+  } catch {
+    return '<invalid URL>';
+  }
+}
+
+/**
+ * The secret parts of an RPC URL (pure): user, password and `user:password` (encoded and decoded), path segments that look like keys,
+ * every query value. A URL that does not parse (a port of 99999, no scheme) is cut at every
+ * delimiter and its key-like pieces are taken, so even a broken URL leaves nothing behind.
+ */
+export function sensitivePartsOfUrl(url: string): string[] {
+  const parts = new Set<string>();
+  const raw = url.trim();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed) {
+    for (const value of [parsed.username, parsed.password]) {
+      if (value) [value, decoded(value)].forEach((v) => parts.add(v));
+    }
+    if (parsed.username || parsed.password) {
+      const pair = `${decoded(parsed.username)}:${decoded(parsed.password)}`;
+      parts.add(`${parsed.username}:${parsed.password}`);
+      parts.add(pair);
+      // The Basic header the transport sends is the same credential.
+      parts.add(Buffer.from(pair).toString('base64'));
+    }
+    for (const segment of parsed.pathname.split('/')) {
+      if (looksLikeKey(segment) || looksLikeKey(decoded(segment))) {
+        [segment, decoded(segment)].forEach((v) => parts.add(v));
+      }
+    }
+    for (const [, value] of parsed.searchParams) parts.add(value);
+    for (const piece of parsed.search.slice(1).split('&')) {
+      const value = piece.slice(piece.indexOf('=') + 1);
+      if (piece.includes('=') && value) parts.add(value);
+    }
+    if (parsed.hash.length > 1) parts.add(parsed.hash.slice(1));
+  }
+  // Also cut at every delimiter: a value that does not parse, or parses as something odd
+  // (`user:pass@host` reads as scheme `user:`), still leaves none of its secret pieces behind.
+  // The host is no secret: it stays, so a message can say where a request went.
+  const rest = raw.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  const at = authority.lastIndexOf('@');
+  if (at > 0) {
+    const userinfo = authority.slice(0, at);
+    parts.add(userinfo);
+    userinfo.split(':').forEach((v) => parts.add(v));
+  }
+  for (const piece of rest.slice(authority.length).split(/[/?#&=@:]/)) {
+    if (looksLikeKey(piece) || looksLikeKey(decoded(piece))) parts.add(piece);
+  }
+  const host = authority.slice(at + 1).replace(/:\d*$/, '');
+  for (const name of [host, parsed?.hostname, parsed?.host]) if (name) parts.delete(name);
+  return [...parts].filter((p) => p.trim().length >= MIN_SECRET_LENGTH);
+}
+
+/**
+ * Registers an RPC URL: the whole URL becomes its scheme and host in text, each secret part
+ * becomes ***. Returns the values to mask elsewhere (`core.setSecret`): the URL and its parts.
+ */
+export function registerRpcUrl(url: string | undefined): string[] {
+  if (!url?.trim()) return [];
+  const raw = url.trim();
+  const shown = displayUrl(raw);
+  const values = [raw];
+  add(raw, shown === '<invalid URL>' ? '<invalid RPC URL>' : shown);
+  try {
+    const href = new URL(raw).href;
+    add(href, shown);
+    add(href.replace(/\/$/, ''), shown);
+    if (!href.includes(raw)) values.push(href); // a mask of the raw URL already covers raw + '/'
+  } catch {
+    // not a URL: its parts below still cover it
+  }
+  for (const part of sensitivePartsOfUrl(raw)) {
+    add(part);
+    values.push(part);
+  }
+  return [...new Set(values)];
+}
+
+/**
+ * Registers what the process's environment holds that must never be printed: the value of every
+ * `*_RPC_URL` variable (the only names `rpcUrlEnv` may give) and the AWS secret credentials.
+ * Returns the values registered, to mask elsewhere.
+ */
+export function registerEnvironmentSecrets(vars: Record<string, string | undefined>): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(vars)) {
+    if (!value) continue;
+    if (/_RPC_URL$/.test(name)) values.push(...registerRpcUrl(value));
+    else if (name === 'AWS_SECRET_ACCESS_KEY' || name === 'AWS_SESSION_TOKEN') {
+      registerSecret(value);
+      values.push(value.trim());
+    }
+  }
+  return values;
+}
+
+function escape(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The text with every registered secret replaced (longest first, so a URL wins over its parts). */
+export function redact(text: string): string {
+  if (registry.size === 0 || text.length === 0) return text;
+  pattern ??= new RegExp(
+    [...registry.keys()]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join('|'),
+    'g',
+  );
+  return text.replace(pattern, (match) => registry.get(match) ?? REDACTED);
+}
+
+/** An error (or anything thrown) as redacted text: its message, never its stack. */
+export function errorText(error: unknown): string {
+  return redact(error instanceof Error ? error.message : String(error));
+}
+
+/** The number of registered values (for tests and diagnostics; never the values). */
+export function secretCount(): number {
+  return registry.size;
+}
+
+/** Forgets every registered value: for tests that run several scenarios in one process. */
+export function clearSecrets(): void {
+  registry.clear();
+  pattern = undefined;
+}
