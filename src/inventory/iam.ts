@@ -26,7 +26,9 @@ import {
 import { CORE_TEAM, coreTeamGrant, operatorsFor } from './operators.js';
 import { keyGrantsFor, keyGrantViolations } from './patterns.js';
 import {
+  applyIamPolicyDocument,
   applyPolicyDocument,
+  type ApplyScope,
   checkPolicySize,
   eksTrustStatement,
   githubTrustPolicyDocument,
@@ -244,29 +246,42 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     const groups = [signerGroup, ...operatorGroups, ...(withShared ? [adminGroup] : [])];
     const managed = policies.filter((p) => !p.bootstrap);
     const attachable = attachments.filter((a) => !a.bootstrap && a.target.kind === 'group');
-    const permissions: Record<GithubRoleKind, ManagedPolicySpec> = {
-      plan: addPolicy(
-        githubRoleName(env.name, 'plan'),
-        `${env.name} plan from pull requests: read only`,
-        planPolicyDocument(env, bucket),
-        { bootstrap: true },
-      ),
-      apply: addPolicy(
-        githubRoleName(env.name, 'apply'),
-        `${env.name} apply: keys, IAM and bucket configuration`,
-        applyPolicyDocument(env, {
-          bucket,
-          iam: {
-            owners: [env.name, ...(withShared ? [SHARED_ENVIRONMENT] : [])],
-            users,
-            groups,
-            policyArns: managed.map((p) => p.arn),
-            attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
-          },
-        }),
-        { bootstrap: true },
-      ),
-      keymaster: keymasterPolicy,
+    const applyScope: ApplyScope = {
+      bucket,
+      iam: {
+        owners: [env.name, ...(withShared ? [SHARED_ENVIRONMENT] : [])],
+        users,
+        groups,
+        policyArns: managed.map((p) => p.arn),
+        attachablePolicyArns: [...new Set(attachable.map((a) => a.policyArn))],
+        bootstrapPolicyArns: policies.filter((p) => p.bootstrap).map((p) => p.arn),
+      },
+    };
+    // Each role's managed policies; apply's IAM writes are a policy of their own (size limit).
+    const permissions: Record<GithubRoleKind, ManagedPolicySpec[]> = {
+      plan: [
+        addPolicy(
+          githubRoleName(env.name, 'plan'),
+          `${env.name} plan from pull requests: read only`,
+          planPolicyDocument(env, bucket),
+          { bootstrap: true },
+        ),
+      ],
+      apply: [
+        addPolicy(
+          githubRoleName(env.name, 'apply'),
+          `${env.name} apply: keys and bucket configuration`,
+          applyPolicyDocument(env, applyScope),
+          { bootstrap: true },
+        ),
+        addPolicy(
+          `${githubRoleName(env.name, 'apply')}-iam`,
+          `${env.name} apply: the environment's IAM users, groups and policies`,
+          applyIamPolicyDocument(env, applyScope),
+          { bootstrap: true },
+        ),
+      ],
+      keymaster: [keymasterPolicy],
     };
     const subjectPrefix = githubSubjectPrefix(
       repository,
@@ -278,7 +293,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       const name = checkIamName('role', githubRoleName(env.name, kind));
       const subject = githubSubject(repository, env.name, kind, subjectPrefix.prefix);
       const subjects = githubSubjects(repository, env.name, kind, subjectPrefix.prefix);
-      attach(permissions[kind], 'role', name);
+      for (const policy of permissions[kind]) attach(policy, 'role', name);
       return {
         kind,
         name,
@@ -362,4 +377,11 @@ function withEksTrust(
 ): PolicyDocument {
   if (!eks) return document;
   return { ...document, Statement: [...document.Statement, eksTrustStatement(accountId, eks)] };
+}
+
+/** The documents of every managed policy attached to a role (what IAM evaluates for it). */
+export function roleDocuments(iam: IamInventory, roleName: string): PolicyDocument[] {
+  return iam.attachments
+    .filter((a) => a.target.kind === 'role' && a.target.name === roleName)
+    .flatMap((a) => iam.policies.filter((p) => p.arn === a.policyArn).map((p) => p.document));
 }

@@ -23,7 +23,7 @@ export {
   keymasterGithubEnvironment,
   oidcProviderArn,
 } from './github.js';
-export { iamFor, type IamOptions } from './iam.js';
+export { iamFor, roleDocuments, type IamOptions } from './iam.js';
 export { bucketFor, PROOFS_PUBLIC_ACCESS_BLOCK } from './bucket.js';
 export {
   FUNDED_ON_HOME,

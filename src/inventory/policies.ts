@@ -309,11 +309,20 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
       Resource: secretsOf(env),
     });
   }
-  statements.push(
-    ...iamWriteStatements(accountId, scope.iam),
-    ...commonStatements(env, scope.bucket, 'write'),
-  );
+  statements.push(...commonStatements(env, scope.bucket, 'write'));
   return doc(...statements);
+}
+
+/**
+ * The apply role's IAM writes, a managed policy of their own: a managed policy holds at most
+ * 6,144 characters, and the apply role's keys, bucket and IAM statements together do not fit
+ * an environment with operators.
+ */
+export function applyIamPolicyDocument(
+  env: ResolvedEnvironment,
+  scope: ApplyScope,
+): PolicyDocument {
+  return doc(...iamWriteStatements(env.aws.accountId, scope.iam));
 }
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';

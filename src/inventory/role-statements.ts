@@ -218,6 +218,8 @@ export interface IamWriteScope {
   policyArns: string[];
   /** Policies apply may attach to `groups`. */
   attachablePolicyArns: string[];
+  /** Bootstrap policies (the administrator's alone): never written nor attached by apply. */
+  bootstrapPolicyArns: string[];
 }
 
 /**
@@ -238,6 +240,9 @@ export function iamWriteStatements(accountId: string, scope: IamWriteScope): Pol
     StringEqualsIfExists: { [MANAGED_TAG]: MANAGED_BY_VALUE, [ENV_TAG]: owners },
   };
   const groups = scope.groups.map((g) => groupArn(accountId, g));
+  const policies = policyArnPatterns(accountId, scope.owners, scope.policyArns);
+  const attachable = policyArnPatterns(accountId, scope.owners, scope.attachablePolicyArns);
+  const attachableBootstrap = matching(attachable, scope.bootstrapPolicyArns);
   return [
     {
       Sid: 'CreateUsers',
@@ -257,21 +262,84 @@ export function iamWriteStatements(accountId: string, scope: IamWriteScope): Pol
       Effect: 'Allow',
       Action: 'iam:AttachGroupPolicy',
       Resource: groups,
-      Condition: { ArnEquals: { 'iam:PolicyARN': scope.attachablePolicyArns } },
+      Condition: {
+        ArnLike: { 'iam:PolicyARN': attachable },
+        // The patterns may also match a bootstrap policy: never that one.
+        ...(attachableBootstrap.length
+          ? { ArnNotEquals: { 'iam:PolicyARN': attachableBootstrap } }
+          : {}),
+      },
     },
     {
       Sid: 'CreatePolicies',
       Effect: 'Allow',
       Action: ['iam:CreatePolicy', 'iam:TagPolicy'],
-      Resource: scope.policyArns,
+      Resource: policies,
       Condition: createOrTag,
     },
     {
       Sid: 'ChangePolicies',
       Effect: 'Allow',
       Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
-      Resource: scope.policyArns,
+      Resource: policies,
       Condition: { StringEquals: { [MANAGED_TAG]: MANAGED_BY_VALUE, [ENV_TAG]: owners } },
     },
+    ...keepBootstrapPolicies(policies, scope.bootstrapPolicyArns),
   ];
+}
+
+/**
+ * The policy patterns above also match the bootstrap policies named in the environment's
+ * namespace (the Keymaster's, `{env}-keymaster`): an explicit Deny keeps them the
+ * administrator's alone, whatever their tags say.
+ */
+function keepBootstrapPolicies(patterns: string[], bootstrap: string[]): PolicyStatement[] {
+  const covered = matching(patterns, bootstrap);
+  if (covered.length === 0) return [];
+  return [
+    {
+      Sid: 'KeepBootstrapPolicies',
+      Effect: 'Deny',
+      Action: [
+        'iam:CreatePolicy',
+        'iam:CreatePolicyVersion',
+        'iam:DeletePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:TagPolicy',
+      ],
+      Resource: covered,
+    },
+  ];
+}
+
+/**
+ * The policies' ARNs, those named `{env}-…` for an environment among `owners` folded into one
+ * `policy/{env}-*` pattern: a managed policy document holds at most 6,144 characters, and one
+ * ARN per policy does not fit an environment with operators. The fold widens nothing that
+ * matters: creating and changing also require the resource's `nomad:environment` tag (or the
+ * request's) to be one of `owners`, and a policy the apply role could attach under the pattern
+ * is one it could already rewrite with CreatePolicyVersion (which IAM cannot limit by document).
+ */
+export function policyArnPatterns(
+  accountId: string,
+  owners: readonly string[],
+  arns: readonly string[],
+): string[] {
+  const prefixes = owners
+    .filter((o) => (ENVIRONMENT_NAMES as readonly string[]).includes(o))
+    .map((env) => `arn:aws:iam::${accountId}:policy/${env}-`);
+  const folded = new Set<string>();
+  const explicit: string[] = [];
+  for (const arn of arns) {
+    const prefix = prefixes.find((p) => arn.startsWith(p));
+    if (prefix) folded.add(`${prefix}*`);
+    else explicit.push(arn);
+  }
+  return [...folded, ...explicit];
+}
+
+/** The ARNs among `arns` that one of the `*` patterns matches. */
+function matching(patterns: string[], arns: string[]): string[] {
+  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  return arns.filter((arn) => prefixes.some((prefix) => arn.startsWith(prefix)));
 }

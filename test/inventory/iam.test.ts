@@ -149,8 +149,11 @@ describe('iamFor', () => {
       const attached = iam.attachments.filter(
         (a) => a.target.kind === 'role' && a.target.name === role.name,
       );
-      expect(attached).toHaveLength(1);
-      expect(attached[0]?.bootstrap).toBe(true);
+      // apply's IAM writes are a second policy: one policy could not hold them all.
+      expect(attached.map((a) => a.policyName)).toEqual(
+        role.kind === 'apply' ? [role.name, `${role.name}-iam`] : [attached[0]?.policyName],
+      );
+      expect(attached.every((a) => a.bootstrap)).toBe(true);
     }
     expect(
       iam.attachments.find((a) => a.target.name === 'nomad-ops-production-keymaster')?.policyName,
@@ -171,18 +174,30 @@ describe('iamFor', () => {
 
   it('never lets apply manage a bootstrap policy or a role', () => {
     const iam = iamFor(production());
-    const apply = iam.policies.find((p) => p.name === 'nomad-ops-production-apply')!;
+    const apply = iam.policies.find((p) => p.name === 'nomad-ops-production-apply-iam')!;
+    const applyKeys = iam.policies.find((p) => p.name === 'nomad-ops-production-apply')!;
     const bootstrapArns = iam.policies.filter((p) => p.bootstrap).map((p) => p.arn);
-    expect(bootstrapArns).toHaveLength(3);
+    // plan, apply (keys and bucket), apply-iam, keymaster
+    expect(bootstrapArns).toHaveLength(4);
+    // Apply's own policies by the environment's name prefix; the bootstrap ones that prefix
+    // also matches (the Keymaster's) denied explicitly.
+    const namespace = 'arn:aws:iam::345678901234:policy/production-*';
+    const keep = apply.document.Statement.find((s) => s.Sid === 'KeepBootstrapPolicies')!;
+    expect(keep.Effect).toBe('Deny');
+    expect([keep.Resource].flat()).toEqual(
+      bootstrapArns.filter((arn) => arn.startsWith(namespace.slice(0, -1))),
+    );
+    expect([keep.Resource].flat()).toContain(
+      'arn:aws:iam::345678901234:policy/production-keymaster',
+    );
     for (const sid of ['CreatePolicies', 'ChangePolicies']) {
       const managed = apply.document.Statement.find((s) => s.Sid === sid)!;
-      expect([managed.Resource].flat().filter((r) => bootstrapArns.includes(r!))).toEqual([]);
-      expect([managed.Resource].flat()).toContain(
-        'arn:aws:iam::345678901234:policy/production-updater-signer',
-      );
+      const resources = [managed.Resource].flat();
+      expect(resources).toContain(namespace);
+      expect(resources.filter((r) => bootstrapArns.includes(r!))).toEqual([]);
     }
     expect(
-      actionsOf(apply).filter(
+      [...actionsOf(apply), ...actionsOf(applyKeys)].filter(
         (a) => /Role|OpenIDConnect|AccessKey|LoginProfile/.test(a) && !/^iam:(Get|List)/.test(a),
       ),
     ).toEqual([]);

@@ -16,6 +16,7 @@ import {
   keysFor,
   type IamInventory,
   type PolicyDocument,
+  roleDocuments,
 } from '../../src/inventory/index.js';
 import { operatorsFor } from '../../src/inventory/operators.js';
 import {
@@ -283,19 +284,29 @@ describe('operators: who can assume which role', () => {
 });
 
 describe('operators: what the workflows can change', () => {
-  const policyNamed = (name: string) => iam.policies.find((p) => p.name === name)!;
   const applyRole = `arn:aws:sts::${staging.aws.accountId}:assumed-role/nomad-ops-staging-apply/run`;
-  const asApply = (action: string, resource: string) =>
+  const asApply = (action: string, resource: string, context?: Record<string, string | string[]>) =>
     simulate({
       principal: applyRole,
       action,
       resource,
-      identity: [policyNamed('nomad-ops-staging-apply').document],
+      ...(context ? { context } : {}),
+      identity: roleDocuments(iam, 'nomad-ops-staging-apply'),
     });
+  // The tags the toolkit's staging resources carry, and the ones its create requests send.
+  const stagingTags = {
+    'aws:ResourceTag/managed-by': 'nomad-agent-ops',
+    'aws:ResourceTag/nomad:environment': 'staging',
+  };
+  const stagingRequest = {
+    'aws:RequestTag/managed-by': 'nomad-agent-ops',
+    'aws:RequestTag/nomad:environment': 'staging',
+    'aws:TagKeys': ['managed-by', 'nomad:environment'],
+  };
 
   it('the apply role rewrites which keys an operator has, but never whom its role trusts', async () => {
     for (const o of operators) {
-      expect([o.name, await asApply('iam:CreatePolicyVersion', o.policyArn)]).toEqual([
+      expect([o.name, await asApply('iam:CreatePolicyVersion', o.policyArn, stagingTags)]).toEqual([
         o.name,
         'Allowed',
       ]);
@@ -317,7 +328,9 @@ describe('operators: what the workflows can change', () => {
   it('the apply role creates a user operator and attaches its policy to its group only', async () => {
     const blockwatch = operators.find((o) => o.name === 'blockwatch')!;
     if (blockwatch.principal.kind !== 'user') throw new Error('blockwatch is a user operator');
-    expect(await asApply('iam:CreateUser', blockwatch.principal.userArn)).toBe('Allowed');
+    expect(await asApply('iam:CreateUser', blockwatch.principal.userArn, stagingRequest)).toBe(
+      'Allowed',
+    );
     expect(await asApply('iam:CreateAccessKey', blockwatch.principal.userArn)).toBe(
       'ImplicitlyDenied',
     );
@@ -327,7 +340,7 @@ describe('operators: what the workflows can change', () => {
         action: 'iam:AttachGroupPolicy',
         resource: blockwatch.principal.kind === 'user' ? blockwatch.principal.groupArn : '',
         context: { 'iam:PolicyARN': policyArn },
-        identity: [policyNamed('nomad-ops-staging-apply').document],
+        identity: roleDocuments(iam, 'nomad-ops-staging-apply'),
       });
     expect(await attach(blockwatch.policyArn)).toBe('Allowed');
     expect(await attach('arn:aws:iam::aws:policy/AdministratorAccess')).toBe('ImplicitlyDenied');

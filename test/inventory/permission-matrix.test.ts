@@ -15,6 +15,7 @@ import {
   toolkitKeyPolicyDocument,
   userArn,
   type PolicyDocument,
+  roleDocuments,
 } from '../../src/inventory/index.js';
 import { development, production, staging } from './fixtures.js';
 import { simulate, type Verdict } from './simulate.js';
@@ -45,7 +46,7 @@ interface Principal {
 const role = (env: ResolvedEnvironment, kind: 'plan' | 'apply'): Principal => ({
   name: `${env.name} ${kind} role`,
   arn: `arn:aws:sts::${ACCOUNT}:assumed-role/nomad-ops-${env.name}-${kind}/gha`,
-  identity: [documentOf(env, `nomad-ops-${env.name}-${kind}`)],
+  identity: roleDocuments(iamFor(env), `nomad-ops-${env.name}-${kind}`),
 });
 const stagingApply = role(envs.staging, 'apply');
 const productionApply = role(envs.production, 'apply');

@@ -7,6 +7,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
+import type { ResolvedEnvironment } from '../../src/config/model.js';
 import type { KeySpec } from '../../src/inventory/types.js';
 import { runKeys } from '../../src/plan/keys.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
@@ -20,8 +21,8 @@ import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';
  * following apply that writes nothing.
  */
 
-const env = loadEnv('staging');
-const allKeys = keysFor(env);
+const staging = loadEnv('staging');
+const allKeys = keysFor(staging);
 const keys = allKeys.slice(0, 4);
 const aliases = keys.map((k) => k.alias);
 
@@ -41,13 +42,20 @@ async function account(rules: FaultRule[] = []) {
   const accountId = String(nextAccount++);
   const proxy = await startFaultProxy({ target: moto.url, rules });
   proxies.push(proxy);
-  const clients: AwsClients = await clientsFor(moto.url, accountId, env.aws.region, proxy.url);
-  const direct: AwsClients = await clientsFor(moto.url, accountId, env.aws.region);
-  return { proxy, clients, direct };
+  const clients: AwsClients = await clientsFor(moto.url, accountId, staging.aws.region, proxy.url);
+  const direct: AwsClients = await clientsFor(moto.url, accountId, staging.aws.region);
+  // The file names the account: new keys' policies delegate to it, and keys are checked by it.
+  const env = { ...staging, aws: { ...staging.aws, accountId } };
+  return { proxy, clients, direct, env };
 }
 
 /** The following apply finds everything in place and writes nothing. */
-async function expectConverged(clients: AwsClients, proxy: FaultProxy, wanted: KeySpec[]) {
+async function expectConverged(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  proxy: FaultProxy,
+  wanted: KeySpec[],
+) {
   proxy.setRules([]);
   proxy.reset();
   const again = await runKeys({ env, keys: wanted, clients, mode: 'apply' });
@@ -64,7 +72,7 @@ const tagList = (tags: Record<string, string>) =>
 
 describe('KMS keys exactly once, with faults between the toolkit and KMS', () => {
   it('a lost CreateKey answer is resolved by the key’s tags: no second key', async () => {
-    const { proxy, clients, direct } = await account([
+    const { proxy, clients, direct, env } = await account([
       { operation: 'CreateKey', calls: [2], fault: 'drop-answer' },
     ]);
     const result = await runKeys({ env, keys, clients, mode: 'apply' });
@@ -79,11 +87,11 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     const { keys: inKms } = await kmsState(direct.kms);
     expect(inKms).toHaveLength(keys.length);
     expect([...(await expectOneKeyPerAlias(direct.kms, aliases)).values()].flat()).toEqual([]);
-    await expectConverged(clients, proxy, keys);
+    await expectConverged(env, clients, proxy, keys);
   });
 
   it('a 500 after KMS created the key, twice: still one key per alias', async () => {
-    const { proxy, clients, direct } = await account([
+    const { proxy, clients, direct, env } = await account([
       { operation: 'CreateKey', calls: [1, 3], fault: 'error-500' },
     ]);
     const result = await runKeys({ env, keys, clients, mode: 'apply' });
@@ -92,11 +100,11 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     expect(result.rows.map((r) => r.status)).toEqual(keys.map(() => 'created'));
     expect((await kmsState(direct.kms)).keys).toHaveLength(keys.length);
     await expectOneKeyPerAlias(direct.kms, aliases);
-    await expectConverged(clients, proxy, keys);
+    await expectConverged(env, clients, proxy, keys);
   });
 
   it('a 503 text page before KMS: nothing was created, so CreateKey is sent again', async () => {
-    const { proxy, clients, direct } = await account([
+    const { proxy, clients, direct, env } = await account([
       { operation: 'CreateKey', calls: [1], fault: 'text-503' },
     ]);
     const result = await runKeys({ env, keys, clients, mode: 'apply' });
@@ -104,11 +112,11 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     expect(result.rows.map((r) => r.status)).toEqual(keys.map(() => 'created'));
     expect(proxy.counts().CreateKey).toBe(keys.length + 1);
     expect((await kmsState(direct.kms)).keys).toHaveLength(keys.length);
-    await expectConverged(clients, proxy, keys);
+    await expectConverged(env, clients, proxy, keys);
   });
 
   it('a lost CreateAlias answer: the retry finds the alias on our key, reported as created', async () => {
-    const { proxy, clients, direct } = await account([
+    const { proxy, clients, direct, env } = await account([
       { operation: 'CreateAlias', calls: [1], fault: 'drop-answer' },
     ]);
     const result = await runKeys({ env, keys, clients, mode: 'apply' });
@@ -122,11 +130,11 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     const { aliases: inKms } = await kmsState(direct.kms);
     for (const row of result.rows) expect(inKms.get(row.alias)).toBe(row.keyId);
     await expectOneKeyPerAlias(direct.kms, aliases);
-    await expectConverged(clients, proxy, keys);
+    await expectConverged(env, clients, proxy, keys);
   });
 
   it('retires the extra keys earlier runs made, adopts the oldest, and lists every leftover', async () => {
-    const { proxy, clients, direct } = await account();
+    const { proxy, clients, direct, env } = await account();
     const [a, b, c] = keys as [KeySpec, KeySpec, KeySpec];
     const make = async (key: KeySpec, extraTags: Record<string, string> = {}) => {
       const { KeyMetadata } = await direct.kms.send(
@@ -209,7 +217,7 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     expect(after.find((k) => k.keyId === foreign!.KeyId)!.state).toBe('Enabled');
     expect(aliasMap.get(b.alias)).toBe(bLive);
 
-    const again = await expectConverged(clients, proxy, keys);
+    const again = await expectConverged(env, clients, proxy, keys);
     // Still listed, now as keys pending deletion that need nothing.
     const left = again.rows.filter((r) => r.status === 'leftover');
     expect(left.map((r) => r.keyId).sort()).toEqual([aNew, bExtra, cPending].sort());

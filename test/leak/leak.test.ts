@@ -459,9 +459,7 @@ async function runActions(): Promise<void> {
     inputs: {
       ...dev,
       'keys-json': keys.outputs['keys-json']!,
-      'approved-hash': report.outputs['plan-hash'] ?? '',
-      sha: MERGE_SHA,
-      'github-token': 'write-token',
+      'approved-plan': report.outputs['plan-file'] ?? '',
     },
     event: { ref: 'refs/heads/main', after: MERGE_SHA },
     eventName: 'push',
