@@ -10,15 +10,22 @@ const root = path.resolve(import.meta.dirname, '../..');
  * A checkout with the shipped environment files, each moved into an account of the test's own
  * (so test files sharing one moto never see each other's resources).
  */
-export function workspaceWithAccounts(accounts: Record<string, string>): string {
+export function workspaceWithAccounts(
+  accounts: Record<string, string>,
+  options: { bucketSuffix?: string } = {},
+): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'nomad-ws-'));
   cpSync(path.join(root, 'environments'), path.join(dir, 'environments'), { recursive: true });
   for (const [env, account] of Object.entries(accounts)) {
     const file = path.join(dir, 'environments', `${env}.yaml`);
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace(/accountId: '\d{12}'/, `accountId: '${account}'`),
-    );
+    let text = readFileSync(file, 'utf8').replace(/accountId: '\d{12}'/, `accountId: '${account}'`);
+    // Bucket names are global (in S3 and in moto): a test that applies the bucket next to other
+    // tests of the same environment needs a name of its own.
+    if (options.bucketSuffix) {
+      if (/^proofsBucket:/m.test(text)) throw new Error(`${env}.yaml names its bucket already`);
+      text += `proofsBucket:\n  name: nomadxyz-${env}-proofs-${options.bucketSuffix}\n`;
+    }
+    writeFileSync(file, text);
   }
   return dir;
 }

@@ -76,8 +76,10 @@ function plantedKey(i: number): string {
 
 function environmentFile(chainIds: number[], rpcEnv = ['ALPHA', 'BETA', 'GAMMA']): string {
   const [a, b] = chainIds;
+  // A bucket name of its own: names are global in moto, and other tests apply development's.
   return `environment: development
 aws: { accountId: '${ACCOUNT}', region: us-west-2 }
+proofsBucket: { name: nomadxyz-development-proofs-leak }
 networks:
   - { name: alpha, chainId: ${a}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ${rpcEnv[0]}_RPC_URL }
   - { name: beta, chainId: ${b}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ${rpcEnv[1]}_RPC_URL }

@@ -32,7 +32,7 @@ let aws: Record<string, string>;
 
 beforeAll(async () => {
   github = await new FakeGithub(REPOSITORY).start();
-  workspace = workspaceWithAccounts({ staging: ACCOUNT });
+  workspace = workspaceWithAccounts({ staging: ACCOUNT }, { bucketSuffix: 'rehearse-apply' });
   aws = await motoEnv(requireMotoUrl(), ACCOUNT);
   // The administrator's one-time bootstrap (OIDC provider and roles), as docs/github-setup.md says.
   const bootstrap = await cli(['iam', 'apply', '--env', 'staging'], { cwd: workspace, env: aws });

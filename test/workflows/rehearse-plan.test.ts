@@ -28,7 +28,7 @@ let sha: string;
 
 beforeAll(async () => {
   github = await new FakeGithub(REPOSITORY).start();
-  workspace = workspaceWithAccounts({ staging: ACCOUNT });
+  workspace = workspaceWithAccounts({ staging: ACCOUNT }, { bucketSuffix: 'rehearse-plan' });
   aws = await motoEnv(requireMotoUrl(), ACCOUNT);
   sha = commitAll(workspace, 'pull request head');
   // The administrator's one-time bootstrap (OIDC provider and roles), as docs/github-setup.md says.
