@@ -8,7 +8,6 @@ import {
   isWildcardOnlyAction,
   runSimulation,
   runUnsafeSimulation,
-  type Simulation,
 } from '@cloud-copilot/iam-simulate';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -25,45 +24,7 @@ import {
   roleDocuments,
 } from '../../src/inventory/index.js';
 import { allFixtures, development, production, staging } from './fixtures.js';
-
-type Verdict = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
-
-interface Request {
-  principal: Simulation['request']['principal'];
-  action: string;
-  resource: string;
-  accountId: string;
-  context?: Record<string, string | string[]>;
-  identity?: PolicyDocument[];
-  resourcePolicy?: PolicyDocument;
-}
-
-async function simulate(req: Request): Promise<Verdict> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: req.principal,
-        action: req.action,
-        resource: { resource: req.resource, accountId: req.accountId },
-        contextVariables: req.context ?? {},
-      },
-      identityPolicies: (req.identity ?? []).map((policy, i) => ({ name: `policy${i}`, policy })),
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
-    },
-    {},
-  );
-  if (result.resultType === 'error') {
-    throw new Error(`simulation of ${req.action} failed: ${JSON.stringify(result.errors)}`);
-  }
-  if (result.resultType === 'single' && (result.result.ignoredContextKeys ?? []).length > 0) {
-    throw new Error(
-      `simulator ignored ${result.result.ignoredContextKeys?.join(', ')} for ${req.action}`,
-    );
-  }
-  return result.overallResult as Verdict;
-}
+import { simulate, type Verdict } from './simulate.js';
 
 const all = allFixtures();
 const kmsEnvs = all.filter((e) => e.keyStore === 'kms');
