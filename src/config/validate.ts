@@ -368,10 +368,21 @@ function amountIssues(
       },
     ];
   }
-  if (positive && toWei(amount, decimals) === 0n)
-    return [{ path, message: 'must be greater than 0' }];
+  const wei = toWei(amount, decimals);
+  if (wei !== undefined && wei > MAX_UINT256) {
+    return [
+      {
+        path,
+        message: `${amount} is more than a chain can hold (2^256 - 1 wei); give an amount in the native unit, like "0.5"`,
+      },
+    ];
+  }
+  if (positive && wei === 0n) return [{ path, message: 'must be greater than 0' }];
   return [];
 }
+
+/** The largest amount an EVM chain can hold or send, in wei. */
+const MAX_UINT256 = 2n ** 256n - 1n;
 
 /** A stated OIDC subject prefix must belong to github.repository, in one of GitHub's formats. */
 function githubSubjectIssues(data: Raw): FieldIssue[] {
