@@ -22,21 +22,7 @@ import { keysFor } from '../../src/inventory/keys.js';
 import type { KeySpec } from '../../src/inventory/types.js';
 import { planKeys, runKeys } from '../../src/plan/keys.js';
 import { addressesRecoveredFromKmsSignature, clientsFor, loadEnv, motoForTest } from './helpers.js';
-
-const KMS_WRITES = [
-  'CreateKey',
-  'CreateAlias',
-  'UpdateAlias',
-  'DeleteAlias',
-  'TagResource',
-  'UntagResource',
-  'EnableKey',
-  'DisableKey',
-  'ScheduleKeyDeletion',
-  'CancelKeyDeletion',
-  'UpdateKeyDescription',
-  'PutKeyPolicy',
-];
+import { writesIn } from './kms-state.js';
 
 const env = loadEnv('staging');
 const allKeys = keysFor(env);
@@ -74,9 +60,6 @@ async function freshAccount(handle?: LatencyProxyOptions['handle']): Promise<Acc
   envOf.set(clients, { ...env, aws: { ...env.aws, accountId } });
   return { clients, direct, proxy };
 }
-
-const writesIn = (counts: Record<string, number>) =>
-  Object.fromEntries(Object.entries(counts).filter(([op]) => KMS_WRITES.includes(op)));
 
 async function ourAliases(kms: KMSClient): Promise<Map<string, string>> {
   const { Aliases = [] } = await kms.send(new ListAliasesCommand({}));
