@@ -107,10 +107,17 @@ type KeysOut = {
 describe('keys apply as processes', () => {
   it('two applies started together end with one key per alias; the extras are retired and reported', async () => {
     const { file, env, keys, proxy, vars, clients, direct } = await setup();
-    // Every CreateKey is carried out but its answer held until both runs have created all their
-    // keys: each run then finds the other's keys, the worst case for duplicates.
-    proxy.setRules([{ operation: 'CreateKey', fault: 'hold-answer' }]);
+    // Both runs plan before either creates anything (each run's one ListKeys, the leftover
+    // search, is held until the other's arrives: otherwise a slow second run would find and
+    // adopt the first run's keys, and there would be no race). Then every CreateKey is carried
+    // out but its answer held until both runs have created all their keys: each run then finds
+    // the other's keys, the worst case for duplicates.
+    const createHeld = { operation: 'CreateKey', fault: 'hold-answer' } as const;
+    proxy.setRules([{ operation: 'ListKeys', fault: 'hold' }, createHeld]);
     const runs = [applyProcess(file, vars), applyProcess(file, vars)];
+    await vi.waitFor(() => expect(proxy.heldCount()).toBe(2), { timeout: 120_000, interval: 100 });
+    proxy.setRules([createHeld]);
+    proxy.release('forward');
     await vi.waitFor(() => expect(proxy.heldCount()).toBe(2 * keys.length), {
       timeout: 120_000,
       interval: 100,
