@@ -1,11 +1,33 @@
+/**
+ * The toolkit's one error hierarchy. Every error it throws on purpose is a `NomadOpsError`, either
+ * an `InputError` (bad input from the operator: exit code 2, nothing was changed) or an
+ * `OperationError` (the operation ran and did not succeed: exit code 1). Domain errors subclass
+ * one of the two, so entries map any error to an exit code and a message in one place.
+ */
+export abstract class NomadOpsError extends Error {
+  abstract readonly exitCode: 1 | 2;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
 /** Bad input from the operator (a flag, a file): exit code 2, nothing was changed. */
-export class InputError extends Error {
-  override name = 'InputError';
+export class InputError extends NomadOpsError {
   readonly exitCode = 2;
 }
 
 /** The operation ran and did not succeed (a broken key, an AWS error): exit code 1. */
-export class OperationError extends Error {
-  override name = 'OperationError';
+export class OperationError extends NomadOpsError {
   readonly exitCode = 1;
+}
+
+/** The message of anything thrown, for one line of output. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The exit code for anything thrown: an unexpected error is an operation failure. */
+export function exitCodeOf(error: unknown): 1 | 2 {
+  return error instanceof NomadOpsError ? error.exitCode : 1;
 }

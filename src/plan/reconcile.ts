@@ -1,0 +1,105 @@
+import { PRUNE_ACTIONS, WRITING_ACTIONS, type Change } from './change.js';
+
+/**
+ * The one loop every resource kind runs: read → plan (pure) → apply steps → re-read → result.
+ * Keys, IAM and the bucket differ only in the adapter they pass in; planning never writes, and
+ * `ok` means the same for all of them.
+ */
+
+/** One planned change and the writes that carry it out, in order. */
+export interface Planned<C extends Change, Step> {
+  change: C;
+  steps: readonly Step[];
+}
+
+export interface Reconciler<State, C extends Change, Step> {
+  /** Reads everything the plan needs. No writes. */
+  read(): Promise<State>;
+  /** Pure: the changes and their steps, from what was read. */
+  plan(state: State): Planned<C, Step>[];
+  /** Carries out one step (one or a few API calls). */
+  runStep(step: Step, change: C): Promise<void>;
+  /** Says what a step is, for progress output. */
+  describeStep(step: Step, change: C): string;
+}
+
+export interface ReconcileOptions {
+  mode: 'plan' | 'apply';
+  /** Removes resources the toolkit no longer wants and privilege added by hand. */
+  prune?: boolean;
+  /** Changes applied at once (steps of one change stay in order). Default 1. */
+  concurrency?: number;
+  /** Called before each step, for progress output. */
+  onStep?: (description: string) => void;
+}
+
+/** A change whose steps failed: the others went on. */
+export interface FailedChange<C extends Change> {
+  change: C;
+  error: unknown;
+}
+
+export interface ReconcileResult<C extends Change> {
+  /** The plan, as read before any write. */
+  changes: C[];
+  /** Apply only: the plan as read again after the writes (what is still to do). */
+  after?: C[];
+  /** Apply only: changes whose steps threw; the changes not depending on them were applied. */
+  failed?: FailedChange<C>[];
+  /**
+   * Plan: nothing is broken or drifted. Apply: nothing failed and the re-read plan has nothing
+   * left to do (prune-only changes count only when pruning).
+   */
+  ok: boolean;
+}
+
+/** A change that makes the result not ok while it is in the plan. */
+export function blocks(change: Change, prune: boolean, afterApply: boolean): boolean {
+  if (change.action === 'broken' || change.action === 'drift') return true;
+  if (!afterApply) return false;
+  return WRITING_ACTIONS.has(change.action) && (!PRUNE_ACTIONS.has(change.action) || prune);
+}
+
+/** Whether apply carries out this change's steps. */
+export function applies(change: Change, prune: boolean): boolean {
+  return WRITING_ACTIONS.has(change.action) && (!PRUNE_ACTIONS.has(change.action) || prune);
+}
+
+export async function reconcile<State, C extends Change, Step>(
+  reconciler: Reconciler<State, C, Step>,
+  options: ReconcileOptions,
+): Promise<ReconcileResult<C>> {
+  const prune = options.prune ?? false;
+  const planned = reconciler.plan(await reconciler.read());
+  const changes = planned.map((p) => p.change);
+  if (options.mode === 'plan') {
+    return { changes, ok: !changes.some((c) => blocks(c, prune, false)) };
+  }
+
+  const todo = planned.filter((p) => applies(p.change, prune));
+  const failed: FailedChange<C>[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const { change, steps } = todo[next++]!;
+      try {
+        for (const step of steps) {
+          options.onStep?.(reconciler.describeStep(step, change));
+          await reconciler.runStep(step, change);
+        }
+      } catch (error) {
+        failed.push({ change, error });
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, todo.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+
+  const after = reconciler.plan(await reconciler.read()).map((p) => p.change);
+  return {
+    changes,
+    after,
+    failed,
+    ok: failed.length === 0 && !after.some((c) => blocks(c, prune, true)),
+  };
+}
