@@ -7,6 +7,7 @@
 export * from './config/index.js';
 export * from './inventory/index.js';
 export * from './eth/index.js';
+export * from './signer/index.js';
 export { createAwsClients, type AwsClients, type AwsClientOptions } from './aws/clients.js';
 export { assertAccount, callerAccount, AccountMismatchError } from './aws/sts.js';
 export {

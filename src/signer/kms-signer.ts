@@ -18,12 +18,10 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from 'ethers';
-import { addressFromSpki } from './address.js';
-import { ethereumSignatureFromDer } from './der-signature.js';
+import { addressFromSpki } from '../eth/address.js';
+import { ethereumSignatureFromDer } from '../eth/der-signature.js';
+import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
 import { KmsSignerError, kmsSignerError } from './kms-errors.js';
-import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from './key-spec.js';
-
-export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE };
 
 export interface KmsSignerOptions {
   /** Build it with `createAwsClients` so throttling and transient errors are retried. */

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { Wallet, type Provider } from 'ethers';
 import { isUnreadableAnswer } from '../aws/key-store-errors.js';
 import { registerSecret } from '../redact.js';
-import { SECP256K1_N } from './der-signature.js';
+import { SECP256K1_N } from '../eth/der-signature.js';
 
 /**
  * Development keys: a `0x`-prefixed 32-byte hex private key kept as a Secrets Manager
