@@ -21,7 +21,7 @@ export {
 } from './plan/keys.js';
 export { keysJson, renderKeysConsole, renderKeysMarkdown } from './report/keys.js';
 export type { Change, ChangeAction } from './plan/change.js';
-export { InputError, OperationError } from './errors.js';
+export { NomadOpsError, InputError, OperationError, errorMessage, exitCodeOf } from './errors.js';
 export * from './keymaster/index.js';
 export * from './agents/index.js';
 export { keymasterJob, checkPassed, addressResolver, bankSigner } from './jobs/keymaster.js';

@@ -14,6 +14,8 @@
  * compares with it.
  */
 
+import { ConfigError } from './errors.js';
+
 export type SubjectFormat = 'legacy' | 'immutable';
 
 export interface SubjectPrefix {
@@ -63,7 +65,7 @@ export function classifySubjectPrefix(
 export function subjectPrefixFor(repository: string, stated?: string): SubjectPrefix {
   if (stated === undefined) return { prefix: legacySubjectPrefix(repository), format: 'legacy' };
   const parsed = classifySubjectPrefix(stated, repository);
-  if (!parsed) throw new Error(subjectPrefixMismatch(stated, repository));
+  if (!parsed) throw new ConfigError(subjectPrefixMismatch(stated, repository));
   return parsed;
 }
 

@@ -2,7 +2,12 @@
  * Ethereum signers whose keys live in AWS: the KMS signer and the development hex-key wallet,
  * and one factory over both. Above src/aws/ and src/eth/, which it combines.
  */
-export { KmsSignerError, isAliasReference, type KmsOperation } from './kms-errors.js';
+export {
+  KmsSignerError,
+  SignerMismatchError,
+  isAliasReference,
+  type KmsOperation,
+} from './kms-errors.js';
 export { KmsSigner, type KmsSignerOptions } from './kms-signer.js';
 export {
   HexKeySecretError,

@@ -18,10 +18,11 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from 'ethers';
+import { errorMessage } from '../errors.js';
 import { addressFromSpki } from '../eth/address.js';
 import { ethereumSignatureFromDer } from '../eth/der-signature.js';
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
-import { KmsSignerError, kmsSignerError } from './kms-errors.js';
+import { KmsSignerError, SignerMismatchError, kmsSignerError } from './kms-errors.js';
 
 export interface KmsSignerOptions {
   /** Build it with `createAwsClients` so throttling and transient errors are retried. */
@@ -96,7 +97,7 @@ export class KmsSigner extends AbstractSigner {
       return addressFromSpki(response.PublicKey);
     } catch (error) {
       throw new KmsSignerError(
-        `KMS public key of ${this.keyId} is unusable: ${(error as Error).message}`,
+        `KMS public key of ${this.keyId} is unusable: ${errorMessage(error)}`,
         this.keyId,
         operation,
         { cause: error },
@@ -131,7 +132,7 @@ export class KmsSigner extends AbstractSigner {
       return ethereumSignatureFromDer(message, der, address);
     } catch (error) {
       throw new KmsSignerError(
-        `KMS Sign with key ${this.keyId} gave an unusable signature: ${(error as Error).message}`,
+        `KMS Sign with key ${this.keyId} gave an unusable signature: ${errorMessage(error)}`,
         this.keyId,
         'Sign',
         { cause: error },
@@ -150,9 +151,7 @@ export class KmsSigner extends AbstractSigner {
     if (from != null) {
       const address = await this.getAddress();
       if (getAddress(from) !== address) {
-        throw new Error(
-          `transaction from ${from} does not match KMS key ${this.keyId} (address ${address})`,
-        );
+        throw new SignerMismatchError(from, this.keyId, address);
       }
     }
     delete tx.from;
