@@ -1,6 +1,7 @@
 import type { FieldIssue, PathSegment } from './problem.js';
 import { formatPath } from './problem.js';
 import { AGENT_ROLES, type AgentRole } from './schema.js';
+import { isRecord, type Raw } from './raw.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -47,9 +48,6 @@ export function operatorIssues(
   issues.push(...coverage(runners, where, context));
   return issues;
 }
-
-type Raw = Record<string, unknown>;
-const isRecord = (x: unknown): x is Raw => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 interface Runner {
   who: string;
