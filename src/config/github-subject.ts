@@ -54,8 +54,9 @@ export function classifySubjectPrefix(
   const immutable = new RegExp(
     `^repo:${escape(owner)}([-@])${ID}/${escape(name)}([-@])${ID}$`,
   ).exec(prefix);
-  if (!immutable || immutable[1] !== immutable[3]) return undefined;
-  return { prefix, format: 'immutable', ownerId: immutable[2], repositoryId: immutable[4] };
+  const [, ownerSeparator, ownerId, repositorySeparator, repositoryId] = immutable ?? [];
+  if (!ownerId || !repositoryId || ownerSeparator !== repositorySeparator) return undefined;
+  return { prefix, format: 'immutable', ownerId, repositoryId };
 }
 
 /**

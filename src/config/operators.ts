@@ -57,13 +57,17 @@ interface Runner {
   path: PathSegment[];
 }
 
+/** A name the file gives, or its default when it gives none (or not a string: the schema says so). */
+const stringOr = (value: unknown, fallback: string) =>
+  typeof value === 'string' ? value : fallback;
+
 function uniqueness(list: unknown[], data: Raw): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const accountId = isRecord(data.aws) ? data.aws.accountId : undefined;
   const iam = isRecord(data.iam) ? data.iam : {};
   const reserved = new Map<string, string>([
-    [String(iam.signerUser ?? `nomad-signer-${String(data.environment)}`), 'iam.signerUser'],
-    [String(iam.adminUser ?? 'kms-admin'), 'iam.adminUser'],
+    [stringOr(iam.signerUser, `nomad-signer-${String(data.environment)}`), 'iam.signerUser'],
+    [stringOr(iam.adminUser, 'kms-admin'), 'iam.adminUser'],
   ]);
   const seen = { name: new Map<string, number>(), principal: new Map<string, number>() };
   const seenExternal = new Map<string, number>();

@@ -17,7 +17,7 @@ export { fundedRoles } from './validate-keymaster.js';
  */
 export function crossFieldIssues(
   data: unknown,
-  context: { fileEnvironment?: string } = {},
+  context: { fileEnvironment?: string | undefined } = {},
 ): FieldIssue[] {
   if (!isRecord(data)) return [];
   const networks = readNetworks(data);

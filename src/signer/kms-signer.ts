@@ -41,7 +41,7 @@ export class KmsSigner extends AbstractSigner {
   readonly kms: KMSClient;
   readonly keyId: string;
   /** Shared with signers made by `connect`, so they do not fetch the public key again. */
-  #addressCache: { promise?: Promise<string> } = {};
+  #addressCache: { promise?: Promise<string> | undefined } = {};
 
   constructor(options: KmsSignerOptions) {
     super(options.provider ?? null);
@@ -183,7 +183,8 @@ export class KmsSigner extends AbstractSigner {
       assert(address != null, 'unconfigured ENS name', 'UNCONFIGURED_NAME', { value: name });
       return address;
     });
-    const digest = TypedDataEncoder.hash(populated.domain, types, populated.value);
+    const resolved = populated.value as Record<string, unknown>;
+    const digest = TypedDataEncoder.hash(populated.domain, types, resolved);
     return (await this.signDigest(digest)).serialized;
   }
 }
