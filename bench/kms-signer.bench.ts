@@ -13,7 +13,7 @@ import { getBytes, randomBytes, recoverAddress, type Signature } from 'ethers';
 import { createAwsClients } from '../src/aws/clients.js';
 import { addressFromSpki } from '../src/eth/address.js';
 import { ethereumSignatureFromDer } from '../src/eth/der-signature.js';
-import { KmsSigner } from '../src/eth/kms-signer.js';
+import { KmsSigner } from '../src/signer/kms-signer.js';
 import { startKmsProxy } from '../test/eth/kms-proxy.js';
 import { MOTO_BOOTSTRAP_CREDENTIALS, MOTO_REGION, startMoto } from '../test/harness/moto.js';
 

@@ -16,6 +16,7 @@ import type { KeymasterRun } from '../src/keymaster/run.js';
 import { formatRunway, runwayOf } from '../src/keymaster/runway.js';
 import { serveKeymaster } from '../src/keymaster/service.js';
 import type { ResolvedEnvironment } from '../src/config/model.js';
+import { OperationError, errorMessage, exitCodeOf } from '../src/errors.js';
 import { FUNDED_PRIVATE_KEYS, startChains, type RunningChains } from '../test/harness/chains.js';
 import { motoCredentials, startMoto, type MotoServer } from '../test/harness/moto.js';
 
@@ -61,7 +62,11 @@ async function nomadOps(
     cwd: ROOT,
   };
   const code = await runCli(args, io);
-  if (code !== 0) throw new Error(`nomad-ops ${args.join(' ')} exited with ${code}`);
+  if (code !== 0) {
+    throw new OperationError(
+      `nomad-ops ${args.join(' ')} exited with ${code}; its output above says what failed`,
+    );
+  }
   return out;
 }
 
@@ -237,7 +242,7 @@ try {
   await main();
   await stopAll();
 } catch (error) {
-  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`demo failed: ${errorMessage(error)}`);
   await stopAll();
-  process.exitCode = 1;
+  process.exitCode = exitCodeOf(error);
 }

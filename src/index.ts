@@ -7,6 +7,7 @@
 export * from './config/index.js';
 export * from './inventory/index.js';
 export * from './eth/index.js';
+export * from './signer/index.js';
 export { createAwsClients, type AwsClients, type AwsClientOptions } from './aws/clients.js';
 export { assertAccount, callerAccount, AccountMismatchError } from './aws/sts.js';
 export {
@@ -20,7 +21,7 @@ export {
 } from './plan/keys.js';
 export { keysJson, renderKeysConsole, renderKeysMarkdown } from './report/keys.js';
 export type { Change, ChangeAction } from './plan/change.js';
-export { InputError, OperationError } from './errors.js';
+export { NomadOpsError, InputError, OperationError, errorMessage, exitCodeOf } from './errors.js';
 export * from './keymaster/index.js';
 export * from './agents/index.js';
 export { keymasterJob, checkPassed, addressResolver, bankSigner } from './jobs/keymaster.js';

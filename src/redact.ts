@@ -10,6 +10,8 @@
  * secret read anywhere in the process must be removed from every output of the process.
  */
 
+import { errorMessage } from './errors.js';
+
 /** Shorter values are not registered: replacing "1" or "eth" everywhere would destroy messages. */
 export const MIN_SECRET_LENGTH = 4;
 
@@ -178,7 +180,7 @@ export function redact(text: string): string {
 
 /** An error (or anything thrown) as redacted text: its message, never its stack. */
 export function errorText(error: unknown): string {
-  return redact(error instanceof Error ? error.message : String(error));
+  return redact(errorMessage(error));
 }
 
 /** The number of registered values (for tests and diagnostics; never the values). */

@@ -14,6 +14,8 @@
  * compares with it.
  */
 
+import { ConfigError } from './errors.js';
+
 export type SubjectFormat = 'legacy' | 'immutable';
 
 export interface SubjectPrefix {
@@ -52,8 +54,9 @@ export function classifySubjectPrefix(
   const immutable = new RegExp(
     `^repo:${escape(owner)}([-@])${ID}/${escape(name)}([-@])${ID}$`,
   ).exec(prefix);
-  if (!immutable || immutable[1] !== immutable[3]) return undefined;
-  return { prefix, format: 'immutable', ownerId: immutable[2], repositoryId: immutable[4] };
+  const [, ownerSeparator, ownerId, repositorySeparator, repositoryId] = immutable ?? [];
+  if (!ownerId || !repositoryId || ownerSeparator !== repositorySeparator) return undefined;
+  return { prefix, format: 'immutable', ownerId, repositoryId };
 }
 
 /**
@@ -63,7 +66,7 @@ export function classifySubjectPrefix(
 export function subjectPrefixFor(repository: string, stated?: string): SubjectPrefix {
   if (stated === undefined) return { prefix: legacySubjectPrefix(repository), format: 'legacy' };
   const parsed = classifySubjectPrefix(stated, repository);
-  if (!parsed) throw new Error(subjectPrefixMismatch(stated, repository));
+  if (!parsed) throw new ConfigError(subjectPrefixMismatch(stated, repository));
   return parsed;
 }
 

@@ -1,6 +1,7 @@
 import type { FieldIssue, PathSegment } from './problem.js';
 import { formatPath } from './problem.js';
 import { AGENT_ROLES, type AgentRole } from './schema.js';
+import { isRecord, type Raw } from './raw.js';
 import { didYouMean } from './suggest.js';
 
 /**
@@ -48,9 +49,6 @@ export function operatorIssues(
   return issues;
 }
 
-type Raw = Record<string, unknown>;
-const isRecord = (x: unknown): x is Raw => typeof x === 'object' && x !== null && !Array.isArray(x);
-
 interface Runner {
   who: string;
   role: AgentRole;
@@ -59,13 +57,17 @@ interface Runner {
   path: PathSegment[];
 }
 
+/** A name the file gives, or its default when it gives none (or not a string: the schema says so). */
+const stringOr = (value: unknown, fallback: string) =>
+  typeof value === 'string' ? value : fallback;
+
 function uniqueness(list: unknown[], data: Raw): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const accountId = isRecord(data.aws) ? data.aws.accountId : undefined;
   const iam = isRecord(data.iam) ? data.iam : {};
   const reserved = new Map<string, string>([
-    [String(iam.signerUser ?? `nomad-signer-${String(data.environment)}`), 'iam.signerUser'],
-    [String(iam.adminUser ?? 'kms-admin'), 'iam.adminUser'],
+    [stringOr(iam.signerUser, `nomad-signer-${String(data.environment)}`), 'iam.signerUser'],
+    [stringOr(iam.adminUser, 'kms-admin'), 'iam.adminUser'],
   ]);
   const seen = { name: new Map<string, number>(), principal: new Map<string, number>() };
   const seenExternal = new Map<string, number>();

@@ -1,4 +1,5 @@
 import { parseUnits } from 'ethers';
+import { ConfigError } from './errors.js';
 import type {
   ResolvedAssignment,
   ResolvedEnvironment,
@@ -26,8 +27,9 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
   const decimals = (network: string) => {
     const d = decimalsOf.get(network);
     if (d === undefined)
-      throw new Error(
-        `keymaster refers to unknown network "${network}": validate before resolving`,
+      throw new ConfigError(
+        `keymaster refers to unknown network "${network}": add it under networks, and load ` +
+          'the file with loadEnvironmentFile (or check it with crossFieldIssues) before resolving',
       );
     return d;
   };

@@ -1,5 +1,6 @@
 import type { FieldIssue, PathSegment } from './problem.js';
 import { ENVIRONMENT_NAMES } from './schema.js';
+import { isRecord, type Raw } from './raw.js';
 
 /**
  * The names an environment file gives to AWS resources, checked where the file is read (so
@@ -56,9 +57,6 @@ export function otherOwner(own: string, name: string): string | undefined {
   const words = name.toLowerCase().split(/[^a-z0-9]+/);
   return ENVIRONMENT_NAMES.find((env) => env !== own && words.includes(env));
 }
-
-type Raw = Record<string, unknown>;
-const isRecord = (x: unknown): x is Raw => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 const ACCOUNT_WIDE = 'kms-admin';
 

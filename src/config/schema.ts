@@ -1,95 +1,36 @@
-import { getAddress } from 'ethers';
 import { z } from 'zod';
+import { ENVIRONMENT_NAMES, KEY_NAMES } from './names.js';
+import { Name, RpcUrlEnvName } from './schema-fields.js';
+import { ExtraAccount, KeymasterNetwork, Threshold } from './schema-keymaster.js';
+import { AgentAssignment, Operator } from './schema-operators.js';
 
 /**
  * The environment file (`environments/<env>.yaml`). This schema is the single source of truth:
  * the TypeScript types, the validation and the exported JSON Schema all come from it.
- * Cross-field rules (decimals, lower < target, replica names…) live in `validate.ts`.
+ * Cross-field rules (decimals, lower < target, replica names…) live in `validate.ts`. The parts
+ * live in schema-fields.ts (value types), schema-keymaster.ts and schema-operators.ts.
  */
 
-export const ENVIRONMENT_NAMES = ['development', 'staging', 'production'] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
-
-export const AGENT_ROLES = ['updater', 'watcher', 'relayer', 'processor', 'kathy'] as const;
-export type AgentRole = (typeof AGENT_ROLES)[number];
-
-export const KEY_NAMES = [
-  'watcher-signer',
-  'watcher-attestation',
-  'updater-signer',
-  'updater-attestation',
-  'processor-signer',
-  'relayer-signer',
-  'kathy-signer',
-] as const;
-export type KeyName = (typeof KEY_NAMES)[number];
-
-/** Nomad's defaults: six key names, plus kathy outside production. */
-export function defaultKeyNames(env: EnvironmentName): KeyName[] {
-  const six: KeyName[] = [
-    'watcher-signer',
-    'watcher-attestation',
-    'updater-signer',
-    'updater-attestation',
-    'processor-signer',
-    'relayer-signer',
-  ];
-  return env === 'production' ? six : [...six, 'kathy-signer'];
-}
-
-/** A positive decimal in the chain's native unit, e.g. "0.5". Never a number: floats never touch money. */
-export const Amount = z
-  .string()
-  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, {
-    error: (issue) =>
-      typeof issue.input === 'string' && issue.input.trim().startsWith('-')
-        ? 'must not be negative: amounts are decimal strings in the native unit, like "0.5"'
-        : 'must be a decimal string in the native unit, like "0.5" (quote it in YAML)',
-  })
-  .describe('Decimal amount in the network native unit, as a string, e.g. "0.5".');
-
-/** Looks like an endpoint rather than a variable name. The value itself is never put in a message: it may carry an API key. */
-export function looksLikeUrl(value: unknown): boolean {
-  return typeof value === 'string' && (value.includes('://') || /^(https?|wss?):/i.test(value));
-}
-
-/**
- * Only variables named `*_RPC_URL` are read as RPC URLs: a file cannot make the toolkit read (and
- * treat as an endpoint) `AWS_SECRET_ACCESS_KEY` or any other variable of the process.
- */
-export const RPC_URL_ENV_PATTERN = /^[A-Z][A-Z0-9_]*_RPC_URL$/;
-
-const RpcUrlEnvName = z.string().regex(RPC_URL_ENV_PATTERN, {
-  error: (issue) =>
-    looksLikeUrl(issue.input)
-      ? 'this is a URL, not a variable name: put the URL in a secret/variable and give its name here (like ETHEREUM_RPC_URL); RPC URLs often carry an API key, so rotate the key if this was ever pushed'
-      : 'must be the NAME of an environment variable holding the RPC URL, upper case and ending in _RPC_URL (like ETHEREUM_RPC_URL), never the URL itself; other variables are never read',
-});
-
-const Name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, {
-  message: 'must be letters and digits, starting with a letter (it becomes part of KMS aliases)',
-});
-
-const Address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, { message: 'must be a 0x-prefixed 20-byte hex address' })
-  .refine(hasValidChecksum, {
-    message:
-      'has a wrong EIP-55 checksum (mixed case that does not match the address): copy the address again, or write it all in lower case',
-  });
-
-/** All-lower or all-upper hex carries no checksum; mixed case must be the address's EIP-55 form. */
-function hasValidChecksum(address: string): boolean {
-  const hex = address.slice(2);
-  if (!/^[0-9a-fA-F]{40}$/.test(hex) || hex === hex.toLowerCase() || hex === hex.toUpperCase()) {
-    return true;
-  }
-  try {
-    return getAddress(address) === address;
-  } catch {
-    return false;
-  }
-}
+export {
+  AGENT_ROLES,
+  ENVIRONMENT_NAMES,
+  KEY_NAMES,
+  defaultKeyNames,
+  type AgentRole,
+  type EnvironmentName,
+  type KeyName,
+} from './names.js';
+export { Amount, RPC_URL_ENV_PATTERN, looksLikeUrl } from './schema-fields.js';
+export {
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_GAS_PER_TRANSFER,
+  DEFAULT_REPLACE_AFTER_SECONDS,
+  DEFAULT_RPC_RETRIES,
+  ExtraAccount,
+  KeymasterNetwork,
+  Threshold,
+} from './schema-keymaster.js';
+export { AgentAssignment, Operator, OperatorAccess, OperatorName } from './schema-operators.js';
 
 export const Network = z
   .strictObject({
@@ -112,160 +53,6 @@ export const Network = z
       .describe('Whether to send EIP-1559 transactions. Default: detected from the chain.'),
   })
   .describe('One chain the agents run on.');
-
-export const Threshold = z.strictObject({
-  lower: Amount.describe('Below this balance the wallet is topped up.'),
-  target: Amount.describe('A top-up brings the wallet to this balance.'),
-});
-
-/** Defaults of the per-network Keymaster limits (also used when code builds settings directly). */
-export const DEFAULT_MAX_BATCH_SIZE = 100;
-export const DEFAULT_RPC_RETRIES = 2;
-export const DEFAULT_MAX_GAS_PER_TRANSFER = 200_000;
-export const DEFAULT_REPLACE_AFTER_SECONDS = 60;
-
-export const KeymasterNetwork = z.strictObject({
-  roles: z
-    .partialRecord(z.enum(AGENT_ROLES), Threshold)
-    .describe('Funding thresholds per agent role on this network.'),
-  bank: z.strictObject({
-    reserve: Amount.describe('The bank never pays below this balance.'),
-    alertBelow: Amount.describe('The Keymaster run fails when the bank is below this.'),
-  }),
-  capPerRun: Amount.describe('At most this much is sent on this network in one run.'),
-  overrides: z
-    .array(Threshold.extend({ address: Address }).strict())
-    .default([])
-    .describe('Per-address thresholds that replace the role thresholds.'),
-  rpc: z
-    .strictObject({
-      maxBatchSize: z
-        .number()
-        .int()
-        .min(1)
-        .max(1000)
-        .default(DEFAULT_MAX_BATCH_SIZE)
-        .describe(
-          'Most JSON-RPC calls sent in one HTTP request to this network. A provider that refuses or truncates a batch gets halves of it, down to single calls.',
-        ),
-      timeoutSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .optional()
-        .describe('Timeout of one request to this network. Default: keymaster.rpcTimeoutSeconds.'),
-      retries: z
-        .number()
-        .int()
-        .min(0)
-        .max(10)
-        .default(DEFAULT_RPC_RETRIES)
-        .describe('Further attempts after a request to this network fails to arrive.'),
-    })
-    .default({ maxBatchSize: DEFAULT_MAX_BATCH_SIZE, retries: DEFAULT_RPC_RETRIES })
-    .describe('How the Keymaster talks to this network (each network has its own limits).'),
-  gas: z
-    .strictObject({
-      maxPerTransfer: z
-        .number()
-        .int()
-        .min(21_000)
-        .max(30_000_000)
-        .default(DEFAULT_MAX_GAS_PER_TRANSFER)
-        .describe(
-          'Ceiling of the estimated gas of one top-up; a recipient that needs more is unfundable.',
-        ),
-      maxFeePerGasGwei: Amount.optional().describe(
-        'Most a top-up or its replacement may bid per gas, in gwei (decimal string, e.g. "300"). Default: no cap beyond the fee the chain asks.',
-      ),
-      replaceAfterSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .default(DEFAULT_REPLACE_AFTER_SECONDS)
-        .describe(
-          'A top-up not mined this long after it was sent, and priced below what the chain now asks, is replaced at the same nonce with bumped fees.',
-        ),
-    })
-    .default({
-      maxPerTransfer: DEFAULT_MAX_GAS_PER_TRANSFER,
-      replaceAfterSeconds: DEFAULT_REPLACE_AFTER_SECONDS,
-    })
-    .describe('Gas limits and fee bumping of top-ups on this network.'),
-});
-
-export const ExtraAccount = z.strictObject({
-  address: Address,
-  label: z.string().min(1).max(64),
-  network: Name,
-  lower: Amount,
-  target: Amount,
-});
-
-/** An operator's name: it becomes part of IAM role, user and policy names. */
-export const OperatorName = z
-  .string()
-  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, {
-    message:
-      'must be lower-case letters and digits, words joined by single "-", starting with a letter (it becomes part of IAM names)',
-  })
-  .max(32)
-  .describe('Short name of the party, e.g. "acme"; part of its IAM role or policy name.');
-
-export const AgentAssignment = z
-  .strictObject({
-    role: z.enum(AGENT_ROLES).describe('The agent role.'),
-    homes: z
-      .array(Name)
-      .min(1)
-      .optional()
-      .describe('Home networks whose agent of this role it runs. Default: every network.'),
-    hotStandby: z
-      .boolean()
-      .default(false)
-      .describe(
-        'A second instance on the same key, kept ready to take over; it must not send while the primary does (two senders race on the nonce).',
-      ),
-  })
-  .describe('Agents of one role, one per home network.');
-
-/** IAM's rule for sts:ExternalId. It is not a secret, but unique per operator. */
-const ExternalId = z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, {
-  message: 'must be 2 to 1224 of letters, digits and _ + = , . @ : / -',
-});
-
-export const OperatorAccess = z
-  .strictObject({
-    principal: z
-      .string()
-      .regex(/^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(root|role\/[\w+=,.@/-]{1,512})$/, {
-        message:
-          "must be the ARN of a role (arn:aws:iam::123456789012:role/name) or of an account (arn:aws:iam::123456789012:root) in the operator's own AWS account",
-      })
-      .optional()
-      .describe(
-        "The operator's role or account in its own AWS account; it assumes the role the toolkit creates for the operator.",
-      ),
-    externalId: ExternalId.optional().describe(
-      'The sts:ExternalId the operator passes when assuming its role (required with principal).',
-    ),
-    user: z
-      .string()
-      .regex(/^[\w+=,.@-]{1,64}$/, {
-        message: 'must be an IAM user name: 1 to 64 of letters, digits and + = , . @ _ -',
-      })
-      .optional()
-      .describe('Instead of principal: an IAM user in this account, created by the toolkit.'),
-  })
-  .describe('How the operator authenticates: principal with externalId, or user.');
-
-export const Operator = z
-  .strictObject({
-    name: OperatorName,
-    runs: z.array(AgentAssignment).min(1).describe('The agents it runs.'),
-    access: OperatorAccess,
-  })
-  .describe('A party that runs agents; it gets exactly the keys of those agents.');
 
 export const Environment = z
   .strictObject({

@@ -11,6 +11,7 @@ import {
   parseDocument,
   visit,
 } from 'yaml';
+import { errorMessage } from '../errors.js';
 import { type FieldIssue, formatPath, type PathSegment } from './problem.js';
 
 /** A parsed YAML document with what is needed to turn field paths and offsets into line:col. */
@@ -79,7 +80,7 @@ export function toData(
   try {
     return { ok: true, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return {
       ok: false,
       problems: [{ line: 1, col: 1, path: '', message: `cannot read the YAML: ${message}` }],

@@ -1,4 +1,5 @@
 import { Signature, getBytes, recoverAddress, toBeHex, type BytesLike } from 'ethers';
+import { OperationError } from '../errors.js';
 import { DER_TAG, DerError, readDerChildren, readDerElement } from './der.js';
 
 /** Order of the secp256k1 group. */
@@ -48,7 +49,8 @@ export function normalizeLowS(s: bigint): bigint {
   return s > SECP256K1_HALF_N ? SECP256K1_N - s : s;
 }
 
-export class SignatureRecoveryError extends Error {
+/** A signature that recovers to neither parity's address: not this key's, or not over this digest. */
+export class SignatureRecoveryError extends OperationError {
   override name = 'SignatureRecoveryError';
 }
 

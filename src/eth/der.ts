@@ -1,3 +1,5 @@
+import { OperationError } from '../errors.js';
+
 /**
  * A minimal DER reader: just enough for the two structures KMS hands back
  * (SubjectPublicKeyInfo and ECDSA-Sig-Value). Strict: definite lengths only, no trailing bytes.
@@ -10,7 +12,8 @@ export interface DerElement {
   end: number;
 }
 
-export class DerError extends Error {
+/** KMS answered bytes that are not the DER structure expected: the key or the answer is unusable. */
+export class DerError extends OperationError {
   override name = 'DerError';
 }
 

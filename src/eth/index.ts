@@ -1,3 +1,7 @@
+/**
+ * Pure Ethereum: addresses from public keys, DER, signatures. No AWS and no I/O, so the AWS
+ * adapters (src/aws/) and the signers built on them (src/signer/) may import it.
+ */
 export {
   addressFromSpki,
   addressFromUncompressedPoint,
@@ -13,17 +17,4 @@ export {
   parseDerSignature,
   type RawSignature,
 } from './der-signature.js';
-export { KmsSignerError, isAliasReference, type KmsOperation } from './kms-errors.js';
-export {
-  ETHEREUM_KEY_SPEC,
-  ETHEREUM_KEY_USAGE,
-  KmsSigner,
-  type KmsSignerOptions,
-} from './kms-signer.js';
-export {
-  HexKeySecretError,
-  hexKeyProblem,
-  walletFromHexKey,
-  walletFromSecret,
-} from './hex-signer.js';
-export { createSigner, type SignerSource } from './signer-factory.js';
+export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from './key-spec.js';

@@ -3,7 +3,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { createKmsKeyStore } from '../aws/kms.js';
 import { createSecretKeyStore } from '../aws/secrets.js';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { createSigner } from '../eth/signer-factory.js';
+import { createSigner } from '../signer/factory.js';
 import { fundingFor } from '../inventory/funding.js';
 import { fundingSettingsHash, fundingSettingsOf } from '../inventory/funding-settings.js';
 import { fundingApproved } from '../plan/funding.js';

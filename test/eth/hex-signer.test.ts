@@ -3,9 +3,9 @@ import { Wallet, id } from 'ethers';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { SECP256K1_N } from '../../src/eth/der-signature.js';
-import { HexKeySecretError, walletFromSecret } from '../../src/eth/hex-signer.js';
-import { KmsSigner } from '../../src/eth/kms-signer.js';
-import { createSigner } from '../../src/eth/signer-factory.js';
+import { HexKeySecretError, walletFromSecret } from '../../src/signer/hex-signer.js';
+import { KmsSigner } from '../../src/signer/kms-signer.js';
+import { createSigner } from '../../src/signer/factory.js';
 import { fakeKms, serviceError } from './fake-kms.js';
 
 const privateKey = id('hex-signer unit test key');

@@ -23,11 +23,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { addressFromSpki } from '../../src/eth/address.js';
 import { SECP256K1_HALF_N } from '../../src/eth/der-signature.js';
-import { KmsSignerError } from '../../src/eth/kms-errors.js';
-import { KmsSigner } from '../../src/eth/kms-signer.js';
+import { KmsSignerError } from '../../src/signer/kms-errors.js';
+import { KmsSigner } from '../../src/signer/kms-signer.js';
 import { FUNDED_PRIVATE_KEYS, type Chain } from '../harness/chains.js';
 import { MOTO_REGION, motoCredentials, type MotoCredentials } from '../harness/moto.js';
-import { createSigner } from '../../src/eth/signer-factory.js';
+import { createSigner } from '../../src/signer/factory.js';
 import { TEST_CHAIN_IDS, chains as startOrJoinChains, moto, type Emulator } from './emulators.js';
 import { startKmsProxy } from './kms-proxy.js';
 

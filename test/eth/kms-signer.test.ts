@@ -11,8 +11,8 @@ import {
 } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { SECP256K1_HALF_N } from '../../src/eth/der-signature.js';
-import { KmsSignerError } from '../../src/eth/kms-errors.js';
-import { KmsSigner } from '../../src/eth/kms-signer.js';
+import { KmsSignerError } from '../../src/signer/kms-errors.js';
+import { KmsSigner } from '../../src/signer/kms-signer.js';
 import { fakeKms, serviceError } from './fake-kms.js';
 import { p256Spki } from './spki.js';
 

@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
-import { walletFromSecret } from '../../src/eth/hex-signer.js';
+import { walletFromSecret } from '../../src/signer/hex-signer.js';
 import {
   clearSecrets,
   redact,

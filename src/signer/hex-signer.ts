@@ -1,15 +1,16 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Wallet, type Provider } from 'ethers';
 import { isUnreadableAnswer } from '../aws/key-store-errors.js';
+import { OperationError, errorMessage } from '../errors.js';
 import { registerSecret } from '../redact.js';
-import { SECP256K1_N } from './der-signature.js';
+import { SECP256K1_N } from '../eth/der-signature.js';
 
 /**
  * Development keys: a `0x`-prefixed 32-byte hex private key kept as a Secrets Manager
  * SecretString (DESIGN §2, §3). The key itself never appears in an error: messages say what is
  * wrong with its shape, never what it is, and no error carries the secret as a cause.
  */
-export class HexKeySecretError extends Error {
+export class HexKeySecretError extends OperationError {
   override name = 'HexKeySecretError';
   constructor(
     message: string,
@@ -68,7 +69,7 @@ export async function walletFromSecret(
         secretId,
       );
     }
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     const hint =
       name === 'ResourceNotFoundException'
         ? 'Create the development keys with `nomad-ops keys apply`, or check the secret name and AWS region.'

@@ -1,10 +1,11 @@
 import { isDescribed } from '../aws/failures.js';
+import { InputError, OperationError, errorMessage } from '../errors.js';
 
 /** The KMS operations the signer performs, as named in errors. */
 export type KmsOperation = 'GetPublicKey' | 'Sign';
 
 /** A KMS signing failure that names the key and the operation; the SDK error is `cause`. */
-export class KmsSignerError extends Error {
+export class KmsSignerError extends OperationError {
   override name = 'KmsSignerError';
   constructor(
     message: string,
@@ -13,6 +14,24 @@ export class KmsSignerError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * A transaction whose `from` is not the KMS key's address: the caller asked this signer to sign
+ * for someone else. Nothing was sent to KMS Sign.
+ */
+export class SignerMismatchError extends InputError {
+  override name = 'SignerMismatchError';
+  constructor(
+    readonly from: string,
+    readonly keyId: string,
+    readonly address: string,
+  ) {
+    super(
+      `transaction from ${from} does not match KMS key ${keyId} (address ${address}): ` +
+        `set from to ${address} or leave it out, or sign with the key that owns ${from}`,
+    );
   }
 }
 
@@ -28,7 +47,7 @@ export function isAliasReference(keyId: string): boolean {
 export function kmsSignerError(error: unknown, keyId: string, operation: KmsOperation) {
   if (error instanceof KmsSignerError) return error;
   const name = error instanceof Error ? error.name : 'Error';
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   if (name === 'NotFoundException') {
     const message = isAliasReference(keyId)
       ? `KMS key alias ${keyId} does not exist in this account and region (${operation}). ` +

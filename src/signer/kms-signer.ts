@@ -18,12 +18,11 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from 'ethers';
-import { addressFromSpki } from './address.js';
-import { ethereumSignatureFromDer } from './der-signature.js';
-import { KmsSignerError, kmsSignerError } from './kms-errors.js';
-import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from './key-spec.js';
-
-export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE };
+import { errorMessage } from '../errors.js';
+import { addressFromSpki } from '../eth/address.js';
+import { ethereumSignatureFromDer } from '../eth/der-signature.js';
+import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
+import { KmsSignerError, SignerMismatchError, kmsSignerError } from './kms-errors.js';
 
 export interface KmsSignerOptions {
   /** Build it with `createAwsClients` so throttling and transient errors are retried. */
@@ -42,7 +41,7 @@ export class KmsSigner extends AbstractSigner {
   readonly kms: KMSClient;
   readonly keyId: string;
   /** Shared with signers made by `connect`, so they do not fetch the public key again. */
-  #addressCache: { promise?: Promise<string> } = {};
+  #addressCache: { promise?: Promise<string> | undefined } = {};
 
   constructor(options: KmsSignerOptions) {
     super(options.provider ?? null);
@@ -98,7 +97,7 @@ export class KmsSigner extends AbstractSigner {
       return addressFromSpki(response.PublicKey);
     } catch (error) {
       throw new KmsSignerError(
-        `KMS public key of ${this.keyId} is unusable: ${(error as Error).message}`,
+        `KMS public key of ${this.keyId} is unusable: ${errorMessage(error)}`,
         this.keyId,
         operation,
         { cause: error },
@@ -133,7 +132,7 @@ export class KmsSigner extends AbstractSigner {
       return ethereumSignatureFromDer(message, der, address);
     } catch (error) {
       throw new KmsSignerError(
-        `KMS Sign with key ${this.keyId} gave an unusable signature: ${(error as Error).message}`,
+        `KMS Sign with key ${this.keyId} gave an unusable signature: ${errorMessage(error)}`,
         this.keyId,
         'Sign',
         { cause: error },
@@ -152,9 +151,7 @@ export class KmsSigner extends AbstractSigner {
     if (from != null) {
       const address = await this.getAddress();
       if (getAddress(from) !== address) {
-        throw new Error(
-          `transaction from ${from} does not match KMS key ${this.keyId} (address ${address})`,
-        );
+        throw new SignerMismatchError(from, this.keyId, address);
       }
     }
     delete tx.from;
@@ -186,7 +183,8 @@ export class KmsSigner extends AbstractSigner {
       assert(address != null, 'unconfigured ENS name', 'UNCONFIGURED_NAME', { value: name });
       return address;
     });
-    const digest = TypedDataEncoder.hash(populated.domain, types, populated.value);
+    const resolved = populated.value as Record<string, unknown>;
+    const digest = TypedDataEncoder.hash(populated.domain, types, resolved);
     return (await this.signDigest(digest)).serialized;
   }
 }
