@@ -141,18 +141,17 @@ async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KmsOut
   return aliased(change, ours, address, created);
 }
 
-/** The alias points at `key`: the row says created (this run's own key) or adopted. */
+/** The alias points at `key`, this run's own (created) or the planned one (adopted). */
 function aliased(
   change: KeyChange,
   key: KmsKeyInfo,
   address: string,
   created: Created | undefined,
 ): KmsOutcome {
-  const ownKey = change.action === 'create' && created?.keyId === key.keyId;
   const reason = created?.note ?? (change.action === 'adopt' ? change.reason : undefined);
   return {
     detail: withKey(change.detail!, key, address),
-    status: ownKey || change.action === 'create' ? 'created' : 'adopted',
+    status: change.action === 'create' ? 'created' : 'adopted',
     ...(reason ? { reason } : {}),
   };
 }
