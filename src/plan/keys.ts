@@ -115,7 +115,9 @@ function specOf(detail: KeyDetail): KeySpec {
   return {
     environment: (detail.tags[TAG_KEYS.environment] ?? '') as KeySpec['environment'],
     ...(detail.network !== undefined ? { network: detail.network } : {}),
-    ...(detail.keyName !== undefined ? { keyName: detail.keyName as KeySpec['keyName'] } : {}),
+    ...(detail.keyName !== undefined
+      ? { keyName: detail.keyName as NonNullable<KeySpec['keyName']> }
+      : {}),
     purpose: detail.purpose,
     alias: detail.alias,
     description: detail.description,
