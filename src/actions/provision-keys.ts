@@ -1,6 +1,7 @@
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
-import { keysJob } from '../jobs/keys.js';
+import { keysJob, kmsWritesPerSecond } from '../jobs/keys.js';
+import { createProgress } from '../progress.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
@@ -10,12 +11,20 @@ await runAction(async () => {
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
   const mode = getChoiceInput('mode', ['plan', 'apply'] as const);
   const commit = core.getInput('commit') || process.env.GITHUB_SHA;
-  const job = await keysJob(
-    env,
-    await awsForEnvironment(env, process.env),
-    mode,
-    commit ? { commit } : {},
-  );
+  const rate = kmsWritesPerSecond(undefined, process.env);
+  const job = await keysJob(env, await awsForEnvironment(env, process.env), mode, {
+    ...(commit ? { commit } : {}),
+    ...(rate ? { kmsWritesPerSecond: rate } : {}),
+    // Plain lines in the job log (not a terminal): a line at the start, then every 5 s.
+    ...(mode === 'apply'
+      ? {
+          progress: createProgress({
+            sink: { write: (t) => process.stderr.write(t) },
+            label: 'keys apply',
+          }),
+        }
+      : {}),
+  });
   setJsonOutput('keys-json', env.name, JSON.stringify(job.json));
   core.setOutput('table-markdown', job.markdown);
   core.setOutput('created', String(job.created));

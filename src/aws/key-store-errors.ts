@@ -1,3 +1,4 @@
+import { errorMessage, OperationError } from '../errors.js';
 import { isDescribed } from './failures.js';
 
 /** The AWS error code (`NotFoundException`, `ThrottlingException`…) of an SDK error, if any. */
@@ -9,8 +10,7 @@ export function awsErrorName(error: unknown): string | undefined {
  * A failed key-store call that names the operation and the key, and says what to do. The SDK has
  * already retried throttling and transient errors by the time one of these is made.
  */
-export class KeyStoreError extends Error {
-  override name = 'KeyStoreError';
+export class KeyStoreError extends OperationError {
   constructor(
     message: string,
     readonly operation: string,
@@ -26,14 +26,10 @@ export class KeyStoreError extends Error {
  * (a 5xx, a timeout, a dropped connection). Never retried blindly: the caller looks for the result
  * (a key by its tags) before anything else.
  */
-export class AmbiguousWriteError extends KeyStoreError {
-  override name = 'AmbiguousWriteError';
-}
+export class AmbiguousWriteError extends KeyStoreError {}
 
 /** CreateAlias found the alias already there (this run's lost answer, or another run). */
-export class AliasExistsError extends KeyStoreError {
-  override name = 'AliasExistsError';
-}
+export class AliasExistsError extends KeyStoreError {}
 
 const ADVICE: Record<string, string> = {
   AccessDeniedException:
@@ -59,7 +55,7 @@ export function keyStoreError(
     );
   }
   const name = awsErrorName(error) ?? 'Error';
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   const advice = ADVICE[name];
   return new KeyStoreError(
     `${operation} ${resource} failed: ${name}: ${detail}${advice ? ` (${advice})` : ''}`,

@@ -27,7 +27,10 @@ export type SecretKeyState =
       secretName: string;
       arn: string;
       address: string;
-      /** Set when this read wrote the `nomad:address` tag (it was missing or wrong). */
+      /**
+       * Set by `readKey` when the `nomad:address` tag does not say the key's address: apply adds
+       * (`added`) or corrects it with `tagAddress`.
+       */
       tagged?: 'added' | 'corrected';
     }
   /** The secret exists but cannot be used; `problem` says why and what to do (never the value). */
@@ -42,10 +45,12 @@ export interface SecretKeyStore {
    */
   describeKey(secretName: string): Promise<SecretKeyState>;
   /**
-   * Apply: the address from the key itself (GetSecretValue), and the `nomad:address` tag added
-   * or corrected (TagResource) when it does not say that address.
+   * Apply: the address from the key itself (GetSecretValue); `tagged` says the `nomad:address`
+   * tag must be added or corrected. Reads only.
    */
   readKey(secretName: string): Promise<SecretKeyState>;
+  /** Writes the `nomad:address` tag (TagResource): the key is the truth, plans read the tag. */
+  tagAddress(secretName: string, arn: string, address: string): Promise<void>;
   /** Generates a key and stores it; if the secret already exists, reads that one instead. */
   createKey(input: {
     secretName: string;
@@ -186,6 +191,17 @@ export function createSecretKeyStore(
     const tag = addressTagOf(described);
     if (addressOfTag(tag) === address)
       return { found: true, usable: true, secretName, arn, address };
+    return {
+      found: true,
+      usable: true,
+      secretName,
+      arn,
+      address,
+      tagged: tag === undefined ? 'added' : 'corrected',
+    };
+  }
+
+  async function tagAddress(secretName: string, arn: string, address: string): Promise<void> {
     // The key is the truth: plans and the Keymaster read the address from this tag.
     await limit(() =>
       secrets.send(
@@ -197,14 +213,6 @@ export function createSecretKeyStore(
     ).catch((error: unknown) => {
       throw keyStoreError(error, 'Secrets Manager TagResource', secretName, { keepCause: false });
     });
-    return {
-      found: true,
-      usable: true,
-      secretName,
-      arn,
-      address,
-      tagged: tag === undefined ? 'added' : 'corrected',
-    };
   }
 
   async function createKey(input: {
@@ -253,8 +261,18 @@ export function createSecretKeyStore(
         secretName,
       );
     }
+    if (stored.usable && stored.tagged) {
+      await tagAddress(secretName, stored.arn, stored.address);
+    }
     return stored;
   }
 
-  return { kind: 'secrets-manager', region: options.region, describeKey, readKey, createKey };
+  return {
+    kind: 'secrets-manager',
+    region: options.region,
+    describeKey,
+    readKey,
+    tagAddress,
+    createKey,
+  };
 }

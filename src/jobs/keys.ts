@@ -5,6 +5,8 @@ import { planFunding, type FundingPlan } from '../plan/funding.js';
 import { runKeys, type KeysResult } from '../plan/keys.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
+import { errorMessage, InputError } from '../errors.js';
+import type { Progress } from '../progress.js';
 import { fundingRecordFor, settingsAtCommit } from './funding.js';
 
 export interface KeysJobResult {
@@ -21,6 +23,12 @@ export interface KeysJobResult {
 }
 
 export interface KeysJobOptions {
+  /** Progress of apply's steps on stderr (`createProgress`); nothing by default. */
+  progress?: Progress;
+  /** KMS writes per second, each operation (default 5): see `kmsWritesPerSecond()`. */
+  kmsWritesPerSecond?: number;
+  /** Check the policy, grants and tags of every aliased key (`--verify-key-trust`). */
+  verifyKeyTrust?: boolean;
   /** The commit the file comes from, recorded with the funding settings (GITHUB_SHA in workflows). */
   commit?: string;
   /** Previous settings of a recorded commit, to show what changed (default: read with git). */
@@ -49,7 +57,15 @@ export async function keysJob(
     state,
     recordedSettings: recordedCommit ? previousAt(env, recordedCommit) : undefined,
   });
-  const result = await runKeys({ env, keys, clients, mode });
+  const result = await runKeys({
+    env,
+    keys,
+    clients,
+    mode,
+    ...(options.progress ? { progress: options.progress } : {}),
+    ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
+    ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
+  });
   if (mode === 'apply' && funding.action === 'record') {
     funding = await recordFunding(funding, result, () =>
       record.write({
@@ -91,7 +107,34 @@ async function recordFunding(
     return {
       ...funding,
       outcome: 'failed',
-      error: `the funding settings could not be recorded on the bank: ${error instanceof Error ? error.message : String(error)}; run the apply again`,
+      error: `the funding settings could not be recorded on the bank: ${errorMessage(error)}; run the apply again`,
     };
   }
+}
+
+/** The environment variable that sets the KMS write rate when no flag does. */
+export const KMS_WRITES_PER_SECOND_ENV = 'NOMAD_OPS_KMS_WRITES_PER_SECOND';
+
+/**
+ * The KMS write rate (CreateKey, CreateAlias, DisableKey, ScheduleKeyDeletion, each per second)
+ * from a flag or `NOMAD_OPS_KMS_WRITES_PER_SECOND`; undefined for the default (5, KMS's quota).
+ * Raise it only with a raised quota: paced above the quota, KMS throttles and the SDK retries.
+ */
+export function kmsWritesPerSecond(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): number | undefined {
+  const [source, text] =
+    flag !== undefined
+      ? ['--kms-writes-per-second', flag]
+      : [KMS_WRITES_PER_SECOND_ENV, env[KMS_WRITES_PER_SECOND_ENV]];
+  if (text === undefined || text === '') return undefined;
+  const rate = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(rate > 0) || rate > 1000) {
+    throw new InputError(
+      `${source} is ${JSON.stringify(text)}: give the KMS write quota of the account, a number ` +
+        'of requests per second above 0 (default 5, the documented KMS quota)',
+    );
+  }
+  return rate;
 }

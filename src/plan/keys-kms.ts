@@ -1,7 +1,6 @@
 import {
   ETHEREUM_KEY_SPEC,
   ETHEREUM_KEY_USAGE,
-  type KmsAliasEntry,
   type KmsKeyInfo,
   type KmsKeyStore,
 } from '../aws/kms.js';
@@ -11,12 +10,16 @@ import type { Change } from './change.js';
 import {
   chooseKey,
   decideLeftovers,
-  isEnvironmentKey,
   leftoverDetail,
-  type FoundKey,
   type LeftoverDecision,
 } from './keys-leftovers.js';
-import { keyAccessProblem } from './key-trust.js';
+import {
+  readKmsState,
+  trustProblem,
+  type AliasedRead,
+  type KmsReadOptions,
+  type KmsState,
+} from './keys-kms-read.js';
 import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './keys-types.js';
 
 type KeyChange = Change<KeyDetail>;
@@ -85,64 +88,88 @@ export function unreadableKeysNote(unreadable: readonly string[]): string | unde
   );
 }
 
-export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<KeyChange[]> {
+/** The oldest candidate whose access was read and passes; which were passed over and why. */
+export function chooseTrusted(
+  key: { alias: string; environment: string },
+  candidates: readonly KmsKeyInfo[],
+  access: KmsState['access'],
+): { chosen?: KmsKeyInfo; refused: string[] } {
+  const refused: string[] = [];
+  let remaining = [...candidates];
+  for (;;) {
+    const next = chooseKey(remaining);
+    if (!next) return { refused };
+    const read = access.get(next.keyId);
+    // Not read: the reader stopped at an older key that passed, or the key is new.
+    if (!read) return { refused };
+    const problem = trustProblem(key, next, read);
+    if (!problem) return { chosen: next, refused };
+    refused.push(`${next.keyId} (${problem.slice(problem.indexOf(': ') + 2)})`);
+    remaining = remaining.filter((k) => k !== next);
+  }
+}
+
+/** Reads what a KMS key plan needs (see `readKmsState`). */
+export function readKms(
+  keys: readonly KeySpec[],
+  store: KmsKeyStore,
+  options: KmsReadOptions = {},
+): Promise<KmsState> {
+  return readKmsState(
+    keys,
+    store,
+    { usable: (alias, info) => !kmsKeyProblem(alias, info), isTaggedFor },
+    options,
+  );
+}
+
+/**
+ * Pure: per key, `exists` (with address), `create`, `adopt` or `broken`, then the leftovers (keys
+ * the toolkit made for an alias that points at another key), from what `readKms` read.
+ */
+export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChange[] {
   const kind = KEY_CHANGE_KIND.kms;
-  const detailOf = (key: KeySpec) => baseDetail(key, 'kms', store.region);
-
-  // One DescribeKey per alias (KMS resolves aliases), GetPublicKey only for usable keys, and, once
-  // per plan, the environment's keys that no alias points at (ListAliases, ListKeys: a page per
-  // 100; tags read only of keys without an alias). A plan where everything exists makes the naive
-  // script's calls plus those pages, concurrently.
-  const [found, search] = await Promise.all([
-    Promise.all(keys.map((key) => readAliasedKey(key, store))),
-    searchEnvironmentKeys(store, keys[0]?.environment),
-  ]);
-  const unreadableNote = unreadableKeysNote(search.unreadable);
-
-  const decided = new Map<KeySpec, KeyChange>();
-  await Promise.all(
-    found.map(async (f, i) => {
-      if ('action' in f) return;
-      const key = keys[i]!;
-      const tagged = search.found
-        .filter((o) => o.info && isTaggedFor(key, o.tags))
-        .map((o) => o.info!);
-      const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
-      const { chosen, refused } = await chooseTrustedKey(key, usable, store);
-      const skipped = tagged
-        .filter((info) => kmsKeyProblem(key.alias, info) !== undefined)
-        .map(
-          (info) => `${info.keyId} (${info.keyState ?? 'unknown state'}, ${info.keySpec ?? '?'})`,
-        )
-        .concat(refused);
-      if (!chosen) {
-        decided.set(key, {
-          kind,
-          id: key.alias,
-          action: 'create',
-          reason:
-            `${key.alias} does not exist: create a ${ETHEREUM_KEY_SPEC} key and the alias` +
-            (skipped.length
-              ? `; tagged keys not adopted because unusable: ${skipped.join(', ')}`
-              : '') +
-            (unreadableNote ? `; ${unreadableNote}` : ''),
-          detail: { ...detailOf(key), ...(unreadableNote ? { warning: unreadableNote } : {}) },
-        });
-        return;
-      }
-      const address = await store.publicAddress(chosen.keyId);
-      decided.set(key, {
+  const unreadableNote = unreadableKeysNote(state.unreadable);
+  const changes = keys.map((key): KeyChange => {
+    const read = state.aliased.get(key.alias);
+    if (read) return aliasedChange(key, read, state);
+    const tagged = state.found
+      .filter((o) => o.info && isTaggedFor(key, o.tags))
+      .map((o) => o.info!);
+    const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
+    const { chosen, refused } = chooseTrusted(key, usable, state.access);
+    const skipped = tagged
+      .filter((info) => kmsKeyProblem(key.alias, info) !== undefined)
+      .map((info) => `${info.keyId} (${info.keyState ?? 'unknown state'}, ${info.keySpec ?? '?'})`)
+      .concat(refused);
+    const address = chosen && state.addresses.get(chosen.keyId);
+    if (!chosen || !address) {
+      return {
         kind,
         id: key.alias,
-        action: 'adopt',
+        action: 'create',
         reason:
-          `key ${chosen.keyId} is tagged for ${key.alias} but has no alias (an earlier run stopped ` +
-          'between CreateKey and CreateAlias): give it the alias, create no new key',
-        detail: { ...kmsDetail(key, chosen, store.region), address },
-      });
-    }),
-  );
-  const changes = found.map((f, i) => ('action' in f ? f : decided.get(keys[i]!)!));
+          `${key.alias} does not exist: create a ${ETHEREUM_KEY_SPEC} key and the alias` +
+          (skipped.length
+            ? `; tagged keys not adopted because unusable: ${skipped.join(', ')}`
+            : '') +
+          (unreadableNote ? `; ${unreadableNote}` : ''),
+        detail: {
+          ...baseDetail(key, 'kms', state.region),
+          ...(unreadableNote ? { warning: unreadableNote } : {}),
+        },
+      };
+    }
+    return {
+      kind,
+      id: key.alias,
+      action: 'adopt',
+      reason:
+        `key ${chosen.keyId} is tagged for ${key.alias} but has no alias (an earlier run stopped ` +
+        'between CreateKey and CreateAlias): give it the alias, create no new key',
+      detail: { ...kmsDetail(key, chosen, state.region), address },
+    };
+  });
 
   const targets = new Map(
     changes.map((c) => [
@@ -150,12 +177,52 @@ export async function planKmsKeys(keys: KeySpec[], store: KmsKeyStore): Promise<
       c.action === 'create' ? 'the key apply creates' : (c.detail?.keyId ?? undefined),
     ]),
   );
-  const leftovers = decideLeftovers(search.found, {
+  const leftovers = decideLeftovers(state.found, {
     inventory: new Set(keys.map((k) => k.alias)),
     targetOf: (alias) => targets.get(alias),
     keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail!.keyId!)),
   });
-  return [...changes, ...leftovers.map((d) => leftoverChange(d, store.region))];
+  return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region))];
+}
+
+/** What an existing alias points at: `exists` (with address) or `broken`. */
+function aliasedChange(key: KeySpec, read: AliasedRead, state: KmsState): KeyChange {
+  const broken = (reason: string, info?: KmsKeyInfo): KeyChange => ({
+    kind: KEY_CHANGE_KIND.kms,
+    id: key.alias,
+    action: 'broken',
+    reason,
+    detail: info ? kmsDetail(key, info, state.region) : baseDetail(key, 'kms', state.region),
+  });
+  if (read.kind === 'refused') {
+    if (!read.info) return broken(`${key.alias} vanished while it was read: plan again`);
+    return broken(
+      kmsKeyProblem(key.alias, read.info) ??
+        `${key.alias} points at key ${read.info.keyId}, whose public key KMS refused ` +
+          `(${read.error}): check the key with \`aws kms describe-key --key-id ${read.info.keyId}\` and plan again`,
+      read.info,
+    );
+  }
+  const info: KmsKeyInfo = {
+    keyId: read.key.keyId,
+    arn: read.key.arn,
+    description: key.description,
+    keySpec: read.key.keySpec,
+    keyUsage: read.key.keyUsage,
+    keyState: 'Enabled',
+  };
+  const problem =
+    kmsKeyProblem(key.alias, info) ?? trustProblem(key, info, state.access.get(info.keyId));
+  if (problem || !read.key.address) {
+    return broken(problem ?? `${key.alias}: GetPublicKey answered no public key: plan again`, info);
+  }
+  return {
+    kind: KEY_CHANGE_KIND.kms,
+    id: key.alias,
+    action: 'exists',
+    reason: `${key.alias} points at usable key ${info.keyId}`,
+    detail: { ...kmsDetail(key, info, state.region), address: read.key.address },
+  };
 }
 
 /** The change of one leftover key: `remove` when apply schedules its deletion, else `exists`. */
@@ -181,84 +248,4 @@ function kmsDetail(key: KeySpec, info: KmsKeyInfo, region: string): KeyDetail {
   };
 }
 
-/** What the alias points at: `exists` (with address) or `broken`; the spec when it is missing. */
-async function readAliasedKey(key: KeySpec, store: KmsKeyStore): Promise<KeyChange | KeySpec> {
-  const info = await store.describeKey(key.alias);
-  if (!info) return key;
-  const problem =
-    kmsKeyProblem(key.alias, info) ??
-    keyAccessProblem(key, info.keyId, accountOf(info.arn), await store.readKeyAccess(info.keyId));
-  if (problem) {
-    return {
-      kind: KEY_CHANGE_KIND.kms,
-      id: key.alias,
-      action: 'broken',
-      reason: problem,
-      detail: kmsDetail(key, info, store.region),
-    };
-  }
-  const address = await store.publicAddress(info.keyId);
-  return {
-    kind: KEY_CHANGE_KIND.kms,
-    id: key.alias,
-    action: 'exists',
-    reason: `${key.alias} points at usable key ${info.keyId}`,
-    detail: { ...kmsDetail(key, info, store.region), address },
-  };
-}
-
-export interface EnvironmentKeySearch {
-  /** The environment's keys that no alias points at, with their tags and metadata. */
-  found: FoundKey[];
-  /** Keys without an alias whose tags these credentials may not read. */
-  unreadable: string[];
-  aliases: KmsAliasEntry[];
-}
-
-/** The environment's toolkit keys no alias points at: one listing, then DescribeKey of each. */
-export async function searchEnvironmentKeys(
-  store: KmsKeyStore,
-  environment: string | undefined,
-): Promise<EnvironmentKeySearch> {
-  if (!environment) return { found: [], unreadable: [], aliases: [] };
-  const { keys, unreadable, aliases } = await store.findUnaliasedKeys((tags) =>
-    isEnvironmentKey(environment, tags),
-  );
-  const found = await Promise.all(
-    keys.map(async (k): Promise<FoundKey> => {
-      const info = await store.describeKey(k.keyId);
-      return { keyId: k.keyId, tags: k.tags, ...(info ? { info } : {}) };
-    }),
-  );
-  return { found, unreadable, aliases };
-}
-
-/** `arn:aws:kms:{region}:{account}:key/{id}` → the account. */
-const accountOf = (arn: string) => arn.split(':')[4] ?? '';
-
-/**
- * The oldest of `candidates` whose key policy, grants and tags give nothing away (DESIGN §5):
- * keys are checked oldest first, so a plan or apply reads the access of one key in the common
- * case. `refused` says which were passed over and why.
- */
-export async function chooseTrustedKey(
-  key: { alias: string; environment: string },
-  candidates: KmsKeyInfo[],
-  store: Pick<KmsKeyStore, 'readKeyAccess'>,
-): Promise<{ chosen?: KmsKeyInfo; refused: string[] }> {
-  const refused: string[] = [];
-  let remaining = candidates;
-  for (;;) {
-    const next = chooseKey(remaining);
-    if (!next) return { refused };
-    const problem = keyAccessProblem(
-      key,
-      next.keyId,
-      accountOf(next.arn),
-      await store.readKeyAccess(next.keyId),
-    );
-    if (!problem) return { chosen: next, refused };
-    refused.push(`${next.keyId} (${problem.slice(problem.indexOf(': ') + 2)})`);
-    remaining = remaining.filter((k) => k !== next);
-  }
-}
+export { searchEnvironmentKeys, type EnvironmentKeySearch } from './keys-kms-read.js';

@@ -30,7 +30,7 @@ export function isEnvironmentKey(environment: string, tags: Record<string, strin
 }
 
 /** The deterministic choice among candidate keys for one alias: oldest, then lowest key id. */
-export function chooseKey<T extends { keyId: string; creationDate?: string }>(
+export function chooseKey<T extends { keyId: string; creationDate?: string | undefined }>(
   candidates: readonly T[],
 ): T | undefined {
   return [...candidates].sort(
@@ -139,7 +139,7 @@ export function leftoverDetail(
     description: key.info?.description ?? '',
     purpose: (tags[TAG_KEYS.purpose] ?? 'signer') as KeyPurpose,
     ...(tags[TAG_KEYS.network] ? { network: tags[TAG_KEYS.network] } : {}),
-    ...(tags[TAG_KEYS.keyName] ? { keyName: tags[TAG_KEYS.keyName] as KeyDetail['keyName'] } : {}),
+    ...(tags[TAG_KEYS.keyName] ? { keyName: tags[TAG_KEYS.keyName] as string } : {}),
     tags: { ...tags },
     keyId: key.keyId,
     ...(key.info?.arn ? { arn: key.info.arn } : {}),

@@ -6,10 +6,17 @@ import { toolkitKeyPolicyDocument } from '../inventory/policies.js';
 import { TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
 import type { Change } from './change.js';
-import { planKmsKeys } from './keys-kms.js';
-import { applyKmsChanges } from './keys-kms-apply.js';
-import { applySecretChange, planSecretKeys } from './keys-secrets.js';
+import { OperationError } from '../errors.js';
+import { noProgress, reconcileProgress, type Progress } from '../progress.js';
+import {
+  applyKeyPasses,
+  kmsReconciler,
+  outcomesOf,
+  secretsReconciler,
+  type KeysReconciler,
+} from './keys-reconcile.js';
 import type { KeyDetail, KeyRow, KeyStatus } from './keys-types.js';
+import { blocks, type Planned } from './reconcile.js';
 
 export type { KeyDetail, KeyRow, KeyStatus, KeyStoreKind } from './keys-types.js';
 
@@ -26,16 +33,50 @@ export interface KeysResult {
   ok: boolean;
 }
 
+export interface KeysOptions {
+  /**
+   * Check the key policy, grants and tags of every aliased key too, not only of keys to adopt
+   * and keys two aliases point at (three more reads per key; see docs/keys.md).
+   */
+  verifyKeyTrust?: boolean;
+  /** Changes applied at once (default 32; KMS writes are paced by the store either way). */
+  concurrency?: number;
+  /** Counts apply's steps (`createProgress`); nothing shown by default. */
+  progress?: Progress;
+  /** Tags each created KMS key (`nomad:created-by-run`); default a random UUID. */
+  runId?: string;
+}
+
+const DEFAULT_CONCURRENCY = 32;
+
+/** The reconciler of the store's kind. */
+function reconcilerFor(
+  keys: readonly KeySpec[],
+  store: KeyStore,
+  mode: 'plan' | 'apply',
+  options: KeysOptions,
+): KeysReconciler<unknown, unknown> {
+  return (
+    store.kind === 'kms'
+      ? kmsReconciler(keys, store, {
+          ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
+          ...(options.runId ? { runId: options.runId } : {}),
+        })
+      : secretsReconciler(keys, store, mode)
+  ) as KeysReconciler<unknown, unknown>;
+}
+
 /**
- * Per key, one of `exists` (with address), `create`, `adopt`, `broken`. Reads only, except that
- * in `apply` mode a development secret missing its address tag gets it (the key is read then).
+ * Per key, one of `exists` (with address), `create`, `adopt`, `update` (development: the address
+ * tag), `broken`, then the KMS leftovers. Reads only.
  */
-export function planKeys(
+export async function planKeys(
   keys: KeySpec[],
   store: KeyStore,
-  mode: 'plan' | 'apply' = 'plan',
+  options: KeysOptions = {},
 ): Promise<KeyChange[]> {
-  return store.kind === 'kms' ? planKmsKeys(keys, store) : planSecretKeys(keys, store, mode);
+  const reconciler = reconcilerFor(keys, store, 'plan', options);
+  return reconciler.plan(await reconciler.read()).map((p) => p.change);
 }
 
 function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warning ?? ''): KeyRow {
@@ -69,35 +110,57 @@ export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
   );
 }
 
+/** The spec a key change was planned from (for re-reading after an apply of given changes). */
+function specOf(detail: KeyDetail): KeySpec {
+  return {
+    environment: (detail.tags[TAG_KEYS.environment] ?? '') as KeySpec['environment'],
+    ...(detail.network !== undefined ? { network: detail.network } : {}),
+    ...(detail.keyName !== undefined
+      ? { keyName: detail.keyName as NonNullable<KeySpec['keyName']> }
+      : {}),
+    purpose: detail.purpose,
+    alias: detail.alias,
+    description: detail.description,
+    tags: { ...detail.tags },
+    ...(detail.secretName !== undefined ? { secretName: detail.secretName } : {}),
+  };
+}
+
+/** Runs apply on a reconciler and plan already read; rows from the outcomes. */
+async function applyWith(
+  reconciler: KeysReconciler<unknown, unknown>,
+  planned: Planned<KeyChange, unknown>[],
+  options: KeysOptions,
+): Promise<KeysResult> {
+  const progress = options.progress ?? noProgress;
+  try {
+    const result = await applyKeyPasses(reconciler, planned, {
+      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      ...reconcileProgress(progress),
+    });
+    const rows = outcomesOf(result, reconciler.outcomes).map((o) =>
+      rowOf(o.detail, o.status, o.reason ?? (o.status === 'exists' ? '' : undefined)),
+    );
+    return { changes: result.changes, rows, ok: result.ok };
+  } finally {
+    progress.finish();
+  }
+}
+
 /**
  * Creates and adopts what the plan says, and (KMS) retires the extra keys the toolkit made for an
  * alias; leaves existing and broken keys alone. One key failing does not stop the others. A plan
  * with nothing to create, adopt or retire makes no call at all.
  */
-export async function applyKeys(changes: KeyChange[], store: KeyStore): Promise<KeysResult> {
-  const rows =
-    store.kind === 'kms'
-      ? (await applyKmsChanges(changes, store)).map((o) => rowOf(o.detail, o.status, o.reason))
-      : await Promise.all(
-          changes.map(async (change): Promise<KeyRow> => {
-            const detail = change.detail!;
-            if (change.action === 'broken') return rowOf(detail, 'broken', change.reason);
-            if (change.action !== 'create' && change.action !== 'adopt') {
-              return rowOf(detail, 'exists');
-            }
-            try {
-              const done = await applySecretChange(change, store);
-              return rowOf(done, change.action === 'create' ? 'created' : 'adopted');
-            } catch (error) {
-              return rowOf(
-                detail,
-                'failed',
-                error instanceof Error ? error.message : String(error),
-              );
-            }
-          }),
-        );
-  return { changes, rows, ok: rows.every((r) => r.status !== 'broken' && r.status !== 'failed') };
+export async function applyKeys(
+  changes: KeyChange[],
+  store: KeyStore,
+  options: KeysOptions = {},
+): Promise<KeysResult> {
+  const keys = changes.filter((c) => !c.detail!.leftover).map((c) => specOf(c.detail!));
+  const reconciler = reconcilerFor(keys, store, 'apply', options);
+  const planned = changes.map((change) => ({ change, steps: reconciler.stepsOf(change) }));
+  return applyWith(reconciler, planned, options);
 }
 
 export function keyStoreFor(
@@ -106,7 +169,7 @@ export function keyStoreFor(
   options: Omit<KmsKeyStoreOptions, 'region'> = {},
 ): KeyStore {
   if (clients.region !== env.aws.region) {
-    throw new Error(
+    throw new OperationError(
       `AWS clients are for region ${clients.region} but environment ${env.name} keeps its keys in ` +
         `${env.aws.region}: build the clients with the environment's region`,
     );
@@ -121,7 +184,7 @@ export function keyStoreFor(
       });
 }
 
-export interface RunKeysOptions {
+export interface RunKeysOptions extends KeysOptions {
   env: Pick<ResolvedEnvironment, 'keyStore' | 'aws' | 'name'>;
   /** The environment's keys (`keysFor(env)`). */
   keys: KeySpec[];
@@ -129,17 +192,30 @@ export interface RunKeysOptions {
   mode: 'plan' | 'apply';
   /** Replaces the store built from `clients` (tests, fault injection). */
   store?: KeyStore;
+  /** KMS writes (CreateKey, CreateAlias, …) started per second, each operation (default 5). */
+  kmsWritesPerSecond?: number;
 }
 
-/** Plans the environment's keys and, in apply mode, creates and adopts what is missing. */
+/**
+ * `reconcile()` for keys: read, plan (pure), and in apply mode the steps, a re-read and, when it
+ * finds extras to retire, a second pass over those.
+ */
 export async function runKeys(options: RunKeysOptions): Promise<KeysResult> {
-  const store = options.store ?? keyStoreFor(options.env, options.clients);
-  const changes = await planKeys(options.keys, store, options.mode);
-  if (options.mode === 'apply') return applyKeys(changes, store);
+  const store =
+    options.store ??
+    keyStoreFor(
+      options.env,
+      options.clients,
+      options.kmsWritesPerSecond ? { writesPerSecond: options.kmsWritesPerSecond } : {},
+    );
+  const reconciler = reconcilerFor(options.keys, store, options.mode, options);
+  const planned = reconciler.plan(await reconciler.read());
+  if (options.mode === 'apply') return applyWith(reconciler, planned, options);
+  const changes = planned.map((p) => p.change);
   return {
     changes,
     rows: rowsFromChanges(changes),
-    ok: changes.every((c) => c.action !== 'broken'),
+    ok: !changes.some((c) => blocks(c, true, false)),
   };
 }
 

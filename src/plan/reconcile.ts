@@ -31,6 +31,10 @@ export interface ReconcileOptions {
   concurrency?: number;
   /** Called before each step, for progress output. */
   onStep?: (description: string) => void;
+  /** Called once before the first step with the number of steps apply runs (progress totals). */
+  onApplyStart?: (steps: number) => void;
+  /** Called after each step, whether it succeeded or threw (progress counts). */
+  onStepDone?: (description: string, error?: unknown) => void;
 }
 
 /** A change whose steps failed: the others went on. */
@@ -75,8 +79,31 @@ export async function reconcile<State, C extends Change, Step>(
   if (options.mode === 'plan') {
     return { changes, ok: !changes.some((c) => blocks(c, prune, false)) };
   }
+  return applyPlanned(reconciler, planned, options);
+}
 
+/**
+ * The apply half of `reconcile`: runs the steps of the changes that apply, then re-reads. For a
+ * plan already read (e.g. a second pass over what the re-read found). When nothing applies,
+ * nothing is written, so nothing is read again: `after` is the plan itself.
+ */
+export async function applyPlanned<State, C extends Change, Step>(
+  reconciler: Reconciler<State, C, Step>,
+  planned: Planned<C, Step>[],
+  options: Omit<ReconcileOptions, 'mode'>,
+): Promise<ReconcileResult<C>> {
+  const prune = options.prune ?? false;
+  const changes = planned.map((p) => p.change);
   const todo = planned.filter((p) => applies(p.change, prune));
+  if (todo.length === 0) {
+    return {
+      changes,
+      after: changes,
+      failed: [],
+      ok: !changes.some((c) => blocks(c, prune, true)),
+    };
+  }
+  options.onApplyStart?.(todo.reduce((n, p) => n + p.steps.length, 0));
   const failed: FailedChange<C>[] = [];
   let next = 0;
   const worker = async () => {
@@ -84,8 +111,15 @@ export async function reconcile<State, C extends Change, Step>(
       const { change, steps } = todo[next++]!;
       try {
         for (const step of steps) {
-          options.onStep?.(reconciler.describeStep(step, change));
-          await reconciler.runStep(step, change);
+          const description = reconciler.describeStep(step, change);
+          options.onStep?.(description);
+          try {
+            await reconciler.runStep(step, change);
+          } catch (error) {
+            options.onStepDone?.(description, error);
+            throw error;
+          }
+          options.onStepDone?.(description);
         }
       } catch (error) {
         failed.push({ change, error });

@@ -9,6 +9,8 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
   * Sign/Verify accept a DIGEST of any length; real KMS answers ValidationException when the
     length is not the hash size of the algorithm (32 bytes for ECDSA_SHA_256). Patched.
   * GetPublicKey answers CustomerMasterKeySpec but not KeySpec; real KMS answers both. Patched.
+  * GetPublicKey answers for a disabled key or one pending deletion; real KMS refuses them
+    (DisabledException, KMSInvalidStateException). Patched: key plans rely on it.
 
 Gaps left open (not needed by this project):
   * RSASSA_* algorithms with MessageType=DIGEST still hash again (moto's behaviour).
@@ -32,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 import moto.server
 from moto.kms import responses as kms_responses
 from moto.kms import utils as kms_utils
+from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
 
 # Hash of each ECDSA signing algorithm, for prehashed signing and for the digest length check.
@@ -96,6 +99,13 @@ def _ecdsa_verify(self, message, signature, signing_algorithm):
 
 def _get_public_key_with_key_spec(original):
     def handler(self):
+        key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        if key.key_state == "Disabled":
+            raise JsonRESTError("DisabledException", f"{key.arn} is disabled.")
+        if key.key_state != "Enabled":
+            raise JsonRESTError(
+                "KMSInvalidStateException", f"{key.arn} is {key.key_state}."
+            )
         body = json.loads(original(self))
         body.setdefault("KeySpec", body.get("CustomerMasterKeySpec"))
         return json.dumps(body)

@@ -9,6 +9,7 @@ import {
   CreateKeyCommand,
   DeleteAliasCommand,
   GetKeyPolicyCommand,
+  PutKeyPolicyCommand,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/inventory/keys.js';
@@ -117,5 +118,47 @@ describe('adoption and use check what the key lets in', () => {
     await clients.kms.send(new DeleteAliasCommand({ AliasName: relayer.alias }));
     const again = await planKeys([bank], keyStoreFor(env, clients));
     expect(again[0]!.action).toBe('exists');
+  });
+});
+
+describe('a key policy changed by hand on an aliased key', () => {
+  it('is trusted by default (the alias is authoritative) and refused with verifyKeyTrust', async () => {
+    const env = loadEnv('staging');
+    const accountId = '431300000003';
+    env.aws = { ...env.aws, accountId };
+    env.networks = env.networks.slice(0, 1);
+    const relayer = keysFor(env).find((k) => k.role === 'relayer')!;
+    const clients = await clientsFor(moto.url, accountId, env.aws.region);
+    const created = await runKeys({ env, keys: [relayer], clients, mode: 'apply' });
+    const keyId = created.rows[0]!.keyId;
+    const policy = toolkitKeyPolicyDocument(accountId, 'signer');
+    await clients.kms.send(
+      new PutKeyPolicyCommand({
+        KeyId: keyId,
+        PolicyName: 'default',
+        Policy: JSON.stringify({
+          ...policy,
+          Statement: [
+            ...policy.Statement,
+            {
+              Sid: 'Partner',
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::999999999999:root' },
+              Action: 'kms:Sign',
+              Resource: '*',
+            },
+          ],
+        }),
+      }),
+    );
+
+    const plain = await planKeys([relayer], keyStoreFor(env, clients));
+    expect(plain[0]!.action).toBe('exists');
+    const verified = await planKeys([relayer], keyStoreFor(env, clients), {
+      verifyKeyTrust: true,
+    });
+    expect(verified[0]!.action).toBe('broken');
+    expect(verified[0]!.reason).toContain('arn:aws:iam::999999999999:root');
+    expect(verified[0]!.reason).toContain(`aws kms get-key-policy --key-id ${keyId}`);
   });
 });

@@ -45,6 +45,20 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
       return k ? { ...k } : undefined;
     },
     publicAddress: async () => address,
+    readPublicKey: async (id) => {
+      const k = keys.find((x) => x.keyId === (aliases.get(id) ?? id));
+      if (!k) return { state: 'missing' };
+      if (k.keyState === 'Disabled') return { state: 'refused', error: 'DisabledException' };
+      if (k.keyState !== 'Enabled') return { state: 'refused', error: 'KMSInvalidStateException' };
+      return {
+        state: 'usable',
+        keyId: k.keyId,
+        arn: k.arn,
+        keySpec: k.keySpec,
+        keyUsage: k.keyUsage,
+        ...(k.keySpec === 'ECC_SECG_P256K1' ? { address } : {}),
+      };
+    },
     listAliases: async () =>
       [...aliases].map(([aliasName, targetKeyId]) => ({ aliasName, targetKeyId })),
     findUnaliasedKeys: async (wanted) => {

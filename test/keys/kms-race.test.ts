@@ -187,6 +187,9 @@ describe('keys apply as processes', () => {
     expect(result.code, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout) as KeysOut;
     expect(output.keys.map((k) => k.status)).toEqual(keys.map(() => 'adopted'));
+    // Progress went to stderr (plain lines: not a terminal), first and last; stdout is the JSON.
+    expect(result.stderr).toContain(`keys apply: 0/${keys.length} steps\n`);
+    expect(result.stderr).toMatch(new RegExp(`keys apply: ${keys.length}/${keys.length} steps`));
     expect(output.keys.map((k) => k.keyId).sort()).toEqual(before.keys.map((k) => k.keyId).sort());
     const pending = await expectOneKeyPerAlias(
       direct.kms,

@@ -130,11 +130,27 @@ describe('KMS keys against moto', () => {
     expect(writesIn(proxy.counts())).toEqual({});
     expect(second.rows.map((r) => r.status)).toEqual(allKeys.map(() => 'exists'));
     expect(second.rows.map((r) => r.address)).toEqual(first.rows.map((r) => r.address));
-    // A no-change plan reads each key: resolve the alias, read the address, and check who the key
-    // lets in (issue 13); and lists the aliases and keys once (a page each here) to find
-    // leftovers: no call per key for that.
+    // A no-change plan reads each key once: GetPublicKey by alias answers the key, its spec and
+    // usage, and its address (a disabled key or one pending deletion is refused); the alias is
+    // authoritative for trust (docs/keys.md). The aliases and keys are listed once (a page each
+    // here) to find leftovers: no call per key for that.
     expect(proxy.counts()).toEqual({
-      DescribeKey: allKeys.length,
+      GetPublicKey: allKeys.length,
+      ListAliases: 1,
+      ListKeys: 1,
+    });
+
+    // With --verify-key-trust, who each key lets in is read too (issue 13): three calls more.
+    proxy.reset();
+    const verified = await runKeys({
+      env: envOf.get(clients)!,
+      keys: allKeys,
+      clients,
+      mode: 'plan',
+      verifyKeyTrust: true,
+    });
+    expect(verified.rows.map((r) => r.status)).toEqual(allKeys.map(() => 'exists'));
+    expect(proxy.counts()).toEqual({
       GetPublicKey: allKeys.length,
       GetKeyPolicy: allKeys.length,
       ListGrants: allKeys.length,
@@ -285,9 +301,10 @@ describe('KMS keys against moto', () => {
   });
 
   it('succeeds when KMS throttles some calls', { timeout: 30_000 }, async () => {
-    // The first call of a read and of both writes is throttled. Few on purpose: after each
+    // The first call of a read and of both writes is throttled (the store's pacing keeps its
+    // own calls under the quota; this is someone else's load on the same quota). Few on purpose: after each
     // throttle the SDK's adaptive mode slows every later call of the client down for seconds.
-    const toThrottle = new Set(['DescribeKey', 'CreateKey', 'CreateAlias']);
+    const toThrottle = new Set(['GetPublicKey', 'CreateKey', 'CreateAlias']);
     const throttled: string[] = [];
     const throttling: LatencyProxyOptions['handle'] = async (request, forward, operation) => {
       if (typeof operation === 'string' && toThrottle.delete(operation)) {
@@ -299,7 +316,7 @@ describe('KMS keys against moto', () => {
     const { clients, direct } = await freshAccount(throttling);
     const keys = allKeys.slice(0, 6);
     const result = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
-    expect(throttled.sort()).toEqual(['CreateAlias', 'CreateKey', 'DescribeKey']);
+    expect(throttled.sort()).toEqual(['CreateAlias', 'CreateKey', 'GetPublicKey']);
     expect(result.ok).toBe(true);
     expect(result.rows.map((r) => r.status)).toEqual(keys.map(() => 'created'));
     expect(await keyCount(direct.kms)).toBe(6);

@@ -49,6 +49,20 @@ function fakeKms(
     region: 'us-west-2',
     describeKey: async (id) => keysById.find((k) => k.keyId === id || k.alias === id),
     publicAddress: async () => address,
+    readPublicKey: async (id) => {
+      const k = keysById.find((k) => k.keyId === id || k.alias === id);
+      if (!k) return { state: 'missing' };
+      if (k.keyState === 'Disabled') return { state: 'refused', error: 'DisabledException' };
+      if (k.keyState !== 'Enabled') return { state: 'refused', error: 'KMSInvalidStateException' };
+      return {
+        state: 'usable',
+        keyId: k.keyId,
+        arn: k.arn,
+        keySpec: k.keySpec,
+        keyUsage: k.keyUsage,
+        ...(k.keySpec === 'ECC_SECG_P256K1' ? { address } : {}),
+      };
+    },
     listAliases: async () =>
       keysById.flatMap((k) => (k.alias ? [{ aliasName: k.alias, targetKeyId: k.keyId }] : [])),
     findUnaliasedKeys: async (wanted) => ({

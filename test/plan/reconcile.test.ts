@@ -95,3 +95,25 @@ describe('reconcile', () => {
     expect((await reconcile(broken, { mode: 'plan' })).ok).toBe(false);
   });
 });
+
+describe('reconcile apply hooks', () => {
+  it('says how many steps apply runs and reports each one done, failed or not', async () => {
+    const m = memory(['a', 'b'], { failOn: 'b' });
+    const events: string[] = [];
+    await reconcile(m.reconciler, {
+      mode: 'apply',
+      onApplyStart: (n) => events.push(`start ${n}`),
+      onStepDone: (s, error) => events.push(`${s}${error ? ' failed' : ''}`),
+    });
+    expect(events).toEqual(['start 2', 'create a', 'create b failed']);
+  });
+
+  it('with nothing to apply writes nothing and does not read again', async () => {
+    const m = memory(['a'], { extra: ['a'] });
+    const result = await reconcile(m.reconciler, { mode: 'apply' });
+    expect(m.calls).toEqual([]);
+    expect(m.reads()).toBe(1);
+    expect(result.after!.map((c) => `${c.action} ${c.id}`)).toEqual(['exists a']);
+    expect(result.ok).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { awsForEnvironment } from '../../jobs/aws.js';
-import { keysJob } from '../../jobs/keys.js';
+import { KMS_WRITES_PER_SECOND_ENV, keysJob, kmsWritesPerSecond } from '../../jobs/keys.js';
+import { createProgress, stderrSink } from '../../progress.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
 import { loadEnvironment } from '../../jobs/environment.js';
@@ -27,15 +28,39 @@ export function registerKeys(
       )
       .requiredOption('--env <name|path>', 'environment name or file')
       .option('--json', 'print the key table as JSON')
+      .option(
+        '--verify-key-trust',
+        "also read every aliased key's policy, grants and tags (3 more calls per key)",
+      )
+      .option(
+        '--kms-writes-per-second <n>',
+        `KMS CreateKey/CreateAlias pace, each (default 5, the KMS quota; or ${KMS_WRITES_PER_SECOND_ENV})`,
+      )
       .addHelpText('after', `\nExample:\n  $ nomad-ops keys ${mode} --env staging`)
-      .action(async (options: { env: string; json?: boolean }) => {
-        const env = loadEnvironment(options.env, io.cwd);
-        const clients = await awsForEnvironment(env, io.env);
-        const commit = io.env.GITHUB_SHA;
-        const job = await keysJob(env, clients, mode, commit ? { commit } : {});
-        io.out(options.json ? toJson(job.json) : job.console);
-        if (!job.ok) setExitCode(EXIT.failed);
-      });
+      .action(
+        async (options: {
+          env: string;
+          json?: boolean;
+          verifyKeyTrust?: boolean;
+          kmsWritesPerSecond?: string;
+        }) => {
+          const rate = kmsWritesPerSecond(options.kmsWritesPerSecond, io.env);
+          const env = loadEnvironment(options.env, io.cwd);
+          const clients = await awsForEnvironment(env, io.env);
+          const commit = io.env.GITHUB_SHA;
+          const job = await keysJob(env, clients, mode, {
+            ...(commit ? { commit } : {}),
+            ...(rate ? { kmsWritesPerSecond: rate } : {}),
+            ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
+            // Progress on stderr only: stdout stays the table or the JSON.
+            ...(mode === 'apply'
+              ? { progress: createProgress({ sink: stderrSink(), label: 'keys apply' }) }
+              : {}),
+          });
+          io.out(options.json ? toJson(job.json) : job.console);
+          if (!job.ok) setExitCode(EXIT.failed);
+        },
+      );
   }
   return keys;
 }
