@@ -1,13 +1,10 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { STSClient } from '@aws-sdk/client-sts';
 import type { IamPolicy, PrincipalRef, Tags } from '../aws/iam.js';
 import { accessKeySecretName } from '../aws/iam-access-keys.js';
 import { type AccessState, principalKey, readAccessState } from '../aws/iam-state.js';
 import { deleteInlinePolicyCommand, detachPolicyCommand } from '../aws/iam-inline.js';
 import { type IamStep, runIamStep } from '../aws/iam-steps.js';
-import { assertAccount } from '../aws/sts.js';
-import { InventoryError } from '../inventory/errors.js';
 import { MANAGED_GROUP_PATH, checkIamName } from '../inventory/names.js';
 import {
   MANAGED_BY_TAG,
@@ -17,10 +14,12 @@ import {
   baseTags,
 } from '../inventory/tags.js';
 import type { IamInventory, Inventory } from '../inventory/types.js';
+import { InputError, errorMessage } from '../errors.js';
 import { type Change, PRUNE_ACTIONS, WRITING_ACTIONS } from './change.js';
 import { type KeyAccessChange, planKeyAccess } from './key-access.js';
 import { otherOwnerOf } from './ownership.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
+import { reconcile } from './reconcile.js';
 
 /**
  * The access plan (DESIGN §5): IAM users, groups, memberships, managed policies, attachments,
@@ -76,9 +75,8 @@ export interface AccessDetail {
   bootstrap?: boolean;
 }
 
-export class AccessInputError extends Error {
-  override name = 'AccessInputError';
-}
+/** The access inventory breaks an IAM rule: found before the first AWS call, exit 2. */
+export class AccessInputError extends InputError {}
 
 const isManaged = (tags: Tags) => tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
 
@@ -113,7 +111,7 @@ export function validateAccessInventory(inventory: AccessInventory): void {
     try {
       fn();
     } catch (error) {
-      problems.push(error instanceof InventoryError ? error.message : String(error));
+      problems.push(errorMessage(error));
     }
   };
   if (!/^\d{12}$/.test(inventory.accountId)) {
@@ -898,7 +896,6 @@ function pathOfPolicyArn(arn: string): string {
 
 export interface AccessClients {
   iam: IAMClient;
-  sts: STSClient;
   secrets: SecretsManagerClient;
 }
 
@@ -948,45 +945,41 @@ function queryFor(inventory: AccessInventory, options: AccessOptions) {
   };
 }
 
-const pending = (changes: readonly Change[], prune: boolean) =>
-  changes.filter(
-    (c) =>
-      c.action === 'broken' ||
-      c.action === 'drift' ||
-      (WRITING_ACTIONS.has(c.action) && (c.action !== 'remove' || prune)),
-  );
-
+/**
+ * Plans, and in apply mode carries out the plan and plans again, through the one reconcile loop.
+ * The clients must act in `inventory.accountId`: `awsForEnvironment` checks that once, before any
+ * job gets them. IAM changes build on one another in plan order, so the first failing write stops
+ * the apply and is thrown; the next run plans from what was written.
+ */
 export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
   const { inventory, clients } = input;
-  const prune = input.prune ?? false;
   validateAccessInventory(inventory);
-  await assertAccount(
-    clients.sts,
-    inventory.accountId,
-    `the ${inventory.environment} environment file`,
+  let first: AccessState | undefined;
+  const result = await reconcile<AccessState, Change<AccessDetail>, IamStep>(
+    {
+      read: async () => {
+        const state = await readAccessState(clients, queryFor(inventory, input));
+        first ??= state;
+        return state;
+      },
+      plan: (state) => planAccess(inventory, state, input),
+      runStep: (step) => runIamStep(clients, step),
+      describeStep: (step, change) => `${change.kind} ${change.id}: ${step.op}`,
+    },
+    {
+      mode: input.mode,
+      prune: input.prune ?? false,
+      stopOnFailure: true,
+      ...(input.onStep ? { onStep: input.onStep } : {}),
+    },
   );
-
-  const read = () => readAccessState(clients, queryFor(inventory, input));
-  const state = await read();
-  const planned = planAccess(inventory, state, input);
-  const changes = planned.map((p) => p.change);
-  const keyAccess = planKeyAccess(inventory.iam, inventory.accountId, state);
-  const withAccess = keyAccess ? { keyAccess } : {};
-  if (input.mode === 'plan') {
-    const ok = !changes.some((c) => c.action === 'broken' || c.action === 'drift');
-    return { changes, ok, ...withAccess };
-  }
-
-  for (const { change, steps } of planned) {
-    if (!WRITING_ACTIONS.has(change.action)) continue;
-    if (PRUNE_ACTIONS.has(change.action) && !prune) continue;
-    for (const step of steps) {
-      input.onStep?.(`${change.kind} ${change.id}: ${step.op}`);
-      await runIamStep(clients, step);
-    }
-  }
-  const after = planAccess(inventory, await read(), input).map((p) => p.change);
-  return { changes, after, ok: pending(after, prune).length === 0, ...withAccess };
+  const keyAccess = planKeyAccess(inventory.iam, inventory.accountId, first!);
+  return {
+    changes: result.changes,
+    ...(result.after ? { after: result.after } : {}),
+    ok: result.ok,
+    ...(keyAccess ? { keyAccess } : {}),
+  };
 }
 
 /** `exists` when there is nothing to do; otherwise `update`, listing every difference. */

@@ -16,6 +16,8 @@
  * or ambiguous, and showing a harmless update is safer than hiding a real one.
  */
 
+import { OperationError } from '../errors.js';
+
 export type PolicyJson =
   string | number | boolean | null | PolicyJson[] | { [key: string]: PolicyJson };
 
@@ -39,9 +41,8 @@ export interface PolicyStatement {
   [key: string]: unknown;
 }
 
-export class PolicyDocumentError extends Error {
-  override name = 'PolicyDocumentError';
-}
+/** A policy document (usually one read from AWS) that cannot be parsed or compared. */
+export class PolicyDocumentError extends OperationError {}
 
 /** Fields whose values are sets of strings: a string equals a one-element array. */
 const SET_FIELDS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);

@@ -31,6 +31,13 @@ export interface ReconcileOptions {
   concurrency?: number;
   /** Called before each step, for progress output. */
   onStep?: (description: string) => void;
+  /**
+   * For resources whose changes build on one another in plan order (IAM: a policy before its
+   * attachment, a detach before the delete): the first failing step stops the apply and its error
+   * is thrown as is. Nothing after it is attempted; the next run plans from what was written.
+   * Default false: a failing change is recorded in `failed` and the others go on.
+   */
+  stopOnFailure?: boolean;
 }
 
 /** A change whose steps failed: the others went on. */
@@ -88,6 +95,10 @@ export async function reconcile<State, C extends Change, Step>(
           await reconciler.runStep(step, change);
         }
       } catch (error) {
+        if (options.stopOnFailure) {
+          next = todo.length;
+          throw error;
+        }
         failed.push({ change, error });
       }
     }
