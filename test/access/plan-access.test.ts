@@ -23,8 +23,13 @@ describe('planAccess on an empty account', () => {
     const planned = planAccess(inventory, emptyState());
     expect(planned.every((p) => p.change.action === 'create')).toBe(true);
     const ops = planned.flatMap((p) => p.steps.map((s) => s.op));
-    const first = (op: string) => ops.indexOf(op as never);
-    const last = (op: string) => ops.lastIndexOf(op as never);
+    // An operation absent from the plan fails here rather than comparing -1.
+    const at = (op: string, index: number) => {
+      if (index < 0) throw new Error(`the plan has no ${op} step`);
+      return index;
+    };
+    const first = (op: string) => at(op, ops.indexOf(op as never));
+    const last = (op: string) => at(op, ops.lastIndexOf(op as never));
     expect(last('createUser')).toBeLessThan(first('addUserToGroup'));
     expect(last('createGroup')).toBeLessThan(first('addUserToGroup'));
     expect(last('createPolicy')).toBeLessThan(first('attachPolicy'));
