@@ -5,7 +5,7 @@ import {
 } from '../config/github-subject.js';
 import type { EnvironmentName } from '../config/schema.js';
 import { InventoryError } from './errors.js';
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './policies.js';
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './trust-policies.js';
 import type { GithubRoleKind } from './types.js';
 
 export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
