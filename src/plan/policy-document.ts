@@ -16,7 +16,7 @@
  * or ambiguous, and showing a harmless update is safer than hiding a real one.
  */
 
-import { OperationError } from '../errors.js';
+import { OperationError, errorMessage } from '../errors.js';
 
 export type PolicyJson =
   string | number | boolean | null | PolicyJson[] | { [key: string]: PolicyJson };
@@ -79,7 +79,7 @@ export function parsePolicyDocument(input: string | object): PolicyJson {
     return JSON.parse(decoded) as PolicyJson;
   } catch (error) {
     throw new PolicyDocumentError(
-      `policy document is not valid JSON (${(error as Error).message}); starts with: ${decoded.slice(0, 40)}`,
+      `policy document is not valid JSON (${errorMessage(error)}); starts with: ${decoded.slice(0, 40)}`,
     );
   }
 }
