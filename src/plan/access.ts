@@ -97,7 +97,7 @@ export interface AccessResult {
   changes: Change<AccessDetail>[];
   /** apply only: the plan read again after applying; all `exists` when apply converged. */
   after?: Change<AccessDetail>[];
-  /** plan: nothing broken. apply: nothing broken and nothing left to do (removes count only with prune). */
+  /** As `reconcile()` means it for every resource kind: nothing broken or drifted; after apply, nothing left to do either. */
   ok: boolean;
   /** Who can sign with which key, now and as wanted, by party (files that list operators). */
   keyAccess?: KeyAccessChange[];

@@ -301,6 +301,7 @@ export interface RunBucketInput {
 export interface BucketResult {
   changes: Change<BucketDetail>[];
   after?: Change<BucketDetail>[];
+  /** As `reconcile()` means it for every resource kind: nothing broken; after apply, nothing left to do. */
   ok: boolean;
 }
 
