@@ -34,7 +34,8 @@ export interface ReconcileOptions {
   /**
    * For resources whose changes build on one another in plan order (IAM: a policy before its
    * attachment, a detach before the delete): the first failing step stops the apply and its error
-   * is thrown as is. Nothing after it is attempted; the next run plans from what was written.
+   * is thrown as is. No further change is started (with concurrency above 1, changes already
+   * under way run their steps to the end); the next run plans from what was written.
    * Default false: a failing change is recorded in `failed` and the others go on.
    */
   stopOnFailure?: boolean;
