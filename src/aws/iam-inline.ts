@@ -1,7 +1,4 @@
 import {
-  DeleteGroupPolicyCommand,
-  DeleteRolePolicyCommand,
-  DeleteUserPolicyCommand,
   type IAMClient,
   ListGroupPoliciesCommand,
   ListRolePoliciesCommand,
@@ -37,21 +34,6 @@ export async function listInlinePolicyNames(
   } catch (error) {
     if (isNoSuchEntity(error)) return undefined;
     throw error;
-  }
-}
-
-export async function deleteInlinePolicy(
-  iam: IAMClient,
-  principal: PrincipalRef,
-  policyName: string,
-): Promise<void> {
-  const { kind, name } = principal;
-  if (kind === 'user') {
-    await iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: policyName }));
-  } else if (kind === 'group') {
-    await iam.send(new DeleteGroupPolicyCommand({ GroupName: name, PolicyName: policyName }));
-  } else {
-    await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
   }
 }
 

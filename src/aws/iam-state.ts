@@ -1,6 +1,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as iam from './iam.js';
+import * as lists from './iam-lists.js';
 import type {
   IamGroup,
   IamOidcProvider,
@@ -131,7 +132,7 @@ export async function readAccessState(
 
   const accessKeys: AccessState['accessKeys'] = {};
   for (const { user, secretName } of query.accessKeys) {
-    const keyIds = users[user] ? await iam.listAccessKeyIds(c, user) : [];
+    const keyIds = users[user] ? await lists.listAccessKeyIds(c, user) : [];
     accessKeys[user] = {
       keyIds,
       secretExists: await accessKeySecretExists(clients.secrets, secretName),
@@ -180,19 +181,19 @@ async function groupIsOurs(
 
 async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<AccessLeftovers> {
   const wantedUsers = new Set(query.users);
-  const userNames = (await iam.listUserNames(c)).filter((n) => !wantedUsers.has(n));
+  const userNames = (await lists.listUserNames(c)).filter((n) => !wantedUsers.has(n));
   const candidateUsers = (await mapLimited(userNames, 4, (n) => iam.getUser(c, n))).filter(
     (u): u is IamUser => u !== undefined && query.isOurs(u.tags),
   );
   const users = await mapLimited(candidateUsers, 4, async (user) => ({
     user,
-    groups: await iam.listGroupsForUser(c, user.name),
+    groups: await lists.listGroupsForUser(c, user.name),
     attached: (await iam.listAttachedPolicyArns(c, { kind: 'user', name: user.name })) ?? [],
-    accessKeys: await iam.listAccessKeyIds(c, user.name),
+    accessKeys: await lists.listAccessKeyIds(c, user.name),
   }));
 
   const wantedGroups = new Set(query.groups);
-  const groupNames = (await iam.listGroups(c, query.managedGroupPath))
+  const groupNames = (await lists.listGroups(c, query.managedGroupPath))
     .filter((g) => g.path === query.managedGroupPath && !wantedGroups.has(g.name))
     .map((g) => g.name);
   const groups = (
@@ -205,7 +206,7 @@ async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<Acc
   ).filter((g) => g !== undefined);
 
   const wantedPolicies = new Set(query.policyArns);
-  const policyArns = (await iam.listLocalPolicyArns(c)).filter((arn) => !wantedPolicies.has(arn));
+  const policyArns = (await lists.listLocalPolicyArns(c)).filter((arn) => !wantedPolicies.has(arn));
   const taggedPolicies = await mapLimited(policyArns, 4, async (arn) =>
     query.isOurs(await iam.listPolicyTags(c, arn)) ? arn : undefined,
   );
@@ -215,13 +216,13 @@ async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<Acc
       4,
       async (arn) => {
         const policy = await iam.getPolicy(c, arn);
-        return policy ? { policy, entities: await iam.listPolicyEntities(c, arn) } : undefined;
+        return policy ? { policy, entities: await lists.listPolicyEntities(c, arn) } : undefined;
       },
     )
   ).filter((p) => p !== undefined);
 
   const wantedRoles = new Set(query.roles);
-  const roleNames = (await iam.listRoleNames(c)).filter((n) => !wantedRoles.has(n));
+  const roleNames = (await lists.listRoleNames(c)).filter((n) => !wantedRoles.has(n));
   const roles = (
     await mapLimited(roleNames, 4, async (name) => {
       const role = await iam.getRole(c, name);
@@ -233,7 +234,7 @@ async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<Acc
     })
   ).filter((r) => r !== undefined);
 
-  const providerArns = (await iam.listOidcProviderArns(c)).filter(
+  const providerArns = (await lists.listOidcProviderArns(c)).filter(
     (arn) => arn !== query.oidcProviderArn,
   );
   const oidcProviders = (

@@ -1,13 +1,48 @@
-import type { IAMClient } from '@aws-sdk/client-iam';
-import * as iam from './iam.js';
-import type { PrincipalRef, Tags } from './iam.js';
-import { storeAccessKey } from './iam-access-keys.js';
-import { deleteInlinePolicy } from './iam-inline.js';
+import {
+  AddClientIDToOpenIDConnectProviderCommand,
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteAccessKeyCommand,
+  DeleteGroupCommand,
+  DeleteGroupPolicyCommand,
+  DeleteOpenIDConnectProviderCommand,
+  DeletePolicyCommand,
+  DeletePolicyVersionCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  DetachGroupPolicyCommand,
+  DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
+  type IAMClient,
+  RemoveUserFromGroupCommand,
+  TagOpenIDConnectProviderCommand,
+  TagPolicyCommand,
+  TagRoleCommand,
+  TagUserCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateOpenIDConnectProviderThumbprintCommand,
+  UpdateRoleCommand,
+} from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { OperationError } from '../errors.js';
+import { type PrincipalRef, type Tags, recordToTags } from './iam.js';
+import { storeAccessKey } from './iam-access-keys.js';
 
 /**
  * One IAM write, as data. The access plan decides the steps (pure); `runIamStep` carries one
- * out. Every step is safe to repeat after a crash: a re-plan reads the state again and only
+ * out through `IAM_STEPS`, a table from each op to the handler that builds and sends its SDK
+ * command. Every step is safe to repeat after a crash: a re-plan reads the state again and only
  * emits steps for what is still missing.
  */
 export type IamStep =
@@ -66,91 +101,163 @@ export interface IamStepClients {
   secrets: SecretsManagerClient;
 }
 
-export async function runIamStep(clients: IamStepClients, step: IamStep): Promise<void> {
-  const c = clients.iam;
-  switch (step.op) {
-    case 'createUser':
-      return iam.createUser(c, step.name, step.tags);
-    case 'tagUser':
-      return iam.tagUser(c, step.name, step.tags);
-    case 'deleteUser':
-      return iam.deleteUser(c, step.name);
-    case 'createGroup':
-      return iam.createGroup(c, step.name, step.path);
-    case 'deleteGroup':
-      return iam.deleteGroup(c, step.name);
-    case 'addUserToGroup':
-      return iam.addUserToGroup(c, step.user, step.group);
-    case 'removeUserFromGroup':
-      return iam.removeUserFromGroup(c, step.user, step.group);
-    case 'createPolicy':
-      return iam.createPolicy(c, step);
-    case 'createPolicyVersion':
-      return iam.createDefaultPolicyVersion(c, step.arn, step.document);
-    case 'deletePolicyVersion':
-      return iam.deletePolicyVersion(c, step.arn, step.versionId);
-    case 'tagPolicy':
-      return iam.tagPolicy(c, step.arn, step.tags);
-    case 'deletePolicy':
-      return iam.deletePolicy(c, step.arn);
-    case 'attachPolicy':
-      return iam.attachPolicy(c, step.principal, step.arn);
-    case 'detachPolicy':
-      return iam.detachPolicy(c, step.principal, step.arn);
-    case 'deleteInlinePolicy':
-      return deleteInlinePolicy(c, step.principal, step.policyName);
-    case 'createRole':
-      return iam.createRole(c, step);
-    case 'updateTrustPolicy':
-      return iam.updateTrustPolicy(c, step.name, step.trustPolicy);
-    case 'updateRole':
-      return iam.updateRole(c, step.name, step);
-    case 'tagRole':
-      return iam.tagRole(c, step.name, step.tags);
-    case 'deleteRole':
-      return iam.deleteRole(c, step.name);
-    case 'createOidcProvider':
-      return iam.createOidcProvider(c, step);
-    case 'addOidcClientId':
-      return iam.addOidcClientId(c, step.arn, step.clientId);
-    case 'updateOidcThumbprints':
-      return iam.updateOidcThumbprints(c, step.arn, step.thumbprints);
-    case 'tagOidcProvider':
-      return iam.tagOidcProvider(c, step.arn, step.tags);
-    case 'deleteOidcProvider':
-      return iam.deleteOidcProvider(c, step.arn);
-    case 'deleteAccessKey':
-      return iam.deleteAccessKey(c, step.user, step.accessKeyId);
-    case 'createStoredAccessKey': {
-      const key = await iam.createAccessKey(c, step.user);
-      try {
-        await storeAccessKey(clients.secrets, step.secretName, key, step.tags);
-      } catch (error) {
-        // A key nobody can read is useless: withdraw it so a later run starts clean.
-        await iam.deleteAccessKey(c, step.user, key.accessKeyId).catch(() => undefined);
-        throw new Error(
-          `could not store the new access key of ${step.user} in Secrets Manager (${step.secretName}); ` +
-            `the key was deleted again: ${(error as Error).name}`,
-          { cause: error },
-        );
-      }
-      return;
-    }
+type StepOf<Op extends IamStep['op']> = Extract<IamStep, { op: Op }>;
+type Handler<Op extends IamStep['op']> = (c: IamStepClients, step: StepOf<Op>) => Promise<unknown>;
+
+/** Users, groups and roles each have their own command: the one for this principal's kind. */
+const byPrincipal = (
+  principal: PrincipalRef,
+  send: Record<PrincipalRef['kind'], (name: string) => Promise<unknown>>,
+) => send[principal.kind](principal.name);
+
+/** Every IAM write the plan can ask for: op → the handler that builds and sends its command. */
+export const IAM_STEPS: { [Op in IamStep['op']]: Handler<Op> } = {
+  createUser: ({ iam }, s) =>
+    iam.send(new CreateUserCommand({ UserName: s.name, Path: '/', Tags: recordToTags(s.tags) })),
+  tagUser: ({ iam }, s) =>
+    iam.send(new TagUserCommand({ UserName: s.name, Tags: recordToTags(s.tags) })),
+  deleteUser: ({ iam }, s) => iam.send(new DeleteUserCommand({ UserName: s.name })),
+  createGroup: ({ iam }, s) =>
+    iam.send(new CreateGroupCommand({ GroupName: s.name, Path: s.path })),
+  deleteGroup: ({ iam }, s) => iam.send(new DeleteGroupCommand({ GroupName: s.name })),
+  addUserToGroup: ({ iam }, s) =>
+    iam.send(new AddUserToGroupCommand({ UserName: s.user, GroupName: s.group })),
+  removeUserFromGroup: ({ iam }, s) =>
+    iam.send(new RemoveUserFromGroupCommand({ UserName: s.user, GroupName: s.group })),
+  createPolicy: ({ iam }, s) =>
+    iam.send(
+      new CreatePolicyCommand({
+        PolicyName: s.name,
+        Path: s.path,
+        Description: s.description,
+        PolicyDocument: s.document,
+        Tags: recordToTags(s.tags),
+      }),
+    ),
+  createPolicyVersion: ({ iam }, s) =>
+    iam.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: s.arn,
+        PolicyDocument: s.document,
+        SetAsDefault: true,
+      }),
+    ),
+  deletePolicyVersion: ({ iam }, s) =>
+    iam.send(new DeletePolicyVersionCommand({ PolicyArn: s.arn, VersionId: s.versionId })),
+  tagPolicy: ({ iam }, s) =>
+    iam.send(new TagPolicyCommand({ PolicyArn: s.arn, Tags: recordToTags(s.tags) })),
+  deletePolicy: ({ iam }, s) => iam.send(new DeletePolicyCommand({ PolicyArn: s.arn })),
+  attachPolicy: ({ iam }, s) =>
+    byPrincipal(s.principal, {
+      user: (UserName) => iam.send(new AttachUserPolicyCommand({ UserName, PolicyArn: s.arn })),
+      group: (GroupName) => iam.send(new AttachGroupPolicyCommand({ GroupName, PolicyArn: s.arn })),
+      role: (RoleName) => iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: s.arn })),
+    }),
+  detachPolicy: ({ iam }, s) =>
+    byPrincipal(s.principal, {
+      user: (UserName) => iam.send(new DetachUserPolicyCommand({ UserName, PolicyArn: s.arn })),
+      group: (GroupName) => iam.send(new DetachGroupPolicyCommand({ GroupName, PolicyArn: s.arn })),
+      role: (RoleName) => iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: s.arn })),
+    }),
+  deleteInlinePolicy: ({ iam }, s) =>
+    byPrincipal(s.principal, {
+      user: (UserName) =>
+        iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName: s.policyName })),
+      group: (GroupName) =>
+        iam.send(new DeleteGroupPolicyCommand({ GroupName, PolicyName: s.policyName })),
+      role: (RoleName) =>
+        iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: s.policyName })),
+    }),
+  createRole: ({ iam }, s) =>
+    iam.send(
+      new CreateRoleCommand({
+        RoleName: s.name,
+        Path: s.path,
+        AssumeRolePolicyDocument: s.trustPolicy,
+        Description: s.description,
+        MaxSessionDuration: s.maxSessionDuration,
+        Tags: recordToTags(s.tags),
+      }),
+    ),
+  updateTrustPolicy: ({ iam }, s) =>
+    iam.send(
+      new UpdateAssumeRolePolicyCommand({ RoleName: s.name, PolicyDocument: s.trustPolicy }),
+    ),
+  updateRole: ({ iam }, s) =>
+    iam.send(
+      new UpdateRoleCommand({
+        RoleName: s.name,
+        Description: s.description,
+        MaxSessionDuration: s.maxSessionDuration,
+      }),
+    ),
+  tagRole: ({ iam }, s) =>
+    iam.send(new TagRoleCommand({ RoleName: s.name, Tags: recordToTags(s.tags) })),
+  deleteRole: ({ iam }, s) => iam.send(new DeleteRoleCommand({ RoleName: s.name })),
+  createOidcProvider: ({ iam }, s) =>
+    iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: s.url,
+        ClientIDList: s.clientIds,
+        ThumbprintList: s.thumbprints,
+        Tags: recordToTags(s.tags),
+      }),
+    ),
+  addOidcClientId: ({ iam }, s) =>
+    iam.send(
+      new AddClientIDToOpenIDConnectProviderCommand({
+        OpenIDConnectProviderArn: s.arn,
+        ClientID: s.clientId,
+      }),
+    ),
+  updateOidcThumbprints: ({ iam }, s) =>
+    iam.send(
+      new UpdateOpenIDConnectProviderThumbprintCommand({
+        OpenIDConnectProviderArn: s.arn,
+        ThumbprintList: s.thumbprints,
+      }),
+    ),
+  tagOidcProvider: ({ iam }, s) =>
+    iam.send(
+      new TagOpenIDConnectProviderCommand({
+        OpenIDConnectProviderArn: s.arn,
+        Tags: recordToTags(s.tags),
+      }),
+    ),
+  deleteOidcProvider: ({ iam }, s) =>
+    iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: s.arn })),
+  deleteAccessKey: ({ iam }, s) =>
+    iam.send(new DeleteAccessKeyCommand({ UserName: s.user, AccessKeyId: s.accessKeyId })),
+  createStoredAccessKey: createStoredAccessKey,
+};
+
+/** The new key pair goes straight to Secrets Manager; it is never logged or returned. */
+async function createStoredAccessKey(
+  { iam, secrets }: IamStepClients,
+  step: StepOf<'createStoredAccessKey'>,
+): Promise<void> {
+  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: step.user }));
+  if (!AccessKey?.AccessKeyId || !AccessKey.SecretAccessKey) {
+    throw new OperationError(`IAM CreateAccessKey for ${step.user} returned no key`);
+  }
+  const key = { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey };
+  try {
+    await storeAccessKey(secrets, step.secretName, key, step.tags);
+  } catch (error) {
+    // A key nobody can read is useless: withdraw it so a later run starts clean.
+    await iam
+      .send(new DeleteAccessKeyCommand({ UserName: step.user, AccessKeyId: key.accessKeyId }))
+      .catch(() => undefined);
+    throw new OperationError(
+      `could not store the new access key of ${step.user} in Secrets Manager (${step.secretName}); ` +
+        `the key was deleted again: ${(error as Error).name}. Check that this run may write ` +
+        `that secret, then run again`,
+      { cause: error },
+    );
   }
 }
 
-/** A one-line description of a step for logs: names and ARNs only, never documents or secrets. */
-export function describeIamStep(step: IamStep): string {
-  const { op, ...rest } = step;
-  const target =
-    'name' in rest
-      ? rest.name
-      : 'arn' in rest
-        ? rest.arn
-        : 'user' in rest
-          ? rest.user
-          : 'url' in rest
-            ? rest.url
-            : '';
-  return `${op} ${target}`.trim();
+export async function runIamStep(clients: IamStepClients, step: IamStep): Promise<void> {
+  const handler = IAM_STEPS[step.op] as Handler<IamStep['op']>;
+  await handler(clients, step as never);
 }

@@ -1,8 +1,18 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import * as s3 from './s3.js';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  PutBucketCorsCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { CorsRule, PublicAccessBlock, Tags } from './s3.js';
 
-/** One S3 write, as data: the bucket plan decides the steps, `runS3Step` carries one out. */
+/**
+ * One S3 write, as data: the bucket plan decides the steps, `runS3Step` carries one out through
+ * `S3_STEPS`, a table from each op to the handler that builds and sends its SDK command.
+ */
 export type S3Step =
   | { op: 'createBucket'; bucket: string; region: string }
   /** PutBucketTagging replaces the whole set: `tags` is the complete new set. */
@@ -11,17 +21,50 @@ export type S3Step =
   | { op: 'putBucketPolicy'; bucket: string; policy: string }
   | { op: 'putBucketCors'; bucket: string; rules: CorsRule[] };
 
-export async function runS3Step(client: S3Client, step: S3Step): Promise<void> {
-  switch (step.op) {
-    case 'createBucket':
-      return s3.createBucket(client, step.bucket, step.region);
-    case 'putBucketTags':
-      return s3.putBucketTags(client, step.bucket, step.tags);
-    case 'putPublicAccessBlock':
-      return s3.putPublicAccessBlock(client, step.bucket, step.block);
-    case 'putBucketPolicy':
-      return s3.putBucketPolicy(client, step.bucket, step.policy);
-    case 'putBucketCors':
-      return s3.putBucketCors(client, step.bucket, step.rules);
-  }
+type Handler<Op extends S3Step['op']> = (
+  s3: S3Client,
+  step: Extract<S3Step, { op: Op }>,
+) => Promise<unknown>;
+
+/** Every S3 write the bucket plan can ask for: op → the handler that sends its command. */
+export const S3_STEPS: { [Op in S3Step['op']]: Handler<Op> } = {
+  // us-east-1 takes no LocationConstraint; every other region needs one.
+  createBucket: (s3, s) =>
+    s3.send(
+      new CreateBucketCommand({
+        Bucket: s.bucket,
+        ...(s.region === 'us-east-1'
+          ? {}
+          : {
+              CreateBucketConfiguration: {
+                LocationConstraint: s.region as BucketLocationConstraint,
+              },
+            }),
+      }),
+    ),
+  putBucketTags: (s3, s) =>
+    s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: s.bucket,
+        Tagging: { TagSet: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })) },
+      }),
+    ),
+  putPublicAccessBlock: (s3, s) =>
+    s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: s.bucket,
+        PublicAccessBlockConfiguration: s.block,
+      }),
+    ),
+  putBucketPolicy: (s3, s) =>
+    s3.send(new PutBucketPolicyCommand({ Bucket: s.bucket, Policy: s.policy })),
+  putBucketCors: (s3, s) =>
+    s3.send(
+      new PutBucketCorsCommand({ Bucket: s.bucket, CORSConfiguration: { CORSRules: s.rules } }),
+    ),
+};
+
+export async function runS3Step(s3: S3Client, step: S3Step): Promise<void> {
+  const handler = S3_STEPS[step.op] as Handler<S3Step['op']>;
+  await handler(s3, step as never);
 }

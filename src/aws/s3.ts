@@ -1,7 +1,5 @@
 import {
-  type BucketLocationConstraint,
   type CORSRule,
-  CreateBucketCommand,
   GetBucketCorsCommand,
   GetBucketLocationCommand,
   GetBucketPolicyCommand,
@@ -10,16 +8,12 @@ import {
   HeadBucketCommand,
   ListObjectsV2Command,
   type PublicAccessBlockConfiguration,
-  PutBucketCorsCommand,
-  PutBucketPolicyCommand,
-  PutBucketTaggingCommand,
-  PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
 /**
  * The proofs bucket as the bucket plan needs it: reads return plain data with `undefined` for
- * "not configured"; writes are one SDK call each.
+ * "not configured". Writes are the step table of `s3-steps.ts`.
  */
 
 export type Tags = Record<string, string>;
@@ -141,53 +135,4 @@ function toPublicAccessBlock(c: PublicAccessBlockConfiguration): PublicAccessBlo
     BlockPublicPolicy: c.BlockPublicPolicy ?? false,
     RestrictPublicBuckets: c.RestrictPublicBuckets ?? false,
   };
-}
-
-// ---- writes ----
-
-/** Creates the bucket in `region` (us-east-1 takes no LocationConstraint; every other region needs one). */
-export async function createBucket(s3: S3Client, bucket: string, region: string): Promise<void> {
-  await s3.send(
-    new CreateBucketCommand({
-      Bucket: bucket,
-      ...(region === 'us-east-1'
-        ? {}
-        : {
-            CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint },
-          }),
-    }),
-  );
-}
-
-export async function putBucketTags(s3: S3Client, bucket: string, tags: Tags): Promise<void> {
-  await s3.send(
-    new PutBucketTaggingCommand({
-      Bucket: bucket,
-      Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
-    }),
-  );
-}
-
-export async function putPublicAccessBlock(
-  s3: S3Client,
-  bucket: string,
-  block: PublicAccessBlock,
-): Promise<void> {
-  await s3.send(
-    new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: block }),
-  );
-}
-
-export async function putBucketPolicy(s3: S3Client, bucket: string, policy: string): Promise<void> {
-  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
-}
-
-export async function putBucketCors(
-  s3: S3Client,
-  bucket: string,
-  rules: CorsRule[],
-): Promise<void> {
-  await s3.send(
-    new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: rules } }),
-  );
 }

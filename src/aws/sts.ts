@@ -1,14 +1,13 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { InputError, OperationError } from '../errors.js';
 
-/** The credentials act in a different account than the environment file names. */
-export class AccountMismatchError extends Error {
-  override name = 'AccountMismatchError';
-}
+/** The credentials act in a different account than the environment file names: bad input. */
+export class AccountMismatchError extends InputError {}
 
 /** The account the credentials act in, as STS reports it. */
 export async function callerAccount(sts: STSClient): Promise<string> {
   const { Account } = await sts.send(new GetCallerIdentityCommand({}));
-  if (!Account) throw new Error('STS GetCallerIdentity returned no account id');
+  if (!Account) throw new OperationError('STS GetCallerIdentity returned no account id');
   return Account;
 }
 

@@ -1,4 +1,4 @@
+import { InputError } from '../errors.js';
+
 /** A name, pattern or document the inventory would produce breaks an AWS rule or the scheme. */
-export class InventoryError extends Error {
-  override name = 'InventoryError';
-}
+export class InventoryError extends InputError {}

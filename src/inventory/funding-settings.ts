@@ -1,6 +1,7 @@
 import { formatUnits } from 'ethers';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { canonicalSha256 } from './canonical.js';
+import { InventoryError } from './errors.js';
 import { fundingMatrixFor } from './funding.js';
 import type { KeySpec } from './types.js';
 
@@ -55,7 +56,9 @@ const wei = (value: bigint) => value.toString();
 
 export function fundingSettingsOf(env: ResolvedEnvironment, keys: KeySpec[]): FundingSettings {
   const bank = keys.find((k) => k.purpose === 'bank');
-  if (!bank) throw new Error(`the ${env.name} inventory has no bank key`);
+  if (!bank) {
+    throw new InventoryError(`the ${env.name} inventory has no bank key`);
+  }
   const networks: Record<string, FundingNetworkSettings> = {};
   for (const network of env.networks) {
     const settings = env.keymaster.networks[network.name];

@@ -4,8 +4,9 @@ import {
   type SubjectPrefix,
 } from '../config/github-subject.js';
 import type { EnvironmentName } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
 import { InventoryError } from './errors.js';
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './policies.js';
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './trust-policies.js';
 import type { GithubRoleKind } from './types.js';
 
 export const GITHUB_OIDC_URL = `https://${GITHUB_OIDC_HOST}`;
@@ -63,7 +64,7 @@ export function githubSubjectPrefix(
     return subjectPrefixFor(repository, stated);
   } catch (error) {
     throw new InventoryError(
-      `github.subjectPrefix (from ${source}): ${(error as Error).message}. Fix github.subjectPrefix in the environment file.`,
+      `github.subjectPrefix (from ${source}): ${errorMessage(error)}. Fix github.subjectPrefix in the environment file.`,
     );
   }
 }

@@ -1,16 +1,8 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import type { EnvironmentName } from '../config/schema.js';
 import { InventoryError } from './errors.js';
-import {
-  checkRepository,
-  GITHUB_OIDC_AUDIENCE,
-  GITHUB_OIDC_THUMBPRINTS,
-  GITHUB_OIDC_URL,
-  githubSubject,
-  githubSubjectPrefix,
-  githubSubjects,
-  oidcProviderArn,
-} from './github.js';
+import { checkRepository } from './github.js';
+import { githubOidcFor } from './iam-github.js';
 import { keysFor } from './keys.js';
 import {
   adminPolicyName,
@@ -20,7 +12,6 @@ import {
   githubRoleName,
   keymasterPolicyName,
   policyArn,
-  roleArn,
   uploaderPolicyName,
 } from './names.js';
 import { CORE_TEAM, coreTeamGrant, operatorsFor } from './operators.js';
@@ -30,8 +21,6 @@ import {
   applyPolicyDocument,
   type ApplyScope,
   checkPolicySize,
-  eksTrustStatement,
-  githubTrustPolicyDocument,
   keymasterPolicyDocument,
   kmsAdminPolicyDocument,
   planPolicyDocument,
@@ -42,7 +31,6 @@ import { baseTags, SHARED_ENVIRONMENT, sharedTags } from './tags.js';
 import type {
   GithubOidcSpec,
   GithubRoleKind,
-  GithubRoleSpec,
   IamInventory,
   KeyParty,
   KeySpec,
@@ -58,8 +46,6 @@ export interface IamOptions {
   /** `keysFor(env)`, when the caller already has it. */
   keys?: KeySpec[];
 }
-
-const GITHUB_ROLE_KINDS: GithubRoleKind[] = ['plan', 'apply', 'keymaster'];
 
 /**
  * Whether the account-wide resources (kms-admin user, group and policy) are bootstrap resources
@@ -283,51 +269,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       ],
       keymaster: [keymasterPolicy],
     };
-    const subjectPrefix = githubSubjectPrefix(
-      repository,
-      env.github.subjectPrefix,
-      `${env.source} github.subjectPrefix`,
-    );
-    const providerArn = oidcProviderArn(accountId);
-    const roles = GITHUB_ROLE_KINDS.map((kind): GithubRoleSpec => {
-      const name = checkIamName('role', githubRoleName(env.name, kind));
-      const subject = githubSubject(repository, env.name, kind, subjectPrefix.prefix);
-      const subjects = githubSubjects(repository, env.name, kind, subjectPrefix.prefix);
-      for (const policy of permissions[kind]) attach(policy, 'role', name);
-      return {
-        kind,
-        name,
-        arn: roleArn(accountId, name),
-        description: `GitHub Actions ${kind} for ${env.name} (${subject})`,
-        subject,
-        trustPolicy: checkPolicySize(
-          name,
-          withEksTrust(
-            githubTrustPolicyDocument(providerArn, subjects.length === 1 ? subject : subjects),
-            kind === 'keymaster' ? env.keymaster.eks : undefined,
-            accountId,
-          ),
-          'trust',
-        ),
-        maxSessionDurationSeconds: 3600,
-        tags,
-        bootstrap: true,
-      };
-    });
-    github = {
-      repository,
-      subjectPrefix: subjectPrefix.prefix,
-      subjectFormat: subjectPrefix.format,
-      provider: {
-        url: GITHUB_OIDC_URL,
-        arn: providerArn,
-        clientIds: [GITHUB_OIDC_AUDIENCE],
-        thumbprints: GITHUB_OIDC_THUMBPRINTS,
-        tags: accountTags,
-        bootstrap: true,
-      },
-      roles,
-    };
+    github = githubOidcFor(env, repository, { permissions, attach, tags, accountTags });
   }
 
   const shared = sharedBootstrap ? { bootstrap: true as const } : {};
@@ -367,16 +309,6 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           githubOmitted: `no GitHub repository known: set github.repository in the ${env.name} environment file or pass GITHUB_REPOSITORY; the OIDC provider and the plan, apply and keymaster roles are left out`,
         }),
   };
-}
-
-/** The Keymaster role also trusts the EKS cluster's ServiceAccount when the file names a cluster. */
-function withEksTrust(
-  document: PolicyDocument,
-  eks: { oidcIssuer: string; namespace: string } | undefined,
-  accountId: string,
-): PolicyDocument {
-  if (!eks) return document;
-  return { ...document, Statement: [...document.Statement, eksTrustStatement(accountId, eks)] };
 }
 
 /** The documents of every managed policy attached to a role (what IAM evaluates for it). */

@@ -1,9 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
-import { AccountMismatchError } from '../aws/sts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { InputError } from '../errors.js';
-import { AccessInputError, runAccess, type AccessResult } from '../plan/access.js';
-import { BucketInputError, runBucket } from '../plan/bucket.js';
+import { runAccess, type AccessResult } from '../plan/access.js';
+import { runBucket } from '../plan/bucket.js';
 import { accessJson, renderAccessConsole, renderAccessMarkdown } from '../report/access.js';
 import { renderKeyAccessConsole, renderKeyAccessMarkdown } from '../report/key-access.js';
 import { inventoryOf } from './environment.js';
@@ -23,22 +21,6 @@ export interface AccessJobResult {
   json: string;
   console: string;
   markdown: string;
-}
-
-/** Input problems found before the first write are bad input (exit 2), not failures. */
-async function asInputErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (
-      error instanceof AccessInputError ||
-      error instanceof BucketInputError ||
-      error instanceof AccountMismatchError
-    ) {
-      throw new InputError(error.message);
-    }
-    throw error;
-  }
 }
 
 function render(
@@ -68,16 +50,15 @@ export async function iamJob(
   options: AccessJobOptions,
 ): Promise<AccessJobResult> {
   const inventory = inventoryOf(env, options.repository);
-  const result = await asInputErrors(() =>
-    runAccess({
-      inventory,
-      clients,
-      mode: options.mode,
-      prune: options.prune ?? false,
-      createAccessKeys: options.createAccessKeys ?? false,
-      bootstrap: options.bootstrap ?? true,
-    }),
-  );
+  // Bad input (AccessInputError, an InputError) is found before the first AWS call.
+  const result = await runAccess({
+    inventory,
+    clients,
+    mode: options.mode,
+    prune: options.prune ?? false,
+    createAccessKeys: options.createAccessKeys ?? false,
+    bootstrap: options.bootstrap ?? true,
+  });
   return { result, ...render(`IAM — ${env.name} (${options.mode})`, result, options.prune) };
 }
 
@@ -88,6 +69,6 @@ export async function bucketJob(
   mode: 'plan' | 'apply',
 ): Promise<AccessJobResult> {
   const inventory = inventoryOf(env);
-  const result = await asInputErrors(() => runBucket({ inventory, clients, mode }));
+  const result = await runBucket({ inventory, clients, mode });
   return { result, ...render(`Proofs bucket — ${env.name} (${mode})`, result, false) };
 }

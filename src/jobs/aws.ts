@@ -1,14 +1,17 @@
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
-import { AccountMismatchError, assertAccount } from '../aws/sts.js';
+import { assertAccount } from '../aws/sts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { InputError } from '../errors.js';
 
 /**
  * AWS clients for an environment's account and region, from the given variables (the process's
  * in the CLI and actions). Explicit keys are used when set, endpoints from
  * `AWS_ENDPOINT_URL_<SERVICE>` then `AWS_ENDPOINT_URL`; otherwise the SDK's own
- * chain applies (OIDC web identity in workflows, profiles on a laptop). Refuses to go on when the
- * credentials act in another account than the file names: nothing is read or written there.
+ * chain applies (OIDC web identity in workflows, profiles on a laptop).
+ *
+ * The account check happens here, once, for every job: when the credentials act in another
+ * account than the file names, it throws `AccountMismatchError` (an `InputError`, exit 2) and no
+ * client is handed out, so nothing is read or written there. The jobs and runners trust the
+ * clients they are given.
  */
 export async function awsForEnvironment(
   env: ResolvedEnvironment,
@@ -27,11 +30,6 @@ export async function awsForEnvironment(
     vars,
     ...(credentials ? { credentials } : {}),
   });
-  try {
-    await assertAccount(clients.sts, env.aws.accountId, env.source);
-  } catch (error) {
-    if (error instanceof AccountMismatchError) throw new InputError(error.message);
-    throw error;
-  }
+  await assertAccount(clients.sts, env.aws.accountId, env.source);
   return clients;
 }

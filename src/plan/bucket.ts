@@ -1,14 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { STSClient } from '@aws-sdk/client-sts';
 import { type BucketState, type CorsRule, readBucket } from '../aws/s3.js';
 import { type S3Step, runS3Step } from '../aws/s3-steps.js';
-import { assertAccount } from '../aws/sts.js';
-import { InventoryError } from '../inventory/errors.js';
+import { InputError, errorMessage } from '../errors.js';
 import { checkBucketName } from '../inventory/names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../inventory/tags.js';
 import { otherOwnerOf } from './ownership.js';
 import type { BucketSpec, Inventory } from '../inventory/types.js';
-import { type Change, WRITING_ACTIONS } from './change.js';
+import type { Change } from './change.js';
+import { reconcile } from './reconcile.js';
 import { diffLines, diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
 
 /**
@@ -35,9 +34,8 @@ export interface PlannedBucketChange {
   steps: S3Step[];
 }
 
-export class BucketInputError extends Error {
-  override name = 'BucketInputError';
-}
+/** The bucket inventory breaks an S3 rule: found before the first AWS call, exit 2. */
+export class BucketInputError extends InputError {}
 
 const isManaged = (tags: Record<string, string>) => tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
 
@@ -283,9 +281,7 @@ export function validateBucketInventory(inventory: BucketInventory): void {
   try {
     checkBucketName(inventory.bucket.name);
   } catch (error) {
-    throw new BucketInputError(
-      `${error instanceof InventoryError ? error.message : String(error)} Nothing was changed.`,
-    );
+    throw new BucketInputError(`${errorMessage(error)} Nothing was changed.`);
   }
   if (!/^\d{12}$/.test(inventory.accountId)) {
     throw new BucketInputError(
@@ -296,7 +292,8 @@ export function validateBucketInventory(inventory: BucketInventory): void {
 
 export interface RunBucketInput {
   inventory: BucketInventory;
-  clients: { s3: S3Client; sts: STSClient };
+  /** Must act in `inventory.accountId`: `awsForEnvironment` checks that once. */
+  clients: { s3: S3Client };
   mode: 'plan' | 'apply';
   onStep?: (description: string) => void;
 }
@@ -304,28 +301,31 @@ export interface RunBucketInput {
 export interface BucketResult {
   changes: Change<BucketDetail>[];
   after?: Change<BucketDetail>[];
+  /** As `reconcile()` means it for every resource kind: nothing broken; after apply, nothing left to do. */
   ok: boolean;
 }
 
+/**
+ * Plans, and in apply mode carries out the plan and plans again, through the one reconcile loop.
+ * The bucket's changes build on one another (the bucket before its settings): the first failing
+ * write stops the apply and is thrown; the next run plans from what was written.
+ */
 export async function runBucket(input: RunBucketInput): Promise<BucketResult> {
   const { inventory, clients } = input;
   validateBucketInventory(inventory);
-  await assertAccount(
-    clients.sts,
-    inventory.accountId,
-    `the ${inventory.environment} environment file`,
-  );
   const spec = inventory.bucket;
-  const planned = planBucket(spec, await readBucket(clients.s3, spec.name));
-  const changes = planned.map((p) => p.change);
-  if (input.mode === 'plan') return { changes, ok: !changes.some((c) => c.action === 'broken') };
-  for (const { change, steps } of planned) {
-    if (!WRITING_ACTIONS.has(change.action)) continue;
-    for (const step of steps) {
-      input.onStep?.(`${change.kind} ${change.id}: ${step.op}`);
-      await runS3Step(clients.s3, step);
-    }
-  }
-  const after = planBucket(spec, await readBucket(clients.s3, spec.name)).map((p) => p.change);
-  return { changes, after, ok: after.every((c) => c.action === 'exists') };
+  const result = await reconcile<BucketState, Change<BucketDetail>, S3Step>(
+    {
+      read: () => readBucket(clients.s3, spec.name),
+      plan: (state) => planBucket(spec, state),
+      runStep: (step) => runS3Step(clients.s3, step),
+      describeStep: (step, change) => `${change.kind} ${change.id}: ${step.op}`,
+    },
+    { mode: input.mode, stopOnFailure: true, ...(input.onStep ? { onStep: input.onStep } : {}) },
+  );
+  return {
+    changes: result.changes,
+    ...(result.after ? { after: result.after } : {}),
+    ok: result.ok,
+  };
 }

@@ -16,6 +16,8 @@
  * or ambiguous, and showing a harmless update is safer than hiding a real one.
  */
 
+import { OperationError, errorMessage } from '../errors.js';
+
 export type PolicyJson =
   string | number | boolean | null | PolicyJson[] | { [key: string]: PolicyJson };
 
@@ -39,9 +41,8 @@ export interface PolicyStatement {
   [key: string]: unknown;
 }
 
-export class PolicyDocumentError extends Error {
-  override name = 'PolicyDocumentError';
-}
+/** A policy document (usually one read from AWS) that cannot be parsed or compared. */
+export class PolicyDocumentError extends OperationError {}
 
 /** Fields whose values are sets of strings: a string equals a one-element array. */
 const SET_FIELDS = new Set(['Action', 'NotAction', 'Resource', 'NotResource']);
@@ -78,7 +79,7 @@ export function parsePolicyDocument(input: string | object): PolicyJson {
     return JSON.parse(decoded) as PolicyJson;
   } catch (error) {
     throw new PolicyDocumentError(
-      `policy document is not valid JSON (${(error as Error).message}); starts with: ${decoded.slice(0, 40)}`,
+      `policy document is not valid JSON (${errorMessage(error)}); starts with: ${decoded.slice(0, 40)}`,
     );
   }
 }

@@ -35,6 +35,14 @@ export interface ReconcileOptions {
   onApplyStart?: (steps: number) => void;
   /** Called after each step, whether it succeeded or threw (progress counts). */
   onStepDone?: (description: string, error?: unknown) => void;
+  /**
+   * For resources whose changes build on one another in plan order (IAM: a policy before its
+   * attachment, a detach before the delete): the first failing step stops the apply and its error
+   * is thrown as is. No further change is started (with concurrency above 1, changes already
+   * under way run their steps to the end); the next run plans from what was written.
+   * Default false: a failing change is recorded in `failed` and the others go on.
+   */
+  stopOnFailure?: boolean;
 }
 
 /** A change whose steps failed: the others went on. */
@@ -122,6 +130,10 @@ export async function applyPlanned<State, C extends Change, Step>(
           options.onStepDone?.(description);
         }
       } catch (error) {
+        if (options.stopOnFailure) {
+          next = todo.length;
+          throw error;
+        }
         failed.push({ change, error });
       }
     }

@@ -6,15 +6,20 @@ import {
   ListAccessKeysCommand,
   ListGroupsForUserCommand,
   ListUserTagsCommand,
+  ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
 import { AccountMismatchError } from '../../src/aws/sts.js';
+import { loadEnvironmentFile } from '../../src/config/load.js';
+import { InputError, exitCodeOf } from '../../src/errors.js';
+import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { accessKeySecretName } from '../../src/aws/iam-access-keys.js';
 import { baseTags } from '../../src/inventory/tags.js';
 import { AccessInputError, runAccess } from '../../src/plan/access.js';
 import { BucketInputError, runBucket } from '../../src/plan/bucket.js';
-import type { MotoServer } from '../harness/moto.js';
+import { type MotoServer, motoCredentials } from '../harness/moto.js';
 import { accountClients, motoUrl, stagingInventory } from './support.js';
 
 let url: string;
@@ -205,15 +210,29 @@ describe('bad input', () => {
     expect(recorder.writes).toEqual([]);
   });
 
-  it('credentials of another account than the environment file names: a clear error and no write', async () => {
-    const inventory = stagingInventory(account(6));
-    const { clients, recorder } = await accountClients(url, account(7));
-    await expect(runAccess({ inventory, clients, mode: 'apply' })).rejects.toThrow(
-      AccountMismatchError,
+  it('credentials of another account than the environment file names: a clear error and no client', async () => {
+    // The one account check is where every job gets its clients: none are handed out, so
+    // neither the IAM nor the bucket job can read or write in the wrong account.
+    const loaded = loadEnvironmentFile(
+      resolve(import.meta.dirname, '../../environments/staging.yaml'),
     );
-    await expect(runBucket({ inventory, clients, mode: 'apply' })).rejects.toThrow(
+    if (!loaded.ok) throw new Error('staging.yaml does not load');
+    const env = { ...loaded.env, aws: { ...loaded.env.aws, accountId: account(6) } };
+    const credentials = await motoCredentials(url, account(7));
+    const vars = {
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+      AWS_ENDPOINT_URL: url,
+    };
+    const refused = awsForEnvironment(env, vars);
+    await expect(refused).rejects.toThrow(AccountMismatchError);
+    await expect(refused).rejects.toThrow(
       `names AWS account ${account(6)}, but the credentials act in account ${account(7)}`,
     );
-    expect(recorder.writes).toEqual([]);
+    await expect(refused).rejects.toBeInstanceOf(InputError);
+    expect(exitCodeOf(await refused.catch((e: unknown) => e))).toBe(2);
+    const { clients } = await accountClients(url, account(7));
+    expect((await clients.iam.send(new ListUsersCommand({}))).Users).toEqual([]);
   });
 });

@@ -23,8 +23,13 @@ describe('planAccess on an empty account', () => {
     const planned = planAccess(inventory, emptyState());
     expect(planned.every((p) => p.change.action === 'create')).toBe(true);
     const ops = planned.flatMap((p) => p.steps.map((s) => s.op));
-    const first = (op: string) => ops.indexOf(op as never);
-    const last = (op: string) => ops.lastIndexOf(op as never);
+    // An operation absent from the plan fails here rather than comparing -1.
+    const at = (op: string, index: number) => {
+      if (index < 0) throw new Error(`the plan has no ${op} step`);
+      return index;
+    };
+    const first = (op: string) => at(op, ops.indexOf(op as never));
+    const last = (op: string) => at(op, ops.lastIndexOf(op as never));
     expect(last('createUser')).toBeLessThan(first('addUserToGroup'));
     expect(last('createGroup')).toBeLessThan(first('addUserToGroup'));
     expect(last('createPolicy')).toBeLessThan(first('attachPolicy'));
@@ -161,6 +166,84 @@ describe('planAccess on stray attachments of a role', () => {
     ]);
     // Without prune nothing is removed anyway: listed, not broken.
     expect(detachOf({ bootstrap: false }).change.action).toBe('remove');
+  });
+});
+
+describe("planAccess on resources of a wanted name that are not the toolkit's", () => {
+  const adopt = 'Key=managed-by,Value=nomad-agent-ops';
+  const user = inventory.iam.users.find((u) => u.name === 'nomad-signer-staging')!;
+  const policy = inventory.iam.policies[0]!;
+  const role = inventory.iam.github!.roles[0]!;
+  const unmarked = (): AccessState => {
+    const state = emptyState();
+    state.users[user.name] = { name: user.name, arn: 'arn:user', path: '/', tags: {} };
+    state.policies[policy.arn] = {
+      arn: policy.arn,
+      name: policy.name,
+      tags: { owner: 'alice' },
+      defaultVersionId: 'v1',
+      document: JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      versions: [{ versionId: 'v1', isDefault: true, created: undefined }],
+    };
+    state.roles[role.name] = {
+      name: role.name,
+      arn: role.arn,
+      path: '/',
+      tags: {},
+      description: role.description,
+      maxSessionDuration: role.maxSessionDurationSeconds,
+      trustPolicy: JSON.stringify(role.trustPolicy),
+    };
+    state.groups['staging-signer'] = {
+      name: 'staging-signer',
+      arn: 'arn:group',
+      path: '/',
+      members: [],
+    };
+    return state;
+  };
+  const rowOf = (planned: ReturnType<typeof planAccess>, kind: string, id: string) =>
+    planned.find((p) => p.change.kind === kind && p.change.id === id)!;
+
+  it('are broken with the command that adopts each, and nothing built on them is written', () => {
+    const planned = planAccess(inventory, unmarked());
+    const expected: Array<[string, string, string]> = [
+      ['iam-user', user.name, `aws iam tag-user --user-name ${user.name} --tags ${adopt}`],
+      ['iam-policy', policy.name, `aws iam tag-policy --policy-arn ${policy.arn} --tags ${adopt}`],
+      ['iam-role', role.name, `aws iam tag-role --role-name ${role.name} --tags ${adopt}`],
+      [
+        'iam-group',
+        'staging-signer',
+        'aws iam update-group --group-name staging-signer --new-path /nomad-agent-ops/',
+      ],
+    ];
+    for (const [kind, id, command] of expected) {
+      const row = rowOf(planned, kind, id);
+      expect(row.change.action, `${kind} ${id}`).toBe('broken');
+      expect(row.change.reason).toContain(`To adopt it: ${command}`);
+      expect(row.steps).toEqual([]);
+    }
+    // The unmarked policy shows how it differs from the wanted one.
+    expect(rowOf(planned, 'iam-policy', policy.name).change.detail?.diff).toBeTruthy();
+    const membership = rowOf(planned, 'iam-group-membership', `${user.name} in staging-signer`);
+    expect(membership.change.action).toBe('broken');
+    const attachments = planned.filter(
+      (p) => p.change.kind === 'iam-policy-attachment' && p.change.id.startsWith(`${policy.name} `),
+    );
+    expect(attachments.length).toBeGreaterThan(0);
+    for (const a of attachments) {
+      expect(a.change.action).toBe('broken');
+      expect(a.steps).toEqual([]);
+    }
+  });
+
+  it("are another environment's when tagged for it: broken without an adoption command", () => {
+    const state = unmarked();
+    state.users[user.name]!.tags = { ...user.tags, 'nomad:environment': 'production' };
+    const row = rowOf(planAccess(inventory, state), 'iam-user', user.name);
+    expect(row.change.action).toBe('broken');
+    expect(row.change.reason).toContain('belongs to production');
+    expect(row.change.reason).not.toContain('To adopt it');
   });
 });
 

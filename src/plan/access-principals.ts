@@ -1,0 +1,74 @@
+import { MANAGED_GROUP_PATH } from '../inventory/names.js';
+import { refusal, row, tagCommand, tagDrift } from './access-rows.js';
+import type { AccessPlanner, AccessRow } from './access-types.js';
+
+/** Users: created tagged, re-tagged on drift, never touched when unmarked or another's. */
+export const planUsers: AccessPlanner = ({ inventory, state }) =>
+  inventory.iam.users.map((u): AccessRow => {
+    const actual = state.users[u.name];
+    const base = { kind: 'iam-user', id: u.name };
+    if (!actual) {
+      return row(
+        { ...base, action: 'create', reason: 'no such user', detail: { tags: u.tags } },
+        [{ op: 'createUser', name: u.name, tags: u.tags }],
+        u.bootstrap,
+      );
+    }
+    const refused = refusal(u.tags, actual.tags, tagCommand('user', u.name));
+    if (refused) {
+      return row({ ...base, action: 'broken', reason: refused, detail: { arn: actual.arn } });
+    }
+    const drift = tagDrift(u.tags, actual.tags);
+    if (drift.length === 0) {
+      return row(
+        { ...base, action: 'exists', reason: 'exists as wanted', detail: { arn: actual.arn } },
+        [],
+        u.bootstrap,
+      );
+    }
+    return row(
+      {
+        ...base,
+        action: 'update',
+        reason: drift.join('; '),
+        detail: { arn: actual.arn, changes: drift },
+      },
+      [{ op: 'tagUser', name: u.name, tags: u.tags }],
+      u.bootstrap,
+    );
+  });
+
+/**
+ * Groups: IAM groups cannot carry tags, so the toolkit's are those under `MANAGED_GROUP_PATH`;
+ * a group of a wanted name elsewhere is never touched.
+ */
+export const planGroups: AccessPlanner = ({ inventory, state }) =>
+  inventory.iam.groups.map((g): AccessRow => {
+    const actual = state.groups[g.name];
+    const base = { kind: 'iam-group', id: g.name };
+    if (!actual) {
+      return row(
+        {
+          ...base,
+          action: 'create',
+          reason: `no such group (created under path ${MANAGED_GROUP_PATH})`,
+        },
+        [{ op: 'createGroup', name: g.name, path: MANAGED_GROUP_PATH }],
+        g.bootstrap,
+      );
+    }
+    if (actual.path !== MANAGED_GROUP_PATH) {
+      return row({
+        ...base,
+        action: 'broken',
+        reason: `exists under path ${actual.path}, not ${MANAGED_GROUP_PATH} (IAM groups cannot be tagged; the path marks the toolkit's groups): the toolkit will not change it. To adopt it: aws iam update-group --group-name ${g.name} --new-path ${MANAGED_GROUP_PATH}`,
+        detail: { arn: actual.arn },
+      });
+    }
+    return row({
+      ...base,
+      action: 'exists',
+      reason: 'exists as wanted',
+      detail: { arn: actual.arn },
+    });
+  });
