@@ -1,7 +1,7 @@
 import { formatUnits } from 'ethers';
 import { Counter, Gauge, Registry, type PrometheusContentType } from 'prom-client';
-import type { UnitsByNetwork } from './render.js';
-import type { KeymasterRun } from './run.js';
+import type { UnitsByNetwork } from '../config/amounts.js';
+import type { KeymasterRun } from './types.js';
 
 /**
  * The Keymaster's Prometheus metrics (DESIGN §6), on a registry of its own so the CLI, the

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeymasterMetrics } from './metrics.js';
 import { sleep } from './rpc.js';
-import type { KeymasterLogger, KeymasterRun } from './run.js';
+import type { KeymasterLogger, KeymasterRun } from './types.js';
 
 /**
  * The Keymaster as a service: a run every interval, `/metrics` for Prometheus and `/healthz` for

@@ -1,7 +1,8 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpcUrlsFromEnv, runKeymaster, type KeymasterRun } from '../../src/keymaster/run.js';
-import { renderRunConsole, renderRunMarkdown, unitsOf } from '../../src/keymaster/render.js';
+import { unitsOf } from '../../src/config/amounts.js';
+import { renderRunConsole, renderRunMarkdown } from '../../src/keymaster/render.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, resolverFor, testEnvironment } from './fixtures.js';

@@ -4,7 +4,7 @@ import { formatUnits, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChainSweep } from '../../src/keymaster/balances.js';
 import { KeymasterMetrics } from '../../src/keymaster/metrics.js';
-import { unitsOf } from '../../src/keymaster/render.js';
+import { unitsOf } from '../../src/config/amounts.js';
 import { runKeymaster, type KeymasterRun } from '../../src/keymaster/run.js';
 import { healthOf, serveKeymaster } from '../../src/keymaster/service.js';
 import type { Chain } from '../harness/chains.js';
