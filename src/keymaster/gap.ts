@@ -1,10 +1,11 @@
 import { keccak256 } from 'ethers';
 import { errorMessage } from '../errors.js';
-import type { RpcLink } from './batch.js';
+import { callAll, type RpcLink } from './batch.js';
 import { broadcastAll, type Broadcast } from './broadcast.js';
 import { bumpedFees } from './gas.js';
+import { quantity } from './rpc.js';
 import type { SendOptions } from './send-options.js';
-import { classifyRefusal, selfTransfer } from './transactions.js';
+import { classifyRefusal, selfTransfer, unsignedTransfer } from './transactions.js';
 import type { FeeQuote, TxResult } from './types.js';
 
 /**
@@ -22,7 +23,9 @@ import type { FeeQuote, TxResult } from './types.js';
  *   transfer's fee and moves nothing; also when the transfer sent again is refused again.
  *
  * A refusal that says the nonce is taken ("nonce too low", a replacement "underpriced": another
- * transaction of the bank holds it) leaves no gap and is not filled. Should even the self-transfer
+ * transaction of the bank holds it) leaves no gap and is not filled; when what holds it in the
+ * pool is one of the bank's zero-value self-transfers (an earlier run's fill or withdrawal), the
+ * top-up replaces it with bumped fees, since either being mined pays no one twice. Should even the self-transfer
  * be refused, the gap stays, and every top-up queued after it is withdrawn: replaced at its nonce,
  * with bumped fees, by a zero-value self-transfer, so nothing behind the gap can ever pay.
  */
@@ -75,16 +78,19 @@ export async function fillRefused(
   link: RpcLink,
 ): Promise<void> {
   const gaps: Refused[] = [];
+  const taken: Refused[] = [];
   for (const entry of refused) {
     const { result, message } = entry;
     result.status = 'rejected';
     result.error = `the node refused the transaction: ${message}`;
     if (classifyRefusal(message) === 'taken') {
       result.error += `; nonce ${result.nonce} is taken by another transaction of the bank, so there is no gap to fill`;
+      if (IN_POOL.test(message)) taken.push(entry);
     } else {
       gaps.push(entry);
     }
   }
+  if (taken.length > 0) await replaceSelfTransfers(taken, options, link);
   if (gaps.length === 0) return;
 
   const funded = await fundedMeanwhile(
@@ -180,5 +186,81 @@ async function withdrawAfter(
     result.fees = fees;
     result.status = 'not-sent';
     result.error = `withdrawn: nonce ${hole} before it could not be filled, so the zero-value self-transfer ${result.cancelHash} replaced it at nonce ${result.nonce} and it can never be mined; the next run decides again`;
+  }
+}
+
+/** A refusal naming a transaction in the pool at the nonce (not a mined one). */
+const IN_POOL = /underpriced|replace/i;
+
+/**
+ * Top-ups refused because the pool holds another transaction of the bank at their nonce: where
+ * that one (read from the pending block) is a zero-value self-transfer, the top-up replaces it
+ * with fees bumped above it. A payment found there, or nothing readable, is left alone.
+ */
+async function replaceSelfTransfers(
+  taken: Refused[],
+  options: SendOptions,
+  link: RpcLink,
+): Promise<void> {
+  let transactions: Array<Record<string, unknown>>;
+  let bank: string;
+  try {
+    bank = (await options.signer.getAddress()).toLowerCase();
+    const [outcome] = await callAll({ ...link, retries: 0 }, [
+      { method: 'eth_getBlockByNumber', params: ['pending', true] },
+    ]);
+    if (!outcome?.ok) return;
+    transactions =
+      (outcome.result as { transactions?: Array<Record<string, unknown>> } | null)?.transactions ??
+      [];
+  } catch {
+    return;
+  }
+  const selfTransfers = new Map<number, FeeQuote>();
+  for (const tx of transactions) {
+    if (typeof tx !== 'object' || String(tx.from).toLowerCase() !== bank) continue;
+    try {
+      if (String(tx.to).toLowerCase() !== bank || quantity(tx.value, 'value') !== 0n) continue;
+      selfTransfers.set(
+        Number(quantity(tx.nonce, 'nonce')),
+        tx.maxFeePerGas !== undefined && tx.maxFeePerGas !== null
+          ? {
+              type: 2,
+              maxFeePerGas: quantity(tx.maxFeePerGas, 'maxFeePerGas'),
+              maxPriorityFeePerGas: quantity(tx.maxPriorityFeePerGas, 'maxPriorityFeePerGas'),
+            }
+          : { type: 0, gasPrice: quantity(tx.gasPrice, 'gasPrice') },
+      );
+    } catch {
+      // Unreadable: left alone.
+    }
+  }
+  const signed: Array<{ result: TxResult; raw: string; fees: FeeQuote }> = [];
+  for (const { result } of taken) {
+    const theirs = selfTransfers.get(result.nonce);
+    if (!theirs) continue;
+    const bump = bumpedFees(theirs, result.fees ?? options.fees, options.maxFeePerGas);
+    if (bump.kind !== 'replace') continue;
+    try {
+      const raw = await options.signer.signTransaction(
+        unsignedTransfer(result, options.chainId, bump.fees),
+      );
+      signed.push({ result, raw, fees: bump.fees });
+    } catch {
+      // Stays refused.
+    }
+  }
+  const answers = await broadcastAll(
+    signed.map((s) => s.raw),
+    link,
+    options.onRpcError,
+  );
+  for (const [i, { result, raw, fees }] of signed.entries()) {
+    if (answers[i]?.kind !== 'accepted') continue;
+    result.status = 'timeout';
+    result.hash = keccak256(raw);
+    result.fees = fees;
+    delete result.error;
+    options.onFilled?.(result, 'replaced-self-transfer');
   }
 }

@@ -89,7 +89,9 @@ export async function sendOnNetwork(input: {
       logger?.warn(
         by === 'resent'
           ? `${name}: the node refused the top-up of ${tx.to} at nonce ${tx.nonce}; sent it again, and it was taken`
-          : `${name}: the node refused the top-up of ${tx.to} at nonce ${tx.nonce}; filled the nonce with the zero-value self-transfer ${tx.fillHash}`,
+          : by === 'self-transfer'
+            ? `${name}: the node refused the top-up of ${tx.to} at nonce ${tx.nonce}; filled the nonce with the zero-value self-transfer ${tx.fillHash}`
+            : `${name}: nonce ${tx.nonce} held a zero-value self-transfer of the bank; the top-up of ${tx.to} replaced it with bumped fees (${tx.hash})`,
       ),
     onRpcError: (method) => input.rpcErrors.push({ network: name, method }),
   });

@@ -38,6 +38,9 @@ export interface SendOptions {
   maxFeePerGas?: bigint;
   /** Called for each replacement broadcast (for logs). */
   onReplaced?: (result: TxResult, previousHash: string) => void;
-  /** Called for each refused nonce filled (for logs): by the top-up sent again, or a self-transfer. */
-  onFilled?: (result: TxResult, by: 'resent' | 'self-transfer') => void;
+  /**
+   * Called for each refused top-up dealt with (for logs): sent again and taken, its nonce filled
+   * by a self-transfer, or sent with bumped fees over a self-transfer of the bank at its nonce.
+   */
+  onFilled?: (result: TxResult, by: 'resent' | 'self-transfer' | 'replaced-self-transfer') => void;
 }
