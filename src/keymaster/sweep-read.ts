@@ -1,5 +1,5 @@
 import type { NamedCall } from './batch.js';
-import { quantity, type RpcOutcome } from './rpc.js';
+import { quantity, RpcAnswerError, type RpcOutcome } from './rpc.js';
 import type { BalanceReading, BankState, InFlightTransfer } from './types.js';
 
 /**
@@ -210,7 +210,7 @@ export function readInFlight(
   bank: BankState,
   outcome: RpcOutcome | undefined,
 ): { inFlight: InFlightTransfer[]; busy?: string } {
-  if (!outcome?.ok) throw new Error(outcome?.message ?? 'no answer');
+  if (!outcome?.ok) throw new RpcAnswerError(outcome?.message ?? 'no answer');
   const expected = bank.pendingNonce - bank.latestNonce;
   const block = outcome.result as { transactions?: Array<Record<string, unknown>> } | null;
   const own = bank.address.toLowerCase();
