@@ -186,6 +186,7 @@ async function withdrawAfter(
     result.fees = fees;
     result.status = 'not-sent';
     result.error = `withdrawn: nonce ${hole} before it could not be filled, so the zero-value self-transfer ${result.cancelHash} replaced it at nonce ${result.nonce} and it can never be mined; the next run decides again`;
+    options.onFilled?.(result, 'withdrawn');
   }
 }
 

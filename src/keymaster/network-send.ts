@@ -91,7 +91,9 @@ export async function sendOnNetwork(input: {
           ? `${name}: the node refused the top-up of ${tx.to} at nonce ${tx.nonce}; sent it again, and it was taken`
           : by === 'self-transfer'
             ? `${name}: the node refused the top-up of ${tx.to} at nonce ${tx.nonce}; filled the nonce with the zero-value self-transfer ${tx.fillHash}`
-            : `${name}: nonce ${tx.nonce} held a zero-value self-transfer of the bank; the top-up of ${tx.to} replaced it with bumped fees (${tx.hash})`,
+            : by === 'replaced-self-transfer'
+              ? `${name}: nonce ${tx.nonce} held a zero-value self-transfer of the bank; the top-up of ${tx.to} replaced it with bumped fees (${tx.hash})`
+              : `${name}: a nonce before ${tx.nonce} could not be filled; withdrew the top-up of ${tx.to} queued behind it by the zero-value self-transfer ${tx.cancelHash}`,
       ),
     onRpcError: (method) => input.rpcErrors.push({ network: name, method }),
   });

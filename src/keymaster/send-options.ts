@@ -40,7 +40,11 @@ export interface SendOptions {
   onReplaced?: (result: TxResult, previousHash: string) => void;
   /**
    * Called for each refused top-up dealt with (for logs): sent again and taken, its nonce filled
-   * by a self-transfer, or sent with bumped fees over a self-transfer of the bank at its nonce.
+   * by a self-transfer, sent with bumped fees over a self-transfer of the bank at its nonce, or
+   * withdrawn (replaced by a self-transfer) because a nonce before it could not be filled.
    */
-  onFilled?: (result: TxResult, by: 'resent' | 'self-transfer' | 'replaced-self-transfer') => void;
+  onFilled?: (
+    result: TxResult,
+    by: 'resent' | 'self-transfer' | 'replaced-self-transfer' | 'withdrawn',
+  ) => void;
 }
