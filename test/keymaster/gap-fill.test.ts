@@ -162,4 +162,62 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     expect(await balanceOf(chain.url, recipients[1]!)).toBe(ETH / 2n);
     expect(await nonceOf(bank.address, 'latest')).toBe(4);
   });
+
+  it("a nonce held in the pool by one of the bank's zero-value self-transfers is taken over by the top-up, with bumped fees", async () => {
+    const bank = Wallet.createRandom();
+    const recipients = [Wallet.createRandom().address, Wallet.createRandom().address];
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[9]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    await rpc('evm_setAutomine', [false]);
+    const broadcast: Transaction[] = [];
+    proxy.refuse = (call) => {
+      if (call.method === 'eth_sendRawTransaction') {
+        broadcast.push(Transaction.from(call.params[0] as string));
+      }
+      return undefined;
+    };
+    let results: TxResult[];
+    try {
+      // An earlier run's withdrawal: a self-transfer at nonce 1, queued behind the missing nonce 0.
+      const held = await bank.signTransaction({
+        to: bank.address,
+        value: 0n,
+        nonce: 1,
+        chainId: chain.chainId,
+        gasLimit: 21_000n,
+        type: 2,
+        maxFeePerGas: 120n * 10n ** 9n,
+        maxPriorityFeePerGas: 2n * 10n ** 9n,
+      });
+      await rpc('eth_sendRawTransaction', [held]);
+      const sending = sendTopUps({
+        network: 'gap',
+        chainId: chain.chainId,
+        rpcUrl: proxy.url,
+        signer: bank,
+        fees: FEES,
+        startNonce: 0,
+        transfers: recipients.map((to) => ({ to, amount: ETH })),
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 20_000,
+        pollIntervalMs: 20,
+      });
+      // Nonce 0, then the top-up over the self-transfer at nonce 1: mined together.
+      await vi.waitFor(() => expect(broadcast).toHaveLength(3), { timeout: 10_000, interval: 20 });
+      await rpc('evm_mine');
+      results = await sending;
+    } finally {
+      proxy.refuse = undefined;
+      await rpc('evm_setAutomine', [true]);
+    }
+    expect(broadcast.map((t) => t.nonce)).toEqual([0, 1, 1]);
+    expect(broadcast[2]?.hash).not.toBe(broadcast[1]?.hash);
+    expect(broadcast[2]?.to).toBe(recipients[1]);
+    expect(broadcast[2]!.maxFeePerGas!).toBeGreaterThan(120n * 10n ** 9n);
+    expect(results.map((r) => r.status)).toEqual(['mined', 'mined']);
+    expect(results[1]?.hash).toBe(broadcast[2]?.hash);
+    for (const to of recipients) expect(await balanceOf(chain.url, to)).toBe(ETH);
+    expect(await nonceOf(bank.address, 'latest')).toBe(2);
+  });
 });
