@@ -59,7 +59,10 @@ async function signSelfTransfer(
 async function fundedMeanwhile(list: Refused[], options: SendOptions): Promise<Set<TxResult>> {
   const watched = list.filter((r) => r.result.lower !== undefined);
   if (!options.balancesOf || watched.length === 0) return new Set();
-  const balances = await options.balancesOf(watched.map((r) => r.result.to));
+  // Unread balances are not taken as funded: the top-up is sent again.
+  const balances = await options
+    .balancesOf(watched.map((r) => r.result.to))
+    .catch(() => new Map<string, bigint>());
   return new Set(
     watched
       .filter((r) => {
