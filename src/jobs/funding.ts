@@ -8,6 +8,7 @@ import {
 } from '../aws/funding-record.js';
 import { loadEnvironmentText } from '../config/load.js';
 import type { ResolvedEnvironment } from '../config/model.js';
+import { InputError } from '../errors.js';
 import { fundingSettingsOf, type FundingSettings } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
 import type { KeySpec } from '../inventory/types.js';
@@ -19,7 +20,7 @@ export function fundingRecordFor(
   keys: KeySpec[] = keysFor(env),
 ): FundingRecordStore {
   const bank = keys.find((k) => k.purpose === 'bank');
-  if (!bank) throw new Error(`the ${env.name} inventory has no bank key`);
+  if (!bank) throw new InputError(`the ${env.name} inventory has no bank key`);
   return bank.secretName
     ? secretFundingRecord(clients.secrets, bank.secretName)
     : kmsFundingRecord(clients.kms, bank.alias);

@@ -2,7 +2,9 @@ import type { AbstractSigner } from 'ethers';
 import type { AwsClients } from '../aws/clients.js';
 import { createKmsKeyStore } from '../aws/kms.js';
 import { createSecretKeyStore } from '../aws/secrets.js';
+import { unitsOf } from '../config/amounts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
+import { errorMessage, InputError, OperationError } from '../errors.js';
 import { createSigner } from '../signer/factory.js';
 import { fundingFor } from '../inventory/funding.js';
 import { fundingSettingsHash, fundingSettingsOf } from '../inventory/funding-settings.js';
@@ -10,13 +12,10 @@ import { fundingApproved } from '../plan/funding.js';
 import { keysFor } from '../inventory/keys.js';
 import type { KeySpec } from '../inventory/types.js';
 import { KeymasterMetrics } from '../keymaster/metrics.js';
-import { renderRunConsole, renderRunMarkdown, unitsOf } from '../keymaster/render.js';
-import {
-  rpcUrlsFromEnv,
-  runKeymaster,
-  type KeymasterLogger,
-  type KeymasterRun,
-} from '../keymaster/run.js';
+import { renderRunConsole, renderRunMarkdown } from '../keymaster/render.js';
+import { rpcUrlsFromEnv } from '../keymaster/rpc-url.js';
+import { runKeymaster } from '../keymaster/run.js';
+import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/inventory.js';
 import { fundingRecordFor } from './funding.js';
 
@@ -34,15 +33,15 @@ export function addressResolver(
   const secrets = createSecretKeyStore(clients.secrets, { region: env.aws.region });
   return async (alias) => {
     const spec = byAlias.get(alias);
-    if (!spec) throw new Error(`${alias} is not a key of the ${env.name} environment`);
+    if (!spec) throw new InputError(`${alias} is not a key of the ${env.name} environment`);
     if (!spec.secretName) return kms.publicAddress(alias);
     const state = await secrets.describeKey(spec.secretName);
     if (!state.found) {
-      throw new Error(
+      throw new OperationError(
         `secret ${spec.secretName} does not exist; run nomad-ops keys apply --env ${env.name}`,
       );
     }
-    if (!state.usable) throw new Error(state.problem);
+    if (!state.usable) throw new OperationError(state.problem);
     return state.address;
   };
 }
@@ -54,7 +53,7 @@ export function bankSigner(
   keys: KeySpec[],
 ): Promise<AbstractSigner> {
   const bank = keys.find((k) => k.purpose === 'bank');
-  if (!bank) throw new Error(`the ${env.name} inventory has no bank key`);
+  if (!bank) throw new InputError(`the ${env.name} inventory has no bank key`);
   return createSigner(
     bank.secretName
       ? { kind: 'secret', secretId: bank.secretName }
@@ -113,7 +112,7 @@ export function keymasterJob(
         (state) => fundingApproved(settingsHash, state),
         (error: unknown) => ({
           approved: false,
-          message: `the approved funding settings could not be read from the bank (${error instanceof Error ? error.message : String(error)}): nothing sent`,
+          message: `the approved funding settings could not be read from the bank (${errorMessage(error)}): nothing sent`,
         }),
       );
       if (!approval.approved) {

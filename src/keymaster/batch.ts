@@ -118,3 +118,24 @@ async function sendWithRetries(link: RpcLink, calls: RpcCall[]): Promise<RpcOutc
     }
   }
 }
+
+/** A call of a batch, named by what its answer is for. */
+export interface NamedCall<K extends string = string> {
+  name: K;
+  call: RpcCall;
+}
+
+/**
+ * Sends named calls as one list (split and retried like `callAll`) and gives the answers by name,
+ * so a reader asks for `bankPendingNonce`, never for the sixth answer.
+ */
+export async function callNamed<K extends string>(
+  link: RpcLink,
+  calls: Array<NamedCall<K>>,
+): Promise<Map<K, RpcOutcome>> {
+  const outcomes = await callAll(
+    link,
+    calls.map((c) => c.call),
+  );
+  return new Map(calls.map((c, i) => [c.name, outcomes[i]!]));
+}

@@ -1,6 +1,15 @@
-import { formatUnits } from 'ethers';
+import { formatInUnit, WEI } from '../config/amounts.js';
 import type { FundingAccount } from '../inventory/types.js';
-import type { GasEstimate } from './gas.js';
+import type {
+  AddressedAccount,
+  DecideInput,
+  DecideResult,
+  Decision,
+  DecisionReason,
+  GasEstimate,
+  NetworkPlan,
+  NetworkState,
+} from './types.js';
 
 /**
  * The top-up rule of DESIGN §6, as a pure function: balances and configuration in, one decision per
@@ -13,27 +22,6 @@ import type { GasEstimate } from './gas.js';
  * stopping reason, so a smaller top-up never jumps ahead of a more urgent one.
  */
 
-/** A balance read from a chain, or why it could not be read. Unknown is never taken as zero. */
-export type BalanceReading = { known: true; wei: bigint } | { known: false; reason: string };
-
-export type DecisionReason =
-  /** Below `lower`: topped up to `target`. */
-  | 'funded'
-  /** At or above `lower` (counting pending top-ups): nothing sent. */
-  | 'healthy'
-  /** The bank would fall below reserve + fees by paying this one. */
-  | 'bank-too-low'
-  /** Paying this one would exceed the network's cap for the run. */
-  | 'cap-reached'
-  /** The account's or the bank's balance (or the fee) could not be read. */
-  | 'balance-unknown'
-  /** The bank has transactions in flight that could not be inspected; paying now could pay twice. */
-  | 'bank-busy'
-  /** The account is the bank itself: never paid. */
-  | 'is-bank'
-  /** A transfer to it would revert, or needs more gas than the network's ceiling: never sent. */
-  | 'unfundable';
-
 /** Reasons that leave a wallet below its `lower` bound: a run with any of them is not ok. */
 export const UNFUNDED_REASONS: ReadonlySet<DecisionReason> = new Set([
   'bank-too-low',
@@ -42,89 +30,6 @@ export const UNFUNDED_REASONS: ReadonlySet<DecisionReason> = new Set([
   'bank-busy',
   'unfundable',
 ]);
-
-/** A funding row whose address is known. */
-export interface AddressedAccount extends FundingAccount {
-  address: string;
-}
-
-/** What the Keymaster knows about one network at decision time. */
-export interface NetworkState {
-  network: string;
-  bankAddress: string;
-  /** The bank's balance including its own in-flight transactions (the `pending` block). */
-  bankBalance: BalanceReading;
-  /** Worst-case fee of one plain top-up (21,000 gas × max fee per gas); undefined when unknown. */
-  feePerTransfer: bigint | undefined;
-  /** Max fee per gas: with a recipient's gas estimate, its worst-case fee is gas limit × this. */
-  feePerGas?: bigint;
-  /** For amounts in messages (default: wei). */
-  unit?: { symbol: string; decimals: number };
-  reserve: bigint;
-  alertBelow: bigint;
-  capPerRun: bigint;
-  /** Set when paying on this network now could pay twice (see `bank-busy`). */
-  busy?: string;
-}
-
-export interface DecideInput {
-  accounts: AddressedAccount[];
-  /** Keyed by `accountKey(network, address)`. A missing entry is an unknown balance. */
-  balances: ReadonlyMap<string, BalanceReading>;
-  /** Incoming amounts already sent by the bank and not yet mined, keyed like `balances`. */
-  pending: ReadonlyMap<string, bigint>;
-  networks: Record<string, NetworkState>;
-  /**
-   * Gas estimates of the transfers, keyed like `balances`. Without an entry a top-up is a plain
-   * transfer (21,000 gas); `unfundable` and `unknown` entries are not paid.
-   */
-  gas?: ReadonlyMap<string, GasEstimate>;
-  /** Per network, keyed by lower-cased address: thresholds replacing the role's. */
-  overrides?: Record<string, Record<string, { lower: bigint; target: bigint }>>;
-}
-
-export interface Decision {
-  network: string;
-  chainId: number;
-  /** As given in the first row (checksummed when the caller checksummed it). */
-  address: string;
-  /** Every funding row that names this address on this network. */
-  rows: FundingAccount[];
-  homes: string[];
-  roles: string[];
-  label: string;
-  lower: bigint;
-  target: bigint;
-  balance: BalanceReading;
-  pendingIn: bigint;
-  /** Wei to send; 0 unless the reason is `funded`. */
-  amount: bigint;
-  /** Gas limit of the top-up, from the recipient's estimate (funded decisions). */
-  gasLimit?: bigint;
-  reason: DecisionReason;
-  /** One line for an operator: why. */
-  detail: string;
-}
-
-export interface NetworkPlan {
-  network: string;
-  bankAddress: string;
-  bankBalance: BalanceReading;
-  /** Sum of planned amounts. */
-  spend: bigint;
-  /** Worst-case fees of the planned transfers. */
-  fees: bigint;
-  transfers: number;
-  /** Bank balance after the planned transfers at worst-case fees; undefined when unknown. */
-  bankAfter: bigint | undefined;
-  /** The bank is (or will be after this run) below its alert level, or its balance is unknown. */
-  bankLow: boolean;
-}
-
-export interface DecideResult {
-  decisions: Decision[];
-  networks: NetworkPlan[];
-}
 
 /** Map key for one address on one network (addresses compared case-insensitively). */
 export function accountKey(network: string, address: string): string {
@@ -309,8 +214,7 @@ function payInOrder(
     stopAll('bank-busy', state.busy);
     return plan;
   }
-  const unit = state.unit ?? { symbol: 'wei', decimals: 0 };
-  const show = (wei: bigint) => `${formatUnits(wei, unit.decimals)} ${unit.symbol}`;
+  const show = (wei: bigint) => formatInUnit(wei, state.unit ?? WEI);
   let available = state.bankBalance.wei;
   let stop: { reason: DecisionReason; detail: string } | undefined;
   for (const { decision, effective } of candidates) {

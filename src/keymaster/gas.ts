@@ -1,5 +1,5 @@
-import type { FeeQuote } from './send.js';
 import type { RpcOutcome } from './rpc.js';
+import type { ChainSweep, FeeQuote, GasEstimate } from './types.js';
 
 /**
  * Gas per recipient and fee bumps, as pure functions over what the chain answered.
@@ -15,16 +15,34 @@ import type { RpcOutcome } from './rpc.js';
  * ceiling; a recipient that needs more than the ceiling is unfundable too.
  */
 
-/** Gas of a plain value transfer to an account without code. */
-export const PLAIN_TRANSFER_GAS = 21_000n;
+/** Gas of a plain value transfer to an account without code (agent keys are EOAs). */
+export const TRANSFER_GAS = 21_000n;
+/** The same, by the name the estimate reads it. */
+export const PLAIN_TRANSFER_GAS = TRANSFER_GAS;
+/** Tip when the node cannot suggest one (ethers uses the same default). */
+export const DEFAULT_PRIORITY_FEE = 1_000_000_000n;
 
-export type GasEstimate =
-  /** The transfer fits: sign it with this gas limit. */
-  | { kind: 'ok'; gasLimit: bigint; estimate: bigint }
-  /** The transfer cannot land (reverts, or needs more gas than the ceiling): never sent. */
-  | { kind: 'unfundable'; reason: string }
-  /** The chain could not tell (an RPC failure, or the bank cannot cover the amount): not sent this run. */
-  | { kind: 'unknown'; reason: string };
+/**
+ * EIP-1559 when the configuration says so, or, when it is silent, when the latest block has a
+ * base fee; legacy otherwise. Max fee = 2 × base fee + tip: valid through six full blocks of
+ * base-fee increases. Undefined when the chain gave nothing to price with.
+ */
+export function quoteFees(sweep: ChainSweep, eip1559?: boolean): FeeQuote | undefined {
+  const use1559 = eip1559 ?? sweep.baseFeePerGas !== undefined;
+  if (use1559) {
+    const base = sweep.baseFeePerGas ?? sweep.gasPrice;
+    if (base === undefined) return undefined;
+    const tip = sweep.maxPriorityFeePerGas ?? DEFAULT_PRIORITY_FEE;
+    return { type: 2, maxFeePerGas: 2n * base + tip, maxPriorityFeePerGas: tip };
+  }
+  if (sweep.gasPrice === undefined) return undefined;
+  return { type: 0, gasPrice: sweep.gasPrice };
+}
+
+/** The most one transfer can cost in fees at this quote (a plain transfer unless `gas` is given). */
+export function maxFeePerTransfer(quote: FeeQuote, gas: bigint = TRANSFER_GAS): bigint {
+  return gas * (quote.type === 2 ? quote.maxFeePerGas : quote.gasPrice);
+}
 
 const INSUFFICIENT_FUNDS = /insufficient funds|exceeds balance|not enough funds/i;
 
@@ -78,6 +96,18 @@ export function replacementFees(sent: FeeQuote, current: FeeQuote, cap?: bigint)
   if (maxPricePerGas(sent) >= maxPricePerGas(current) && sent.type === current.type) {
     return { kind: 'keep' };
   }
+  return bumpedFees(sent, current, cap);
+}
+
+/**
+ * Fees a node takes to replace a transaction sent at `sent` (each raised by at least 12.5 %), and
+ * at least `current` (default: `sent`), under `cap`; `capped` when the cap leaves no room.
+ */
+export function bumpedFees(
+  sent: FeeQuote,
+  current: FeeQuote = sent,
+  cap?: bigint,
+): Exclude<Replacement, { kind: 'keep' }> {
   const capped = (need: bigint): bigint | undefined =>
     cap === undefined || need <= cap ? need : undefined;
   if (sent.type === 2) {

@@ -1,61 +1,48 @@
-export {
-  accountKey,
-  decideTopUps,
-  mergeAccounts,
-  UNFUNDED_REASONS,
-  type AddressedAccount,
-  type BalanceReading,
-  type DecideInput,
-  type DecideResult,
-  type Decision,
-  type DecisionReason,
-  type NetworkPlan,
-  type NetworkState,
-} from './decide.js';
+export type {
+  AddressedAccount,
+  BalanceReading,
+  BalanceRow,
+  BankState,
+  BankSummary,
+  ChainSweep,
+  DecideInput,
+  DecideResult,
+  Decision,
+  DecisionReason,
+  FailureKind,
+  FeeQuote,
+  GasEstimate,
+  InFlightTransfer,
+  KeymasterFailure,
+  KeymasterLogger,
+  KeymasterRun,
+  NetworkPlan,
+  NetworkState,
+  Transfer,
+  TxResult,
+  TxStatus,
+} from './types.js';
+export { accountKey, decideTopUps, mergeAccounts, UNFUNDED_REASONS } from './decide.js';
 export {
   pendingIncoming,
   sweepBalances,
   sweepChain,
-  type BankState,
-  type ChainSweep,
-  type InFlightTransfer,
   type SweepOptions,
   type SweepTarget,
 } from './balances.js';
-export {
-  DEFAULT_PRIORITY_FEE,
-  maxFeePerTransfer,
-  quoteFees,
-  sendTopUps,
-  TRANSFER_GAS,
-  type FeeQuote,
-  type SendOptions,
-  type Transfer,
-  type TxResult,
-  type TxStatus,
-} from './send.js';
-export {
-  rpcUrlsFromEnv,
-  runKeymaster,
-  type BalanceRow,
-  type BankSummary,
-  type FailureKind,
-  type KeymasterFailure,
-  type KeymasterLogger,
-  type KeymasterRun,
-  type RunKeymasterOptions,
-} from './run.js';
+export { DEFAULT_PRIORITY_FEE, maxFeePerTransfer, quoteFees, TRANSFER_GAS } from './gas.js';
+export { sendTopUps, type SendOptions } from './send.js';
+export { runKeymaster, type RunKeymasterOptions } from './run.js';
+export { rpcUrlsFromEnv } from './rpc-url.js';
 export {
   balanceTable,
   bankTable,
   decisionTable,
-  formatAmount,
   renderRunConsole,
   renderRunMarkdown,
   sentTable,
-  unitsOf,
-  type UnitsByNetwork,
 } from './render.js';
+export { formatAmount, unitsOf, type UnitsByNetwork } from '../config/amounts.js';
 export { KeymasterMetrics } from './metrics.js';
 export {
   healthOf,

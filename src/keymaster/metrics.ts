@@ -1,7 +1,8 @@
 import { formatUnits } from 'ethers';
 import { Counter, Gauge, Registry, type PrometheusContentType } from 'prom-client';
-import type { UnitsByNetwork } from './render.js';
-import type { KeymasterRun } from './run.js';
+import type { UnitsByNetwork } from '../config/amounts.js';
+import { errorMessage, OperationError } from '../errors.js';
+import type { KeymasterRun } from './types.js';
 
 /**
  * The Keymaster's Prometheus metrics (DESIGN §6), on a registry of its own so the CLI, the
@@ -250,12 +251,14 @@ export class KeymasterMetrics {
             );
           }
         } catch (error) {
-          failed.push(`${network}: ${error instanceof Error ? error.message : String(error)}`);
+          failed.push(`${network}: ${errorMessage(error)}`);
         }
       }),
     );
     if (failed.length > 0) {
-      throw new Error(`pushing the metrics to the Pushgateway failed for ${failed.join('; ')}`);
+      throw new PushgatewayError(
+        `pushing the metrics to the Pushgateway failed for ${failed.join('; ')}`,
+      );
     }
   }
 }
@@ -292,3 +295,6 @@ export function seriesOf(text: string, network: string): string {
   }
   return out.length > 0 ? out.join('\n') + '\n' : '';
 }
+
+/** The metrics could not be pushed to (some groups of) the Pushgateway. */
+export class PushgatewayError extends OperationError {}

@@ -1,22 +1,15 @@
-import { formatUnits } from 'ethers';
-import type { ResolvedEnvironment } from '../config/model.js';
+import { formatAmount, type UnitsByNetwork } from '../config/amounts.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from '../report/table.js';
-import type { BalanceReading, Decision } from './decide.js';
-import type { BalanceRow, BankSummary, KeymasterRun } from './run.js';
-import type { TxResult } from './send.js';
+import type {
+  BalanceReading,
+  BalanceRow,
+  BankSummary,
+  Decision,
+  KeymasterRun,
+  TxResult,
+} from './types.js';
 
 /** Tables of a Keymaster run. Amounts are shown in the chain's native unit (display only). */
-
-export type UnitsByNetwork = Record<string, { symbol: string; decimals: number }>;
-
-export function unitsOf(env: ResolvedEnvironment): UnitsByNetwork {
-  return Object.fromEntries(env.networks.map((n) => [n.name, n.nativeToken]));
-}
-
-export function formatAmount(wei: bigint, network: string, units: UnitsByNetwork): string {
-  const unit = units[network] ?? { symbol: 'wei', decimals: 0 };
-  return `${formatUnits(wei, unit.decimals)} ${unit.symbol}`;
-}
 
 function formatReading(reading: BalanceReading, network: string, units: UnitsByNetwork): string {
   return reading.known ? formatAmount(reading.wei, network, units) : 'unknown';

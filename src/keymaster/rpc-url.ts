@@ -1,3 +1,7 @@
+import type { ResolvedEnvironment } from '../config/model.js';
+import { InputError } from '../errors.js';
+import { registerRpcUrl } from '../redact.js';
+
 /**
  * An RPC URL as the transport uses it. Node's fetch refuses URLs with credentials (and would quote
  * the whole URL in its error), so userinfo becomes an `Authorization: Basic` header, which is what
@@ -45,11 +49,43 @@ export function rpcUrlProblem(value: string): string | undefined {
 /** The URL to fetch and its headers; throws (without the value) when the URL is not http(s). */
 export function rpcEndpoint(value: string): RpcEndpoint {
   const problem = rpcUrlProblem(value);
-  if (problem) throw new Error(`the RPC URL ${problem}`);
+  if (problem) throw new InputError(`the RPC URL ${problem}`);
   const parsed = new URL(value.trim());
   if (!parsed.username && !parsed.password) return { url: value.trim(), headers: {} };
   const authorization = basicAuthorization(parsed.username, parsed.password);
   parsed.username = '';
   parsed.password = '';
   return { url: parsed.href, headers: { authorization } };
+}
+
+/** RPC URLs by network from the environment variables the environment file names. */
+export function rpcUrlsFromEnv(
+  env: ResolvedEnvironment,
+  variables: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return Object.fromEntries(
+    env.networks.map((n) => {
+      const url = variables[n.rpcUrlEnv]?.trim() || undefined;
+      // Read means registered: from here on no output of the process can carry it.
+      registerRpcUrl(url);
+      return [n.name, url];
+    }),
+  );
+}
+
+/**
+ * A configuration error for an RPC URL that is set but not an http(s) URL (a missing scheme,
+ * say), naming the variable; undefined when fine or unset (unset is reported by the sweep). The
+ * value is never quoted: it may carry an API key.
+ */
+export function networkRpcUrlProblem(
+  url: string | undefined,
+  network: { name: string; rpcUrlEnv: string },
+): string | undefined {
+  if (url === undefined) return undefined;
+  const problem = rpcUrlProblem(url);
+  // Named by its variable, never by its value: the value may carry credentials.
+  return problem
+    ? `${network.name}: the environment variable ${network.rpcUrlEnv} does not hold an http:// or https:// URL (it ${problem}): set it to the full URL of the JSON-RPC endpoint, like https://host/path`
+    : undefined;
 }

@@ -4,6 +4,7 @@
  * retry behind our back; here every request is explicit and countable.
  */
 
+import { OperationError } from '../errors.js';
 import { displayUrl } from '../redact.js';
 import { rpcEndpoint, rpcUrlProblem } from './rpc-url.js';
 
@@ -27,14 +28,13 @@ export type RpcOutcome =
 export type RpcFailureKind = 'unreachable' | 'timeout' | 'http' | 'not-json' | 'not-batch';
 
 /** The request as a whole failed: unreachable, timed out, HTTP error, or an answer that is not a batch. */
-export class RpcTransportError extends Error {
+export class RpcTransportError extends OperationError {
   constructor(
     message: string,
     readonly url: string,
     options?: { cause?: unknown; kind?: RpcFailureKind; status?: number },
   ) {
     super(message, options);
-    this.name = 'RpcTransportError';
     this.kind = options?.kind ?? 'unreachable';
     if (options?.status !== undefined) this.status = options.status;
   }
@@ -160,11 +160,25 @@ export async function rpcBatch(
   );
 }
 
-/** One call, same transport; throws the node's error as an Error. */
+/** The node answered a call with an error (the request itself arrived). */
+export class RpcCallError extends OperationError {
+  constructor(
+    readonly method: string,
+    readonly nodeMessage: string,
+    readonly code?: number,
+  ) {
+    super(`${method} failed: ${nodeMessage}`);
+  }
+}
+
+/** An answer that is not what the method returns (a malformed quantity, say). */
+export class RpcAnswerError extends OperationError {}
+
+/** One call, same transport; throws the node's error as an `RpcCallError`. */
 export async function rpcCall(url: string, call: RpcCall, options: RpcOptions): Promise<unknown> {
   const [outcome] = await rpcBatch(url, [call], options);
   if (!outcome?.ok) {
-    throw new Error(`${call.method} failed: ${outcome?.message ?? 'no answer'}`);
+    throw new RpcCallError(call.method, outcome?.message ?? 'no answer', outcome?.code);
   }
   return outcome.result;
 }
@@ -172,7 +186,7 @@ export async function rpcCall(url: string, call: RpcCall, options: RpcOptions): 
 /** A JSON-RPC quantity ("0x1a") as a bigint; throws on anything else. */
 export function quantity(value: unknown, what: string): bigint {
   if (typeof value !== 'string' || !/^0x[0-9a-fA-F]+$/.test(value)) {
-    throw new Error(`${what}: expected a hex quantity, got ${JSON.stringify(value)}`);
+    throw new RpcAnswerError(`${what}: expected a hex quantity, got ${JSON.stringify(value)}`);
   }
   return BigInt(value);
 }

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorMessage } from '../errors.js';
 import type { KeymasterMetrics } from './metrics.js';
 import { sleep } from './rpc.js';
-import type { KeymasterLogger, KeymasterRun } from './run.js';
+import type { KeymasterLogger, KeymasterRun } from './types.js';
 
 /**
  * The Keymaster as a service: a run every interval, `/metrics` for Prometheus and `/healthz` for
@@ -145,14 +146,12 @@ export async function serveKeymaster(options: ServeOptions): Promise<KeymasterSe
         options.onRun?.(run);
         if (options.pushgatewayUrl) {
           await metrics.push(options.pushgatewayUrl).catch((error: unknown) => {
-            logger?.warn(error instanceof Error ? error.message : String(error));
+            logger?.warn(errorMessage(error));
           });
         }
       } catch (error) {
         // A run that throws (not one that reports failures) must not stop the service.
-        logger?.warn(
-          `keymaster run failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        logger?.warn(`keymaster run failed: ${errorMessage(error)}`);
       }
       if (signal.aborted) break;
       await wait(options.intervalSeconds * 1000, signal);

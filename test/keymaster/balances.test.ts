@@ -81,7 +81,6 @@ describe('sweepBalances (Hardhat chains)', () => {
     const hanging = await startRpcProxy(b!.url, { hang: true });
     proxies.push(hanging);
     const dead = await closedPortUrl();
-    const started = performance.now();
     const [ok, refused, hung] = await sweepBalances(
       [
         { network: 'alpha', chainId: a!.chainId, rpcUrl: a!.url, addresses: wallets, bank },
@@ -90,8 +89,10 @@ describe('sweepBalances (Hardhat chains)', () => {
       ],
       { timeoutMs: 300, retries: 1, retryDelayMs: 10 },
     );
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Bounded by counts, not by the clock: each failed chain made its two attempts, no more, and
+    // the live chain answered its one request.
     expect(ok?.ok).toBe(true);
+    expect(ok?.requests).toBe(1);
     for (const failed of [refused, hung]) {
       expect(failed?.ok).toBe(false);
       expect(failed?.attempts).toBe(2);

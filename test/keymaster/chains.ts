@@ -1,5 +1,5 @@
 import { Wallet } from 'ethers';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import { FUNDED_PRIVATE_KEYS, startChains, type Chain } from '../harness/chains.js';
 import { rpcCall } from '../../src/keymaster/rpc.js';
 
@@ -74,15 +74,16 @@ export async function fund(
     );
   }
   for (const hash of hashes) {
-    for (let i = 0; ; i += 1) {
-      const receipt = await rpcCall(
-        url,
-        { method: 'eth_getTransactionReceipt', params: [hash] },
-        { timeoutMs: 5000 },
-      );
-      if (receipt) break;
-      if (i > 200) throw new Error(`funding transaction ${hash} not mined`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await vi.waitFor(
+      async () => {
+        const receipt = await rpcCall(
+          url,
+          { method: 'eth_getTransactionReceipt', params: [hash] },
+          { timeoutMs: 5000 },
+        );
+        if (!receipt) throw new Error(`funding transaction ${hash} not mined`);
+      },
+      { timeout: 10_000, interval: 25 },
+    );
   }
 }

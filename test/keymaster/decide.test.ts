@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  accountKey,
-  decideTopUps,
-  type AddressedAccount,
-  type BalanceReading,
-  type DecideInput,
-  type NetworkState,
-} from '../../src/keymaster/decide.js';
+import { accountKey, decideTopUps } from '../../src/keymaster/decide.js';
+import type {
+  AddressedAccount,
+  BalanceReading,
+  DecideInput,
+  NetworkState,
+} from '../../src/keymaster/types.js';
 
 const ETH = 10n ** 18n;
 const BANK = '0xBa00000000000000000000000000000000000001';

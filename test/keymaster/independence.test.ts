@@ -1,7 +1,7 @@
 import { formatEther, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeymasterMetrics } from '../../src/keymaster/metrics.js';
-import { unitsOf } from '../../src/keymaster/render.js';
+import { unitsOf } from '../../src/config/amounts.js';
 import { runKeymaster } from '../../src/keymaster/run.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';

@@ -1,5 +1,5 @@
 import { Transaction, Wallet } from 'ethers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rpcCall } from '../../src/keymaster/rpc.js';
 import { runKeymaster } from '../../src/keymaster/run.js';
 import { startChains, type Chain } from '../harness/chains.js';
@@ -63,7 +63,7 @@ describe('a run started while the previous one is still pending (own chain, mini
     expect(third.ok).toBe(true);
   });
 
-  it('a node refusing a transfer in the middle: nothing after it is broadcast, and the next run pays no one twice', async () => {
+  it('a node refusing a transfer in the middle: nothing behind the gap can pay, and the next run pays no one twice', async () => {
     const env = testEnvironment([{ name: 'alpha', chainId: chain.chainId }], {
       receiptTimeoutSeconds: 5,
     });
@@ -100,7 +100,11 @@ describe('a run started while the previous one is still pending (own chain, mini
         [2, 'not-sent'],
         [3, 'not-sent'],
       ]);
-      expect(broadcast.map((t) => t.nonce)).toEqual([0, 1]);
+      // All four in one batch; the refused nonce sent again, then a self-transfer at it: both
+      // refused, so the gap stays and the two queued behind it are withdrawn, each replaced by a
+      // zero-value self-transfer at its nonce: nothing behind the gap can ever pay.
+      expect(broadcast.map((t) => t.nonce)).toEqual([0, 1, 2, 3, 1, 1, 2, 3]);
+      expect(broadcast.slice(5).every((t) => t.to === bank.address && t.value === 0n)).toBe(true);
       expect(first.failures.filter((f) => f.kind === 'send')).toHaveLength(3);
 
       // Meanwhile the refused wallet is funded by hand: the next run's order of payments shifts.
@@ -111,12 +115,22 @@ describe('a run started while the previous one is still pending (own chain, mini
       ]);
       refusing = false;
       const second = await runKeymaster(options);
-      expect(second.sent.map((t) => [t.nonce, t.status])).toEqual([
-        [1, 'mined'],
-        [2, 'mined'],
-      ]);
-      // A few more blocks, for anything left queued behind a gap to be mined.
-      await new Promise((r) => setTimeout(r, 400));
+      // Nonce 1 fills the gap. Nonce 2 is held by the first run's withdrawal: the top-up takes it
+      // over while that self-transfer is still in the pool, or, when a block mined it first, is
+      // refused and left to the next run. Either way no one is paid twice.
+      expect(second.sent.map((t) => t.nonce)).toEqual([1, 2]);
+      expect(second.sent[0]?.status).toBe('mined');
+      expect(['mined', 'rejected']).toContain(second.sent[1]?.status);
+      // Until every nonce the two runs used (0 to 3) is mined: anything queued behind a gap too.
+      await vi.waitFor(
+        async () =>
+          expect(Number(await rpc('eth_getTransactionCount', [bank.address, 'latest']))).toBe(4),
+        { timeout: 10_000, interval: 50 },
+      );
+      const third = await runKeymaster(options);
+      expect(third.sent.map((t) => [t.nonce, t.status])).toEqual(
+        second.sent[1]?.status === 'mined' ? [] : [[4, 'mined']],
+      );
     } finally {
       await rpc('evm_setIntervalMining', [0]);
       await rpc('evm_setAutomine', [true]);

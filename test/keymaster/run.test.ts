@@ -1,7 +1,8 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpcUrlsFromEnv, runKeymaster, type KeymasterRun } from '../../src/keymaster/run.js';
-import { renderRunConsole, renderRunMarkdown, unitsOf } from '../../src/keymaster/render.js';
+import { unitsOf } from '../../src/config/amounts.js';
+import { renderRunConsole, renderRunMarkdown } from '../../src/keymaster/render.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, resolverFor, testEnvironment } from './fixtures.js';
@@ -193,7 +194,6 @@ describe('runKeymaster (Hardhat chains)', () => {
     await fund(a!.url, FUNDER, a!.chainId, [{ to: bank.address, wei: 5n * ETH }]);
     const hanging = await startRpcProxy(b!.url, { hang: true });
     proxies.push(hanging);
-    const started = performance.now();
     const run = await runKeymaster({
       env,
       rows,
@@ -204,7 +204,8 @@ describe('runKeymaster (Hardhat chains)', () => {
       retryDelayMs: 10,
       pollIntervalMs: 20,
     });
-    expect(performance.now() - started).toBeLessThan(4000);
+    // Each dead chain was tried twice (one retry) and no more: counted below, not timed.
+    expect(hanging.requests).toBe(2);
     const relayer = (network: string) =>
       addresses.get(`alias/development-${network}-relayer-signer`)!;
     expect(await balanceOf(a!.url, relayer('alpha'))).toBe(ETH);

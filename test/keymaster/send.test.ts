@@ -3,12 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingIncoming, sweepChain } from '../../src/keymaster/balances.js';
 import { accountKey } from '../../src/keymaster/decide.js';
 import { rpcCall } from '../../src/keymaster/rpc.js';
-import {
-  maxFeePerTransfer,
-  quoteFees,
-  sendTopUps,
-  type FeeQuote,
-} from '../../src/keymaster/send.js';
+import { maxFeePerTransfer, quoteFees } from '../../src/keymaster/gas.js';
+import { sendTopUps } from '../../src/keymaster/send.js';
+import type { FeeQuote } from '../../src/keymaster/types.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { tamperingFetch } from './tamper.js';

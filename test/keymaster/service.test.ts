@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatUnits, Wallet } from 'ethers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChainSweep } from '../../src/keymaster/balances.js';
 import { KeymasterMetrics } from '../../src/keymaster/metrics.js';
-import { unitsOf } from '../../src/keymaster/render.js';
+import { unitsOf } from '../../src/config/amounts.js';
 import { runKeymaster, type KeymasterRun } from '../../src/keymaster/run.js';
 import { healthOf, serveKeymaster } from '../../src/keymaster/service.js';
 import type { Chain } from '../harness/chains.js';
@@ -92,9 +92,7 @@ describe('serveKeymaster', () => {
       port: 0,
       onRun: (run) => runs.push(run),
     });
-    for (let i = 0; runs.length === 0 && i < 200; i += 1)
-      await new Promise((r) => setTimeout(r, 25));
-    expect(runs).toHaveLength(1);
+    await vi.waitFor(() => expect(runs).toHaveLength(1), { timeout: 5000, interval: 25 });
     const run = runs[0]!;
     const text = await (await fetch(`${service.url}/metrics`)).text();
 
@@ -236,11 +234,8 @@ describe('/healthz over time (injected clock, fake runs)', () => {
         body: (await response.json()) as { networks: Array<{ network: string; healthy: boolean }> },
       };
     };
-    const until = async (count: number) => {
-      for (let i = 0; runsDone < count && i < 200; i += 1)
-        await new Promise((r) => setTimeout(r, 5));
-      expect(runsDone).toBe(count);
-    };
+    const until = (count: number) =>
+      vi.waitFor(() => expect(runsDone).toBe(count), { timeout: 5000, interval: 5 });
     await until(1);
     expect((await healthz()).status).toBe(200);
 

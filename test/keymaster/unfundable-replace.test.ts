@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KeymasterMetrics } from '../../src/keymaster/metrics.js';
-import { unitsOf } from '../../src/keymaster/render.js';
+import { unitsOf } from '../../src/config/amounts.js';
 import { rpcCall } from '../../src/keymaster/rpc.js';
 import { runKeymaster, type RunKeymasterOptions } from '../../src/keymaster/run.js';
 import { startChains, type Chain } from '../harness/chains.js';

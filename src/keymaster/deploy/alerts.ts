@@ -1,4 +1,5 @@
 import type { ResolvedEnvironment } from '../../config/model.js';
+import { InputError } from '../../errors.js';
 import { STALE_INTERVALS } from '../service.js';
 import { PUSH_JOB, SERVICE_JOB } from './jobs.js';
 
@@ -105,10 +106,12 @@ const WALLET = '{{ $labels.role }} wallet {{ $labels.address }} on {{ $labels.ne
 export function alertRules(env: ResolvedEnvironment, options: AlertOptions = {}): RuleGroup[] {
   const cadences = cadencesOf(env, options);
   if (cadences.length === 0) {
-    throw new Error('alert rules for neither the service nor the cron runs: enable one of them');
+    throw new InputError(
+      'alert rules for neither the service nor the cron runs: enable one of them',
+    );
   }
   if (options.scheduleSeconds !== undefined && !(options.scheduleSeconds >= 60)) {
-    throw new Error(`the schedule of ${options.scheduleSeconds}s is below a minute`);
+    throw new InputError(`the schedule of ${options.scheduleSeconds}s is below a minute`);
   }
   const runbook = options.runbookUrl ?? defaultRunbookUrl(env);
   const link = (name: AlertName) => `${runbook}#${RUNBOOK_ANCHORS[name]}`;

@@ -5,6 +5,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import path from 'node:path';
 import type { ResolvedEnvironment } from '../../config/model.js';
+import { InputError } from '../../errors.js';
 import { githubRoleName, roleArn } from '../../inventory/names.js';
 import { KEYMASTER_SERVICE_ACCOUNT } from '../../inventory/policies.js';
 import { alertRules, type AlertOptions } from './alerts.js';
@@ -63,19 +64,21 @@ export function keymasterManifests(
     ['RPC secret name', options.rpcSecret ?? DEFAULT_RPC_SECRET],
   ] as const) {
     if (!DNS_LABEL.test(value)) {
-      throw new RangeError(
-        `the ${what} ${JSON.stringify(value)} is not a Kubernetes name: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit`,
+      throw new InputError(
+        `${env.source}: the ${what} ${JSON.stringify(value)} is not a Kubernetes name: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit`,
       );
     }
   }
   const eks = env.keymaster.eks;
   if (eks && eks.namespace !== namespace) {
-    throw new RangeError(
-      `the Keymaster role trusts the ServiceAccount in namespace ${eks.namespace} (keymaster.eks.namespace), not ${namespace}: use --namespace ${eks.namespace} or change the file and apply IAM`,
+    throw new InputError(
+      `${env.source}: the Keymaster role trusts the ServiceAccount in namespace ${eks.namespace} (keymaster.eks.namespace), not ${namespace}: use --namespace ${eks.namespace} or change the file and apply IAM`,
     );
   }
   if (!options.image.trim() || /\s/.test(options.image)) {
-    throw new RangeError(`the image ${JSON.stringify(options.image)} is not an image reference`);
+    throw new InputError(
+      `${env.source}: the image ${JSON.stringify(options.image)} is not an image reference`,
+    );
   }
   const meta = (extra: Partial<ObjectMeta> = {}) => objectMeta(env.name, namespace, extra);
   const fileName = `${env.name}.yaml`;
