@@ -9,6 +9,7 @@ import {
   TagResourceCommand as SecretTagResourceCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { OperationError } from '../errors.js';
 import { TAG_KEYS } from '../inventory/tags.js';
 import { awsErrorName, keyStoreError } from './key-store-errors.js';
 
@@ -49,7 +50,10 @@ export function recordFromTags(
 
 function tagsOf(record: FundingRecord): Array<{ key: string; value: string }> {
   if (!SHA256.test(record.sha256)) {
-    throw new Error(`funding settings hash "${record.sha256}" is not 64 lower-case hex digits`);
+    throw new OperationError(
+      `funding settings hash "${record.sha256}" is not 64 lower-case hex digits: ` +
+        'the plan computed it wrongly; nothing was recorded',
+    );
   }
   const tags: Array<{ key: string; value: string }> = [
     { key: TAG_KEYS.fundingSha256, value: record.sha256 },
@@ -90,7 +94,12 @@ export function kmsFundingRecord(kms: KMSClient, bankAlias: string): FundingReco
     },
     async write(record) {
       const id = await keyId();
-      if (!id) throw new Error(`${bankAlias} does not exist: the keys must be applied first`);
+      if (!id) {
+        throw new OperationError(
+          `${bankAlias} does not exist, so the approved funding settings cannot be recorded on ` +
+            'it: run `nomad-ops keys apply` to create the keys first',
+        );
+      }
       const Tags = tagsOf(record).map((t) => ({ TagKey: t.key, TagValue: t.value }));
       try {
         await kms.send(new KmsTagResourceCommand({ KeyId: id, Tags }));
@@ -126,7 +135,10 @@ export function secretFundingRecord(
     async write(record) {
       const described = await describe();
       if (!described)
-        throw new Error(`${secretName} does not exist: the keys must be applied first`);
+        throw new OperationError(
+          `${secretName} does not exist, so the approved funding settings cannot be recorded ` +
+            'on it: run `nomad-ops keys apply` to create the keys first',
+        );
       const Tags = tagsOf(record).map((t) => ({ Key: t.key, Value: t.value }));
       try {
         await secrets.send(
