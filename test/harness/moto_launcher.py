@@ -99,10 +99,13 @@ def _ecdsa_verify(self, message, signature, signing_algorithm):
 
 def _get_public_key_with_key_spec(original):
     def handler(self):
-        key = self.kms_backend.describe_key(self._get_param("KeyId"))
-        if key.key_state == "Disabled":
+        try:
+            key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        except Exception:  # a missing key or alias: moto's own handler answers NotFoundException
+            key = None
+        if key is not None and key.key_state == "Disabled":
             raise JsonRESTError("DisabledException", f"{key.arn} is disabled.")
-        if key.key_state != "Enabled":
+        if key is not None and key.key_state != "Enabled":
             raise JsonRESTError(
                 "KMSInvalidStateException", f"{key.arn} is {key.key_state}."
             )
