@@ -73,6 +73,8 @@ interface Measured {
   requests: number;
   peakRssMiB: number;
   sum: string;
+  /** One run with no added latency: the chains' and the client's own time. */
+  unloadedMs?: number;
 }
 
 async function measureSize(
@@ -81,6 +83,7 @@ async function measureSize(
   perChain: number,
   ways: Way[],
   runs: number,
+  unloadedAll: boolean,
 ): Promise<{ measured: Measured[]; baselineRss: number; unloadedMs: number }> {
   const spec = (way: Way, n = perChain): SweepSpec => ({
     way: way.way,
@@ -118,6 +121,9 @@ async function measureSize(
   // The emulator's and the client's own time: our default sweep with no added latency.
   chains.setLatency(0);
   const unloadedMs = (await runWorker(dir, spec(WAYS[3]!))).ms;
+  if (unloadedAll) {
+    for (const m of measured) m.unloadedMs = (await runWorker(dir, spec(m.way))).ms;
+  }
   chains.setLatency(LATENCY_MS);
   return { measured, baselineRss, unloadedMs };
 }
@@ -147,7 +153,15 @@ function report(
   const bound = LATENCY_MS; // every chain's requests can go at once: one round trip
   console.log(
     table(
-      ['way', 'HTTP requests', 'wall time', 'bound', 'ratio to bound', 'peak RSS'],
+      [
+        'way',
+        'HTTP requests',
+        'wall time',
+        'bound',
+        'ratio to bound',
+        'peak RSS',
+        'same, no added latency',
+      ],
       result.measured.map((m) => {
         const s = summarize(m.ms);
         return [
@@ -157,9 +171,10 @@ function report(
           duration(bound),
           ratio(s.median, bound),
           `${m.peakRssMiB.toFixed(0)} MiB`,
+          m.unloadedMs === undefined ? '' : duration(m.unloadedMs),
         ];
       }),
-      ['l', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   );
   console.log(
@@ -197,7 +212,7 @@ async function main() {
 
     const small = 167;
     const smallRuns = options.runs;
-    const smallResult = await measureSize(chains, dir, small, WAYS, smallRuns);
+    const smallResult = await measureSize(chains, dir, small, WAYS, smallRuns, true);
     const measured = report(
       `Balance sweep: ${(small * CHAIN_IDS.length).toLocaleString('en')} pairs, +${LATENCY_MS} ms per request`,
       options,
@@ -237,7 +252,7 @@ async function main() {
       bigRuns,
       big * CHAIN_IDS.length,
       big,
-      await measureSize(chains, dir, big, bigWays, bigRuns),
+      await measureSize(chains, dir, big, bigWays, bigRuns, false),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
