@@ -151,28 +151,22 @@ function report(
       `every way runs in a process of its own (wall time of the sweep alone, peak RSS of the process).`,
   );
   const bound = LATENCY_MS; // every chain's requests can go at once: one round trip
+  const unloaded = result.measured.some((m) => m.unloadedMs !== undefined);
+  const columns = ['way', 'HTTP requests', 'wall time', 'bound', 'ratio to bound', 'peak RSS'];
   console.log(
     table(
-      [
-        'way',
-        'HTTP requests',
-        'wall time',
-        'bound',
-        'ratio to bound',
-        'peak RSS',
-        'same, no added latency',
-      ],
+      unloaded ? [...columns, 'same, no added latency'] : columns,
       result.measured.map((m) => {
         const s = summarize(m.ms);
-        return [
+        const cells = [
           m.way.label,
           String(m.requests),
           spread(s),
           duration(bound),
           ratio(s.median, bound),
           `${m.peakRssMiB.toFixed(0)} MiB`,
-          m.unloadedMs === undefined ? '' : duration(m.unloadedMs),
         ];
+        return unloaded ? [...cells, duration(m.unloadedMs ?? NaN)] : cells;
       }),
       ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
