@@ -70,8 +70,9 @@ async function main() {
     );
   }
   rmSync(work, { recursive: true, force: true });
+  console.log('### Action bundles: size and cold start\n');
   console.log(
-    `Action bundles: cold start = process start to first output, median of ${runs} runs (Node ${process.versions.node})\n`,
+    `Reproduce: \`npm run bench -- bundles\`. Action bundles: cold start = process start to first output, median of ${runs} runs (Node ${process.versions.node})\n`,
   );
   console.log(
     '| action | bundle | gzip | cold start (ncc bundle) | cold start (naive: tsx on the source) |',
