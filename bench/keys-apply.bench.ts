@@ -46,7 +46,7 @@ async function main() {
     for (let i = 0; i < runs; i++) {
       // A fresh moto account per run: every key is created.
       const account = `40000000010${i}`;
-      const { file, env } = productionSizedEnvironment(account);
+      const { file, env, dispose } = productionSizedEnvironment(account);
       const credentials = await motoCredentials(moto.url, account);
       proxy.reset();
       const run = await timeProcess(NODE, [BIN, 'keys', 'apply', '--env', file, '--json'], {
@@ -57,6 +57,7 @@ async function main() {
         AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
         AWS_SESSION_TOKEN: credentials.sessionToken,
       });
+      dispose();
       if (run.code !== 0) {
         throw new Error(`keys apply exited ${run.code}:\n${run.stderr.slice(-2000)}`);
       }

@@ -92,7 +92,8 @@ export function quotaBoundMs(counts: Record<string, number>, latencyMs: number):
 async function main() {
   const options = benchOptions();
   const moto = await startMoto();
-  const { env } = productionSizedEnvironment(ACCOUNT);
+  const { env, dispose } = productionSizedEnvironment(ACCOUNT);
+  dispose();
   const keys = keysFor(env);
   const proxy = await startKmsBenchProxy({
     target: moto.url,
