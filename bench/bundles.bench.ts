@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { benchOptions } from './lib/common.js';
+import { benchOptions } from './support/common.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 

@@ -9,7 +9,7 @@
  */
 import { keysFor } from '../src/inventory/keys.js';
 import { motoCredentials, startMoto } from '../test/harness/moto.js';
-import { ensureLib, BIN, NODE, timeProcess, type TimedProcess } from './lib/cli.js';
+import { ensureLib, BIN, NODE, timeProcess, type TimedProcess } from './support/cli.js';
 import {
   benchOptions,
   duration,
@@ -19,9 +19,9 @@ import {
   summarize,
   table,
   targetLine,
-} from './lib/common.js';
-import { productionSizedEnvironment } from './lib/environment.js';
-import { KMS_QUOTAS, listCounts, startKmsBenchProxy, totalOf } from './lib/kms-proxy.js';
+} from './support/common.js';
+import { productionSizedEnvironment } from './support/environment.js';
+import { KMS_QUOTAS, listCounts, startKmsBenchProxy, totalOf } from './support/kms-proxy.js';
 
 const AWS_LATENCY_MS = 50;
 

@@ -1,7 +1,7 @@
 /**
  * A no-change key plan of a production-sized environment (18 networks × 6 key names + the bank =
  * 109 keys) against moto behind KMS's latency and quotas, with moto's answers replayed so that
- * only round trips count (bench/lib/kms-proxy.ts). Side by side in the same run: nomad-ops's plan
+ * only round trips count (bench/support/kms-proxy.ts). Side by side in the same run: nomad-ops's plan
  * (runKeys, in-process) and the sequential script as Nomad ran it (one key at a time,
  * DescribeKey then GetPublicKey, then the leftover search page by page), for the same output.
  *
@@ -30,9 +30,9 @@ import {
   summarize,
   table,
   targetLine,
-} from './lib/common.js';
-import { productionSizedEnvironment } from './lib/environment.js';
-import { KMS_QUOTAS, listCounts, startKmsBenchProxy, totalOf } from './lib/kms-proxy.js';
+} from './support/common.js';
+import { productionSizedEnvironment } from './support/environment.js';
+import { KMS_QUOTAS, listCounts, startKmsBenchProxy, totalOf } from './support/kms-proxy.js';
 
 export const AWS_LATENCY_MS = 50;
 const ACCOUNT = '400000000001';

@@ -12,7 +12,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { machine } from './lib/common.js';
+import { machine } from './support/common.js';
 
 const dir = import.meta.dirname;
 const root = path.resolve(dir, '..');

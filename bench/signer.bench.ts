@@ -17,8 +17,16 @@ import { addressFromSpki } from '../src/eth/address.js';
 import { ethereumSignatureFromDer } from '../src/eth/der-signature.js';
 import { KmsSigner } from '../src/eth/kms-signer.js';
 import { MOTO_BOOTSTRAP_CREDENTIALS, MOTO_REGION, startMoto } from '../test/harness/moto.js';
-import { benchOptions, duration, heading, ratio, spread, summarize, table } from './lib/common.js';
-import { listCounts, startKmsBenchProxy, totalOf } from './lib/kms-proxy.js';
+import {
+  benchOptions,
+  duration,
+  heading,
+  ratio,
+  spread,
+  summarize,
+  table,
+} from './support/common.js';
+import { listCounts, startKmsBenchProxy, totalOf } from './support/kms-proxy.js';
 
 const LATENCY_MS = 50;
 const SIGNATURES = 100;

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN, NODE, ensureLib, timeProcess } from './lib/cli.js';
+import { BIN, NODE, ensureLib, timeProcess } from './support/cli.js';
 import {
   benchOptions,
   duration,
@@ -18,9 +18,9 @@ import {
   summarize,
   table,
   targetLine,
-} from './lib/common.js';
+} from './support/common.js';
 
-const COUNTER = pathToFileURL(path.join(import.meta.dirname, 'lib/count-modules.mjs')).href;
+const COUNTER = pathToFileURL(path.join(import.meta.dirname, 'support/count-modules.mjs')).href;
 
 const COMMANDS: Array<{ label: string; args: string[] }> = [
   { label: '`node -e 0` (bare Node)', args: ['-e', '0'] },

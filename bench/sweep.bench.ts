@@ -3,7 +3,7 @@
  * ways a competent engineer would write, in the same run, each in a process of its own (peak RSS):
  *  - ethers v6: `Promise.all` over `provider.getBalance` (the provider batches calls made together);
  *  - multicall: one `eth_call` per 500 addresses to a contract reading every balance
- *    (bench/lib/balance-reader.ts, a minimal equivalent of Multicall3's getEthBalance);
+ *    (bench/support/balance-reader.ts, a minimal equivalent of Multicall3's getEthBalance);
  *  - ours (`sweepBalances`) at 10, 100 (the default) and 500 calls per batch.
  * Six Hardhat EDR chains in their own process, each behind a proxy adding 50 ms per request.
  * Sizes: 1,002 pairs (production) and 50,004 (a stress test of memory).
@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getAddress, hexlify, randomBytes, Wallet } from 'ethers';
 import { FUNDED_PRIVATE_KEYS } from '../test/harness/chains.js';
-import { BALANCE_READER_ADDRESS, BALANCE_READER_CODE } from './lib/balance-reader.js';
-import { rpc, startBenchChains, type BenchChains } from './lib/chains.js';
-import { NODE, timeProcess } from './lib/cli.js';
+import { BALANCE_READER_ADDRESS, BALANCE_READER_CODE } from './support/balance-reader.js';
+import { rpc, startBenchChains, type BenchChains } from './support/chains.js';
+import { NODE, timeProcess } from './support/cli.js';
 import {
   benchOptions,
   duration,
@@ -28,12 +28,12 @@ import {
   table,
   targetLine,
   type BenchOptions,
-} from './lib/common.js';
-import type { SweepOutcome, SweepSpec, SweepWay } from './lib/sweep-worker.js';
+} from './support/common.js';
+import type { SweepOutcome, SweepSpec, SweepWay } from './support/sweep-worker.js';
 
 const LATENCY_MS = 50;
 const CHAIN_IDS = [31401, 31402, 31403, 31404, 31405, 31406];
-const WORKER = path.join(import.meta.dirname, 'lib/sweep-worker.ts');
+const WORKER = path.join(import.meta.dirname, 'support/sweep-worker.ts');
 
 interface Way {
   label: string;

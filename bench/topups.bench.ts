@@ -10,7 +10,7 @@
 import { JsonRpcProvider, Wallet, getAddress, hexlify, randomBytes } from 'ethers';
 import { sendTopUps } from '../src/keymaster/send.js';
 import { FUNDED_PRIVATE_KEYS } from '../test/harness/chains.js';
-import { rpc, startBenchChains, type BenchChain } from './lib/chains.js';
+import { rpc, startBenchChains, type BenchChain } from './support/chains.js';
 import {
   benchOptions,
   heading,
@@ -19,7 +19,7 @@ import {
   table,
   targetLine,
   type Summary,
-} from './lib/common.js';
+} from './support/common.js';
 
 const LATENCY_MS = 50;
 const BLOCK_MS = 1000;
