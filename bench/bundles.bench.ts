@@ -3,16 +3,16 @@
  * runner starts `node dist/<name>/index.js`. Side by side: the naive way, running the TypeScript
  * entry unbundled through tsx (what an action without a build step would do).
  *
- *   npx tsx bench/bundles.bench.ts [runs]
+ *   npm run bench -- bundles [--quick] [--runs N]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { benchOptions } from './support/common.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const runs = Number(process.argv[2] ?? 7);
 
 /** Milliseconds from spawn to the first byte on stdout or stderr. */
 function timeToFirstOutput(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
@@ -37,6 +37,8 @@ function timeToFirstOutput(args: string[], cwd: string, env: NodeJS.ProcessEnv):
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
+  const options = benchOptions();
+  const runs = options.quick ? 3 : Math.max(options.runs, 5);
   const work = mkdtempSync(path.join(tmpdir(), 'nomad-bench-bundles-'));
   const env = {
     PATH: process.env.PATH,
@@ -68,8 +70,9 @@ async function main() {
     );
   }
   rmSync(work, { recursive: true, force: true });
+  console.log('### Action bundles: size and cold start\n');
   console.log(
-    `Action bundles: cold start = process start to first output, median of ${runs} runs (Node ${process.versions.node})\n`,
+    `Reproduce: \`npm run bench -- bundles\`. Action bundles: cold start = process start to first output, median of ${runs} runs (Node ${process.versions.node})\n`,
   );
   console.log(
     '| action | bundle | gzip | cold start (ncc bundle) | cold start (naive: tsx on the source) |',

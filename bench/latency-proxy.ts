@@ -54,6 +54,8 @@ export interface LatencyProxy {
   /** Requests received (a batch counts once). */
   requests(): number;
   reset(): void;
+  /** Changes the added latency from the next request on (warm-ups run at 0). */
+  setLatency(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -151,6 +153,7 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
   const handle = options.handle ?? ((request, fwd) => fwd(request));
   let counts: Record<string, number> = {};
   let requests = 0;
+  let latencyMs = options.latencyMs ?? 0;
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -166,7 +169,7 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
         for (const op of Array.isArray(operation) ? operation : [operation]) {
           counts[op] = (counts[op] ?? 0) + 1;
         }
-        if (options.latencyMs) await sleep(options.latencyMs);
+        if (latencyMs) await sleep(latencyMs);
         const response = await handle(request, forward, operation);
         if (response === DROP_CONNECTION) {
           req.socket.destroy();
@@ -195,6 +198,9 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
     reset: () => {
       counts = {};
       requests = 0;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
     },
     stop: () =>
       new Promise<void>((resolve, reject) => {
