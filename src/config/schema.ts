@@ -1,5 +1,6 @@
 import { getAddress } from 'ethers';
 import { z } from 'zod';
+import { AGENT_ROLES, type AgentRole } from './agent-roles.js';
 
 /**
  * The environment file (`environments/<env>.yaml`). This schema is the single source of truth:
@@ -10,8 +11,7 @@ import { z } from 'zod';
 export const ENVIRONMENT_NAMES = ['development', 'staging', 'production'] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
-export const AGENT_ROLES = ['updater', 'watcher', 'relayer', 'processor', 'kathy'] as const;
-export type AgentRole = (typeof AGENT_ROLES)[number];
+export { AGENT_ROLES, type AgentRole };
 
 export const KEY_NAMES = [
   'watcher-signer',

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { awsForEnvironment } from '../../jobs/aws.js';
-import { keysJob } from '../../jobs/keys.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-import { loadEnvironment } from '../../jobs/environment.js';
+import { jobModules } from './load.js';
 
 export function registerKeys(
   program: Command,
@@ -29,6 +27,9 @@ export function registerKeys(
       .option('--json', 'print the key table as JSON')
       .addHelpText('after', `\nExample:\n  $ nomad-ops keys ${mode} --env staging`)
       .action(async (options: { env: string; json?: boolean }) => {
+        const [{ loadEnvironment }, { awsForEnvironment }, { keysJob }] = await jobModules(
+          import('../../jobs/keys.js'),
+        );
         const env = loadEnvironment(options.env, io.cwd);
         const clients = await awsForEnvironment(env, io.env);
         const commit = io.env.GITHUB_SHA;
