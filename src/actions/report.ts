@@ -11,12 +11,13 @@ import { runAction } from './support/run.js';
 import { core } from './support/core.js';
 
 const env = process.env;
-const parts = ['keys', 'iam', 'bucket', 'keymaster'] as const;
-const inputs = (suffix: string) =>
-  Object.fromEntries(parts.map((p) => [p, core.getInput(`${p}-${suffix}`)])) as Record<
-    (typeof parts)[number],
-    string
-  >;
+/** The `<part>-json` or `<part>-markdown` inputs. */
+const inputs = (suffix: 'json' | 'markdown') => ({
+  keys: core.getInput(`keys-${suffix}`),
+  iam: core.getInput(`iam-${suffix}`),
+  bucket: core.getInput(`bucket-${suffix}`),
+  keymaster: core.getInput(`keymaster-${suffix}`),
+});
 
 await runAction(async () => {
   const environment = core.getInput('environment', { required: true });

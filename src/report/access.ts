@@ -34,7 +34,7 @@ export interface AccessReportOptions {
 }
 
 export function summaryLine(changes: readonly ReviewChange[]): string {
-  const counts = countByAction(changes as readonly Change[]);
+  const counts = countByAction(changes);
   const parts = ORDER.filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`);
   return parts.length === 0 ? 'nothing planned' : parts.join(', ');
 }
@@ -158,7 +158,7 @@ export function accessPlanJson(result: {
 }): AccessPlanJson {
   return {
     ok: result.ok,
-    summary: countByAction(result.changes as readonly Change[]),
+    summary: countByAction(result.changes),
     changes: result.changes.map(changeRow),
     ...(result.after ? { after: result.after.map(changeRow) } : {}),
     ...(result.keyAccess ? { keyAccess: [...result.keyAccess] } : {}),
