@@ -1,5 +1,5 @@
-import { InputError } from '../errors.js';
 import { getOctokit } from '@actions/github';
+import { InputError } from '../errors.js';
 
 export type GithubClient = ReturnType<typeof getOctokit>;
 

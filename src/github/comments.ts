@@ -1,5 +1,5 @@
-import { InputError, OperationError } from '../errors.js';
 import type { GithubClient } from './client.js';
+import { InputError, OperationError } from '../errors.js';
 
 /** Who wrote a comment, as GitHub reports it (`user.login`, `user.type`). */
 export interface CommentAuthor {
