@@ -3,6 +3,7 @@ import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
+import { OperationError } from '../errors.js';
 import { runAction } from './support/run.js';
 import { core } from './support/core.js';
 
@@ -19,5 +20,5 @@ await runAction(async () => {
   core.setOutput('plan-markdown', job.markdown);
   core.setOutput('ok', String(job.ok));
   await core.summary.addRaw(job.markdown + '\n').write();
-  if (!job.ok) throw new Error(`IAM of ${env.name} needs attention; see the job summary`);
+  if (!job.ok) throw new OperationError(`IAM of ${env.name} needs attention; see the job summary`);
 });

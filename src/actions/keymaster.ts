@@ -3,6 +3,7 @@ import { loadEnvironment } from '../jobs/environment.js';
 import { checkPassed, keymasterJob } from '../jobs/keymaster.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
+import { OperationError } from '../errors.js';
 import { runAction } from './support/run.js';
 import { errorText } from '../redact.js';
 import { core } from './support/core.js';
@@ -33,9 +34,9 @@ await runAction(async () => {
     }
   }
   const unapproved = run.failures.find((f) => f.kind === 'unapproved');
-  if (unapproved) throw new Error(`Keymaster ${env.name}: ${unapproved.message}`);
+  if (unapproved) throw new OperationError(`Keymaster ${env.name}: ${unapproved.message}`);
   if (!checkPassed(run)) {
-    throw new Error(
+    throw new OperationError(
       `Keymaster ${env.name}: ${run.failures.length} problem(s)${run.bankLow ? ', a bank is below its alert level' : ''}${run.dryRun ? ', or wallets below lower' : ''}; see the job summary`,
     );
   }

@@ -4,6 +4,7 @@ import { keysJob, kmsWritesPerSecond } from '../jobs/keys.js';
 import { createProgress } from '../progress.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
+import { OperationError } from '../errors.js';
 import { runAction } from './support/run.js';
 import { core } from './support/core.js';
 
@@ -30,6 +31,7 @@ await runAction(async () => {
   core.setOutput('created', String(job.created));
   await core.summary.addRaw(job.markdown + '\n').write();
   if (!job.result.ok)
-    throw new Error(`some keys of ${env.name} need attention; see the job summary`);
-  if (job.funding.outcome === 'failed') throw new Error(`${env.name}: ${job.funding.error}`);
+    throw new OperationError(`some keys of ${env.name} need attention; see the job summary`);
+  if (job.funding.outcome === 'failed')
+    throw new OperationError(`${env.name}: ${job.funding.error}`);
 });

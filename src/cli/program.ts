@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { EXIT, InputError, exitCodeFor } from './errors.js';
+import { errorMessage, exitCodeOf, InputError } from '../errors.js';
+import { EXIT } from './errors.js';
 import { redactingIo, type CliIo } from './io.js';
 import { commands } from './commands/index.js';
 
@@ -41,11 +42,10 @@ export async function runCli(argv: string[], given: CliIo): Promise<number> {
       // --help and --version exit through here with code 0; parse errors are bad input.
       return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    io.err(`error: ${message}`);
+    io.err(`error: ${errorMessage(error)}`);
     if (!(error instanceof InputError) && io.env.NOMAD_OPS_DEBUG && error instanceof Error) {
       io.err(error.stack ?? ''); // redacted like every other line
     }
-    return exitCodeFor(error);
+    return exitCodeOf(error);
   }
 }

@@ -1,4 +1,5 @@
 import { getOctokit } from '@actions/github';
+import { InputError } from '../errors.js';
 
 export type GithubClient = ReturnType<typeof getOctokit>;
 
@@ -8,7 +9,7 @@ export type GithubClient = ReturnType<typeof getOctokit>;
  */
 export function githubClient(token: string, apiUrl = process.env.GITHUB_API_URL): GithubClient {
   if (!token) {
-    throw new Error(
+    throw new InputError(
       'no GitHub token: pass github-token (the default is the job token, github.token)',
     );
   }
@@ -19,7 +20,7 @@ export function githubClient(token: string, apiUrl = process.env.GITHUB_API_URL)
 export function repositoryOf(value: string | undefined): { owner: string; repo: string } {
   const [owner, repo, ...rest] = (value ?? '').split('/');
   if (!owner || !repo || rest.length > 0) {
-    throw new Error(
+    throw new InputError(
       `GITHUB_REPOSITORY is "${value ?? ''}", expected "owner/name"; run this inside a GitHub workflow`,
     );
   }

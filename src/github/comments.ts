@@ -1,4 +1,5 @@
 import type { GithubClient } from './client.js';
+import { InputError, OperationError } from '../errors.js';
 
 /** Who wrote a comment, as GitHub reports it (`user.login`, `user.type`). */
 export interface CommentAuthor {
@@ -27,7 +28,7 @@ export function commentBotLogin(setting: string | undefined): string {
   if (!value) return GITHUB_ACTIONS_BOT;
   const slug = value.replace(/\[bot\]$/, '');
   if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(slug)) {
-    throw new Error(
+    throw new InputError(
       `comment author "${value}" is not a GitHub App slug or bot login (like my-app or my-app[bot])`,
     );
   }
@@ -135,7 +136,9 @@ export async function upsertMarkedComment(
   botLogin: string = GITHUB_ACTIONS_BOT,
 ): Promise<UpsertResult> {
   if (!body.includes(marker)) {
-    throw new Error(`the comment body lacks its marker ${marker}; it could not be found again`);
+    throw new OperationError(
+      `the comment body lacks its marker ${marker}; it could not be found again`,
+    );
   }
   const existing = await findMarkedComment(api, target, marker, botLogin);
   if (!existing) return { comment: await api.create(target, body), action: 'created' };

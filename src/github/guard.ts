@@ -31,8 +31,8 @@ export interface GuardDecision {
 
 /** The parts (keys, funding, IAM, bucket) whose content differs, for the message. */
 export function differingParts(a: EnvironmentPlans, b: EnvironmentPlans): string[] {
-  const left = hashablePlan(a) as Record<string, unknown>;
-  const right = hashablePlan(b) as Record<string, unknown>;
+  const left = hashablePlan(a);
+  const right = hashablePlan(b);
   return Object.keys(left).filter((k) => canonicalJson(left[k]) !== canonicalJson(right[k]));
 }
 

@@ -1,4 +1,6 @@
 import { type Change, type ChangeAction, countByAction } from '../plan/change.js';
+import type { KeyAccessChange } from '../plan/key-access.js';
+import type { AccessPlanJson, ChangeGroup, ChangeRow } from './plan-json.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
 
 /**
@@ -32,7 +34,7 @@ export interface AccessReportOptions {
 }
 
 export function summaryLine(changes: readonly ReviewChange[]): string {
-  const counts = countByAction(changes as readonly Change[]);
+  const counts = countByAction(changes);
   const parts = ORDER.filter((a) => counts[a] > 0).map((a) => `${counts[a]} ${a}`);
   return parts.length === 0 ? 'nothing planned' : parts.join(', ');
 }
@@ -118,21 +120,51 @@ export function renderAccessMarkdown(
   return parts.join('\n\n');
 }
 
-export function accessJson(result: {
+/** The GitHub OIDC provider and the workflow roles, shown apart from the agents' IAM. */
+export function isOidcChange(change: Change): boolean {
+  if (/-operator-/.test(change.id)) return false; // a contracted operator's role: agents' IAM
+  return (
+    change.kind === 'iam-oidc-provider' ||
+    change.kind === 'iam-role' ||
+    change.id.startsWith('nomad-ops-') ||
+    change.id.includes(' nomad-ops-')
+  );
+}
+
+/** The part of the report a change belongs to: the bucket, the OIDC provider and roles, or IAM. */
+export function changeGroup(change: Change): ChangeGroup {
+  if (change.kind.startsWith('s3-')) return 'bucket';
+  return isOidcChange(change) ? 'github-oidc' : 'iam';
+}
+
+/** A change as it travels in the plan JSON: with its group. */
+export function changeRow(change: ReviewChange): ChangeRow {
+  return {
+    kind: change.kind,
+    id: change.id,
+    action: change.action,
+    reason: change.reason,
+    group: changeGroup(change),
+    ...(change.detail !== undefined ? { detail: change.detail } : {}),
+  };
+}
+
+/** The `plan-json` of `iam` and `bucket` (plan or apply): every change row carries its group. */
+export function accessPlanJson(result: {
   changes: readonly ReviewChange[];
   ok: boolean;
   after?: readonly ReviewChange[];
-  keyAccess?: readonly unknown[];
-}): string {
-  return JSON.stringify(
-    {
-      ok: result.ok,
-      summary: countByAction(result.changes as readonly Change[]),
-      changes: result.changes,
-      ...(result.after ? { after: result.after } : {}),
-      ...(result.keyAccess ? { keyAccess: result.keyAccess } : {}),
-    },
-    null,
-    2,
-  );
+  keyAccess?: readonly KeyAccessChange[];
+}): AccessPlanJson {
+  return {
+    ok: result.ok,
+    summary: countByAction(result.changes),
+    changes: result.changes.map(changeRow),
+    ...(result.after ? { after: result.after.map(changeRow) } : {}),
+    ...(result.keyAccess ? { keyAccess: [...result.keyAccess] } : {}),
+  };
+}
+
+export function accessJson(result: Parameters<typeof accessPlanJson>[0]): string {
+  return JSON.stringify(accessPlanJson(result), null, 2);
 }

@@ -1,6 +1,7 @@
 import type { KeyRow, KeysResult, KeyStatus } from '../plan/keys.js';
 import type { FundingPlan } from '../plan/funding.js';
-import { renderFundingConsole, renderFundingMarkdown, type FundingJson } from './funding.js';
+import { renderFundingConsole, renderFundingMarkdown } from './funding.js';
+import type { KeysPlanJson } from './plan-json.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
 
 /** Nomad's provisioning script printed these six columns; operators know them. */
@@ -17,7 +18,14 @@ const NEW: ReadonlySet<KeyStatus> = new Set(['create', 'adopt', 'created', 'adop
 const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed']);
 const LEFTOVER: ReadonlySet<KeyStatus> = new Set(['leftover', 'scheduled']);
 
-function addressCell(row: KeyRow): string {
+/** The columns of a key row the tables show (a plan's rows, or the rows of its JSON). */
+type TableRow = Pick<
+  KeyRow,
+  'alias' | 'region' | 'keyId' | 'arn' | 'description' | 'address' | 'status'
+>;
+type AttestationRow = Pick<KeyRow, 'purpose' | 'network' | 'keyName' | 'address' | 'status'>;
+
+function addressCell(row: TableRow): string {
   if (row.address) return row.address;
   if (row.status === 'create') return '(made on apply)';
   if (PROBLEM.has(row.status)) return `(${row.status}: see below)`;
@@ -26,7 +34,7 @@ function addressCell(row: KeyRow): string {
 }
 
 /** The key and address table; `markNew` suffixes the alias of keys this run creates or adopts. */
-export function keyTable(rows: KeyRow[], options: { markNew?: string } = {}): Table {
+export function keyTable(rows: readonly TableRow[], options: { markNew?: string } = {}): Table {
   return {
     columns: [...KEY_TABLE_COLUMNS],
     rows: rows.map((r) => [
@@ -47,7 +55,9 @@ export interface AttestationAddresses {
 }
 
 /** Per network, the updater and watcher attestation addresses the contract deployment needs. */
-export function attestationAddresses(rows: KeyRow[]): AttestationAddresses[] {
+export function attestationAddresses(
+  rows: readonly (Omit<AttestationRow, 'purpose'> & { purpose: string })[],
+): AttestationAddresses[] {
   const byNetwork = new Map<string, AttestationAddresses>();
   for (const r of rows) {
     if (r.purpose !== 'attestation' || !r.network || LEFTOVER.has(r.status)) continue;
@@ -59,7 +69,9 @@ export function attestationAddresses(rows: KeyRow[]): AttestationAddresses[] {
   return [...byNetwork.values()];
 }
 
-export function attestationTable(rows: KeyRow[]): Table {
+export function attestationTable(
+  rows: readonly (Omit<AttestationRow, 'purpose'> & { purpose: string })[],
+): Table {
   const pending = '(made on apply)';
   return {
     columns: ['Network', 'Updater attestation address', 'Watcher attestation address'],
@@ -169,31 +181,7 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
 }
 
 /** For machines (the action's `keys-json` output): rows plus attestation addresses. */
-export interface KeysJson {
-  ok: boolean;
-  keys: Array<{
-    alias: string;
-    region: string;
-    keyId: string;
-    arn: string;
-    description: string;
-    address: string;
-    status: KeyStatus;
-    reason?: string;
-    network?: string;
-    keyName?: string;
-    purpose: string;
-    store: string;
-    /** Leftover rows: whether apply schedules the key's deletion or leaves it. */
-    leftover?: 'schedule-deletion' | 'keep';
-  }>;
-  attestation: AttestationAddresses[];
-  /**
-   * The funding settings (they move money, so they are planned and approved with the keys):
-   * their sha256, the settings, what the bank records and what changes.
-   */
-  funding?: FundingJson & { settings: unknown };
-}
+export type KeysJson = KeysPlanJson;
 
 export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
   return {

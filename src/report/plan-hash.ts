@@ -1,4 +1,6 @@
+import { errorMessage, InputError } from '../errors.js';
 import { canonicalSha256 } from '../inventory/canonical.js';
+import type { AccessPlanJson, KeysPlanJson, PlanFileJson } from './plan-json.js';
 
 export { canonicalJson, shortHash } from '../inventory/canonical.js';
 
@@ -10,56 +12,44 @@ export { canonicalJson, shortHash } from '../inventory/canonical.js';
  * The Keymaster's balances move every block and are not applied by a merge: not hashed.
  */
 
-/** The plans of one environment as the actions output them (parsed JSON). */
+/** The plans of one environment as the actions output them (parsed with `plan-json.ts`). */
 export interface EnvironmentPlans {
   environment: string;
   /** provision-keys `keys-json`: `{ ok, keys: [...], attestation: [...], funding: {...} }`. */
-  keys?: unknown;
+  keys?: KeysPlanJson | undefined;
   /** apply-iam `plan-json`: `{ ok, summary, changes: [...], after? }`. */
-  iam?: unknown;
+  iam?: AccessPlanJson | undefined;
   /** proofs-bucket `plan-json`, same shape as IAM's. */
-  bucket?: unknown;
+  bucket?: AccessPlanJson | undefined;
 }
 
 /**
  * The plan file: what the apply workflow's plan job uploads as an artifact and the gated job's
  * guard compares its re-plan with. `sha256` is informative: the guard hashes the content again.
  */
-export interface PlanFile extends EnvironmentPlans {
-  /** The commit planned. */
-  commit?: string;
-  sha256: string;
-}
-
-function field(value: unknown, name: string): unknown {
-  if (value === null || typeof value !== 'object') return null;
-  return (value as Record<string, unknown>)[name] ?? null;
-}
-
-/** Of the funding part: the settings, their hash and what the bank records (not the rendering). */
-function hashableFunding(keys: unknown): unknown {
-  const funding = field(keys, 'funding');
-  if (funding === null) return null;
-  return {
-    sha256: field(funding, 'sha256'),
-    settings: field(funding, 'settings'),
-    recorded: field(funding, 'recorded'),
-  };
-}
+export type PlanFile = PlanFileJson;
 
 /**
- * What is hashed: the key rows, the funding settings and the IAM and bucket change lists.
- * Derived fields (`ok`, counts, attestation addresses, the funding diff, which depends on what
- * git history a checkout has) and apply results (`after`) are left out, so a plan and its
- * re-plan compare equal exactly when they would write, and pay, the same.
+ * What is hashed: the key rows, the funding settings (their hash, the settings and what the bank
+ * records, not the rendering) and the IAM and bucket change lists. Derived fields (`ok`, counts,
+ * attestation addresses, the funding diff, which depends on what git history a checkout has) and
+ * apply results (`after`) are left out, so a plan and its re-plan compare equal exactly when they
+ * would write, and pay, the same.
  */
-export function hashablePlan(plans: EnvironmentPlans): unknown {
+export function hashablePlan(plans: EnvironmentPlans): Record<string, unknown> {
+  const funding = plans.keys?.funding;
   return {
     environment: plans.environment,
-    keys: plans.keys === undefined ? null : field(plans.keys, 'keys'),
-    funding: plans.keys === undefined ? null : hashableFunding(plans.keys),
-    iam: plans.iam === undefined ? null : field(plans.iam, 'changes'),
-    bucket: plans.bucket === undefined ? null : field(plans.bucket, 'changes'),
+    keys: plans.keys?.keys ?? null,
+    funding: funding
+      ? {
+          sha256: funding.sha256,
+          settings: funding.settings ?? null,
+          recorded: funding.recorded ?? null,
+        }
+      : null,
+    iam: plans.iam?.changes ?? null,
+    bucket: plans.bucket?.changes ?? null,
   };
 }
 
@@ -85,26 +75,16 @@ export function planFile(plans: EnvironmentPlans, commit?: string): PlanFile {
   };
 }
 
+const WRITING = new Set(['create', 'adopt', 'update', 'remove']);
+
 /** Whether applying this plan would write anything (a plan that writes nothing needs no approval). */
 export function planWrites(plans: EnvironmentPlans): boolean {
-  const keys = field(plans.keys, 'keys');
-  const keyWrites =
-    Array.isArray(keys) &&
-    keys.some(
-      (k) =>
-        ['create', 'adopt'].includes(String(field(k, 'status'))) ||
-        field(k, 'leftover') === 'schedule-deletion',
-    );
-  const fundingWrites = field(field(plans.keys, 'funding'), 'action') === 'record';
-  const changeWrites = (plan: unknown) => {
-    const changes = field(plan, 'changes');
-    return (
-      Array.isArray(changes) &&
-      changes.some((c) =>
-        ['create', 'adopt', 'update', 'remove'].includes(String(field(c, 'action'))),
-      )
-    );
-  };
+  const keyWrites = (plans.keys?.keys ?? []).some(
+    (k) => k.status === 'create' || k.status === 'adopt' || k.leftover === 'schedule-deletion',
+  );
+  const fundingWrites = plans.keys?.funding?.action === 'record';
+  const changeWrites = (plan: AccessPlanJson | undefined) =>
+    (plan?.changes ?? []).some((c) => WRITING.has(c.action));
   return keyWrites || fundingWrites || changeWrites(plans.iam) || changeWrites(plans.bucket);
 }
 
@@ -125,8 +105,8 @@ export function parsePlanInput(
   try {
     contents = readText(trimmed);
   } catch (error) {
-    throw new Error(
-      `${name} is neither JSON nor a readable file (${trimmed}): ${error instanceof Error ? error.message : String(error)}`,
+    throw new InputError(
+      `${name} is neither JSON nor a readable file (${trimmed}): ${errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -139,8 +119,8 @@ export function parsePlanJson(name: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new Error(
-      `${name} is not JSON (${error instanceof Error ? error.message : String(error)}); pass the step output as is, e.g. \${{ steps.keys.outputs.keys-json }}`,
+    throw new InputError(
+      `${name} is not JSON (${errorMessage(error)}); pass the step output as is, e.g. \${{ steps.keys.outputs.keys-json }}`,
       { cause: error },
     );
   }

@@ -1,5 +1,12 @@
-import type { FileValidation } from '../cli/commands/validate.js';
+import type { Problem } from '../config/load.js';
 import { renderMarkdownTable } from './table.js';
+
+/** One environment file's validation: every problem with its file, line and column. */
+export interface FileValidation {
+  file: string;
+  ok: boolean;
+  problems: Problem[];
+}
 
 /** The validate job summary: one line per file, then every problem with its place. */
 export function validationMarkdown(results: FileValidation[]): string {

@@ -5,7 +5,9 @@ import { loadEnvironmentFile } from '../../src/config/load.js';
 import { inventoryFor } from '../../src/inventory/inventory.js';
 import type { Inventory, PolicyDocument } from '../../src/inventory/types.js';
 import { allows, keyAccessChanges, planKeyAccess } from '../../src/plan/key-access.js';
+import { accessJson, accessPlanJson } from '../../src/report/access.js';
 import { reportSections } from '../../src/report/comment.js';
+import { accessPlanJsonSchema } from '../../src/report/plan-json.js';
 import { keyAccessTable, renderKeyAccessConsole } from '../../src/report/key-access.js';
 
 const loaded = loadEnvironmentFile(resolve(import.meta.dirname, '../../environments/staging.yaml'));
@@ -203,14 +205,17 @@ describe('planKeyAccess', () => {
     const access = planKeyAccess(iam, accountId, settledState())!;
     access[0]!.revoked = ['alias/staging-kovan-relayer-signer'];
     const sections = reportSections({
-      iam: { changes: [], keyAccess: JSON.parse(JSON.stringify(access)) as unknown[] },
+      // Through the JSON the action outputs and the schema the report action reads it with.
+      iam: accessPlanJsonSchema.parse(
+        JSON.parse(accessJson({ ok: true, changes: [], keyAccess: access })),
+      ),
     });
     const section = sections.find((s) => s.title === 'Who can sign, by operator')!;
     expect(section.body).toContain(
       '| acme | role nomad-ops-staging-operator-acme | alias/staging-kovan-relayer-signer | − can no longer sign |',
     );
-    expect(reportSections({ iam: { changes: [] } }).map((s) => s.title)).not.toContain(
-      'Who can sign, by operator',
-    );
+    expect(
+      reportSections({ iam: accessPlanJson({ ok: true, changes: [] }) }).map((s) => s.title),
+    ).not.toContain('Who can sign, by operator');
   });
 });

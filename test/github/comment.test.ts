@@ -111,9 +111,9 @@ describe('sectionCap', () => {
 describe('reportSections', () => {
   it('marks new keys, lists attestation addresses and splits OIDC from the agents IAM', () => {
     const keys = keysPlan('staging', 16, { create: 2 });
-    const iam = {
-      changes: [
-        ...iamPlan(['staging-processor-signer']).changes,
+    const iam = iamPlan(
+      ['staging-processor-signer'],
+      [
         {
           kind: 'iam-role',
           id: 'nomad-ops-staging-apply',
@@ -127,8 +127,8 @@ describe('reportSections', () => {
           reason: 'as wanted',
         },
       ],
-    };
-    const sections = reportSections({ keys, iam, bucket: { changes: [] } });
+    );
+    const sections = reportSections({ keys, iam, bucket: iamPlan([]) });
     expect(sections.map((s) => s.title)).toEqual([
       'Keys and addresses',
       'Attestation addresses',

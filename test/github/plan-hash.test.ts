@@ -83,7 +83,12 @@ describe('planHash', () => {
         attestation: [],
         funding: { ...keys.funding!, baseline: 'recorded', changes: [] },
       },
-      iam: { ...iam, after: [{ kind: 'x' }], summary: { create: 9 }, generatedAt: Date.now() },
+      iam: {
+        ...iam,
+        after: iamPlan(['x']).changes,
+        summary: { create: 9 },
+        ...{ generatedAt: Date.now() },
+      },
     });
     expect(b).toBe(a);
   });
@@ -136,9 +141,8 @@ describe('planWrites', () => {
     };
     expect(planWrites(withLeftover('schedule-deletion'))).toBe(true);
     expect(planWrites(withLeftover('keep'))).toBe(false);
-    expect(planWrites({ environment: 's', bucket: { changes: [{ action: 'exists' }] } })).toBe(
-      false,
-    );
+    const exists = { kind: 's3-bucket', id: 'b', action: 'exists', reason: '' } as const;
+    expect(planWrites({ environment: 's', bucket: iamPlan([], [exists]) })).toBe(false);
   });
 });
 

@@ -1,4 +1,7 @@
+import type { Change } from '../../src/plan/change.js';
+import { accessPlanJson } from '../../src/report/access.js';
 import type { KeysJson } from '../../src/report/keys.js';
+import type { AccessPlanJson } from '../../src/report/plan-json.js';
 
 /** Plans shaped as the provision-keys and apply-iam actions output them, for the report tests. */
 
@@ -36,15 +39,18 @@ export function keysPlan(
   return { ok: true, keys, attestation: [] };
 }
 
-export function iamPlan(updates: string[]): { ok: boolean; changes: unknown[] } {
-  return {
-    ok: true,
-    changes: updates.map((name) => ({
-      kind: 'iam-policy',
-      id: name,
-      action: 'update',
-      reason: 'document differs',
-      detail: { diff: `- "kms:Sign"\n+ "kms:GetPublicKey"` },
-    })),
-  };
+/** Policy updates as IAM plans them. */
+export function iamChanges(updates: string[]): Change[] {
+  return updates.map((name) => ({
+    kind: 'iam-policy',
+    id: name,
+    action: 'update',
+    reason: 'document differs',
+    detail: { diff: `- "kms:Sign"\n+ "kms:GetPublicKey"` },
+  }));
+}
+
+/** An IAM (or bucket) plan as the apply-iam action outputs it, written by the real writer. */
+export function iamPlan(updates: string[], extra: Change[] = []): AccessPlanJson {
+  return accessPlanJson({ ok: true, changes: [...iamChanges(updates), ...extra] });
 }

@@ -1,4 +1,5 @@
 import * as actionsCore from '@actions/core';
+import { errorMessage } from '../../errors.js';
 import { redact, registerEnvironmentSecrets } from '../../redact.js';
 
 /**
@@ -11,7 +12,7 @@ import { redact, registerEnvironmentSecrets } from '../../redact.js';
 type AnnotationProperties = actionsCore.AnnotationProperties;
 
 const text = (message: string | Error): string =>
-  redact(message instanceof Error ? message.message : message);
+  redact(typeof message === 'string' ? message : errorMessage(message));
 
 /** The summary, with every text that goes into it redacted (only the methods the actions use). */
 const summary = {

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.js';
 import { core, maskEnvironmentSecrets } from './core.js';
 
 /**
@@ -11,7 +12,7 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
     maskEnvironmentSecrets(process.env);
     await body();
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
   }
 }
 

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { awsForEnvironment } from '../../jobs/aws.js';
-import { bucketJob, iamJob } from '../../jobs/access.js';
 import { EXIT } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { loadEnvironment } from '../../jobs/environment.js';
+import { jobModules } from './load.js';
 
 interface AccessFlags {
   env: string;
@@ -46,6 +44,9 @@ export function registerIam(
       .option('--json', 'print the plan as JSON')
       .addHelpText('after', `\nExample:\n  $ nomad-ops iam ${mode} --env staging`)
       .action(async (options: AccessFlags) => {
+        const [{ loadEnvironment }, { awsForEnvironment }, { iamJob }] = await jobModules(
+          import('../../jobs/access.js'),
+        );
         const env = loadEnvironment(options.env, io.cwd);
         const clients = await awsForEnvironment(env, io.env);
         const job = await iamJob(env, clients, {
@@ -81,6 +82,9 @@ export function registerBucket(
       .option('--json', 'print the plan as JSON')
       .addHelpText('after', `\nExample:\n  $ nomad-ops bucket ${mode} --env staging`)
       .action(async (options: { env: string; json?: boolean }) => {
+        const [{ loadEnvironment }, { awsForEnvironment }, { bucketJob }] = await jobModules(
+          import('../../jobs/access.js'),
+        );
         const env = loadEnvironment(options.env, io.cwd);
         const clients = await awsForEnvironment(env, io.env);
         const job = await bucketJob(env, clients, mode);

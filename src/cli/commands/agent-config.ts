@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { agentConfigFor, parseFormat, renderAgentConfig } from '../../agents/index.js';
-import { operatorAgentConfig, renderOperatorAgentConfig } from '../../agents/operator.js';
-import { AGENT_ROLES } from '../../config/schema.js';
-import { bucketFor } from '../../inventory/bucket.js';
-import { InventoryError } from '../../inventory/errors.js';
-import { keysFor } from '../../inventory/keys.js';
+import { AGENT_ROLES } from '../../config/names.js';
 import { InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { loadEnvironment } from '../../jobs/environment.js';
 
 interface AgentConfigFlags {
   env: string;
@@ -35,7 +29,22 @@ export function registerAgentConfig(program: Command, io: CliIo): Command {
       'after',
       '\nExample:\n  $ nomad-ops agent-config --env staging --agent processor --home kovan\n  $ nomad-ops agent-config --env production --agent updater --format helm\n  $ nomad-ops agent-config --env staging --operator acme',
     )
-    .action((options: AgentConfigFlags) => {
+    .action(async (options: AgentConfigFlags) => {
+      const [
+        { agentConfigFor, parseFormat, renderAgentConfig },
+        { operatorAgentConfig, renderOperatorAgentConfig },
+        { bucketFor },
+        { InventoryError },
+        { keysFor },
+        { loadEnvironment },
+      ] = await Promise.all([
+        import('../../agents/index.js'),
+        import('../../agents/operator.js'),
+        import('../../inventory/bucket.js'),
+        import('../../inventory/errors.js'),
+        import('../../inventory/keys.js'),
+        import('../../jobs/environment.js'),
+      ]);
       const format = parseFormat(options.format);
       if ((options.agent === undefined) === (options.operator === undefined)) {
         throw new InputError('give either --agent <role> or --operator <name>');

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import { attestationConfig } from '../../agents/attestations.js';
-import { awsForEnvironment } from '../../jobs/aws.js';
-import { keysJob } from '../../jobs/keys.js';
-import { attestationTable } from '../../report/keys.js';
-import { renderConsoleTable } from '../../report/table.js';
 import { OperationError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-import { loadEnvironment } from '../../jobs/environment.js';
+import { jobModules } from './load.js';
 
 export function registerAttestations(program: Command, io: CliIo): Command {
   return program
@@ -18,6 +13,18 @@ export function registerAttestations(program: Command, io: CliIo): Command {
     .option('--json', 'print { environment, networks: { <network>: { updater, watchers } } }')
     .addHelpText('after', '\nExample:\n  $ nomad-ops attestations --env staging --json')
     .action(async (options: { env: string; json?: boolean }) => {
+      const [
+        { loadEnvironment },
+        { awsForEnvironment },
+        [{ keysJob }, { attestationConfig }, { attestationTable }, { renderConsoleTable }],
+      ] = await jobModules(
+        Promise.all([
+          import('../../jobs/keys.js'),
+          import('../../agents/attestations.js'),
+          import('../../report/keys.js'),
+          import('../../report/table.js'),
+        ]),
+      );
       const env = loadEnvironment(options.env, io.cwd);
       const job = await keysJob(env, await awsForEnvironment(env, io.env), 'plan');
       const { config, missing } = attestationConfig(env.name, job.result.rows);

@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { githubClient } from '../../github/client.js';
-import { loadEnvironment } from '../../jobs/environment.js';
-import { checkRepositoryArg, githubCheckJob } from '../../jobs/github-check.js';
 import { EXIT, InputError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
 
@@ -39,6 +36,12 @@ export function registerGithub(
       '\nExample:\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops   # token in GITHUB_TOKEN\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops --env production --json',
     )
     .action(async (options: { repo: string; env?: string[]; json?: boolean }) => {
+      const [{ githubClient }, { loadEnvironment }, { checkRepositoryArg, githubCheckJob }] =
+        await Promise.all([
+          import('../../github/client.js'),
+          import('../../jobs/environment.js'),
+          import('../../jobs/github-check.js'),
+        ]);
       const repository = checkRepositoryArg(options.repo);
       const token = io.env.GITHUB_TOKEN;
       if (!token) {

@@ -1,16 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import { loadEnvironment } from '../../jobs/environment.js';
-import { alertRules, DEFAULT_SCHEDULE_SECONDS } from '../../keymaster/deploy/alerts.js';
-import { keymasterDashboardJson } from '../../keymaster/deploy/dashboard.js';
 import {
   DEFAULT_NAMESPACE,
   DEFAULT_RPC_SECRET,
-  keymasterManifests,
-} from '../../keymaster/deploy/manifests.js';
-import { prometheusRule, rulesFileYaml } from '../../keymaster/deploy/rules-file.js';
+  DEFAULT_SCHEDULE_SECONDS,
+} from '../../keymaster/deploy/defaults.js';
 import { InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -34,13 +29,14 @@ function scheduleSeconds(value: string): number {
 }
 
 /** Multi-document YAML, as kubectl apply -f takes it. */
-function yamlDocuments(objects: Array<{ toJSON(): unknown }>): string {
+async function yamlDocuments(objects: Array<{ toJSON(): unknown }>): Promise<string> {
+  const { stringify } = await import('yaml');
   return objects.map((o) => stringify(o.toJSON(), { lineWidth: 0 })).join('---\n');
 }
 
-function rethrowAsInput(env: { source: string }, run: () => void): void {
+async function rethrowAsInput(env: { source: string }, run: () => Promise<void>): Promise<void> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof RangeError) throw new InputError(`${env.source}: ${error.message}`);
     throw error;
@@ -72,7 +68,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
       '\nExample:\n  $ nomad-ops keymaster manifests --env production --image ghcr.io/nomad-xyz/nomad-agent-ops:0.1.0 | kubectl apply -f -',
     )
     .action(
-      (options: {
+      async (options: {
         env: string;
         namespace?: string;
         image?: string;
@@ -81,10 +77,14 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
         cron: boolean;
         json?: boolean;
       }) => {
+        const [{ loadEnvironment }, { keymasterManifests }] = await Promise.all([
+          import('../../jobs/environment.js'),
+          import('../../keymaster/deploy/manifests.js'),
+        ]);
         const env = loadEnvironment(options.env, io.cwd);
         const repository = env.github.repository ?? 'nomad-xyz/nomad-agent-ops';
         const image = options.image ?? `ghcr.io/${repository}:${version}`;
-        rethrowAsInput(env, () => {
+        await rethrowAsInput(env, async () => {
           const objects = keymasterManifests(env, {
             namespace: options.namespace ?? env.keymaster.eks?.namespace ?? DEFAULT_NAMESPACE,
             image,
@@ -98,7 +98,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
           io.out(
             options.json
               ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)
-              : yamlDocuments(objects),
+              : await yamlDocuments(objects),
           );
         });
       },
@@ -121,7 +121,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
       '\nExample:\n  $ nomad-ops keymaster alerts --env production > keymaster-rules.yml\n  $ promtool check rules keymaster-rules.yml',
     )
     .action(
-      (options: {
+      async (options: {
         env: string;
         format: string;
         namespace: string;
@@ -136,6 +136,12 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
         if (!options.service && !options.cron) {
           throw new InputError('--no-service and --no-cron together leave no alert: drop one');
         }
+        const [{ loadEnvironment }, { alertRules }, { prometheusRule, rulesFileYaml }] =
+          await Promise.all([
+            import('../../jobs/environment.js'),
+            import('../../keymaster/deploy/alerts.js'),
+            import('../../keymaster/deploy/rules-file.js'),
+          ]);
         const env = loadEnvironment(options.env, io.cwd);
         const groups = alertRules(env, {
           service: options.service,
@@ -147,13 +153,13 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
           io.out(rulesFileYaml(groups));
           return;
         }
-        rethrowAsInput(env, () => {
+        await rethrowAsInput(env, async () => {
           const object = prometheusRule(groups, {
             environment: env.name,
             namespace: options.namespace,
           });
           object.validate();
-          io.out(yamlDocuments([object]));
+          io.out(await yamlDocuments([object]));
         });
       },
     );
@@ -168,7 +174,8 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
       'after',
       '\nExample:\n  $ nomad-ops keymaster dashboard --out deploy/grafana/keymaster.json',
     )
-    .action((options: { out?: string }) => {
+    .action(async (options: { out?: string }) => {
+      const { keymasterDashboardJson } = await import('../../keymaster/deploy/dashboard.js');
       const json = keymasterDashboardJson();
       if (options.out) {
         writeFileSync(path.resolve(io.cwd, options.out), json);

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { awsForEnvironment } from '../../jobs/aws.js';
-import { keymasterJob } from '../../jobs/keymaster.js';
-import { serveKeymaster } from '../../keymaster/service.js';
 import { EXIT, InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { loadEnvironment } from '../../jobs/environment.js';
 import { registerKeymasterDeploy } from './keymaster-deploy.js';
+import { jobModules } from './load.js';
 
 export function registerKeymaster(
   program: Command,
@@ -30,6 +27,9 @@ export function registerKeymaster(
     .option('--json', 'print the run as JSON')
     .addHelpText('after', '\nExample:\n  $ nomad-ops keymaster once --env staging --dry-run')
     .action(async (options: { env: string; dryRun?: boolean; json?: boolean }) => {
+      const [{ loadEnvironment }, { awsForEnvironment }, { keymasterJob }] = await jobModules(
+        import('../../jobs/keymaster.js'),
+      );
       const env = loadEnvironment(options.env, io.cwd);
       const job = keymasterJob(env, await awsForEnvironment(env, io.env), io.env);
       const run = await job.runOnce({ dryRun: options.dryRun ?? false });
@@ -58,6 +58,10 @@ export function registerKeymaster(
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new InputError(`--port ${options.port} is not a port number (0-65535)`);
         }
+        const [{ loadEnvironment }, { awsForEnvironment }, [{ keymasterJob }, { serveKeymaster }]] =
+          await jobModules(
+            Promise.all([import('../../jobs/keymaster.js'), import('../../keymaster/service.js')]),
+          );
         const env = loadEnvironment(options.env, io.cwd);
         const job = keymasterJob(env, await awsForEnvironment(env, io.env), io.env);
         const stop = new AbortController();

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { awsForEnvironment } from '../../jobs/aws.js';
-import { KMS_WRITES_PER_SECOND_ENV, keysJob, kmsWritesPerSecond } from '../../jobs/keys.js';
-import { createProgress, stderrSink } from '../../progress.js';
+import { KMS_WRITES_PER_SECOND_ENV } from '../../jobs/keys-rate.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-import { loadEnvironment } from '../../jobs/environment.js';
+import { jobModules } from './load.js';
 
 export function registerKeys(
   program: Command,
@@ -44,6 +42,9 @@ export function registerKeys(
           verifyKeyTrust?: boolean;
           kmsWritesPerSecond?: string;
         }) => {
+          const [{ loadEnvironment }, { awsForEnvironment }, { keysJob, kmsWritesPerSecond }] =
+            await jobModules(import('../../jobs/keys.js'));
+          const { createProgress, stderrSink } = await import('../../progress.js');
           const rate = kmsWritesPerSecond(options.kmsWritesPerSecond, io.env);
           const env = loadEnvironment(options.env, io.cwd);
           const clients = await awsForEnvironment(env, io.env);

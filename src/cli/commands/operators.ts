@@ -1,12 +1,5 @@
 import type { Command } from 'commander';
-import { bucketFor } from '../../inventory/bucket.js';
-import { InventoryError } from '../../inventory/errors.js';
-import { keysFor } from '../../inventory/keys.js';
-import { operatorsFor } from '../../inventory/operators.js';
-import { awsForEnvironment } from '../../jobs/aws.js';
-import { loadEnvironment } from '../../jobs/environment.js';
-import { keysJob } from '../../jobs/keys.js';
-import { operatorsJson, renderOperatorsConsole, type AddressBook } from '../../report/operators.js';
+import type { AddressBook } from '../../report/operators.js';
 import { InputError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
 
@@ -24,6 +17,21 @@ export function registerOperators(program: Command, io: CliIo): Command {
       '\nExample:\n  $ nomad-ops operators --env staging\n  $ nomad-ops operators --env staging --offline --json',
     )
     .action(async (options: { env: string; offline?: boolean; json?: boolean }) => {
+      const [
+        { bucketFor },
+        { InventoryError },
+        { keysFor },
+        { operatorsFor },
+        { loadEnvironment },
+        { operatorsJson, renderOperatorsConsole },
+      ] = await Promise.all([
+        import('../../inventory/bucket.js'),
+        import('../../inventory/errors.js'),
+        import('../../inventory/keys.js'),
+        import('../../inventory/operators.js'),
+        import('../../jobs/environment.js'),
+        import('../../report/operators.js'),
+      ]);
       const env = loadEnvironment(options.env, io.cwd);
       let inventory;
       try {
@@ -37,6 +45,10 @@ export function registerOperators(program: Command, io: CliIo): Command {
       let addresses: AddressBook;
       if (!options.offline) {
         // The key table's reading path: aliases, key checks and public keys, nothing written.
+        const [{ awsForEnvironment }, { keysJob }] = await Promise.all([
+          import('../../jobs/aws.js'),
+          import('../../jobs/keys.js'),
+        ]);
         const job = await keysJob(env, await awsForEnvironment(env, io.env), 'plan');
         addresses = new Map(job.result.rows.map((r) => [r.alias, r.address]));
       }

@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { toJsonValue } from '../../inventory/inventory.js';
-import { inventoryOf } from '../../jobs/environment.js';
-import { renderInventoryConsole } from '../../report/inventory.js';
 import { InputError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-import { loadEnvironment } from '../../jobs/environment.js';
 
 export function registerPlan(program: Command, io: CliIo): Command {
   return program
@@ -22,12 +18,18 @@ export function registerPlan(program: Command, io: CliIo): Command {
       'after',
       '\nExample:\n  $ nomad-ops plan --env production --offline\n  $ nomad-ops plan --env environments/staging.yaml --offline --json',
     )
-    .action((options: { env: string; offline?: boolean; json?: boolean }) => {
+    .action(async (options: { env: string; offline?: boolean; json?: boolean }) => {
       if (!options.offline) {
         throw new InputError(
           'plan without --offline is split by resource: run `nomad-ops keys plan`, `iam plan`, `bucket plan`, `keymaster once --dry-run`; or add --offline for the inventory',
         );
       }
+      const [{ toJsonValue }, { inventoryOf, loadEnvironment }, { renderInventoryConsole }] =
+        await Promise.all([
+          import('../../inventory/inventory.js'),
+          import('../../jobs/environment.js'),
+          import('../../report/inventory.js'),
+        ]);
       const env = loadEnvironment(options.env, io.cwd);
       const inventory = inventoryOf(env, io.env.GITHUB_REPOSITORY);
       io.out(

@@ -1,36 +1,6 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { formatProblem, loadEnvironmentFile, type Problem } from '../../config/load.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
-
-export interface FileValidation {
-  file: string;
-  ok: boolean;
-  problems: Problem[];
-}
-
-/** The environment files under `environments/`, in a stable order. */
-export async function defaultEnvironmentFiles(cwd: string): Promise<string[]> {
-  const dir = path.join(cwd, 'environments');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names
-    .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
-    .sort()
-    .map((n) => path.join('environments', n));
-}
-
-export async function validateFiles(files: string[], cwd: string): Promise<FileValidation[]> {
-  return Promise.all(
-    files.map(async (file) => {
-      const result = await loadEnvironmentFile(path.resolve(cwd, file));
-      // Problems name the file as the operator wrote it, so annotations land on the right path.
-      const problems = result.ok ? [] : result.problems.map((p) => ({ ...p, file }));
-      return { file, ok: result.ok, problems };
-    }),
-  );
-}
 
 export function registerValidate(
   program: Command,
@@ -47,6 +17,10 @@ export function registerValidate(
       '\nExample:\n  $ nomad-ops validate environments/staging.yaml\n  $ nomad-ops validate --json',
     )
     .action(async (files: string[], options: { json?: boolean }) => {
+      const [{ defaultEnvironmentFiles, validateFiles }, { formatProblem }] = await Promise.all([
+        import('../../jobs/validate.js'),
+        import('../../config/problem.js'),
+      ]);
       const targets = files.length > 0 ? files : await defaultEnvironmentFiles(io.cwd);
       if (targets.length === 0) {
         io.err('no environment files: pass paths, or run where environments/*.yaml exist');

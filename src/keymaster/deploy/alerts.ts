@@ -1,6 +1,7 @@
 import type { ResolvedEnvironment } from '../../config/model.js';
 import { InputError } from '../../errors.js';
 import { STALE_INTERVALS } from '../service.js';
+import { DEFAULT_SCHEDULE_SECONDS } from './defaults.js';
 import { PUSH_JOB, SERVICE_JOB } from './jobs.js';
 
 /**
@@ -36,7 +37,7 @@ export interface AlertOptions {
   runbookUrl?: string;
 }
 
-export const DEFAULT_SCHEDULE_SECONDS = 1800;
+export { DEFAULT_SCHEDULE_SECONDS };
 
 /** How long the service waits for a down target before alerting. */
 const SERVICE_DOWN_FOR_SECONDS = 300;

@@ -10,6 +10,7 @@ import { githubRoleName, roleArn } from '../../inventory/names.js';
 import { KEYMASTER_SERVICE_ACCOUNT } from '../../inventory/policies.js';
 import { alertRules, type AlertOptions } from './alerts.js';
 import { METRICS_PORT, SERVICE_JOB } from './jobs.js';
+import { DEFAULT_NAMESPACE, DEFAULT_RPC_SECRET } from './defaults.js';
 import { APP_NAME, objectMeta, selectorLabels, type ObjectMeta } from './labels.js';
 import { prometheusRule } from './rules-file.js';
 
@@ -32,8 +33,7 @@ export interface ManifestOptions {
   alerts?: AlertOptions;
 }
 
-export const DEFAULT_NAMESPACE = 'nomad-keymaster';
-export const DEFAULT_RPC_SECRET = `${APP_NAME}-rpc`;
+export { DEFAULT_NAMESPACE, DEFAULT_RPC_SECRET };
 const CONFIG_DIR = '/etc/nomad-keymaster';
 /** The non-root user of the image (node's, in the official Node images). */
 const RUN_AS_USER = 1000;

@@ -1,0 +1,63 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { loadEnvironmentFile, type Problem } from '../config/load.js';
+import { InputError } from '../errors.js';
+import { validationMarkdown, type FileValidation } from '../report/validation.js';
+
+export type { FileValidation } from '../report/validation.js';
+
+/**
+ * `validate`: the environment files checked against the schema and the cross-field rules. Shared
+ * by the CLI and the validate action.
+ */
+
+/** The environment files under `environments/`, in a stable order. */
+export async function defaultEnvironmentFiles(cwd: string): Promise<string[]> {
+  const dir = path.join(cwd, 'environments');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))
+    .sort()
+    .map((n) => path.join('environments', n));
+}
+
+export async function validateFiles(files: string[], cwd: string): Promise<FileValidation[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      const result = await loadEnvironmentFile(path.resolve(cwd, file));
+      // Problems name the file as the operator wrote it, so annotations land on the right path.
+      const problems = result.ok ? [] : result.problems.map((p) => ({ ...p, file }));
+      return { file, ok: result.ok, problems };
+    }),
+  );
+}
+
+export interface ValidateJobResult {
+  files: FileValidation[];
+  problems: Array<Problem & { file: string }>;
+  /** The job summary: one line per file, then every problem with its place. */
+  markdown: string;
+  /** Why the step fails (no files, or problems in them), after its outputs and summary are set. */
+  failure?: InputError;
+}
+
+/** The validate action's job: the given files, or every file under `environments/`. */
+export async function validateJob(listed: string[], cwd: string): Promise<ValidateJobResult> {
+  const targets = listed.length > 0 ? listed : await defaultEnvironmentFiles(cwd);
+  const files = await validateFiles(targets, cwd);
+  const problems = files.flatMap((r) => r.problems);
+  const failure =
+    targets.length === 0
+      ? new InputError(`no environment files found under ${cwd}/environments`)
+      : problems.length > 0
+        ? new InputError(
+            `${problems.length} problem(s) in the environment files; see the annotations`,
+          )
+        : undefined;
+  return {
+    files,
+    problems,
+    markdown: validationMarkdown(files),
+    ...(failure ? { failure } : {}),
+  };
+}
