@@ -3,8 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { developmentWorkspace } from '../actions/workspace.js';
 import { cli, repoRoot, TSX_LOADER } from './helpers.js';
+import { nextAccountId } from '../harness/emulators.js';
 
-const ACCOUNT = '710000000074';
+const ACCOUNT = nextAccountId();
 
 describe('nomad-ops keymaster serve, as a process', () => {
   it('serves /metrics and /healthz, and stops cleanly on SIGTERM', async () => {
