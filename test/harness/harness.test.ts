@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { JsonRpcProvider, Wallet, keccak256, recoverAddress, sha256, toBeHex } from 'ethers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addressFromSpki } from '../../src/eth/address.js';
 import { DER_TAG, readDerChildren, readDerElement } from '../../src/eth/der.js';
 import { FUNDED_BALANCE_WEI, FUNDED_PRIVATE_KEYS, startChains } from './chains.js';
@@ -196,9 +196,13 @@ describe('a chain of its own (mining control)', () => {
 
     const before = Number(await rpc(url, 'eth_blockNumber'));
     await rpc(url, 'evm_setIntervalMining', [100]);
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    // Blocks arrive with no transaction sent: the interval mines them.
+    await vi.waitFor(
+      async () =>
+        expect(Number(await rpc(url, 'eth_blockNumber'))).toBeGreaterThanOrEqual(before + 2),
+      { timeout: 10_000, interval: 50 },
+    );
     await rpc(url, 'evm_setIntervalMining', [0]);
-    expect(Number(await rpc(url, 'eth_blockNumber'))).toBeGreaterThanOrEqual(before + 2);
 
     await rpc(url, 'evm_setAutomine', [true]);
     provider.destroy();
