@@ -19,7 +19,7 @@ export interface ParameterDoc {
   term: string;
   description: string;
   required: boolean;
-  default?: string;
+  default?: string | undefined;
 }
 
 export interface CommandDoc {
