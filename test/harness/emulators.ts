@@ -68,10 +68,13 @@ function testFile(): string {
   return path.relative(ROOT, testPath).split(path.sep).join('/');
 }
 
-/** A bucket-name part unique to `accountId` (S3 bucket names are global, in moto too). */
+/**
+ * A bucket-name part for `accountId` (S3 bucket names are global, in moto too): `t` and the id's
+ * last nine digits, six of its file's hash and the three that count, so files do not share one.
+ */
 export function bucketSuffix(accountId: string): string {
   if (!/^\d{12}$/.test(accountId)) throw new Error(`not a 12-digit account id: "${accountId}"`);
-  return `t${accountId}`;
+  return `t${accountId.slice(-9)}`;
 }
 
 /** A moto account of this test file's own, with what reaching it takes. */

@@ -238,7 +238,8 @@ describe('the moto account allocator', () => {
   });
 
   it('names buckets after the account, and refuses what is not an account id', () => {
-    expect(bucketSuffix('123456789012')).toBe('t123456789012');
+    expect(bucketSuffix('123456789012')).toBe('t456789012');
+    expect(bucketSuffix('123456789013')).not.toBe(bucketSuffix('123456789012'));
     expect(() => bucketSuffix('1234')).toThrow(/12-digit/);
   });
 });
