@@ -15,6 +15,15 @@ export default tseslint.config(
     },
   },
   {
+    // src/ is linted with type information too (an await of a value that is not a promise, a
+    // template of an object, unsafe any): the rules that need the compiler's types.
+    files: ['src/**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     // Plain JavaScript build scripts run on Node.
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {

@@ -17,16 +17,65 @@ const workflowParserWithoutSourceMaps: Plugin = {
   },
 };
 
+/**
+ * The unit project: pure logic over data and files, no emulator, no server, no child process.
+ * It has no global setup, so a file here that asks for moto or the chains fails (see
+ * test/harness/emulators.ts) instead of silently starting them. Everything else is integration.
+ */
+export const UNIT_TESTS = [
+  'test/access/key-access.test.ts',
+  'test/access/policy-document.test.ts',
+  'test/access/report.test.ts',
+  'test/build/*.test.ts',
+  'test/config/*.test.ts',
+  'test/docs/reference.test.ts',
+  'test/eth/address.test.ts',
+  'test/eth/der-signature.test.ts',
+  'test/eth/hex-signer.test.ts',
+  'test/eth/kms-signer.test.ts',
+  'test/github/codeowners.test.ts',
+  'test/github/comment.test.ts',
+  'test/github/plan-hash.test.ts',
+  'test/inventory/*.test.ts',
+  'test/keymaster/decide.test.ts',
+  'test/keymaster/gas.test.ts',
+  'test/keymaster/runway.test.ts',
+  'test/keys/pure.test.ts',
+  'test/leak/redact.test.ts',
+  'test/plan/*.test.ts',
+  'test/workflows/lint.test.ts',
+  'test/workflows/structure.test.ts',
+];
+
 export default defineConfig({
   plugins: [workflowParserWithoutSourceMaps],
   test: {
-    include: ['test/**/*.test.ts'],
-    // moto_server and two local chains (31337, 31338), once per run: see test/harness.
-    globalSetup: ['test/harness/global-setup.ts'],
-    // Integration tests talk to emulators over HTTP and may mine blocks: seconds, not minutes.
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
     server: { deps: { inline: ['@actions/workflow-parser'] } },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: UNIT_TESTS,
+          // Pure tests mock nothing and set no globals, so files share a worker's module cache:
+          // the AWS SDK, ethers and zod are imported once per worker instead of once per file.
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: UNIT_TESTS,
+          // moto_server and two local chains (31337, 31338), once per run: see test/harness.
+          // Integration tests talk to emulators over HTTP and may mine blocks: seconds, not minutes.
+          globalSetup: ['test/harness/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

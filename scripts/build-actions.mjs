@@ -1,16 +1,24 @@
 // Bundles each action entry `src/actions/<name>.ts` into `dist/<name>/index.js` (ESM) with ncc.
-// `--out <dir>` writes elsewhere (the freshness test builds into a temp dir and compares).
+// `--out <dir>` writes elsewhere. Each bundle is built in its own process, as many at once as
+// the machine has cores: ncc (webpack) is single-threaded, and the bundles are independent.
+// `--jobs <n>` overrides the count; the output is the same whatever the count.
+import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ncc from '@vercel/ncc';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
 const outRoot = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : path.join(root, 'dist');
+const jobsIndex = process.argv.indexOf('--jobs');
+const jobs = jobsIndex > 0 ? Number(process.argv[jobsIndex + 1]) : availableParallelism();
+if (!Number.isInteger(jobs) || jobs < 1) {
+  throw new Error(`--jobs takes a positive integer, got "${process.argv[jobsIndex + 1]}"`);
+}
 const only = process.argv
   .slice(2)
-  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out');
+  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out' && all[i - 1] !== '--jobs');
 
 const entries = (await readdir(path.join(root, 'src/actions')))
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
@@ -18,7 +26,19 @@ const entries = (await readdir(path.join(root, 'src/actions')))
   .filter((name) => only.length === 0 || only.includes(name))
   .sort();
 
-for (const name of entries) {
+if (entries.length === 1 || jobs === 1) {
+  for (const name of entries) await build(name);
+} else {
+  // One child process per bundle, `jobs` at a time; the first failure fails the build.
+  const queue = [...entries];
+  const worker = async () => {
+    for (let name = queue.shift(); name; name = queue.shift()) await buildInChild(name);
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, entries.length) }, worker));
+}
+
+async function build(name) {
+  const { default: ncc } = await import('@vercel/ncc');
   const { code, assets } = await ncc(path.join(root, 'src/actions', `${name}.ts`), {
     cache: false,
     minify: true,
@@ -38,4 +58,17 @@ for (const name of entries) {
     await writeFile(path.join(dir, file), asset.source);
   }
   console.log(`built dist/${name}/index.js (${Buffer.byteLength(code)} bytes)`);
+}
+
+function buildInChild(name) {
+  const script = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [script, '--out', outRoot, name], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`building dist/${name} failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
 }

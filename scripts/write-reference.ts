@@ -19,7 +19,7 @@ export interface ParameterDoc {
   term: string;
   description: string;
   required: boolean;
-  default?: string;
+  default?: string | undefined;
 }
 
 export interface CommandDoc {
@@ -216,8 +216,8 @@ const ACTION_NOTES: Record<string, string> = {
 };
 
 const CLI_PREAMBLE = [
-  'Run from the sources with `npm run nomad-ops -- <command>`, or `nomad-ops <command>` after',
-  '`npm run build:lib`. Every command takes `--help`, which ends with an example.',
+  'Run from the sources with `npm run nomad-ops -- <command>`, or `npx nomad-ops <command>` (`npm ci`',
+  'builds it; `npm run build:lib` after editing `src/`). Every command takes `--help`, which ends with an example.',
   '',
   '- **Exit codes**: `0` success; `1` the operation failed (a key broken, a wallet left unfunded,',
   '  an AWS or chain call failed); `2` bad input: a flag, an environment file, or AWS credentials',

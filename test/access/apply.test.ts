@@ -10,6 +10,7 @@ import { runBucket } from '../../src/plan/bucket.js';
 import { samePolicy } from '../../src/plan/policy-document.js';
 import type { MotoServer } from '../harness/moto.js';
 import { InjectedCrash, accountClients, motoUrl, snapshot, stagingInventory } from './support.js';
+import { testAccountId } from '../harness/emulators.js';
 
 let url: string;
 let server: MotoServer | undefined;
@@ -33,8 +34,8 @@ interface Snapshot {
   } & Snapshot[string];
 }
 
-/** Accounts of this file: 4100000000xx. */
-const account = (n: number) => `4100000000${String(n).padStart(2, '0')}`;
+/** Accounts of this file (test/harness/emulators.ts: testAccountId). */
+const account = (n: number) => testAccountId(n);
 
 async function applyAll(accountId: string) {
   const inventory = stagingInventory(accountId);

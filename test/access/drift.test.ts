@@ -24,6 +24,7 @@ import { runAccess } from '../../src/plan/access.js';
 import { renderAccessMarkdown } from '../../src/report/access.js';
 import type { MotoServer } from '../harness/moto.js';
 import { accountClients, motoUrl, stagingInventory } from './support.js';
+import { testAccountId } from '../harness/emulators.js';
 
 let url: string;
 let server: MotoServer | undefined;
@@ -34,8 +35,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Accounts of this file: 4300000013xx. */
-const account = (n: number) => `4300000013${String(n).padStart(2, '0')}`;
+/** Accounts of this file (test/harness/emulators.ts: testAccountId). */
+const account = (n: number) => testAccountId(n);
 const everything = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],

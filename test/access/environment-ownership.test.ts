@@ -22,6 +22,7 @@ import { runAccess } from '../../src/plan/access.js';
 import { runBucket } from '../../src/plan/bucket.js';
 import type { MotoServer } from '../harness/moto.js';
 import { accountClients, motoUrl, stagingInventory } from './support.js';
+import { testAccountId } from '../harness/emulators.js';
 
 let url: string;
 let server: MotoServer | undefined;
@@ -32,8 +33,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Accounts of this file: 4300000014xx. */
-const account = (n: number) => `4300000014${String(n).padStart(2, '0')}`;
+/** Accounts of this file (test/harness/emulators.ts: testAccountId). */
+const account = (n: number) => testAccountId(n);
 const asTags = (tags: Record<string, string>) =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 

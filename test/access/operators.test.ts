@@ -24,6 +24,7 @@ import { renderKeyAccessMarkdown } from '../../src/report/key-access.js';
 import type { MotoServer } from '../harness/moto.js';
 import { defaultKeyPolicy, keyArnFor, simulate } from '../inventory/simulate.js';
 import { accountClients, motoUrl } from './support.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 let url: string;
 let server: MotoServer | undefined;
@@ -34,7 +35,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const ACCOUNT = '418000000001';
+const ACCOUNT = nextAccountId();
 const STAGING = resolve(import.meta.dirname, '../../environments/staging.yaml');
 const shipped = readFileSync(STAGING, 'utf8');
 

@@ -20,6 +20,7 @@ import { baseTags } from '../../src/inventory/tags.js';
 import { AccessInputError, runAccess } from '../../src/plan/access.js';
 import { BucketInputError, runBucket } from '../../src/plan/bucket.js';
 import { type MotoServer, motoCredentials } from '../harness/moto.js';
+import { testAccountId } from '../harness/emulators.js';
 import { accountClients, motoUrl, stagingInventory } from './support.js';
 
 let url: string;
@@ -31,8 +32,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Accounts of this file: 4200000000xx. */
-const account = (n: number) => `4200000000${String(n).padStart(2, '0')}`;
+/** Accounts of this file (test/harness/emulators.ts: testAccountId). */
+const account = (n: number) => testAccountId(n);
 const asTags = (tags: Record<string, string>) =>
   Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 

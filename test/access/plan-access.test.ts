@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { AccessState } from '../../src/aws/iam-state.js';
 import { planAccess, signerUsers, versionToEvict } from '../../src/plan/access.js';
 import { stagingInventory } from './support.js';
+import { nextAccountId } from '../harness/emulators.js';
 
-const inventory = stagingInventory('430000000001');
+const inventory = stagingInventory(nextAccountId());
 
 const emptyState = (): AccessState => ({
   users: {},

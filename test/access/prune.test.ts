@@ -13,12 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseTags } from '../../src/inventory/tags.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { runAccess } from '../../src/plan/access.js';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { requireMotoUrl, testAccountId } from '../harness/emulators.js';
 import { type MotoServer, startMoto } from '../harness/moto.js';
 import { accountClients, stagingInventory } from './support.js';
 
-/** Accounts of this file: 7200000000 9x. */
-const account = (n: number) => `72000000009${n}`;
+/** Accounts of this file (test/harness/emulators.ts: testAccountId). */
+const account = (n: number) => testAccountId(n);
 
 let url: string;
 beforeAll(() => {

@@ -10,15 +10,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/types.js';
 import { runAccess } from '../../src/plan/access.js';
 import { runBucket } from '../../src/plan/bucket.js';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { requireMotoUrl, testAccountId } from '../harness/emulators.js';
 import { accountClients, stagingInventory } from './support.js';
 
 /**
  * Staging and production in ONE AWS account (the shipped files, moved into one account, same
  * region): Nomad's layout has `nomad-signer-staging`, `nomad-signer-production` and `kms-admin`
- * side by side. Accounts of this file: 7200000000 8x.
+ * side by side. Accounts of this file: test/harness/emulators.ts's testAccountId.
  */
-const account = (n: number) => `72000000008${n}`;
+const account = (n: number) => testAccountId(n);
 
 let url: string;
 beforeAll(() => {

@@ -20,25 +20,17 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
-import { inject } from 'vitest';
 import { type AwsClients, createAwsClients } from '../../src/aws/clients.js';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import { inventoryFor } from '../../src/inventory/inventory.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { canonicalPolicy } from '../../src/plan/policy-document.js';
-import { type MotoServer, motoCredentials, startMoto } from '../harness/moto.js';
+import { bucketSuffix, requireMotoUrl } from '../harness/emulators.js';
+import { type MotoServer, motoCredentials } from '../harness/moto.js';
 
-/** The moto server of the global setup when there is one, else one of our own. */
+/** The global setup's moto (test/harness/emulators.ts); no server of this file's own to stop. */
 export async function motoUrl(): Promise<{ url: string; server?: MotoServer }> {
-  let provided: string | undefined;
-  try {
-    provided = inject('motoUrl' as never) as string | undefined;
-  } catch {
-    provided = undefined;
-  }
-  if (provided) return { url: provided };
-  const server = await startMoto();
-  return { url: server.url, server };
+  return { url: requireMotoUrl() };
 }
 
 /**
@@ -57,7 +49,7 @@ export function stagingInventory(accountId: string, environment = 'staging'): In
     aws: { ...loaded.env.aws, accountId },
     proofsBucket: {
       ...loaded.env.proofsBucket,
-      name: `nomadxyz-${environment}-proofs-t${accountId.slice(-6)}`,
+      name: `nomadxyz-${environment}-proofs-${bucketSuffix(accountId)}`,
     },
   });
 }

@@ -1,11 +1,11 @@
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
-import { requireChains } from '../harness/emulators.js';
+import { nextAccountId, requireChains } from '../harness/emulators.js';
 import { runAction } from '../harness/run-action.js';
 import { developmentWorkspace } from './workspace.js';
 
-const ACCOUNT = '710000000073';
+const ACCOUNT = nextAccountId();
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
 const FUNDER = FUNDED_PRIVATE_KEYS[8]!;
 

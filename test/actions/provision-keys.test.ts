@@ -4,12 +4,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { runAction } from '../harness/run-action.js';
 import { motoEnv, workspaceWithAccounts } from './workspace.js';
 
-const STAGING = '710000000071';
-const DEVELOPMENT = '710000000072';
+const STAGING = nextAccountId();
+const DEVELOPMENT = nextAccountId();
 let motoUrl: string;
 let workspace: string;
 

@@ -1,8 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { requireChains, requireMotoUrl } from '../harness/emulators.js';
-import { motoCredentials } from '../harness/moto.js';
+import { motoEnv, requireChains, requireMotoUrl } from '../harness/emulators.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -30,16 +29,8 @@ export function workspaceWithAccounts(
   return dir;
 }
 
-/** AWS variables that make the SDK act in `accountId` on moto. */
-export async function motoEnv(motoUrl: string, accountId: string): Promise<Record<string, string>> {
-  const c = await motoCredentials(motoUrl, accountId);
-  return {
-    AWS_ENDPOINT_URL: motoUrl,
-    AWS_ACCESS_KEY_ID: c.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
-    AWS_SESSION_TOKEN: c.sessionToken,
-  };
-}
+/** AWS variables that make the SDK act in `accountId` on moto (one helper: test/harness). */
+export { motoEnv };
 
 /** A development environment on the two harness chains. */
 export function developmentOnHarnessChains(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KMSClient, paginateListAliases } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 import { cli, repoRoot } from '../cli/helpers.js';
 
@@ -11,7 +11,7 @@ import { cli, repoRoot } from '../cli/helpers.js';
  * The rendered configuration against keys that really exist: staging applied on moto in an
  * account of this file's own (a copy of staging.yaml with the account id changed).
  */
-const ACCOUNT_ID = '700000000007';
+const ACCOUNT_ID = nextAccountId();
 const AGENTS = ['updater', 'watcher', 'relayer', 'processor', 'kathy'] as const;
 
 let motoUrl: string;

@@ -11,6 +11,7 @@ import { classifyFailure } from '../../src/aws/failures.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { motoCredentials } from '../harness/moto.js';
 import { motoForTest } from '../keys/helpers.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 /**
  * Endpoints per service as the SDKs document them, and giving up that says what failed: service,
@@ -19,7 +20,6 @@ import { motoForTest } from '../keys/helpers.js';
 
 let moto: { url: string; stop: () => Promise<void> };
 const proxies: FaultProxy[] = [];
-let nextAccount = 317000000001;
 const region = 'us-west-2';
 
 beforeAll(async () => {
@@ -33,7 +33,7 @@ afterAll(async () => {
 async function through(rules: FaultRule[], maxAttempts = 3) {
   const proxy = await startFaultProxy({ target: moto.url, rules });
   proxies.push(proxy);
-  const credentials = await motoCredentials(moto.url, String(nextAccount++));
+  const credentials = await motoCredentials(moto.url, nextAccountId());
   const clients = createAwsClients({ region, endpoint: proxy.url, credentials, maxAttempts });
   return { proxy, clients };
 }
@@ -63,7 +63,7 @@ describe('endpoints', () => {
   });
 
   it('clients reach KMS by AWS_ENDPOINT_URL_KMS and the others by AWS_ENDPOINT_URL', async () => {
-    const credentials = await motoCredentials(moto.url, String(nextAccount++));
+    const credentials = await motoCredentials(moto.url, nextAccountId());
     const refused = `http://127.0.0.1:${await closedPort()}`;
     const clients = createAwsClients({
       region,

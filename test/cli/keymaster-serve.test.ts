@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { developmentWorkspace } from '../actions/workspace.js';
 import { cli, repoRoot, TSX_LOADER } from './helpers.js';
+import { nextAccountId } from '../harness/emulators.js';
 
-const ACCOUNT = '710000000074';
+const ACCOUNT = nextAccountId();
 
 describe('nomad-ops keymaster serve, as a process', () => {
   it('serves /metrics and /healthz, and stops cleanly on SIGTERM', async () => {
@@ -40,15 +41,14 @@ describe('nomad-ops keymaster serve, as a process', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     // The first run happens at start; wait for its metrics.
-    let metrics = '';
-    for (
-      let i = 0;
-      i < 50 && !metrics.includes('nomad_keymaster_last_success_timestamp_seconds{');
-      i++
-    ) {
-      metrics = await (await fetch(`${url}/metrics`)).text();
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const metrics = await vi.waitFor(
+      async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        expect(text).toContain('nomad_keymaster_last_success_timestamp_seconds{');
+        return text;
+      },
+      { timeout: 30_000, interval: 100 },
+    );
     expect(metrics).toMatch(
       /nomad_keymaster_last_success_timestamp_seconds\{network="alpha"\} \d+/,
     );

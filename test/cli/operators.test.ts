@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import { motoEnv } from '../actions/workspace.js';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { cli, repoRoot } from './helpers.js';
 
 const staging = (() => {
@@ -157,7 +157,7 @@ describe('operators', () => {
   });
 
   it('with AWS, gives each key the address of the key table', async () => {
-    const accountId = '418000000002';
+    const accountId = nextAccountId();
     const dir = mkdtempSync(join(tmpdir(), 'operators-cli-'));
     mkdirSync(join(dir, 'environments'));
     writeFileSync(

@@ -1,36 +1,20 @@
-import { inject } from 'vitest';
-import { startChains, type Chain } from '../harness/chains.js';
-import { startMoto } from '../harness/moto.js';
+import type { Chain } from '../harness/chains.js';
+import { requireChains, requireMotoUrl } from '../harness/emulators.js';
 
-/** Chain ids the global setup serves (and the ones started here when it does not). */
+/** Chain ids the global setup serves (TEST_CHAIN_IDS of test/harness/global-setup.ts). */
 export const TEST_CHAIN_IDS = [31337, 31338] as const;
-
-/** Reads a value of the global setup; undefined when the file runs without it. */
-function provided<T>(key: string): T | undefined {
-  try {
-    return (inject as unknown as (key: string) => T | undefined)(key);
-  } catch {
-    return undefined;
-  }
-}
 
 export interface Emulator<T> {
   value: T;
   stop(): Promise<void>;
 }
 
-/** The global setup's moto server, else one started for this file. */
+/** The global setup's moto server (test/harness/emulators.ts); stop() leaves it running. */
 export async function moto(): Promise<Emulator<string>> {
-  const url = provided<string>('motoUrl');
-  if (url) return { value: url, stop: async () => {} };
-  const server = await startMoto();
-  return { value: server.url, stop: server.stop };
+  return { value: requireMotoUrl(), stop: async () => {} };
 }
 
-/** The global setup's Hardhat chains, else ones started for this file. */
+/** The global setup's Hardhat chains (test/harness/emulators.ts); stop() leaves them running. */
 export async function chains(): Promise<Emulator<Chain[]>> {
-  const shared = provided<Chain[]>('chains');
-  if (shared?.length) return { value: shared, stop: async () => {} };
-  const running = await startChains([...TEST_CHAIN_IDS]);
-  return { value: running.chains, stop: running.stop };
+  return { value: requireChains(), stop: async () => {} };
 }

@@ -30,9 +30,10 @@ import { MOTO_REGION, motoCredentials, type MotoCredentials } from '../harness/m
 import { createSigner } from '../../src/signer/factory.js';
 import { TEST_CHAIN_IDS, chains as startOrJoinChains, moto, type Emulator } from './emulators.js';
 import { startKmsProxy } from './kms-proxy.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 // This file's own moto account and funded chain key, so parallel test files never collide.
-const ACCOUNT_ID = '400000000004';
+const ACCOUNT_ID = nextAccountId();
 const FUNDER_KEY = FUNDED_PRIVATE_KEYS[4]!;
 
 let motoServer: Emulator<string>;

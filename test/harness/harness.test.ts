@@ -9,17 +9,23 @@ import {
 } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { JsonRpcProvider, Wallet, keccak256, recoverAddress, sha256, toBeHex } from 'ethers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addressFromSpki } from '../../src/eth/address.js';
 import { DER_TAG, readDerChildren, readDerElement } from '../../src/eth/der.js';
 import { FUNDED_BALANCE_WEI, FUNDED_PRIVATE_KEYS, startChains } from './chains.js';
-import { requireChains, requireMotoUrl } from './emulators.js';
+import {
+  bucketSuffix,
+  nextAccountId,
+  requireChains,
+  requireMotoUrl,
+  testAccountId,
+} from './emulators.js';
 import { TEST_CHAIN_IDS } from './global-setup.js';
 import { MOTO_REGION, motoCredentials, type MotoCredentials } from './moto.js';
 
 // This file's own moto accounts and funded key (other files use other ones).
-const ACCOUNT_A = '100000000001';
-const ACCOUNT_B = '100000000002';
+const ACCOUNT_A = testAccountId(1);
+const ACCOUNT_B = testAccountId(2);
 const FUNDER_KEY = FUNDED_PRIVATE_KEYS[0]!;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -196,9 +202,13 @@ describe('a chain of its own (mining control)', () => {
 
     const before = Number(await rpc(url, 'eth_blockNumber'));
     await rpc(url, 'evm_setIntervalMining', [100]);
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    // Blocks arrive with no transaction sent: the interval mines them.
+    await vi.waitFor(
+      async () =>
+        expect(Number(await rpc(url, 'eth_blockNumber'))).toBeGreaterThanOrEqual(before + 2),
+      { timeout: 10_000, interval: 50 },
+    );
     await rpc(url, 'evm_setIntervalMining', [0]);
-    expect(Number(await rpc(url, 'eth_blockNumber'))).toBeGreaterThanOrEqual(before + 2);
 
     await rpc(url, 'evm_setAutomine', [true]);
     provider.destroy();
@@ -208,5 +218,28 @@ describe('a chain of its own (mining control)', () => {
     const { url } = running.chains[0]!;
     await running.stop();
     await expect(rpc(url, 'eth_chainId')).rejects.toThrow();
+  });
+});
+
+describe('the moto account allocator', () => {
+  it('gives this file 12-digit ids of its own, stable per n, and new ones from nextAccountId', () => {
+    const ids = [0, 1, 2, 999].map(testAccountId);
+    for (const id of ids) expect(id).toMatch(/^[1-9]\d{11}$/);
+    expect(new Set(ids).size).toBe(4);
+    // One prefix per file, the last three digits count.
+    expect(new Set(ids.map((id) => id.slice(0, 9))).size).toBe(1);
+    expect(ids.map((id) => id.slice(9))).toEqual(['000', '001', '002', '999']);
+    expect(testAccountId(1)).toBe(ids[1]);
+    const first = nextAccountId();
+    const second = nextAccountId();
+    expect(second).not.toBe(first);
+    expect([first, second].every((id) => id.slice(0, 9) === ids[0]!.slice(0, 9))).toBe(true);
+    expect(() => testAccountId(1000)).toThrow(/0 to 999/);
+  });
+
+  it('names buckets after the account, and refuses what is not an account id', () => {
+    expect(bucketSuffix('123456789012')).toBe('t456789012');
+    expect(bucketSuffix('123456789013')).not.toBe(bucketSuffix('123456789012'));
+    expect(() => bucketSuffix('1234')).toThrow(/12-digit/);
   });
 });

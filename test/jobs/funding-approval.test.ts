@@ -19,9 +19,9 @@ import { FUNDING_NOT_APPROVED } from '../../src/plan/funding.js';
 import { developmentWorkspace, motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
 import { cli } from '../cli/helpers.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
-import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { nextAccountId, requireChains, requireMotoUrl } from '../harness/emulators.js';
 
-const ACCOUNT = '710000000111';
+const ACCOUNT = nextAccountId();
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
 const FUNDER = FUNDED_PRIVATE_KEYS[6]!;
 
@@ -127,9 +127,10 @@ describe('funding settings approval (development: the record is on the bank secr
 
 describe('funding record on a bank KMS key (moto)', () => {
   it('is missing before the bank exists, none before the first apply, then what was written', async () => {
+    const second = nextAccountId();
     const clients = await awsForEnvironment(
-      loadEnvironment('staging', workspaceWithAccounts({ staging: '710000000112' })),
-      await motoEnv(requireMotoUrl(), '710000000112'),
+      loadEnvironment('staging', workspaceWithAccounts({ staging: second })),
+      await motoEnv(requireMotoUrl(), second),
     );
     const record = kmsFundingRecord(clients.kms, 'alias/staging-bank');
     expect(await record.read()).toEqual({ bank: 'missing' });

@@ -4,8 +4,9 @@ import { loadEnvironment } from '../../src/jobs/environment.js';
 import { keysJob } from '../../src/jobs/keys.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
 import { developmentWorkspace } from '../actions/workspace.js';
+import { nextAccountId } from '../harness/emulators.js';
 
-const ACCOUNT = '710000000075';
+const ACCOUNT = nextAccountId();
 
 describe('keymasterJob', () => {
   it('retries the bank key on the next run after one failed read (a serve loop recovers)', async () => {

@@ -9,9 +9,10 @@ import { MOTO_REGION, motoCredentials } from '../harness/moto.js';
 import { moto, type Emulator } from '../eth/emulators.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, testEnvironment } from './fixtures.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 // This file's own moto account and funding key, so parallel test files never collide.
-const ACCOUNT_ID = '600000000006';
+const ACCOUNT_ID = nextAccountId();
 const FUNDER = KEYMASTER_FUNDER_KEYS[6]!;
 
 describe('a KMS bank (moto, DIGEST signing) funds wallets whose addresses come from KMS keys', () => {

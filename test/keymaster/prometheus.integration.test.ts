@@ -13,7 +13,7 @@ import { rulesFileYaml } from '../../src/keymaster/deploy/rules-file.js';
 import { rpcCall } from '../../src/keymaster/rpc.js';
 import { developmentWorkspace } from '../actions/workspace.js';
 import { cli, repoRoot, TSX_LOADER } from '../cli/helpers.js';
-import { requireChains } from '../harness/emulators.js';
+import { nextAccountId, requireChains } from '../harness/emulators.js';
 import { killOnExit } from '../harness/process.js';
 import {
   instantQuery,
@@ -33,7 +33,7 @@ import { closedPortUrl } from './rpc-proxy.js';
  * evaluated through Prometheus's HTTP API; a bank drained on a chain fires the bank alert.
  */
 
-const ACCOUNT = '710000000120';
+const ACCOUNT = nextAccountId();
 const ETH = 10n ** 18n;
 
 let workspace: string;

@@ -1,21 +1,16 @@
 import { resolve } from 'node:path';
 import { SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { Signature, SigningKey, computeAddress, randomBytes } from 'ethers';
-import { inject } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import { parseDerSignature, SECP256K1_N } from '../../src/eth/der-signature.js';
-import { motoCredentials, startMoto } from '../harness/moto.js';
+import { requireMotoUrl } from '../harness/emulators.js';
+import { motoCredentials } from '../harness/moto.js';
 
-/**
- * moto for this file: the one the global setup started, or (when run without it) our own.
- */
+/** The global setup's moto (test/harness/emulators.ts); stop() leaves it running. */
 export async function motoForTest(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const injected = (inject as unknown as (key: string) => string | undefined)('motoUrl');
-  if (injected) return { url: injected, stop: async () => {} };
-  const moto = await startMoto();
-  return { url: moto.url, stop: moto.stop };
+  return { url: requireMotoUrl(), stop: async () => {} };
 }
 
 export function loadEnv(name: 'development' | 'staging' | 'production'): ResolvedEnvironment {

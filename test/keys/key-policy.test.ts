@@ -16,6 +16,7 @@ import { keysFor } from '../../src/inventory/keys.js';
 import { toolkitKeyPolicyDocument } from '../../src/inventory/policies.js';
 import { keyStoreFor, planKeys, runKeys } from '../../src/plan/keys.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 let moto: { url: string; stop: () => Promise<void> };
 beforeAll(async () => {
@@ -28,7 +29,7 @@ afterAll(async () => {
 describe('the key policy of created keys', () => {
   it('is the toolkit key policy, with the bank alias fixed on the bank only', async () => {
     const env = loadEnv('staging');
-    const accountId = '431300000001';
+    const accountId = nextAccountId();
     env.aws = { ...env.aws, accountId };
     env.networks = env.networks.slice(0, 1);
     const keys = keysFor(env).filter((k) => k.purpose === 'bank' || k.role === 'relayer');
@@ -60,7 +61,7 @@ describe('the key policy of created keys', () => {
 describe('adoption and use check what the key lets in', () => {
   it('refuses an alias moved onto the bank, and a tagged key that grants Sign to another account', async () => {
     const env = loadEnv('staging');
-    const accountId = '431300000002';
+    const accountId = nextAccountId();
     env.aws = { ...env.aws, accountId };
     env.networks = env.networks.slice(0, 1);
     const all = keysFor(env);

@@ -13,6 +13,7 @@ import { runKeys } from '../../src/plan/keys.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';
 import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 /**
  * KMS keys exactly once (DESIGN §3) with faults injected between the code and moto: lost answers
@@ -28,7 +29,6 @@ const aliases = keys.map((k) => k.alias);
 
 let moto: { url: string; stop: () => Promise<void> };
 const proxies: FaultProxy[] = [];
-let nextAccount = 315000000001;
 
 beforeAll(async () => {
   moto = await motoForTest();
@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 async function account(rules: FaultRule[] = []) {
-  const accountId = String(nextAccount++);
+  const accountId = nextAccountId();
   const proxy = await startFaultProxy({ target: moto.url, rules });
   proxies.push(proxy);
   const clients: AwsClients = await clientsFor(moto.url, accountId, staging.aws.region, proxy.url);

@@ -11,6 +11,7 @@ import { repoRoot } from '../cli/helpers.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { clientsFor, motoForTest } from './helpers.js';
 import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 /**
  * `nomad-ops keys apply` as real processes (the compiled CLI: `npx tsc -p src` builds lib/) against
@@ -22,7 +23,6 @@ import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';
 let moto: { url: string; stop: () => Promise<void> };
 const proxies: FaultProxy[] = [];
 const children: ChildProcess[] = [];
-let nextAccount = 316000000001;
 
 beforeAll(async () => {
   moto = await motoForTest();
@@ -85,7 +85,7 @@ function applyProcess(file: string, vars: Record<string, string>): Run {
 }
 
 async function setup() {
-  const accountId = String(nextAccount++);
+  const accountId = nextAccountId();
   const file = stagingFile(accountId);
   const loaded = loadEnvironmentFile(file);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));

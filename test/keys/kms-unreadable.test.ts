@@ -9,7 +9,7 @@ import {
 import { createAwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { runKeys } from '../../src/plan/keys.js';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 import { loadEnv } from './helpers.js';
 
@@ -24,7 +24,6 @@ const keys = keysFor(staging).slice(0, 2);
 
 let motoUrl: string;
 const proxies: LatencyProxy[] = [];
-let nextAccount = 730000000101;
 
 beforeAll(() => {
   motoUrl = requireMotoUrl();
@@ -46,7 +45,7 @@ const accessDenied = (): ProxyResponse => ({
 
 describe('keys without an alias whose tags may not be read', () => {
   it('are skipped and counted in the reason; the plan still adopts and creates', async () => {
-    const accountId = String(nextAccount++);
+    const accountId = nextAccountId();
     const credentials = await motoCredentials(motoUrl, accountId);
     // The file names the account: keys are checked against its root delegation.
     const env = { ...staging, aws: { ...staging.aws, accountId } };

@@ -23,13 +23,13 @@ import type { KeySpec } from '../../src/inventory/types.js';
 import { planKeys, runKeys } from '../../src/plan/keys.js';
 import { addressesRecoveredFromKmsSignature, clientsFor, loadEnv, motoForTest } from './helpers.js';
 import { writesIn } from './kms-state.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 const env = loadEnv('staging');
 const allKeys = keysFor(env);
 
 let moto: { url: string; stop: () => Promise<void> };
 const proxies: LatencyProxy[] = [];
-let nextAccount = 310000000001;
 
 beforeAll(async () => {
   moto = await motoForTest();
@@ -50,7 +50,7 @@ interface Account {
 const envOf = new WeakMap<AwsClients, typeof env>();
 
 async function freshAccount(handle?: LatencyProxyOptions['handle']): Promise<Account> {
-  const accountId = String(nextAccount++);
+  const accountId = nextAccountId();
   const proxy = await startLatencyProxy({ target: moto.url, ...(handle ? { handle } : {}) });
   proxies.push(proxy);
   const clients = await clientsFor(moto.url, accountId, env.aws.region, proxy.url);

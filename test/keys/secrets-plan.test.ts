@@ -11,7 +11,7 @@ import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
 import { runKeys } from '../../src/plan/keys.js';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 import { loadEnv } from './helpers.js';
 
@@ -25,7 +25,6 @@ const allKeys = keysFor(env);
 
 let motoUrl: string;
 const proxies: LatencyProxy[] = [];
-let nextAccount = 730000000091;
 
 beforeAll(() => {
   motoUrl = requireMotoUrl();
@@ -40,7 +39,7 @@ async function freshAccount(): Promise<{
   direct: AwsClients;
   proxy: LatencyProxy;
 }> {
-  const credentials = await motoCredentials(motoUrl, String(nextAccount++));
+  const credentials = await motoCredentials(motoUrl, nextAccountId());
   const proxy = await startLatencyProxy({ target: motoUrl });
   proxies.push(proxy);
   const region = env.aws.region;

@@ -20,6 +20,7 @@ import { TAG_KEYS } from '../../src/inventory/tags.js';
 import { runKeys, type KeysResult } from '../../src/plan/keys.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown } from '../../src/report/keys.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { nextAccountId } from '../harness/emulators.js';
 
 const SECRETS_WRITES = [
   'CreateSecret',
@@ -37,7 +38,6 @@ const allKeys = keysFor(env);
 
 let moto: { url: string; stop: () => Promise<void> };
 const proxies: LatencyProxy[] = [];
-let nextAccount = 320000000001;
 
 beforeAll(async () => {
   moto = await motoForTest();
@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 async function freshAccount(handle?: LatencyProxyOptions['handle']) {
-  const accountId = String(nextAccount++);
+  const accountId = nextAccountId();
   const proxy = await startLatencyProxy({ target: moto.url, ...(handle ? { handle } : {}) });
   proxies.push(proxy);
   const clients: AwsClients = await clientsFor(moto.url, accountId, env.aws.region, proxy.url);

@@ -7,10 +7,10 @@ import { keymasterJob } from '../../src/jobs/keymaster.js';
 import { clearSecrets } from '../../src/redact.js';
 import { developmentWorkspace } from '../actions/workspace.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
-import { requireChains } from '../harness/emulators.js';
+import { nextAccountId, requireChains } from '../harness/emulators.js';
 import { startBasicAuthProxy, type BasicAuthProxy } from './basic-auth-proxy.js';
 
-const ACCOUNT = '710000000141';
+const ACCOUNT = nextAccountId();
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
 const FUNDER = FUNDED_PRIVATE_KEYS[5]!;
 

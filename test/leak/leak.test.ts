@@ -11,7 +11,7 @@ import { TAG_KEYS } from '../../src/inventory/tags.js';
 import { motoEnv } from '../actions/workspace.js';
 import { FakeGithub } from '../github/fake-github.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
-import { requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { nextAccountId, requireChains, requireMotoUrl } from '../harness/emulators.js';
 import { node24Binary, runAction, type ActionRun } from '../harness/run-action.js';
 import { startBasicAuthProxy, type BasicAuthProxy } from './basic-auth-proxy.js';
 import {
@@ -36,7 +36,7 @@ import {
  * one planted value, nor one 6-character window of a key, may appear anywhere.
  */
 
-const ACCOUNT = '710000000142';
+const ACCOUNT = nextAccountId();
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
 const FUNDER = FUNDED_PRIVATE_KEYS[7]!;
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '../..');
 
 /**
- * What an operator's script and a shell get from the built package (`npm test` builds lib/ first,
- * in its pretest step).
+ * What an operator's script and a shell get from the built package (`npm ci` builds lib/ in its
+ * prepare step; `npm test` brings it up to date in its pretest step).
  */
 describe('the nomad-agent-ops package', () => {
   it('exports the library from its main entry: signer, loader, inventory, keys, Keymaster', async () => {

@@ -59,6 +59,14 @@ export function actionMetadataProblems(content: string, file: string): LintProbl
   return parsed.context.errors.getErrors().map(toProblem);
 }
 
-function toProblem(error: { message: string; range?: { start: { line: number } } }): LintProblem {
-  return { linter: 'workflow-parser', message: error.message, line: error.range?.start.line };
+function toProblem(error: {
+  message: string;
+  range?: { start: { line: number } } | undefined;
+}): LintProblem {
+  const line = error.range?.start.line;
+  return {
+    linter: 'workflow-parser',
+    message: error.message,
+    ...(line === undefined ? {} : { line }),
+  };
 }

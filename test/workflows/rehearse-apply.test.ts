@@ -15,10 +15,10 @@ import { loadEnvironment } from '../../src/jobs/environment.js';
 import { motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
 import { cli } from '../cli/helpers.js';
 import { FakeGithub } from '../github/fake-github.js';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { bucketSuffix, nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { commitAll, loadWorkflow, runJob, type World } from './rehearse.js';
 
-const ACCOUNT = '710000000113';
+const ACCOUNT = nextAccountId();
 const REPOSITORY = 'nomad-xyz/nomad-agent-ops';
 const PR = 42;
 const APPLY = readFileSync(
@@ -32,7 +32,7 @@ let aws: Record<string, string>;
 
 beforeAll(async () => {
   github = await new FakeGithub(REPOSITORY).start();
-  workspace = workspaceWithAccounts({ staging: ACCOUNT }, { bucketSuffix: 'rehearse-apply' });
+  workspace = workspaceWithAccounts({ staging: ACCOUNT }, { bucketSuffix: bucketSuffix(ACCOUNT) });
   aws = await motoEnv(requireMotoUrl(), ACCOUNT);
   // The administrator's one-time bootstrap (OIDC provider and roles), as docs/github-setup.md says.
   const bootstrap = await cli(['iam', 'apply', '--env', 'staging'], { cwd: workspace, env: aws });

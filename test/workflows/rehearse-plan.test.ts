@@ -10,10 +10,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
 import { cli } from '../cli/helpers.js';
 import { FakeGithub } from '../github/fake-github.js';
-import { requireMotoUrl } from '../harness/emulators.js';
+import { bucketSuffix, nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { commitAll, loadWorkflow, runJob, type World } from './rehearse.js';
 
-const ACCOUNT = '710000000114';
+const ACCOUNT = nextAccountId();
 const REPOSITORY = 'nomad-xyz/nomad-agent-ops';
 const PR = 51;
 const PLAN = readFileSync(
@@ -28,7 +28,7 @@ let sha: string;
 
 beforeAll(async () => {
   github = await new FakeGithub(REPOSITORY).start();
-  workspace = workspaceWithAccounts({ staging: ACCOUNT }, { bucketSuffix: 'rehearse-plan' });
+  workspace = workspaceWithAccounts({ staging: ACCOUNT }, { bucketSuffix: bucketSuffix(ACCOUNT) });
   aws = await motoEnv(requireMotoUrl(), ACCOUNT);
   sha = commitAll(workspace, 'pull request head');
   // The administrator's one-time bootstrap (OIDC provider and roles), as docs/github-setup.md says.

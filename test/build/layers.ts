@@ -1,0 +1,178 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+/**
+ * The layers of src/, top first. A module imports only from a lower layer, from its own
+ * directory, or from FOUNDATION; modules of one layer in different directories may import each
+ * other only when that adds no cycle between those directories, and entries never import one
+ * another. Every directory under src/ must be in a layer, so a new one is placed deliberately.
+ */
+export const LAYERS: readonly (readonly string[])[] = [
+  ['src/cli', 'src/actions', 'src/index.ts'],
+  ['src/jobs'],
+  ['src/report', 'src/keymaster', 'src/agents'],
+  ['src/plan'],
+  ['src/aws', 'src/github', 'src/eth'],
+  ['src/inventory'],
+  ['src/config'],
+];
+
+/** Modules with no imports of ours, usable from every layer. */
+export const FOUNDATION: readonly string[] = ['src/errors.ts', 'src/redact.ts'];
+
+/**
+ * TEMPORARY: violations in the tree when the check was written, each being removed by another
+ * change of issue 17 (items 3 and 4, and the eth/aws inversion). Remove an entry when its
+ * violation is gone; the check fails on an entry that no longer occurs, so the list only shrinks.
+ */
+export const KNOWN_VIOLATIONS: readonly string[] = [
+  // Keymaster recut (issue 17 item 3): render.ts and run.ts import each other, and so do
+  // balances, decide, gas and send (types and helpers shared through each other).
+  'cycle: src/keymaster/balances.ts -> src/keymaster/decide.ts -> src/keymaster/gas.ts -> src/keymaster/send.ts -> src/keymaster/balances.ts',
+  'cycle: src/keymaster/render.ts -> src/keymaster/run.ts -> src/keymaster/render.ts',
+  // Typed report boundary (issue 17 item 4): nothing imports from src/cli/.
+  'entry imports entry: src/actions/validate.ts -> src/cli/commands/validate.ts',
+  'climbs: src/report/validation.ts -> src/cli/commands/validate.ts',
+  // The plan hash the apply guard compares belongs below src/github (issue 17 item 4).
+  'climbs: src/github/guard.ts -> src/report/plan-hash.ts',
+  // The eth <-> aws layer inversion.
+  'directory cycle: src/aws -> src/eth -> src/aws',
+];
+
+export interface ImportEdge {
+  from: string;
+  to: string;
+}
+
+/** Every relative import (static, dynamic, type-only and re-export) of every .ts file in src/. */
+export function importEdges(root: string): ImportEdge[] {
+  const edges: ImportEdge[] = [];
+  for (const file of tsFiles(path.join(root, 'src'))) {
+    const from = path.relative(root, file).split(path.sep).join('/');
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    for (const { fileName } of importedFiles) {
+      if (!fileName.startsWith('.')) continue;
+      const to = path.posix.normalize(path.posix.join(path.posix.dirname(from), fileName));
+      edges.push({ from, to: to.replace(/\.js$/, '.ts') });
+    }
+  }
+  return edges;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return tsFiles(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+interface Place {
+  /** 0 is the top layer; FOUNDATION is below every layer. */
+  level: number;
+  /** The layer member the module belongs to (a directory, or a file such as src/index.ts). */
+  unit: string;
+}
+
+function placeOf(module: string, layers: readonly (readonly string[])[]): Place | undefined {
+  if (FOUNDATION.includes(module)) return { level: layers.length, unit: module };
+  for (const [level, members] of layers.entries()) {
+    for (const unit of members) {
+      if (module === unit || module.startsWith(`${unit}/`)) return { level, unit };
+    }
+  }
+  return undefined;
+}
+
+/** The layer rule's violations, as sorted one-line descriptions. Pure: edges in, strings out. */
+export function layerViolations(
+  edges: readonly ImportEdge[],
+  layers: readonly (readonly string[])[] = LAYERS,
+): string[] {
+  const found = new Set<string>();
+  const sameLevel = new Map<string, Set<string>>();
+  for (const { from, to } of edges) {
+    const source = placeOf(from, layers);
+    const target = placeOf(to, layers);
+    if (!source) found.add(`not in a layer: ${from}`);
+    if (!target) found.add(`not in a layer: ${to}`);
+    if (!source || !target || source.unit === target.unit) continue;
+    if (FOUNDATION.includes(from)) found.add(`foundation imports: ${from} -> ${to}`);
+    else if (target.level < source.level) found.add(`climbs: ${from} -> ${to}`);
+    else if (target.level === source.level && source.level === 0) {
+      found.add(`entry imports entry: ${from} -> ${to}`);
+    } else if (target.level === source.level) {
+      const targets = sameLevel.get(source.unit) ?? new Set<string>();
+      sameLevel.set(source.unit, targets.add(target.unit));
+    }
+  }
+  for (const cycle of cycles(sameLevel)) found.add(`directory cycle: ${cycle}`);
+  const files = new Map<string, Set<string>>();
+  for (const { from, to } of edges) files.set(from, (files.get(from) ?? new Set()).add(to));
+  for (const cycle of cycles(files)) found.add(`cycle: ${cycle}`);
+  return [...found].sort();
+}
+
+/**
+ * One cycle per strongly connected component of more than one node (Tarjan), written from its
+ * smallest node along the smallest next step, so the text is stable.
+ */
+function cycles(graph: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const visit = (node: string): void => {
+    index.set(node, index.size);
+    low.set(node, index.get(node)!);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+    }
+    if (low.get(node) === index.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1) components.push(component);
+    }
+  };
+  for (const node of [...graph.keys()].sort()) if (!index.has(node)) visit(node);
+  return components.map((component) => shortestCycle(graph, new Set(component)));
+}
+
+/** The shortest cycle through the smallest member of a component, neighbours in sorted order. */
+function shortestCycle(
+  graph: ReadonlyMap<string, ReadonlySet<string>>,
+  members: ReadonlySet<string>,
+): string {
+  const start = [...members].sort()[0]!;
+  const parent = new Map<string, string>([[start, start]]);
+  const queue = [start];
+  for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+    for (const next of [...(graph.get(node) ?? [])].sort()) {
+      if (!members.has(next)) continue;
+      if (next === start) {
+        const path = [start];
+        for (let at = node; at !== start; at = parent.get(at)!) path.splice(1, 0, at);
+        return [...path, start].join(' -> ');
+      }
+      if (!parent.has(next)) {
+        parent.set(next, node);
+        queue.push(next);
+      }
+    }
+  }
+  return [...members].sort().join(' <-> ');
+}
