@@ -193,7 +193,7 @@ async function main() {
       const to = addressesOf(i, 3);
       for (let n = 0; n < 3; n++) {
         const raw = await funder.signTransaction({
-          to: to[n],
+          to: to[n]!,
           value: BigInt(n + 1) * 1000n,
           nonce: n,
           chainId: c.chainId,

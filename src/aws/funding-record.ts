@@ -22,7 +22,7 @@ export interface FundingRecord {
   /** Full sha256 (64 hex digits) of the funding settings applied. */
   sha256: string;
   /** The commit the applied file came from, when the apply knew it. */
-  commit?: string;
+  commit?: string | undefined;
 }
 
 /** `missing`: the bank does not exist yet; `none`: it exists and nothing was recorded on it. */

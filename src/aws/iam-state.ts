@@ -53,7 +53,7 @@ export interface AccessStateQuery {
   groups: string[];
   policyArns: string[];
   roles: string[];
-  oidcProviderArn?: string;
+  oidcProviderArn?: string | undefined;
   /** Principals whose attachments are compared (the wanted ones). */
   principals: PrincipalRef[];
   /** Users whose access key and its secret are checked, with the secret's name. */

@@ -259,5 +259,5 @@ async function createStoredAccessKey(
 
 export async function runIamStep(clients: IamStepClients, step: IamStep): Promise<void> {
   const handler = IAM_STEPS[step.op] as Handler<IamStep['op']>;
-  await handler(clients, step as never);
+  await handler(clients, step);
 }

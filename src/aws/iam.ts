@@ -15,6 +15,7 @@ import {
   ListUserTagsCommand,
   type Tag,
 } from '@aws-sdk/client-iam';
+import { allPages as allPagesOf } from './pages.js';
 
 /**
  * IAM as the access plan needs it: reads return plain data (tags as records, documents as
@@ -98,20 +99,19 @@ async function orUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-/** Follows IAM's Marker/IsTruncated pagination. */
+/** Follows IAM's Marker/IsTruncated pagination (the shared loop of pages.ts). */
 export async function allPages<T>(
-  page: (
-    marker: string | undefined,
-  ) => Promise<{ items: T[]; marker?: string; truncated?: boolean }>,
+  page: (marker: string | undefined) => Promise<{
+    items: T[];
+    marker?: string | undefined;
+    truncated?: boolean | undefined;
+  }>,
+  what = 'an IAM listing',
 ): Promise<T[]> {
-  const out: T[] = [];
-  let marker: string | undefined;
-  do {
+  return allPagesOf(async (marker) => {
     const result = await page(marker);
-    out.push(...result.items);
-    marker = result.truncated ? result.marker : undefined;
-  } while (marker);
-  return out;
+    return { items: result.items, truncated: result.truncated, nextMarker: result.marker };
+  }, what);
 }
 
 export function policyArn(accountId: string, name: string, path = '/'): string {

@@ -66,5 +66,5 @@ export const S3_STEPS: { [Op in S3Step['op']]: Handler<Op> } = {
 
 export async function runS3Step(s3: S3Client, step: S3Step): Promise<void> {
   const handler = S3_STEPS[step.op] as Handler<S3Step['op']>;
-  await handler(s3, step as never);
+  await handler(s3, step);
 }

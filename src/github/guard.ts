@@ -19,7 +19,7 @@ export interface GuardInput {
   /** The plan made now, in the gated job. */
   current: EnvironmentPlans;
   /** The approved plan (the artifact); undefined when none was given. */
-  approved: (EnvironmentPlans & { commit?: string }) | undefined;
+  approved: (EnvironmentPlans & { commit?: string | undefined }) | undefined;
 }
 
 export interface GuardDecision {

@@ -23,7 +23,8 @@ export interface RestRepository {
 /** One entry of `protection_rules` of `GET /repos/{owner}/{repo}/environments/{name}`. */
 export interface RestProtectionRule {
   id?: number;
-  type: 'required_reviewers' | 'wait_timer' | 'branch_policy' | string;
+  /** 'required_reviewers', 'wait_timer', 'branch_policy', or a kind GitHub adds later. */
+  type: string;
   prevent_self_review?: boolean;
   reviewers?: { type: 'User' | 'Team'; reviewer: { login?: string; slug?: string; id?: number } }[];
   wait_timer?: number;
@@ -71,7 +72,8 @@ export interface RestRuleset {
   bypass_actors?: {
     actor_id?: number | null;
     actor_type: string;
-    bypass_mode?: 'always' | 'pull_request' | string;
+    /** 'always', 'pull_request', or a mode GitHub adds later. */
+    bypass_mode?: string;
   }[];
 }
 

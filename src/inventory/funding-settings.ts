@@ -175,9 +175,9 @@ export function fundingSettingLines(settings: FundingSettings): FundingSettingLi
 export interface FundingSettingChange {
   setting: string;
   /** Undefined when the setting is new. */
-  before?: string;
+  before?: string | undefined;
   /** Undefined when the setting is gone. */
-  after?: string;
+  after?: string | undefined;
 }
 
 /** What changed from `before` to `after`, setting by setting (unchanged ones left out). */

@@ -21,15 +21,13 @@ export async function defaultEnvironmentFiles(cwd: string): Promise<string[]> {
     .map((n) => path.join('environments', n));
 }
 
-export async function validateFiles(files: string[], cwd: string): Promise<FileValidation[]> {
-  return Promise.all(
-    files.map(async (file) => {
-      const result = await loadEnvironmentFile(path.resolve(cwd, file));
-      // Problems name the file as the operator wrote it, so annotations land on the right path.
-      const problems = result.ok ? [] : result.problems.map((p) => ({ ...p, file }));
-      return { file, ok: result.ok, problems };
-    }),
-  );
+export function validateFiles(files: string[], cwd: string): FileValidation[] {
+  return files.map((file) => {
+    const result = loadEnvironmentFile(path.resolve(cwd, file));
+    // Problems name the file as the operator wrote it, so annotations land on the right path.
+    const problems = result.ok ? [] : result.problems.map((p) => ({ ...p, file }));
+    return { file, ok: result.ok, problems };
+  });
 }
 
 export interface ValidateJobResult {
@@ -44,7 +42,7 @@ export interface ValidateJobResult {
 /** The validate action's job: the given files, or every file under `environments/`. */
 export async function validateJob(listed: string[], cwd: string): Promise<ValidateJobResult> {
   const targets = listed.length > 0 ? listed : await defaultEnvironmentFiles(cwd);
-  const files = await validateFiles(targets, cwd);
+  const files = validateFiles(targets, cwd);
   const problems = files.flatMap((r) => r.problems);
   const failure =
     targets.length === 0

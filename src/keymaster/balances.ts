@@ -40,7 +40,7 @@ export interface SweepOptions {
   retries?: number;
   retryDelayMs?: number;
   /** Largest batch sent in one request; larger sweeps are split into parallel requests (default 100). */
-  maxBatchSize?: number;
+  maxBatchSize?: number | undefined;
   signal?: AbortSignal;
   fetch?: FetchLike;
 }

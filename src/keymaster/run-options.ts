@@ -11,7 +11,7 @@ export interface RunKeymasterOptions {
   /** Address of a key alias (from its KMS public key or its development secret). */
   resolveAddress: (alias: string) => Promise<string>;
   /** The bank's signer: one for every chain (chain ids are set per transaction), or one per network. Not needed for a dry run. */
-  bankSigner?: AbstractSigner | ((network: string) => AbstractSigner);
+  bankSigner?: AbstractSigner | ((network: string) => AbstractSigner) | undefined;
   /** Defaults to the signer's address; required for a dry run without a signer. */
   bankAddress?: string;
   /** RPC URL per network name (read from the variables named by `rpcUrlEnv`; see `rpcUrlsFromEnv`). */

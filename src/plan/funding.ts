@@ -27,9 +27,9 @@ export interface FundingPlan {
   baseline: 'recorded' | 'none' | 'unavailable';
   changes: FundingSettingChange[];
   /** Apply only: whether the record was written. */
-  outcome?: 'recorded' | 'failed';
+  outcome?: 'recorded' | 'failed' | undefined;
   /** Why it was not (apply only). */
-  error?: string;
+  error?: string | undefined;
 }
 
 export interface PlanFundingInput {

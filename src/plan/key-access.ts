@@ -25,7 +25,7 @@ export interface KeyAccessChange {
   revoked: string[];
   uploadsProofs: { now: boolean; wanted: boolean };
   /** The operator is gone from the file: its access goes with prune (and bootstrap for roles). */
-  removed?: true;
+  removed?: true | undefined;
 }
 
 export function planKeyAccess(

@@ -63,8 +63,8 @@ export interface KeyRow {
   /** Why broken or failed, and what to do; empty otherwise. */
   reason: string;
   purpose: KeyPurpose;
-  network?: string;
-  keyName?: string;
+  network?: string | undefined;
+  keyName?: string | undefined;
   store: KeyStoreKind;
   /** Leftover rows: what apply does (or did not do) about the key. */
   leftover?: 'schedule-deletion' | 'keep';

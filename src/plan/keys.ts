@@ -63,7 +63,7 @@ function reconcilerFor(
           ...(options.runId ? { runId: options.runId } : {}),
         })
       : secretsReconciler(keys, store, mode)
-  ) as KeysReconciler<unknown, unknown>;
+  );
 }
 
 /**

@@ -109,7 +109,7 @@ function problems(rows: KeyRow[]): KeyRow[] {
 
 /** The broken and failed keys as a markdown list with what to do, or undefined when none. */
 export function needsAttentionMarkdown(
-  rows: ReadonlyArray<{ alias: string; status: KeyStatus; reason?: string }>,
+  rows: ReadonlyArray<{ alias: string; status: KeyStatus; reason?: string | undefined }>,
 ): string | undefined {
   const bad = rows.filter((r) => PROBLEM.has(r.status));
   if (bad.length === 0) return undefined;
@@ -126,7 +126,12 @@ export function needsAttentionMarkdown(
  * does (or did) about it; undefined when there are none. Shown by every plan (DESIGN §3).
  */
 export function leftoversMarkdown(
-  rows: ReadonlyArray<{ alias: string; keyId: string; status: KeyStatus; reason?: string }>,
+  rows: ReadonlyArray<{
+    alias: string;
+    keyId: string;
+    status: KeyStatus;
+    reason?: string | undefined;
+  }>,
 ): string | undefined {
   const left = rows.filter((r) => LEFTOVER.has(r.status));
   if (left.length === 0) return undefined;

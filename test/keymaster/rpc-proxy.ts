@@ -28,7 +28,7 @@ export interface RpcProxy {
   /** Methods received as plain (not batch) requests. */
   plainMethods: string[];
   /** Answers a call with this JSON-RPC error message instead of forwarding it (a node refusing it). */
-  refuse?: (call: { method: string; params: unknown[] }) => string | undefined;
+  refuse?: ((call: { method: string; params: unknown[] }) => string | undefined) | undefined;
   close(): Promise<void>;
 }
 

@@ -27,7 +27,7 @@ export function registerValidate(
         setExitCode(EXIT.badInput);
         return;
       }
-      const results = await validateFiles(targets, io.cwd);
+      const results = validateFiles(targets, io.cwd);
       const bad = results.some((r) => !r.ok);
       if (options.json) {
         io.out(toJson({ ok: !bad, files: results }));
