@@ -1,4 +1,4 @@
-import { decideApply, type GuardDecision } from '../github/guard.js';
+import { decideApply, type GuardDecision } from '../report/apply-guard.js';
 import type { EnvironmentPlans } from '../report/plan-hash.js';
 import { readAccessPlan, readKeysPlan, readPlanFile, type ReadFile } from './plan-inputs.js';
 

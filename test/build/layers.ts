@@ -13,32 +13,21 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/jobs'],
   ['src/report', 'src/keymaster', 'src/agents'],
   ['src/plan'],
+  ['src/signer'],
   ['src/aws', 'src/github', 'src/eth'],
   ['src/inventory'],
   ['src/config'],
 ];
 
-/** Modules with no imports of ours, usable from every layer. */
-export const FOUNDATION: readonly string[] = ['src/errors.ts', 'src/redact.ts'];
+/** Modules usable from every layer; they import only one another. */
+export const FOUNDATION: readonly string[] = ['src/errors.ts', 'src/redact.ts', 'src/progress.ts'];
 
 /**
- * TEMPORARY: violations in the tree when the check was written, each being removed by another
- * change of issue 17 (items 3 and 4, and the eth/aws inversion). Remove an entry when its
- * violation is gone; the check fails on an entry that no longer occurs, so the list only shrinks.
+ * Violations tolerated while a change that removes them is under way: none today. An entry needs
+ * a comment naming that change; the check fails on an entry that no longer occurs, so the list
+ * only shrinks.
  */
-export const KNOWN_VIOLATIONS: readonly string[] = [
-  // Keymaster recut (issue 17 item 3): render.ts and run.ts import each other, and so do
-  // balances, decide, gas and send (types and helpers shared through each other).
-  'cycle: src/keymaster/balances.ts -> src/keymaster/decide.ts -> src/keymaster/gas.ts -> src/keymaster/send.ts -> src/keymaster/balances.ts',
-  'cycle: src/keymaster/render.ts -> src/keymaster/run.ts -> src/keymaster/render.ts',
-  // Typed report boundary (issue 17 item 4): nothing imports from src/cli/.
-  'entry imports entry: src/actions/validate.ts -> src/cli/commands/validate.ts',
-  'climbs: src/report/validation.ts -> src/cli/commands/validate.ts',
-  // The plan hash the apply guard compares belongs below src/github (issue 17 item 4).
-  'climbs: src/github/guard.ts -> src/report/plan-hash.ts',
-  // The eth <-> aws layer inversion.
-  'directory cycle: src/aws -> src/eth -> src/aws',
-];
+export const KNOWN_VIOLATIONS: readonly string[] = [];
 
 export interface ImportEdge {
   from: string;
@@ -98,8 +87,9 @@ export function layerViolations(
     if (!source) found.add(`not in a layer: ${from}`);
     if (!target) found.add(`not in a layer: ${to}`);
     if (!source || !target || source.unit === target.unit) continue;
-    if (FOUNDATION.includes(from)) found.add(`foundation imports: ${from} -> ${to}`);
-    else if (target.level < source.level) found.add(`climbs: ${from} -> ${to}`);
+    if (FOUNDATION.includes(from) && !FOUNDATION.includes(to)) {
+      found.add(`foundation imports: ${from} -> ${to}`);
+    } else if (target.level < source.level) found.add(`climbs: ${from} -> ${to}`);
     else if (target.level === source.level && source.level === 0) {
       found.add(`entry imports entry: ${from} -> ${to}`);
     } else if (target.level === source.level) {

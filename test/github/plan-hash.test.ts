@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decideApply } from '../../src/github/guard.js';
+import { decideApply } from '../../src/report/apply-guard.js';
 import {
   canonicalJson,
   parsePlanInput,

@@ -5,7 +5,7 @@ import {
   planHash,
   shortHash,
   type EnvironmentPlans,
-} from '../report/plan-hash.js';
+} from './plan-hash.js';
 
 /**
  * The apply guard's decision: what reviewers approved (the plan the apply workflow's plan job
