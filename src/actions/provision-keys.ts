@@ -2,7 +2,7 @@ import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { keysJob, kmsWritesPerSecond } from '../jobs/keys.js';
 import { createProgress } from '../progress.js';
-import { getChoiceInput, workingDirectory } from './support/inputs.js';
+import { getBooleanInput, getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
 import { OperationError } from '../errors.js';
 import { runAction } from './support/run.js';
@@ -13,9 +13,13 @@ await runAction(async () => {
   const mode = getChoiceInput('mode', ['plan', 'apply'] as const);
   const commit = core.getInput('commit') || process.env.GITHUB_SHA;
   const rate = kmsWritesPerSecond(undefined, process.env);
+  // Workflows check every aliased key's policy, grants and tags: reviewers approve a plan that
+  // would show a key someone else can sign with. The CLI leaves it to --verify-key-trust.
+  const verifyKeyTrust = getBooleanInput('verify-key-trust', true);
   const job = await keysJob(env, await awsForEnvironment(env, process.env), mode, {
     ...(commit ? { commit } : {}),
     ...(rate ? { kmsWritesPerSecond: rate } : {}),
+    ...(verifyKeyTrust ? { verifyKeyTrust: true } : {}),
     // Plain lines in the job log (not a terminal): a line at the start, then every 5 s.
     ...(mode === 'apply'
       ? {

@@ -11,6 +11,14 @@ export function getChoiceInput<T extends string>(name: string, choices: readonly
   return value;
 }
 
+/** A 'true' / 'false' input; empty means the default. Anything else is a clear failure. */
+export function getBooleanInput(name: string, defaultValue: boolean): boolean {
+  const value = core.getInput(name).trim();
+  if (value === '') return defaultValue;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new InputError(`input ${name} is "${value}"; expected true or false`);
+}
+
 /** The repository checkout the action works in (`working-directory`, default the workspace). */
 export function workingDirectory(): string {
   return path.resolve(core.getInput('working-directory') || process.env.GITHUB_WORKSPACE || '.');
