@@ -36,6 +36,8 @@ export interface ProgressOptions {
 }
 
 export interface Progress {
+  /** One line at once saying what is under way before the steps are known (e.g. reading). */
+  begin(what: string): void;
   /** More units to do (a second pass adds its own); shows the first line at once. */
   addTotal(units: number): void;
   /** One unit done; `note` says which, `failed` counts it as failed. */
@@ -46,6 +48,7 @@ export interface Progress {
 
 /** Progress that shows nothing (tests, `--quiet`, library use). */
 export const noProgress: Progress = {
+  begin: () => {},
   addTotal: () => {},
   advance: () => {},
   finish: () => {},
@@ -66,6 +69,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let started: number | undefined;
   let lastShown = -Infinity;
   let finished = false;
+  let begun = false;
 
   const counts = () => `${done}/${total} ${unit}` + (failed ? ` (${failed} failed)` : '');
   const rate = (at: number) => {
@@ -91,6 +95,11 @@ export function createProgress(options: ProgressOptions): Progress {
   };
 
   return {
+    begin(what) {
+      begun = true;
+      if (sink.isTTY) sink.write(`\r\x1b[2K${label}: ${what}`);
+      else sink.write(`${label}: ${what}\n`);
+    },
     addTotal(units) {
       total += units;
       if (started === undefined) {
@@ -105,7 +114,12 @@ export function createProgress(options: ProgressOptions): Progress {
       show(false);
     },
     finish() {
-      if (started === undefined || finished) return;
+      if (started === undefined || finished) {
+        // A terminal's `begin` line ends here when no step ran (nothing to apply).
+        if (begun && !finished && sink.isTTY) sink.write('\n');
+        finished = true;
+        return;
+      }
       finished = true;
       note = '';
       show(true);

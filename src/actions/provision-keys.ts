@@ -16,19 +16,17 @@ await runAction(async () => {
   // Workflows check every aliased key's policy, grants and tags: reviewers approve a plan that
   // would show a key someone else can sign with. The CLI leaves it to --verify-key-trust.
   const verifyKeyTrust = getBooleanInput('verify-key-trust', true);
+  // Plain lines in the job log (not a terminal): a line at the start, then every 5 s.
+  const progress =
+    mode === 'apply'
+      ? createProgress({ sink: { write: (t) => process.stderr.write(t) }, label: 'keys apply' })
+      : undefined;
+  progress?.begin(`${env.name}: checking the AWS account, then reading the keys`);
   const job = await keysJob(env, await awsForEnvironment(env, process.env), mode, {
     ...(commit ? { commit } : {}),
     ...(rate ? { kmsWritesPerSecond: rate } : {}),
     ...(verifyKeyTrust ? { verifyKeyTrust: true } : {}),
-    // Plain lines in the job log (not a terminal): a line at the start, then every 5 s.
-    ...(mode === 'apply'
-      ? {
-          progress: createProgress({
-            sink: { write: (t) => process.stderr.write(t) },
-            label: 'keys apply',
-          }),
-        }
-      : {}),
+    ...(progress ? { progress } : {}),
   });
   setJsonOutput('keys-json', env.name, JSON.stringify(job.json));
   core.setOutput('table-markdown', job.markdown);

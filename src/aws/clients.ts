@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { endpointFromVariables, type AwsService } from './endpoints.js';
+import { KMS_SOCKETS } from './kms-types.js';
 import { withFailureHandling } from './failures.js';
 
 /**
@@ -38,6 +39,11 @@ export interface AwsClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
+const kmsSockets = {
+  httpAgent: { maxSockets: KMS_SOCKETS },
+  httpsAgent: { maxSockets: KMS_SOCKETS },
+};
+
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const vars = options.vars ?? process.env;
   const endpointOf = (service: AwsService) =>
@@ -54,7 +60,10 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   };
   return {
     region: options.region,
-    kms: withFailureHandling(new KMSClient(common('kms')), 'KMS'),
+    kms: withFailureHandling(
+      new KMSClient({ ...common('kms'), requestHandler: kmsSockets }),
+      'KMS',
+    ),
     kmsSingleAttempt: withFailureHandling(
       new KMSClient({ ...common('kms'), maxAttempts: 1 }),
       'KMS',

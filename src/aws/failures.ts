@@ -44,7 +44,7 @@ interface AwsLikeError {
 }
 
 function asAws(error: unknown): AwsLikeError {
-  return typeof error === 'object' && error !== null ? (error) : {};
+  return typeof error === 'object' && error !== null ? error : {};
 }
 
 export function httpStatusOf(error: unknown): number | undefined {

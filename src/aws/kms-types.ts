@@ -122,8 +122,8 @@ export const KMS_QUOTAS = {
 export interface KmsKeyStoreOptions {
   region: string;
   /**
-   * Reads in flight at once (GetPublicKey, DescribeKey, List*). Default 100: at 50 ms a round
-   * trip that is 2,000 reads a second, the GetPublicKey quota.
+   * Reads in flight at once (GetPublicKey, DescribeKey, List*). Default `KMS_SOCKETS` (128): at
+   * 50 ms a round trip that is above 2,000 reads a second, the GetPublicKey quota.
    */
   readConcurrency?: number;
   /** GetPublicKey and DescribeKey started per second (default 2,000, the quota). */
@@ -143,3 +143,9 @@ export interface KmsKeyStoreOptions {
   /** The key policy a new key gets, from its tags (JSON); KMS's default policy when absent. */
   keyPolicy?: (tags: Record<string, string>) => string;
 }
+
+/**
+ * KMS requests in flight at once, and the sockets the KMS client may open for them. The SDK's
+ * default of 50 sockets would cut a plan's reads (one GetPublicKey per key) into extra round trips.
+ */
+export const KMS_SOCKETS = 128;

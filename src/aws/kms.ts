@@ -15,7 +15,7 @@ import {
   KeyStoreError,
 } from './key-store-errors.js';
 import { kmsReads, toKeyInfo } from './kms-reads.js';
-import { KMS_QUOTAS, type KmsKeyStore, type KmsKeyStoreOptions } from './kms-types.js';
+import { KMS_QUOTAS, KMS_SOCKETS, type KmsKeyStore, type KmsKeyStoreOptions } from './kms-types.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import { createPacer } from './pacer.js';
 
@@ -29,7 +29,7 @@ const WRITES_IN_FLIGHT = 32;
 
 export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): KmsKeyStore {
   const sleep = options.sleep ?? defaultSleep;
-  const read: Limiter = createLimiter(options.readConcurrency ?? 100);
+  const read: Limiter = createLimiter(options.readConcurrency ?? KMS_SOCKETS);
   const readPacer = createPacer({
     perSecond: options.readsPerSecond ?? KMS_QUOTAS.readsPerSecond,
     sleep,

@@ -114,6 +114,25 @@ describe('progress', () => {
     expect(out).toEqual([]);
   });
 
+  it('says what is under way at once, before the steps are known', () => {
+    const plain = capture(false);
+    const p = createProgress({ sink: plain.sink, label: 'keys apply', now: () => 0 });
+    p.begin('staging: reading the keys');
+    expect(plain.out).toEqual(['keys apply: staging: reading the keys\n']);
+    p.addTotal(1);
+    p.advance('CreateKey for alias/a');
+    p.finish();
+    expect(plain.out.at(-1)).toBe('keys apply: 1/1 steps\n');
+
+    // On a terminal the line is redrawn by the bar, or ended when nothing was to do.
+    const tty = capture(true);
+    const idle = createProgress({ sink: tty.sink, label: 'keys apply' });
+    idle.begin('staging: reading the keys');
+    idle.finish();
+    idle.finish();
+    expect(tty.out).toEqual(['\r\x1b[2Kkeys apply: staging: reading the keys', '\n']);
+  });
+
   it('counts the steps of reconcile(), passes adding up', () => {
     const { out, sink } = capture(false);
     const p = createProgress({ sink, label: 'iam apply', now: () => 0 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { KMS_WRITES_PER_SECOND_ENV } from '../../jobs/keys-rate.js';
+import { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from '../../jobs/keys-rate.js';
+import { createProgress, stderrSink } from '../../progress.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
 import { jobModules } from './load.js';
@@ -42,10 +43,17 @@ export function registerKeys(
           verifyKeyTrust?: boolean;
           kmsWritesPerSecond?: string;
         }) => {
-          const [{ loadEnvironment }, { awsForEnvironment }, { keysJob, kmsWritesPerSecond }] =
-            await jobModules(import('../../jobs/keys.js'));
-          const { createProgress, stderrSink } = await import('../../progress.js');
           const rate = kmsWritesPerSecond(options.kmsWritesPerSecond, io.env);
+          // Progress on stderr only: stdout stays the table or the JSON. Its first line comes
+          // before the job's modules load (the AWS SDK and ethers take most of a second).
+          const progress =
+            mode === 'apply'
+              ? createProgress({ sink: stderrSink(), label: 'keys apply' })
+              : undefined;
+          progress?.begin(`${options.env}: checking the AWS account, then reading the keys`);
+          const [{ loadEnvironment }, { awsForEnvironment }, { keysJob }] = await jobModules(
+            import('../../jobs/keys.js'),
+          );
           const env = loadEnvironment(options.env, io.cwd);
           const clients = await awsForEnvironment(env, io.env);
           const commit = io.env.GITHUB_SHA;
@@ -53,10 +61,7 @@ export function registerKeys(
             ...(commit ? { commit } : {}),
             ...(rate ? { kmsWritesPerSecond: rate } : {}),
             ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
-            // Progress on stderr only: stdout stays the table or the JSON.
-            ...(mode === 'apply'
-              ? { progress: createProgress({ sink: stderrSink(), label: 'keys apply' }) }
-              : {}),
+            ...(progress ? { progress } : {}),
           });
           io.out(options.json ? toJson(job.json) : job.console);
           if (!job.ok) setExitCode(EXIT.failed);
