@@ -56,14 +56,12 @@ function reconcilerFor(
   mode: 'plan' | 'apply',
   options: KeysOptions,
 ): KeysReconciler<unknown, unknown> {
-  return (
-    store.kind === 'kms'
-      ? kmsReconciler(keys, store, {
-          ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
-          ...(options.runId ? { runId: options.runId } : {}),
-        })
-      : secretsReconciler(keys, store, mode)
-  );
+  return store.kind === 'kms'
+    ? kmsReconciler(keys, store, {
+        ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
+        ...(options.runId ? { runId: options.runId } : {}),
+      })
+    : secretsReconciler(keys, store, mode);
 }
 
 /**

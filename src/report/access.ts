@@ -22,7 +22,7 @@ type ReviewChange = Change<ReviewDetail | undefined> | Change<unknown>;
 const ORDER: ChangeAction[] = ['broken', 'drift', 'remove', 'update', 'adopt', 'create', 'exists'];
 
 function detailOf(change: ReviewChange): ReviewDetail {
-  return (change.detail ?? {});
+  return change.detail ?? {};
 }
 
 export interface AccessReportOptions {
