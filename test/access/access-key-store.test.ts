@@ -1,20 +1,13 @@
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accessKeySecretName } from '../../src/aws/iam-access-keys.js';
 import { OperationError } from '../../src/errors.js';
 import { runAccess } from '../../src/plan/access.js';
-import type { MotoServer } from '../harness/moto.js';
-import { accountClients, motoUrl, stagingInventory } from './support.js';
+import { accountClients, stagingInventory } from './support.js';
+import { requireMotoUrl } from '../harness/emulators.js';
 
-let url: string;
-let server: MotoServer | undefined;
-beforeAll(async () => {
-  ({ url, server } = await motoUrl());
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const url = requireMotoUrl();
 
 /** Accounts of this file: 4300000015xx. */
 const account = (n: number) => `4300000015${String(n).padStart(2, '0')}`;

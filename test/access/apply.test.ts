@@ -4,22 +4,14 @@ import {
   ListPolicyVersionsCommand,
   GetPolicyVersionCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runAccess } from '../../src/plan/access.js';
 import { runBucket } from '../../src/plan/bucket.js';
 import { samePolicy } from '../../src/plan/policy-document.js';
-import type { MotoServer } from '../harness/moto.js';
-import { InjectedCrash, accountClients, motoUrl, snapshot, stagingInventory } from './support.js';
-import { testAccountId } from '../harness/emulators.js';
+import { InjectedCrash, accountClients, snapshot, stagingInventory } from './support.js';
+import { requireMotoUrl, testAccountId } from '../harness/emulators.js';
 
-let url: string;
-let server: MotoServer | undefined;
-beforeAll(async () => {
-  ({ url, server } = await motoUrl());
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const url = requireMotoUrl();
 
 /** The parts of `snapshot` these tests look at. */
 interface Snapshot {

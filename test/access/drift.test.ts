@@ -19,21 +19,13 @@ import {
   GetGroupCommand,
   GetPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runAccess } from '../../src/plan/access.js';
 import { renderAccessMarkdown } from '../../src/report/access.js';
-import type { MotoServer } from '../harness/moto.js';
-import { accountClients, motoUrl, stagingInventory } from './support.js';
-import { testAccountId } from '../harness/emulators.js';
+import { accountClients, stagingInventory } from './support.js';
+import { requireMotoUrl, testAccountId } from '../harness/emulators.js';
 
-let url: string;
-let server: MotoServer | undefined;
-beforeAll(async () => {
-  ({ url, server } = await motoUrl());
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const url = requireMotoUrl();
 
 /** Accounts of this file (test/harness/emulators.ts: testAccountId). */
 const account = (n: number) => testAccountId(n);

@@ -14,26 +14,18 @@ import {
 } from '@aws-sdk/client-iam';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadEnvironmentText } from '../../src/config/load.js';
 import { inventoryFor } from '../../src/inventory/inventory.js';
 import type { Inventory, PolicyDocument } from '../../src/inventory/types.js';
 import { runAccess } from '../../src/plan/access.js';
 import { canonicalPolicy, samePolicy } from '../../src/plan/policy-document.js';
 import { renderKeyAccessMarkdown } from '../../src/report/key-access.js';
-import type { MotoServer } from '../harness/moto.js';
 import { defaultKeyPolicy, keyArnFor, simulate } from '../inventory/simulate.js';
-import { accountClients, motoUrl } from './support.js';
-import { nextAccountId } from '../harness/emulators.js';
+import { accountClients } from './support.js';
+import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 
-let url: string;
-let server: MotoServer | undefined;
-beforeAll(async () => {
-  ({ url, server } = await motoUrl());
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const url = requireMotoUrl();
 
 const ACCOUNT = nextAccountId();
 const STAGING = resolve(import.meta.dirname, '../../environments/staging.yaml');

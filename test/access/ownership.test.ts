@@ -9,7 +9,7 @@ import {
   ListUsersCommand,
 } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { AccountMismatchError } from '../../src/aws/sts.js';
 import { loadEnvironmentFile } from '../../src/config/load.js';
@@ -19,18 +19,11 @@ import { accessKeySecretName } from '../../src/aws/iam-access-keys.js';
 import { baseTags } from '../../src/inventory/tags.js';
 import { AccessInputError, runAccess } from '../../src/plan/access.js';
 import { BucketInputError, runBucket } from '../../src/plan/bucket.js';
-import { type MotoServer, motoCredentials } from '../harness/moto.js';
-import { testAccountId } from '../harness/emulators.js';
-import { accountClients, motoUrl, stagingInventory } from './support.js';
+import { motoCredentials } from '../harness/moto.js';
+import { requireMotoUrl, testAccountId } from '../harness/emulators.js';
+import { accountClients, stagingInventory } from './support.js';
 
-let url: string;
-let server: MotoServer | undefined;
-beforeAll(async () => {
-  ({ url, server } = await motoUrl());
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const url = requireMotoUrl();
 
 /** Accounts of this file (test/harness/emulators.ts: testAccountId). */
 const account = (n: number) => testAccountId(n);

@@ -25,13 +25,8 @@ import { loadEnvironmentFile } from '../../src/config/load.js';
 import { inventoryFor } from '../../src/inventory/inventory.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { canonicalPolicy } from '../../src/plan/policy-document.js';
-import { bucketSuffix, requireMotoUrl } from '../harness/emulators.js';
-import { type MotoServer, motoCredentials } from '../harness/moto.js';
-
-/** The global setup's moto (test/harness/emulators.ts); no server of this file's own to stop. */
-export async function motoUrl(): Promise<{ url: string; server?: MotoServer }> {
-  return { url: requireMotoUrl() };
-}
+import { bucketSuffix } from '../harness/emulators.js';
+import { motoCredentials } from '../harness/moto.js';
 
 /**
  * An environment file (staging by default), moved into `accountId`, without its operators. Bucket names are global (in moto too),
