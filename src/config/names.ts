@@ -19,13 +19,5 @@ export type KeyName = (typeof KEY_NAMES)[number];
 
 /** Nomad's defaults: six key names, plus kathy outside production. */
 export function defaultKeyNames(env: EnvironmentName): KeyName[] {
-  const six: KeyName[] = [
-    'watcher-signer',
-    'watcher-attestation',
-    'updater-signer',
-    'updater-attestation',
-    'processor-signer',
-    'relayer-signer',
-  ];
-  return env === 'production' ? six : [...six, 'kathy-signer'];
+  return KEY_NAMES.filter((name) => env !== 'production' || name !== 'kathy-signer');
 }

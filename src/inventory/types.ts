@@ -109,16 +109,22 @@ export interface OidcProviderSpec extends BootstrapMark {
 
 export type GithubRoleKind = 'plan' | 'apply' | 'keymaster';
 
-export interface GithubRoleSpec extends BootstrapMark {
-  kind: GithubRoleKind;
+/** An IAM role the toolkit creates (a bootstrap resource: its trust policy names who assumes it). */
+interface AssumedRoleSpec extends BootstrapMark {
   name: string;
   arn: string;
   description: string;
-  /** The one `token.actions.githubusercontent.com:sub` value the trust policy accepts. */
+  /** What the trust policy accepts, for messages. */
   subject: string;
   trustPolicy: PolicyDocument;
   maxSessionDurationSeconds: number;
   tags: Record<string, string>;
+}
+
+export interface GithubRoleSpec extends AssumedRoleSpec {
+  kind: GithubRoleKind;
+  /** The one `token.actions.githubusercontent.com:sub` value the trust policy accepts. */
+  subject: string;
 }
 
 export interface GithubOidcSpec {
@@ -135,16 +141,10 @@ export interface GithubOidcSpec {
  * account with its external id. A bootstrap resource: a trust policy can name anyone, so only an
  * administrator's run writes it; its permission policy (which keys) is an ordinary policy.
  */
-export interface OperatorRoleSpec extends BootstrapMark {
+export interface OperatorRoleSpec extends AssumedRoleSpec {
   operator: string;
-  name: string;
-  arn: string;
-  description: string;
   /** What the trust policy accepts, for messages: the principal and that an external id is required. */
   subject: string;
-  trustPolicy: PolicyDocument;
-  maxSessionDurationSeconds: number;
-  tags: Record<string, string>;
 }
 
 /** A party that can sign: a contracted operator, or the core team's signer group. */
