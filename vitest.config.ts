@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defineConfig, type Plugin } from 'vitest/config';
 
 const WORKFLOW_PARSER = '/node_modules/@actions/workflow-parser/';
@@ -50,6 +51,11 @@ export const UNIT_TESTS = [
 export default defineConfig({
   plugins: [workflowParserWithoutSourceMaps],
   test: {
+    // One worker more than the cores (vitest's default is one fewer): integration files spend most
+    // of their time waiting on moto, the chains and the processes they start, so a third file
+    // on two cores keeps both busy. Files never share an account, a funding key or a chain whose
+    // mining they change (test/harness), so they may run side by side.
+    maxWorkers: availableParallelism() + 1,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
@@ -74,6 +80,9 @@ export default defineConfig({
           // moto_server and two local chains (31337, 31338), once per run: see test/harness.
           // Integration tests talk to emulators over HTTP and may mine blocks: seconds, not minutes.
           globalSetup: ['test/harness/global-setup.ts'],
+          // Files share a worker's modules (the AWS SDK, ethers and hardhat load once per worker,
+          // not once per file): none mocks a module, and the one that sets a variable restores it.
+          isolate: false,
         },
       },
     ],

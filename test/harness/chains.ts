@@ -4,8 +4,9 @@ import type { JsonRpcServer } from 'hardhat/types/network';
 /**
  * Local EVM chains for tests: one Hardhat 3 runtime (EDR) in this process with an
  * `edr-simulated` network per chain id, each served over JSON-RPC on 127.0.0.1 at a free port.
- * Automining is on; tests may switch it off over RPC (`evm_setAutomine`, `evm_setIntervalMining`,
- * `evm_mine`) but the chains are shared by every test file, so they must switch it back on.
+ * Automining is on. The global setup's chains are shared by test files running side by side: a
+ * file that pauses mining (`evm_setAutomine`, `evm_setIntervalMining`) or sets the base fee
+ * calls startChains for chains of its own.
  */
 export interface Chain {
   chainId: number;
