@@ -75,7 +75,7 @@ async function main() {
     `Reproduce: \`npm run bench -- bundles\`. Action bundles: cold start = process start to first output, median of ${runs} runs (Node ${process.versions.node})\n`,
   );
   console.log(
-    '| action | bundle | gzip | cold start (ncc bundle) | cold start (naive: tsx on the source) |',
+    '| action | bundle | gzip | cold start (esbuild bundle) | cold start (naive: tsx on the source) |',
   );
   console.log('| --- | --- | --- | --- | --- |');
   console.log(rows.join('\n'));

@@ -1,27 +1,21 @@
-// Bundles each action entry into `dist/<name>/index.js` (ESM) with ncc. ncc bundles the entry's
-// compiled JavaScript, `lib/actions/<name>.js` (npm run build:lib, which build:actions runs first):
-// given the TypeScript, ncc type-checks the whole program once per bundle, which took 4/5 of the
-// build time and repeats what `npm run typecheck` does once.
-// `--out <dir>` writes elsewhere. Each bundle is built in its own process, as many at once as
-// the machine has cores: ncc (webpack) is single-threaded, and the bundles are independent.
-// `--jobs <n>` overrides the count; the output is the same whatever the count.
-import { spawn } from 'node:child_process';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+// Bundles each action entry `src/actions/<name>.ts` into `dist/<name>/index.js` (ESM, minified)
+// with esbuild, and writes beside it `licenses.txt` (the licence of every package in the bundle)
+// and a package.json that makes Node load the bundle as an ES module wherever the action runs.
+// `--out <dir>` writes elsewhere; names given as arguments build only those actions.
+//
+// esbuild strips the types without checking them (`npm run typecheck` does that once, and
+// tsconfig's isolatedModules keeps every file transpilable alone): the seven bundles take seconds.
+import { readFile, readdir, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outIndex = process.argv.indexOf('--out');
 const outRoot = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : path.join(root, 'dist');
-const jobsIndex = process.argv.indexOf('--jobs');
-const jobs = jobsIndex > 0 ? Number(process.argv[jobsIndex + 1]) : availableParallelism();
-if (!Number.isInteger(jobs) || jobs < 1) {
-  throw new Error(`--jobs takes a positive integer, got "${process.argv[jobsIndex + 1]}"`);
-}
 const only = process.argv
   .slice(2)
-  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out' && all[i - 1] !== '--jobs');
+  .filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--out');
 
 const entries = (await readdir(path.join(root, 'src/actions')))
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
@@ -29,48 +23,55 @@ const entries = (await readdir(path.join(root, 'src/actions')))
   .filter((name) => only.length === 0 || only.includes(name))
   .sort();
 
-if (entries.length === 1 || jobs === 1) {
-  for (const name of entries) await build(name);
-} else {
-  // One child process per bundle, `jobs` at a time; the first failure fails the build.
-  const queue = [...entries];
-  const worker = async () => {
-    for (let name = queue.shift(); name; name = queue.shift()) await buildInChild(name);
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, entries.length) }, worker));
-}
+// Bundled CommonJS packages call require() for Node's built-ins, which an ES module lacks.
+const REQUIRE_SHIM =
+  "import { createRequire as __nomadCreateRequire } from 'node:module';\n" +
+  'const require = __nomadCreateRequire(import.meta.url);';
 
-async function build(name) {
-  const { default: ncc } = await import('@vercel/ncc');
-  const entry = path.join(root, 'lib/actions', `${name}.js`);
-  const { code, assets } = await ncc(entry, {
-    cache: false,
-    minify: true,
-    sourceMap: false,
-    target: 'es2022',
-    license: 'licenses.txt',
-    quiet: true,
-  });
+await Promise.all(entries.map(bundle));
+
+async function bundle(name) {
   const dir = path.join(outRoot, name);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'index.js'), code);
-  for (const [file, asset] of Object.entries(assets ?? {})) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), asset.source);
-  }
-  console.log(`built dist/${name}/index.js (${Buffer.byteLength(code)} bytes)`);
+  const { metafile } = await build({
+    absWorkingDir: root,
+    entryPoints: [path.join('src/actions', `${name}.ts`)],
+    outfile: path.join(dir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    legalComments: 'none',
+    banner: { js: REQUIRE_SHIM },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  await writeFile(path.join(dir, 'licenses.txt'), await licenses(Object.keys(metafile.inputs)));
+  await writeFile(path.join(dir, 'package.json'), '{\n  "type": "module"\n}\n');
+  const bytes = metafile.outputs[path.relative(root, path.join(dir, 'index.js'))]?.bytes;
+  console.log(`built ${path.relative(root, dir)}/index.js (${bytes} bytes)`);
 }
 
-function buildInChild(name) {
-  const script = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [script, '--out', outRoot, name], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`building dist/${name} failed (${signal ?? `exit ${code}`})`)),
-    );
-  });
+/** Each bundled package once, by name: its name, its licence, and its licence file's text. */
+async function licenses(inputs) {
+  const packages = new Map();
+  for (const input of inputs) {
+    const at = input.lastIndexOf('node_modules/');
+    if (at < 0) continue;
+    const parts = input.slice(at + 'node_modules/'.length).split('/');
+    const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+    packages.set(name, path.join(root, input.slice(0, at), 'node_modules', name));
+  }
+  const sections = [];
+  for (const [name, dir] of [...packages].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const manifest = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
+    const licence =
+      typeof manifest.license === 'string' ? manifest.license : (manifest.license?.type ?? '');
+    const file = (await readdir(dir)).sort().find((f) => /^(licen[cs]e|copying)/i.test(f));
+    const text = file ? (await readFile(path.join(dir, file), 'utf8')).trim() : '';
+    sections.push([name, licence, text].filter(Boolean).join('\n'));
+  }
+  return sections.join('\n\n') + '\n';
 }

@@ -353,7 +353,7 @@ export function renderReference(
     ...model.commands.flatMap(renderCommand),
     '## Actions',
     '',
-    'JavaScript actions (`runs.using: node24`) running committed ncc bundles under `dist/`. They take',
+    'JavaScript actions (`runs.using: node24`) running committed esbuild bundles under `dist/`. They take',
     'no credential inputs: AWS credentials come from `aws-actions/configure-aws-credentials` (OIDC)',
     'earlier in the job. Inputs are strings; booleans are `"true"` / `"false"`. Outputs ending in',
     '`-file` hold the path of a file with the same JSON, for passing to other actions (an input',
