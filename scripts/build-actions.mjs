@@ -54,18 +54,22 @@ async function bundle(name) {
   console.log(`built ${path.relative(root, dir)}/index.js (${bytes} bytes)`);
 }
 
-/** Each bundled package once, by name: its name, its licence, and its licence file's text. */
+/**
+ * Each bundled package (each installed copy, where two versions are bundled), by name: its name,
+ * its licence, and its licence file's text.
+ */
 async function licenses(inputs) {
-  const packages = new Map();
+  const packages = new Map(); // directory -> name
   for (const input of inputs) {
     const at = input.lastIndexOf('node_modules/');
     if (at < 0) continue;
     const parts = input.slice(at + 'node_modules/'.length).split('/');
     const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-    packages.set(name, path.join(root, input.slice(0, at), 'node_modules', name));
+    packages.set(path.join(root, input.slice(0, at), 'node_modules', name), name);
   }
   const sections = [];
-  for (const [name, dir] of [...packages].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  const byName = ([dirA, a], [dirB, b]) => (a === b ? (dirA < dirB ? -1 : 1) : a < b ? -1 : 1);
+  for (const [dir, name] of [...packages].sort(byName)) {
     const manifest = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8'));
     const licence =
       typeof manifest.license === 'string' ? manifest.license : (manifest.license?.type ?? '');
