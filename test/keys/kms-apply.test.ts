@@ -4,6 +4,7 @@ import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms.js';
 import { AliasExistsError } from '../../src/aws/key-store-errors.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { applyKeys, planKeys } from '../../src/plan/keys.js';
+import { publicKeyRead } from './fake-public-key.js';
 import { loadEnv } from './helpers.js';
 
 /**
@@ -45,20 +46,11 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
       return k ? { ...k } : undefined;
     },
     publicAddress: async () => address,
-    readPublicKey: async (id) => {
-      const k = keys.find((x) => x.keyId === (aliases.get(id) ?? id));
-      if (!k) return { state: 'missing' };
-      if (k.keyState === 'Disabled') return { state: 'refused', error: 'DisabledException' };
-      if (k.keyState !== 'Enabled') return { state: 'refused', error: 'KMSInvalidStateException' };
-      return {
-        state: 'usable',
-        keyId: k.keyId,
-        arn: k.arn,
-        keySpec: k.keySpec,
-        keyUsage: k.keyUsage,
-        ...(k.keySpec === 'ECC_SECG_P256K1' ? { address } : {}),
-      };
-    },
+    readPublicKey: async (id) =>
+      publicKeyRead(
+        keys.find((x) => x.keyId === (aliases.get(id) ?? id)),
+        address,
+      ),
     listAliases: async () =>
       [...aliases].map(([aliasName, targetKeyId]) => ({ aliasName, targetKeyId })),
     findUnaliasedKeys: async (wanted) => {

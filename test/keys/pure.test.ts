@@ -13,6 +13,7 @@ import {
   renderKeysMarkdown,
 } from '../../src/report/keys.js';
 import { renderMarkdownTable } from '../../src/report/table.js';
+import { publicKeyRead } from './fake-public-key.js';
 import { loadEnv } from './helpers.js';
 
 const env = loadEnv('staging');
@@ -50,20 +51,11 @@ function fakeKms(
     region: 'us-west-2',
     describeKey: async (id) => keysById.find((k) => k.keyId === id || k.alias === id),
     publicAddress: async () => address,
-    readPublicKey: async (id) => {
-      const k = keysById.find((k) => k.keyId === id || k.alias === id);
-      if (!k) return { state: 'missing' };
-      if (k.keyState === 'Disabled') return { state: 'refused', error: 'DisabledException' };
-      if (k.keyState !== 'Enabled') return { state: 'refused', error: 'KMSInvalidStateException' };
-      return {
-        state: 'usable',
-        keyId: k.keyId,
-        arn: k.arn,
-        keySpec: k.keySpec,
-        keyUsage: k.keyUsage,
-        ...(k.keySpec === 'ECC_SECG_P256K1' ? { address } : {}),
-      };
-    },
+    readPublicKey: async (id) =>
+      publicKeyRead(
+        keysById.find((k) => k.keyId === id || k.alias === id),
+        address,
+      ),
     listAliases: async () =>
       keysById.flatMap((k) => (k.alias ? [{ aliasName: k.alias, targetKeyId: k.keyId }] : [])),
     findUnaliasedKeys: async (wanted) => ({
