@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   CreateKeyCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
   GetPublicKeyCommand,
   KMSClient,
   ListKeysCommand,
+  ScheduleKeyDeletionCommand,
   SignCommand,
   VerifyCommand,
 } from '@aws-sdk/client-kms';
@@ -127,6 +130,22 @@ describe('moto_server (patched)', () => {
         ),
       ).rejects.toMatchObject({ name: 'ValidationException' });
     }
+  });
+
+  it('refuses DisableKey and ScheduleKeyDeletion on a key pending deletion, like KMS', async () => {
+    const created = await kms.send(
+      new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }),
+    );
+    const KeyId = created.KeyMetadata!.KeyId!;
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 30 }));
+    await expect(kms.send(new DisableKeyCommand({ KeyId }))).rejects.toMatchObject({
+      name: 'KMSInvalidStateException',
+    });
+    await expect(
+      kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 })),
+    ).rejects.toMatchObject({ name: 'KMSInvalidStateException' });
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId }));
+    expect(KeyMetadata?.KeyState).toBe('PendingDeletion');
   });
 
   it('keeps accounts apart: a key of one account is invisible to another', async () => {

@@ -11,6 +11,10 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
   * GetPublicKey answers CustomerMasterKeySpec but not KeySpec; real KMS answers both. Patched.
   * GetPublicKey answers for a disabled key or one pending deletion; real KMS refuses them
     (DisabledException, KMSInvalidStateException). Patched: key plans rely on it.
+  * DisableKey and ScheduleKeyDeletion on a key pending deletion: moto carries them out
+    (DisableKey even moves the key back to Disabled); real KMS refuses both with
+    KMSInvalidStateException and the key stays pending deletion. Patched: two key applies
+    retiring the same extra key at once rely on it.
 
 Speed (behaviour unchanged):
   * moto asks the file system which service directories it has on every request, twice (one
@@ -125,6 +129,21 @@ def _get_public_key_with_key_spec(original):
     return handler
 
 
+def _refused_while_pending_deletion(original):
+    def handler(self):
+        try:
+            key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        except Exception:  # a missing key: moto's own handler answers NotFoundException
+            key = None
+        if key is not None and key.key_state == "PendingDeletion":
+            raise JsonRESTError(
+                "KMSInvalidStateException", f"{key.arn} is pending deletion."
+            )
+        return original(self)
+
+    return handler
+
+
 def patch_moto():
     kms_utils.ECDSAPrivateKey.sign = _ecdsa_sign
     kms_utils.ECDSAPrivateKey.verify = _ecdsa_verify
@@ -132,6 +151,10 @@ def patch_moto():
     Response.sign = _with_digest_mode(Response.sign)
     Response.verify = _with_digest_mode(Response.verify)
     Response.get_public_key = _get_public_key_with_key_spec(Response.get_public_key)
+    Response.disable_key = _refused_while_pending_deletion(Response.disable_key)
+    Response.schedule_key_deletion = _refused_while_pending_deletion(
+        Response.schedule_key_deletion
+    )
 
 
 def speed_up_moto():

@@ -126,7 +126,7 @@ describe('keys apply as processes', () => {
     proxy.setRules([]);
     const results = await Promise.all(runs.map((r) => r.done));
 
-    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    for (const result of results) expect(result.code, result.stderr + result.stdout).toBe(0);
     const outputs = results.map((r) => JSON.parse(r.stdout) as KeysOut);
     const pending = await expectOneKeyPerAlias(
       direct.kms,
@@ -184,7 +184,7 @@ describe('keys apply as processes', () => {
 
     const next = applyProcess(file, vars);
     const result = await next.done;
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
     const output = JSON.parse(result.stdout) as KeysOut;
     expect(output.keys.map((k) => k.status)).toEqual(keys.map(() => 'adopted'));
     // Progress went to stderr (plain lines: not a terminal), first and last; stdout is the JSON.
