@@ -30,6 +30,14 @@ export const TAG_KEYS = {
    */
   createdByRun: 'nomad:created-by-run',
   /**
+   * KMS keys: whether the key may ever have held its alias (DESIGN §3, issue 28). `false` from
+   * CreateKey; `true` written before the toolkit's CreateAlias onto the key (created or adopted);
+   * back to `false` only for a key this run created whose CreateAlias found the alias on another
+   * key (a racing run won). Only a `false` key is retired automatically; a key with `true`, or
+   * without the tag (made by an older version), that no alias points at is a conflict.
+   */
+  aliased: 'nomad:aliased',
+  /**
    * On the bank (its KMS key, or its secret in development): the sha256 of the funding settings
    * the last approved apply recorded, and the commit they came from. Only the apply role may
    * write them; the Keymaster reads them and pays nothing while the file's settings differ.

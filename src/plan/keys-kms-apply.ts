@@ -6,6 +6,7 @@ import {
 } from '../aws/kms.js';
 import { AliasExistsError } from '../aws/key-store-errors.js';
 import { errorMessage, OperationError } from '../errors.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../inventory/tags.js';
 import type { Change } from './change.js';
 import { kmsKeyProblem } from './keys-kms.js';
 import { createKeyFor, type Created } from './keys-kms-create.js';
@@ -126,6 +127,10 @@ async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KmsOut
         ': apply again; it adopts a key tagged for the alias and creates no other',
     );
   }
+  // Recorded before CreateAlias, so a key that may hold its alias never says it did not.
+  if (change.action === 'create' || detail.markAliased) {
+    await ctx.store.tagKey(ours.keyId, aliasRecord(detail, 'true'));
+  }
   try {
     await ctx.store.createAlias(detail.alias, ours.keyId);
   } catch (error) {
@@ -178,6 +183,11 @@ async function settleExistingAlias(
   const race =
     `${detail.alias} was created meanwhile by another run, pointing at key ${target.keyId}` +
     (mine ? `; this run's key ${mine} is an extra key, handled as a leftover` : '');
+  // This run's new key never held the alias: record it, so it can be retired as provably extra.
+  // (A key it adopted may have held the alias before: it keeps its record.)
+  if (change.action === 'create' && mine) {
+    await store.tagKey(mine, aliasRecord(detail, 'false'));
+  }
   const problem = kmsKeyProblem(detail.alias, target);
   if (problem) {
     return {
@@ -188,6 +198,15 @@ async function settleExistingAlias(
   }
   const address = await store.publicAddress(target.keyId);
   return { detail: withKey(detail, target, address), status: 'exists', reason: race };
+}
+
+/** The `nomad:aliased` record, with the two tags the apply role's TagResource must carry. */
+function aliasRecord(detail: KeyDetail, value: 'true' | 'false'): Record<string, string> {
+  return {
+    [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
+    [TAG_KEYS.environment]: detail.tags[TAG_KEYS.environment] ?? '',
+    [TAG_KEYS.aliased]: value,
+  };
 }
 
 async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Promise<KmsOutcome> {
