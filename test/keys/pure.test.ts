@@ -309,3 +309,35 @@ describe('key report', () => {
     expect(keyTable(planRows).rows[0]![5]).toBe('(made on apply)');
   });
 });
+
+describe('a key KMS refuses to these credentials', () => {
+  it('is one broken row with its reason and fix; the other keys are planned', async () => {
+    const [denied, fine] = keys as [(typeof keys)[0], (typeof keys)[0]];
+    const base = fakeKms([
+      { ...usable('theirs', '2024-01-01T00:00:00.000Z'), tags: {}, alias: denied.alias },
+      { ...usable('ours', '2024-01-01T00:00:00.000Z'), tags: fine.tags, alias: fine.alias },
+    ]);
+    // A key policy that does not delegate to IAM: KMS answers AccessDenied to both reads.
+    const store: KmsKeyStore = {
+      ...base,
+      readPublicKey: async (id) =>
+        id === denied.alias || id === 'theirs'
+          ? { state: 'refused', error: 'AccessDeniedException' }
+          : base.readPublicKey(id),
+      describeKey: async (id) => {
+        if (id === denied.alias || id === 'theirs') {
+          throw new Error('KMS DescribeKey theirs failed: AccessDeniedException');
+        }
+        return base.describeKey(id);
+      },
+    };
+    const changes = await planKeys([denied, fine], store);
+    expect(changes.map((c) => [c.id, c.action])).toEqual([
+      [denied.alias, 'broken'],
+      [fine.alias, 'exists'],
+    ]);
+    expect(changes[0]!.detail!.keyId).toBe('theirs');
+    expect(changes[0]!.reason).toContain('AccessDeniedException');
+    expect(changes[0]!.reason).toContain(`aws kms update-alias --alias-name ${denied.alias}`);
+  });
+});
