@@ -62,6 +62,8 @@ export interface KmsState {
   unreadable: string[];
   /** Key policy, grants and tags of the keys whose trust was checked. */
   access: Map<string, KeyAccess>;
+  /** Keys whose policy, grants or tags KMS refused to read (AccessDenied…): why, per key id. */
+  accessErrors: Map<string, string>;
   /** Addresses of the keys found for adoption, and of the keys no alias points at any more. */
   addresses: Map<string, string>;
   /**
@@ -122,7 +124,21 @@ export async function readKmsState(
   const aliasArns = new Map(aliases.map((a) => [a.aliasName, a.aliasArn]));
   const shared = sharedTargets(aliases);
   const access = new Map<string, KeyAccess>();
+  const accessErrors = new Map<string, string>();
   const addresses = new Map<string, string>();
+  // One key whose policy cannot be read is that key's problem, never the whole plan's.
+  const readAccess = async (keyId: string): Promise<KeyAccess | undefined> => {
+    if (access.has(keyId)) return access.get(keyId);
+    if (accessErrors.has(keyId)) return undefined;
+    try {
+      const read = await store.readKeyAccess(keyId);
+      access.set(keyId, read);
+      return read;
+    } catch (error) {
+      accessErrors.set(keyId, errorMessage(error));
+      return undefined;
+    }
+  };
   const aliased = new Map<string, AliasedRead>();
 
   const readAliased = async (key: KeySpec) => {
@@ -151,7 +167,7 @@ export async function readKmsState(
       : (aliasArns.get(key.alias)?.replace(/:alias\/.*$/, `:key/${answer.keyId}`) ?? answer.arn);
     aliased.set(key.alias, { kind: 'public', key: { ...answer, arn } });
     if (options.verifyTrust || shared.has(answer.keyId) || shared.has(targets.get(key.alias)!)) {
-      access.set(answer.keyId, await store.readKeyAccess(answer.keyId));
+      await readAccess(answer.keyId);
     }
   };
 
@@ -175,9 +191,8 @@ export async function readKmsState(
         for (;;) {
           const next = chooseKey(remaining);
           if (!next) return;
-          const read = access.get(next.keyId) ?? (await store.readKeyAccess(next.keyId));
-          access.set(next.keyId, read);
-          if (!trustProblem(key, next, read)) {
+          const read = await readAccess(next.keyId);
+          if (read && !trustProblem(key, next, read)) {
             addresses.set(next.keyId, await store.publicAddress(next.keyId));
             return;
           }
@@ -193,6 +208,7 @@ export async function readKmsState(
     found,
     unreadable,
     access,
+    accessErrors,
     addresses,
     targetTags,
   };

@@ -94,12 +94,19 @@ export function chooseTrusted(
   key: { alias: string; environment: string },
   candidates: readonly KmsKeyInfo[],
   access: KmsState['access'],
+  accessErrors?: KmsState['accessErrors'],
 ): { chosen?: KmsKeyInfo; refused: string[] } {
   const refused: string[] = [];
   let remaining = [...candidates];
   for (;;) {
     const next = chooseKey(remaining);
     if (!next) return { refused };
+    const denied = accessErrors?.get(next.keyId);
+    if (denied) {
+      refused.push(`${next.keyId} (its key policy, grants or tags could not be read: ${denied})`);
+      remaining = remaining.filter((k) => k !== next);
+      continue;
+    }
     const read = access.get(next.keyId);
     // Not read: the reader stopped at an older key that passed, or the key is new.
     if (!read) return { refused };
@@ -138,7 +145,7 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
       .filter((o) => o.info && isTaggedFor(key, o.tags))
       .map((o) => o.info!);
     const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
-    const { chosen, refused } = chooseTrusted(key, usable, state.access);
+    const { chosen, refused } = chooseTrusted(key, usable, state.access, state.accessErrors);
     const skipped = tagged
       .filter((info) => kmsKeyProblem(key.alias, info) !== undefined)
       .map((info) => `${info.keyId} (${info.keyState ?? 'unknown state'}, ${info.keySpec ?? '?'})`)
@@ -242,8 +249,15 @@ function aliasedChange(key: KeySpec, read: AliasedRead, state: KmsState): KeyCha
     keyUsage: read.key.keyUsage,
     keyState: 'Enabled',
   };
+  const denied = state.accessErrors.get(info.keyId);
   const problem =
-    kmsKeyProblem(key.alias, info) ?? trustProblem(key, info, state.access.get(info.keyId));
+    kmsKeyProblem(key.alias, info) ??
+    (denied
+      ? `${key.alias} points at key ${info.keyId}, whose key policy, grants or tags KMS refused ` +
+        `to these credentials (${denied}): who may use it cannot be checked; give the plan role ` +
+        `read access in its key policy, or point ${key.alias} at a key of the environment`
+      : undefined) ??
+    trustProblem(key, info, state.access.get(info.keyId));
   if (problem || !read.key.address) {
     return broken(problem ?? `${key.alias}: GetPublicKey answered no public key: plan again`, info);
   }

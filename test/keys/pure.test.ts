@@ -340,4 +340,26 @@ describe('a key KMS refuses to these credentials', () => {
     expect(changes[0]!.reason).toContain('AccessDeniedException');
     expect(changes[0]!.reason).toContain(`aws kms update-alias --alias-name ${denied.alias}`);
   });
+
+  it('whose key policy cannot be read is one broken row under --verify-key-trust', async () => {
+    const [locked, fine] = keys as [(typeof keys)[0], (typeof keys)[0]];
+    const base = fakeKms([
+      { ...usable('locked', '2024-01-01T00:00:00.000Z'), tags: locked.tags, alias: locked.alias },
+      { ...usable('ours', '2024-01-01T00:00:00.000Z'), tags: fine.tags, alias: fine.alias },
+    ]);
+    const store: KmsKeyStore = {
+      ...base,
+      readKeyAccess: async (id) => {
+        if (id === 'locked')
+          throw new Error('KMS GetKeyPolicy locked failed: AccessDeniedException');
+        return base.readKeyAccess(id);
+      },
+    };
+    const changes = await planKeys([locked, fine], store, { verifyKeyTrust: true });
+    expect(changes.map((c) => [c.id, c.action])).toEqual([
+      [locked.alias, 'broken'],
+      [fine.alias, 'exists'],
+    ]);
+    expect(changes[0]!.reason).toContain('AccessDeniedException');
+  });
 });
