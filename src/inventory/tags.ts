@@ -30,11 +30,11 @@ export const TAG_KEYS = {
    */
   createdByRun: 'nomad:created-by-run',
   /**
-   * KMS keys: whether the key may ever have held its alias (DESIGN §3, issue 28). `false` from
-   * CreateKey; `true` written before the toolkit's CreateAlias onto the key (created or adopted);
-   * back to `false` only for a key this run created whose CreateAlias found the alias on another
-   * key (a racing run won). Only a `false` key is retired automatically; a key with `true`, or
-   * without the tag (made by an older version), that no alias points at is a conflict.
+   * KMS keys: whether the key ever held its alias (DESIGN §3, issue 28). `false` from CreateKey;
+   * `true` written right after the toolkit's CreateAlias onto the key (created or adopted). A key
+   * that lost its alias to a racing run keeps `false`. Only a `false` key is retired
+   * automatically; a key with `true`, or without the tag (made by an older version), that no alias
+   * points at is a conflict.
    */
   aliased: 'nomad:aliased',
   /**

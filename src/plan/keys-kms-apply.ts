@@ -127,10 +127,6 @@ async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KmsOut
         ': apply again; it adopts a key tagged for the alias and creates no other',
     );
   }
-  // Recorded before CreateAlias, so a key that may hold its alias never says it did not.
-  if (change.action === 'create' || detail.markAliased) {
-    await ctx.store.tagKey(ours.keyId, aliasRecord(detail, 'true'));
-  }
   try {
     await ctx.store.createAlias(detail.alias, ours.keyId);
   } catch (error) {
@@ -142,8 +138,28 @@ async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KmsOut
       { cause: error },
     );
   }
+  await recordAliased(change, ours.keyId, ctx.store);
   const address = detail.address ?? (await ctx.store.publicAddress(ours.keyId));
   return aliased(change, ours, address, created);
+}
+
+/**
+ * Right after CreateAlias succeeded: the key holds its alias, so it is never retired as an extra
+ * (`nomad:aliased` true). A new key says false from CreateKey; a key adopted with true keeps it.
+ */
+async function recordAliased(change: KeyChange, keyId: string, store: KmsKeyStore) {
+  const detail = change.detail!;
+  if (change.action !== 'create' && !detail.markAliased) return;
+  try {
+    await store.tagKey(keyId, aliasRecord(detail, 'true'));
+  } catch (error) {
+    throw new OperationError(
+      `${detail.alias} now points at key ${keyId}, but recording that failed ` +
+        `(${errorMessage(error)}): record it by hand, \`aws kms tag-resource --key-id ${keyId} ` +
+        `--tags TagKey=${TAG_KEYS.aliased},TagValue=true\`, so the key is never taken for an extra`,
+      { cause: error },
+    );
+  }
 }
 
 /** The alias points at `key`, this run's own (created) or the planned one (adopted). */
@@ -178,16 +194,14 @@ async function settleExistingAlias(
   }
   const mine = change.action === 'create' ? created?.keyId : detail.keyId;
   if (target.keyId === mine) {
+    await recordAliased(change, target.keyId, store);
     return aliased(change, target, await store.publicAddress(target.keyId), created);
   }
   const race =
     `${detail.alias} was created meanwhile by another run, pointing at key ${target.keyId}` +
     (mine ? `; this run's key ${mine} is an extra key, handled as a leftover` : '');
-  // This run's new key never held the alias: record it, so it can be retired as provably extra.
-  // (A key it adopted may have held the alias before: it keeps its record.)
-  if (change.action === 'create' && mine) {
-    await store.tagKey(mine, aliasRecord(detail, 'false'));
-  }
+  // This run's new key never held the alias: its record still says false, so it is retired as
+  // provably extra.
   const problem = kmsKeyProblem(detail.alias, target);
   if (problem) {
     return {
@@ -201,7 +215,7 @@ async function settleExistingAlias(
 }
 
 /** The `nomad:aliased` record, with the two tags the apply role's TagResource must carry. */
-function aliasRecord(detail: KeyDetail, value: 'true' | 'false'): Record<string, string> {
+function aliasRecord(detail: KeyDetail, value: 'true'): Record<string, string> {
   return {
     [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
     [TAG_KEYS.environment]: detail.tags[TAG_KEYS.environment] ?? '',
