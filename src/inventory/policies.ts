@@ -29,7 +29,11 @@ const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
 const keysOf = (env: ResolvedEnvironment) => keyArnPattern(env.aws.region, env.aws.accountId);
 const bankAliasOf = (env: ResolvedEnvironment) => bankAlias(env.name);
 /** The tags that record the approved funding settings on the bank (see `src/aws/funding-record.ts`). */
-const FUNDING_RECORD_TAGS = [TAG_KEYS.fundingSha256, TAG_KEYS.fundingCommit];
+const FUNDING_RECORD_TAGS = [
+  TAG_KEYS.fundingSha256,
+  TAG_KEYS.fundingCommit,
+  TAG_KEYS.fundingRecordedAt,
+];
 /** Every secret of the environment: `…:secret:nomad/{env}/*`. */
 const secretsOf = (env: ResolvedEnvironment) =>
   `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${secretPrefix(env.name)}*`;
