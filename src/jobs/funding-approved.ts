@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { fundingSettingsHash, fundingSettingsOf } from '../inventory/funding-settings.js';
@@ -31,7 +32,7 @@ export async function approvedStatus(
   const sha256 = fundingSettingsHash(fundingSettingsOf(env, keys));
   const state = await fundingRecordFor(env, clients, keys).read();
   const record = state.bank === 'found' ? (state.record ?? null) : null;
-  const history = 'history' in options ? options.history : gitHistoryAt(env.source);
+  const history = 'history' in options ? options.history : gitHistoryAt(path.dirname(env.source));
   const onHistory = record?.commit && history ? history.contains(record.commit) : undefined;
   let pending: PendingChange | undefined;
   if (record?.commit && history && onHistory) {
