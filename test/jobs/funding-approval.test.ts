@@ -135,10 +135,17 @@ describe('funding settings approval (development: the record is on the bank secr
     ]);
     expect(plan.markdown).toContain('Funding settings change');
 
+    // The service's gauge (on the registry /metrics serves) says its settings are not approved.
+    const service = keymasterJob(changed, clients, vars);
+    expect((await service.runOnce({ dryRun: false })).sent).toEqual([]);
+    const approvedGauge = 'nomad_keymaster_settings_approved{environment="development"}';
+    expect(await service.metrics.text()).toContain(`${approvedGauge} 0`);
+
     // The approved apply records the new settings; now the Keymaster pays.
     const reapplied = await keysJob(changed, clients, 'apply');
     expect(reapplied.funding.outcome).toBe('recorded');
-    const paid = await keymasterJob(changed, clients, vars).runOnce({ dryRun: false });
+    const paid = await service.runOnce({ dryRun: false });
+    expect(await service.metrics.text()).toContain(`${approvedGauge} 1`);
     expect(paid.failures).toEqual([]);
     expect(paid.sent.length).toBeGreaterThan(0);
     expect(paid.sent.every((t) => t.status === 'mined')).toBe(true);
