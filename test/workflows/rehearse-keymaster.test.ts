@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretFundingRecord } from '../../src/aws/funding-record.js';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
@@ -20,6 +20,7 @@ import { keysFor } from '../../src/inventory/keys.js';
 import { developmentWorkspace } from '../actions/workspace.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
 import { nextAccountId, requireChains } from '../harness/emulators.js';
+import { startPushgateway, type RunningServer } from '../harness/prometheus.js';
 import { commitAll, loadWorkflow, runJob, type JobResult, type World } from './rehearse.js';
 
 const ACCOUNT = nextAccountId();
@@ -31,11 +32,24 @@ const KEYMASTER = loadWorkflow(
 
 let workspace: string;
 let vars: Record<string, string>;
+let pushgateway: RunningServer;
 const file = () => path.join(workspace, 'environments/development.yaml');
 
 beforeAll(async () => {
   ({ cwd: workspace, vars } = await developmentWorkspace(ACCOUNT));
+  pushgateway = await startPushgateway();
 });
+afterAll(async () => {
+  await pushgateway?.stop();
+});
+
+/** The pending-change gauges the job pushed for development. */
+async function pendingGauges(): Promise<string[]> {
+  const text = await (await fetch(`${pushgateway.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('nomad_keymaster_pending_settings') && l.includes('"development"'));
+}
 
 /** The job's world: AWS as the Keymaster role (moto), RPC URLs only through the secret. */
 function world(): World {
@@ -50,7 +64,7 @@ function world(): World {
       event_name: 'schedule',
       event: {},
     },
-    vars: {},
+    vars: { NOMAD_PUSHGATEWAY_URL: pushgateway.url },
     secrets: {
       NOMAD_RPC_URLS: `# one per line\nALPHA_RPC_URL=${ALPHA_RPC_URL}\nBETA_RPC_URL=${BETA_RPC_URL}\n`,
     },
@@ -135,6 +149,11 @@ describe('keymaster.yml: the keymaster job runs the recorded commit', () => {
     expect(waiting.result).toBe('success');
     // Paid per the recorded settings (target 1), not the merged ones (target 5).
     expect(updaterBalances(waiting)).toEqual([parseEther('1'), parseEther('1')]);
+    // The pending change is a metric too, beside the run's own groups.
+    expect(await pendingGauges()).toEqual([
+      expect.stringMatching(/^nomad_keymaster_pending_settings\{.*\} 1$/),
+      expect.stringMatching(/^nomad_keymaster_pending_settings_age_seconds\{.*\} \d+$/),
+    ]);
 
     // Applied: the record names the new commit and the next run pays the new settings.
     await apply(second);
@@ -145,6 +164,10 @@ describe('keymaster.yml: the keymaster job runs the recorded commit', () => {
     });
     expect(paid.result).toBe('success');
     expect(updaterBalances(paid)).toEqual([parseEther('5'), parseEther('5')]);
+    expect(await pendingGauges()).toEqual([
+      expect.stringMatching(/^nomad_keymaster_pending_settings\{.*\} 0$/),
+      expect.stringMatching(/^nomad_keymaster_pending_settings_age_seconds\{.*\} 0$/),
+    ]);
 
     // A commit that is not on main's history (a branch the apply role was pointed at).
     execFileSync('git', ['checkout', '-q', '-b', 'side'], { cwd: workspace });
