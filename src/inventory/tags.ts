@@ -40,6 +40,13 @@ export const TAG_KEYS = {
   fundingRecordedAt: 'nomad:funding-recorded-at',
 } as const;
 
+/** Every tag of the funding record: the apply role may write exactly these on its bank. */
+export const FUNDING_RECORD_TAG_KEYS = [
+  TAG_KEYS.fundingSha256,
+  TAG_KEYS.fundingCommit,
+  TAG_KEYS.fundingRecordedAt,
+];
+
 /** Tags for any resource of an environment: `managed-by` plus the environment. */
 export function baseTags(env: EnvironmentName): Record<string, string> {
   return { [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [TAG_KEYS.environment]: env };
