@@ -79,3 +79,21 @@ export function gitHistoryAt(dir: string): GitHistory | undefined {
     },
   };
 }
+
+/**
+ * The commit a file's content comes from: HEAD, when the file is tracked there and unchanged in
+ * the working tree; undefined otherwise (not in git, modified, untracked). What `keys apply` run
+ * by hand records, so the Keymaster workflow can run it (when it is on main).
+ */
+export function committedHead(file: string): string | undefined {
+  const history = gitHistoryAt(path.dirname(file));
+  if (!history) return undefined;
+  try {
+    const relative = path.relative(history.top, file).split(path.sep).join('/');
+    git(history.top, ['ls-files', '--error-unmatch', '--', relative]);
+    if (git(history.top, ['status', '--porcelain', '--', relative]) !== '') return undefined;
+    return history.head().commit || undefined;
+  } catch {
+    return undefined;
+  }
+}

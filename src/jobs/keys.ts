@@ -130,3 +130,4 @@ async function recordFunding(
 }
 
 export { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from './keys-rate.js';
+export { committedHead } from './git-history.js';
