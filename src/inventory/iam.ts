@@ -323,6 +323,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           keyAccess: {
             region: env.aws.region,
             bucket,
+            networks: env.networks.map((n) => n.name),
             aliases: keys.filter((k) => k.role).map((k) => k.alias),
             parties,
           },

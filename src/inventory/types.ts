@@ -167,6 +167,8 @@ export interface KeyParty {
 export interface KeyAccessSpec {
   region: string;
   bucket: string;
+  /** The environment's networks: proofs are objects `{home}_{leafIndex}` (uploads by home). */
+  networks: string[];
   /** Every agent key alias of the environment. */
   aliases: string[];
   parties: KeyParty[];
