@@ -72,9 +72,11 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
         Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': bank.patterns } },
       },
       {
+        // Addresses, and what decides whether a key is the toolkit's and no one else's: the
+        // Keymaster pays from and to such keys only (src/keymaster/key-trust.ts).
         Sid: 'ReadAgentAddresses',
         Effect: 'Allow',
-        Action: 'kms:GetPublicKey',
+        Action: ['kms:GetKeyPolicy', 'kms:GetPublicKey', 'kms:ListGrants', 'kms:ListResourceTags'],
         Resource: keysOf(env),
         Condition: {
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
