@@ -14,6 +14,8 @@ import { accessPlanJsonSchema, keysPlanJsonSchema } from '../report/plan-json.js
 import { bucketJob, iamJob } from './access.js';
 import { ALERT_LABELS, alertMarker, deliverAlert, type AlertChannels } from './alert.js';
 import { keysJob } from './keys.js';
+import { readAccessPlan, readKeysPlan, type PlanInputText, type ReadFile } from './plan-inputs.js';
+import { OperationError } from '../errors.js';
 
 /**
  * Plans keys, IAM and the bucket of an environment (reading only) as the apply workflow's plan
@@ -119,3 +121,38 @@ export async function trackDrift(
 }
 
 export { driftFindings };
+
+/**
+ * The drift check of the workflow: the three plans the plan actions wrote (JSON or files), their
+ * findings, and the tracking issue kept in step. A plan missing (its step failed before writing
+ * it) is an error: a clean verdict needs every part.
+ */
+export async function driftFromPlanInputs(
+  environment: string,
+  inputs: { keys: string; iam: string; bucket: string },
+  readFile: ReadFile,
+  issues: IssuesApi,
+  channels: AlertChannels,
+  base: { repository: string; run?: { id: string; url: string } },
+): Promise<DriftOutcome & { markdown: string }> {
+  const plan: EnvironmentPlan = {};
+  const keys = readKeysPlan(text('keys-json', inputs.keys), readFile);
+  const iam = readAccessPlan(text('iam-json', inputs.iam), readFile);
+  const bucket = readAccessPlan(text('bucket-json', inputs.bucket), readFile);
+  if (!keys || !iam || !bucket) {
+    throw new OperationError(
+      `the plan of ${environment} is incomplete (${[!keys && 'keys-json', !iam && 'iam-json', !bucket && 'bucket-json'].filter(Boolean).join(', ')} missing): a plan step failed before writing it; see its log. The tracking issue is left as it was.`,
+    );
+  }
+  Object.assign(plan, { keys, iam, bucket });
+  const findings = driftFindings(plan);
+  const outcome = await trackDrift(environment, findings, issues, channels, base);
+  const markdown =
+    findings.length === 0
+      ? `### Drift check of ${environment}\n\nClean: nothing differs from main.`
+      : `### Drift check of ${environment}\n\n${renderDriftIssue(environment, findings, runbookUrl('DriftFound', base.repository))}`;
+  return { ...outcome, markdown };
+}
+
+const text = (name: string, value: string): PlanInputText | undefined =>
+  value.trim() ? { name, text: value } : undefined;
