@@ -266,7 +266,10 @@ export class FakeGithub {
     let m = new RegExp(`^${repo}/issues/(\\d+)$`).exec(p);
     if (m && method === 'PATCH') {
       const issue = this.issues.find((i) => i.number === Number(m![1]));
-      if (!issue) return (this.json(res, 404, { message: 'Not Found' }), true);
+      if (!issue) {
+        this.json(res, 404, { message: 'Not Found' });
+        return true;
+      }
       if (typeof b.body === 'string') issue.body = b.body;
       if (typeof b.title === 'string') issue.title = b.title;
       if (b.state === 'open' || b.state === 'closed') issue.state = b.state;
@@ -278,7 +281,10 @@ export class FakeGithub {
       const name = m[1] ? decodeURIComponent(m[1]) : String(b.name);
       if (method === 'GET' && this.labels.has(name)) this.json(res, 200, { name });
       else if (method === 'GET') this.json(res, 404, { message: 'Not Found' });
-      else (this.labels.add(name), this.json(res, 201, { name }));
+      else {
+        this.labels.add(name);
+        this.json(res, 201, { name });
+      }
       return true;
     }
     m = new RegExp(`^${repo}/actions/workflows/([^/]+)/runs$`).exec(p);
@@ -304,7 +310,10 @@ export class FakeGithub {
     m = new RegExp(`^${repo}/actions/runs/(\\d+)/jobs$`).exec(p);
     if (m && method === 'GET') {
       const run = this.runs.find((r) => r.id === Number(m![1]));
-      if (!run) return (this.json(res, 404, { message: 'Not Found' }), true);
+      if (!run) {
+        this.json(res, 404, { message: 'Not Found' });
+        return true;
+      }
       this.json(res, 200, {
         total_count: run.jobs.length,
         jobs: run.jobs.map((j, k) => ({

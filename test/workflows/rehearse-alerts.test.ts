@@ -128,17 +128,15 @@ const stagingDrift = () =>
   github.issues.filter((i) => i.body.includes('<!-- nomad-agent-ops:drift:staging -->'));
 const slackTexts = () => hooks.slack().map((r) => (r.body as { text: string }).text);
 const pagerDuty = () =>
-  hooks
-    .pagerDuty()
-    .map(
-      (r) =>
-        r.body as {
-          event_action: string;
-          dedup_key: string;
-          routing_key: string;
-          payload?: { summary: string };
-        },
-    );
+  hooks.pagerDuty().map(
+    (r) =>
+      r.body as {
+        event_action: string;
+        dedup_key: string;
+        routing_key: string;
+        payload?: { summary: string };
+      },
+  );
 
 describe('drift.yml rehearsed (staging on moto)', () => {
   const drift = (id: string) =>
