@@ -14,6 +14,14 @@ import { alertsOfRun, staleAlerts } from '../../src/notify/run-alerts.js';
 import { scheduleIntervalSeconds, workflowCrons } from '../../src/notify/schedule.js';
 import { sendToWebhooks, type PostJson } from '../../src/notify/send.js';
 import { redact } from '../../src/redact.js';
+import type { IssuesApi, TrackedIssue } from '../../src/github/issues.js';
+import {
+  closeTrackingIssue,
+  noteOnTrackingIssue,
+  setTrackingIssue,
+} from '../../src/github/tracking.js';
+import { driftFindings, findingsFingerprint } from '../../src/report/drift.js';
+import { accessPlanJsonSchema, keysPlanJsonSchema } from '../../src/report/plan-json.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const alert: Alert = {
@@ -203,5 +211,159 @@ describe('the runbooks', () => {
     for (const name of WORKFLOW_ALERT_NAMES) {
       expect(anchors(WORKFLOW_ALERTS[name].runbook), name).toContain(runbookAnchor(name));
     }
+  });
+});
+
+describe('tracking issues', () => {
+  const bot = { login: 'github-actions[bot]', type: 'Bot' };
+  function memoryIssues(seed: TrackedIssue[] = []) {
+    const issues = [...seed];
+    const comments = new Map<number, string[]>();
+    const api: IssuesApi = {
+      listOpen: async () => issues.filter((i) => i.state === 'open'),
+      ensureLabel: async () => {},
+      create: async (title, body) => {
+        const issue = {
+          number: 100 + issues.length,
+          title,
+          body,
+          url: `u/${issues.length}`,
+          state: 'open' as const,
+          author: bot,
+        };
+        issues.push(issue);
+        return issue;
+      },
+      update: async (number, change) =>
+        Object.assign(
+          issues.find((i) => i.number === number)!,
+          change,
+        ),
+      comment: async (number, body) =>
+        void comments.set(number, [...(comments.get(number) ?? []), body]),
+      botComments: async (number) => comments.get(number) ?? [],
+    };
+    return { api, issues, comments };
+  }
+  const t = {
+    label: 'drift',
+    marker: '<!-- nomad-agent-ops:drift:staging -->',
+    title: 'Drift',
+    botLogin: 'github-actions[bot]',
+  };
+
+  it("believes only the bot's own issue: a person's pasted marker gets a new issue", async () => {
+    const planted = {
+      number: 1,
+      title: 'x',
+      body: t.marker,
+      url: 'u',
+      state: 'open' as const,
+      author: { login: 'mallory', type: 'User' },
+    };
+    const { api, issues } = memoryIssues([planted]);
+    const out = await setTrackingIssue(api, t, 'findings');
+    expect(out.action).toBe('opened');
+    expect(planted.body).toBe(t.marker);
+    expect(issues).toHaveLength(2);
+  });
+
+  it('sets, leaves unchanged, updates, and closes', async () => {
+    const { api, comments } = memoryIssues();
+    expect((await setTrackingIssue(api, t, 'a')).action).toBe('opened');
+    expect((await setTrackingIssue(api, t, 'a')).action).toBe('unchanged');
+    expect((await setTrackingIssue(api, t, 'b')).action).toBe('updated');
+    const closed = await closeTrackingIssue(api, t, 'clean');
+    expect(closed?.state).toBe('closed');
+    expect(comments.get(closed!.number)).toEqual(['clean']);
+    expect(await closeTrackingIssue(api, t, 'clean')).toBeUndefined();
+  });
+
+  it('notes a fingerprint once', async () => {
+    const { api, comments } = memoryIssues();
+    expect((await noteOnTrackingIssue(api, t, 'n1', 'f1', 'intro')).action).toBe('opened');
+    expect((await noteOnTrackingIssue(api, t, 'n1', 'f1', 'intro')).action).toBe('already-noted');
+    expect((await noteOnTrackingIssue(api, t, 'n2', 'f2', 'intro')).action).toBe('commented');
+    expect((await noteOnTrackingIssue(api, t, 'n2', 'f2', 'intro')).action).toBe('already-noted');
+    expect([...comments.values()].flat()).toHaveLength(1);
+  });
+});
+
+describe('drift findings', () => {
+  it('sorts the plan into drift, broken, leftover and not applied', () => {
+    const row = (action: string, id: string) => ({
+      kind: 'policy',
+      id,
+      action,
+      reason: `${action} ${id}`,
+      group: 'iam',
+    });
+    const findings = driftFindings({
+      iam: accessPlanJsonSchema.parse({
+        ok: false,
+        summary: {},
+        changes: [
+          row('exists', 'a'),
+          row('drift', 'b'),
+          row('update', 'c'),
+          row('remove', 'd'),
+          row('broken', 'e'),
+        ],
+      }),
+      keys: keysPlanJsonSchema.parse({
+        ok: true,
+        attestation: [],
+        keys: [
+          {
+            alias: 'alias/x',
+            region: 'r',
+            keyId: 'k1',
+            arn: '',
+            description: '',
+            address: '',
+            status: 'leftover',
+            purpose: 'agent',
+            store: 'kms',
+          },
+          {
+            alias: 'alias/y',
+            region: 'r',
+            keyId: '',
+            arn: '',
+            description: '',
+            address: '',
+            status: 'create',
+            purpose: 'agent',
+            store: 'kms',
+          },
+        ],
+        funding: {
+          action: 'record',
+          sha256: 'ab'.repeat(32),
+          settings: {},
+          recorded: { sha256: 'cd'.repeat(32), commit: 'ef'.repeat(20) },
+          baseline: 'recorded',
+          changes: [{ setting: 'ethereum.capPerRun' }],
+        },
+      }),
+    });
+    expect(findings.map((f) => [f.kind, f.subject])).toEqual([
+      ['drift', 'policy b'],
+      ['broken', 'policy e'],
+      ['leftover', 'key k1 (alias/x)'],
+      ['leftover', 'policy d'],
+      ['not-applied', 'funding settings'],
+      ['not-applied', 'key alias/y'],
+      ['not-applied', 'policy c'],
+    ]);
+    expect(findings.find((f) => f.subject === 'funding settings')!.reason).toContain(
+      'commit efefefe; changed: ethereum.capPerRun',
+    );
+    expect(findingsFingerprint(findings)).not.toBe(findingsFingerprint(findings.slice(1)));
+    expect(
+      driftFindings({
+        iam: accessPlanJsonSchema.parse({ ok: true, summary: {}, changes: [row('exists', 'a')] }),
+      }),
+    ).toEqual([]);
   });
 });
