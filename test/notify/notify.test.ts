@@ -357,7 +357,7 @@ describe('drift findings', () => {
       ['not-applied', 'policy c'],
     ]);
     expect(findings.find((f) => f.subject === 'funding settings')!.reason).toContain(
-      'commit efefefe; changed: ethereum.capPerRun',
+      '(commit efefefe); changed: ethereum.capPerRun',
     );
     expect(findingsFingerprint(findings)).not.toBe(findingsFingerprint(findings.slice(1)));
     expect(
