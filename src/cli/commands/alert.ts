@@ -55,7 +55,7 @@ export function registerAlert(program: Command, io: CliIo): Command {
         json?: boolean;
       }) => {
         const [{ explicitAlert }, { deliverAlert }] = await Promise.all([
-          import('../../jobs/alert-explicit.js'),
+          import('../../jobs/alert-check.js'),
           import('../../jobs/alert.js'),
         ]);
         const made = explicitAlert(options.alert, options.env, {
