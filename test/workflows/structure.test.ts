@@ -335,6 +335,8 @@ describe('apply.yml alert, keymaster-watchdog.yml, drift.yml', () => {
     expect(group).toContain('${{ github.repository }}');
     const keymasterJob = workflow('keymaster.yml').jobs.keymaster!;
     expect(group).not.toBe((keymasterJob.concurrency as { group: string }).group);
+    // The watchdog and the alert job find an environment's runs by this job name.
+    expect((keymasterJob as { name?: string }).name).toBe('keymaster (${{ matrix.environment }})');
     const step = watchdog.jobs.watchdog!.steps!.find((s) => s.uses === './actions/alert')!;
     expect(step.with).toMatchObject({
       check: 'watchdog',
