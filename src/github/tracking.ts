@@ -83,3 +83,10 @@ export async function closeTrackingIssue(
   await api.comment(existing.number, note);
   return api.update(existing.number, { state: 'closed' });
 }
+
+/** The body and the bot's comments of the open tracking issue, oldest first; [] when none is open. */
+export async function trackingNotes(api: IssuesApi, t: Tracking): Promise<string[]> {
+  const existing = await findTrackingIssue(api, t);
+  if (!existing) return [];
+  return [existing.body, ...(await api.botComments(existing.number, t.botLogin))];
+}

@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { errorMessage } from '../errors.js';
 import type { IssuesApi } from '../github/issues.js';
 import type { RunsApi } from '../github/runs.js';
-import { noteOnTrackingIssue, type NoteAction } from '../github/tracking.js';
+import { noteOnTrackingIssue, trackingNotes, type NoteAction } from '../github/tracking.js';
 import { WORKFLOW_ALERTS } from '../notify/catalog.js';
 import { alertMarkdown, headline, type Alert } from '../notify/message.js';
 import {
@@ -173,7 +173,12 @@ export async function keymasterWatchdog(
   runs: RunsApi,
   options: WatchdogOptions,
   channels: AlertChannels,
-): Promise<{ intervalSeconds: number; stale: Delivered[]; fresh: string[] }> {
+): Promise<{
+  intervalSeconds: number;
+  stale: Delivered[];
+  fresh: string[];
+  resolved: Delivered[];
+}> {
   const intervalSeconds = scheduleIntervalSeconds(
     workflowCrons(parse(options.workflowText), options.workflowFile),
   );
@@ -191,11 +196,49 @@ export async function keymasterWatchdog(
   });
   for (const env of fresh)
     channels.info(`${env}: a successful Keymaster run within ${staleAfter / 60} min`);
+  const resolved: Delivered[] = [];
+  for (const env of fresh) {
+    const done = await resolveStale(env, options, channels);
+    if (done) resolved.push(done);
+  }
   const stale: Delivered[] = [];
   for (const alert of alerts) {
     // One note per stale spell: keyed by the last success seen (none: the window's start).
     const since = last.find((l) => l.environment === alert.environment)?.run?.id ?? 'none';
     stale.push(await deliverAlert(alert, channels, `stale-since-${since}`));
   }
-  return { intervalSeconds, stale, fresh };
+  return { intervalSeconds, stale, fresh, resolved };
+}
+
+/**
+ * An environment fresh again whose tracking issue holds a stale note not yet resolved: the note
+ * "resolved" on the issue, and a resolve to the webhooks (PagerDuty closes the incident).
+ */
+async function resolveStale(
+  environment: string,
+  options: WatchdogOptions,
+  channels: AlertChannels,
+): Promise<Delivered | undefined> {
+  if (!channels.issues) return undefined;
+  const notes = await trackingNotes(channels.issues, {
+    label: ALERT_LABELS.keymaster,
+    marker: alertMarker('keymaster', environment),
+    title: TITLES.keymaster(environment),
+    botLogin: channels.botLogin,
+  });
+  const stamp = `nomad-agent-ops:note:KeymasterRunStale:${environment}:`;
+  const spells = notes.flatMap((n) =>
+    [...n.matchAll(new RegExp(`${stamp}(stale-since-[\\w-]+)`, 'g'))].map((m) => m[1]!),
+  );
+  const last = spells.at(-1);
+  if (!last || notes.some((n) => n.includes(`${stamp}resolved-${last} `))) return undefined;
+  const alert: Alert = {
+    name: 'KeymasterRunStale',
+    environment,
+    repository: options.repository,
+    ...(options.run ? { run: options.run } : {}),
+    what: [`a Keymaster run of ${environment} succeeded again`],
+    action: 'resolve',
+  };
+  return deliverAlert(alert, channels, `resolved-${last}`);
 }

@@ -382,6 +382,30 @@ describe('keymaster-watchdog.yml rehearsed', () => {
     await run('keymaster-watchdog.yml', 'watchdog', world('401'));
     expect(hooks.requests).toHaveLength(0);
     expect(github.commentsOn(github.issues[0]!.number)).toHaveLength(0);
+
+    // Production succeeds again: the next check resolves the incident, once.
+    github.runs.unshift({
+      id: 304,
+      workflow: 'keymaster.yml',
+      branch: 'main',
+      event: 'schedule',
+      status: 'completed',
+      conclusion: 'success',
+      created_at: minutesAgo(5),
+      jobs: [
+        job('keymaster (staging)', 'success', undefined, minutesAgo(2)),
+        job('keymaster (production)', 'success', undefined, minutesAgo(2)),
+      ],
+    });
+    await run('keymaster-watchdog.yml', 'watchdog', world('402'));
+    expect(pagerDuty().map((e) => [e.event_action, e.dedup_key])).toEqual([
+      ['resolve', `nomad-agent-ops/${REPOSITORY}/production/KeymasterRunStale`],
+    ]);
+    expect(slackTexts()).toEqual([expect.stringContaining('KeymasterRunStale (resolved)')]);
+    expect(github.commentsOn(github.issues[0]!.number).at(-1)!.body).toContain('(resolved)');
+    hooks.requests.length = 0;
+    await run('keymaster-watchdog.yml', 'watchdog', world('403'));
+    expect(hooks.requests).toHaveLength(0);
   }, 120_000);
 });
 
