@@ -1,3 +1,4 @@
+import { keymasterStateStatements, stateBucketName } from './keymaster-state.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
@@ -85,6 +86,7 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
         },
       },
+      ...keymasterStateStatements(stateBucketName(env)),
     );
   }
   return doc(
@@ -100,6 +102,7 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
       Action: 'secretsmanager:DescribeSecret',
       Resource: secretsOf(env),
     },
+    ...keymasterStateStatements(stateBucketName(env)),
   );
 }
 

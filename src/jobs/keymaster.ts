@@ -18,6 +18,7 @@ import { runKeymaster } from '../keymaster/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/inventory.js';
 import { fundingRecordFor } from './funding.js';
+import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
 
 /**
  * The address of an agent key. KMS: from its public key. Development: from the `nomad:address`
@@ -78,6 +79,7 @@ export function keymasterJob(
   clients: AwsClients,
   vars: Record<string, string | undefined>,
   logger?: KeymasterLogger,
+  options: { state?: Partial<KeymasterState> } = {},
 ): KeymasterJob {
   const keys = keysFor(env);
   const rows = fundingFor(env, keys);
@@ -86,6 +88,7 @@ export function keymasterJob(
   const units = unitsOf(env);
   const settingsHash = fundingSettingsHash(fundingSettingsOf(env, keys));
   const record = fundingRecordFor(env, clients, keys);
+  const state = keymasterStateFor(env, clients.s3, vars, settingsHash, options.state);
   let signer: Promise<AbstractSigner> | undefined;
   return {
     metrics: new KeymasterMetrics(
@@ -129,7 +132,17 @@ export function keymasterJob(
         signer = undefined;
         throw error;
       });
-      return runKeymaster({ ...common, bankSigner: await signer });
+      const bank = await signer;
+      // One payer per bank, and every payment in the ledger (keymaster-state.ts).
+      return payUnderLease({
+        env,
+        state,
+        rpcUrls: common.rpcUrls,
+        ...(logger ? { logger } : {}),
+        pay: (beforeBroadcast) => runKeymaster({ ...common, bankSigner: bank, beforeBroadcast }),
+        watch: async () =>
+          runKeymaster({ ...common, dryRun: true, bankAddress: await bank.getAddress() }),
+      });
     },
     console: (run) => renderRunConsole(run, units),
     markdown: (run) => renderRunMarkdown(run, units),

@@ -15,6 +15,11 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
     (DisableKey even moves the key back to Disabled); real KMS refuses both with
     KMSInvalidStateException and the key stays pending deletion. Patched: two key applies
     retiring the same extra key at once rely on it.
+  * S3 PutObject with If-None-Match: * or If-Match: <etag>: moto 5.2 honours both headers
+    (412 PreconditionFailed), but checks the object and then writes it without a lock, and
+    moto_server serves each request on its own thread: two writers racing for one key can both
+    succeed. Real S3 decides conditional writes atomically (one wins, the other gets 412), which
+    the Keymaster's lease relies on. Patched: PutObject is serialised per server.
 
 Speed (behaviour unchanged):
   * moto asks the file system which service directories it has on every request, twice (one
@@ -46,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 import moto.backends
 import moto.server
 from moto.kms import responses as kms_responses
+from moto.s3 import responses as s3_responses
 from moto.kms import utils as kms_utils
 from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
@@ -144,7 +150,23 @@ def _refused_while_pending_deletion(original):
     return handler
 
 
+_put_object_lock = threading.Lock()
+
+
+def _atomic_put_object(original):
+    """Real S3: a conditional PutObject's check and write are one step."""
+
+    def handler(self):
+        with _put_object_lock:
+            return original(self)
+
+    return handler
+
+
 def patch_moto():
+    s3_responses.S3Response.put_object = _atomic_put_object(
+        s3_responses.S3Response.put_object
+    )
     kms_utils.ECDSAPrivateKey.sign = _ecdsa_sign
     kms_utils.ECDSAPrivateKey.verify = _ecdsa_verify
     Response = kms_responses.KmsResponse
