@@ -4,86 +4,18 @@
  * and before its ledger records leaves its lease to expire, and the next run records every
  * transfer and pays none twice.
  */
-import { appendFileSync } from 'node:fs';
-import path from 'node:path';
-import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import type { AwsClients } from '../../src/aws/clients.js';
-import { s3StateObjects, type StateObjects } from '../../src/aws/state-objects.js';
-import type { ResolvedEnvironment } from '../../src/config/model.js';
-import { awsForEnvironment } from '../../src/jobs/aws.js';
-import { loadEnvironment } from '../../src/jobs/environment.js';
 import type { StatefulRun } from '../../src/jobs/keymaster-state.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
-import { keysJob } from '../../src/jobs/keys.js';
-import { LEASE_KEY, stateBucketName } from '../../src/inventory/keymaster-state.js';
-import { parseRecord, type LedgerRecord } from '../../src/keymaster/ledger.js';
-import { rpcCall } from '../../src/keymaster/rpc.js';
-import { developmentWorkspace } from '../actions/workspace.js';
+import { LEASE_KEY } from '../../src/inventory/keymaster-state.js';
+import type { StateObjects } from '../../src/aws/state-objects.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
-import { bucketSuffix, nextAccountId, requireChains } from '../harness/emulators.js';
-import { balanceOf, fund } from './chains.js';
+import { requireChains } from '../harness/emulators.js';
+import { balanceOf } from './chains.js';
+import { bench as benchWith, nonceOf, records } from './state-bench.js';
 
 /** This file's funding key on the shared chains (unused by every other file). */
-const FUNDER = FUNDED_PRIVATE_KEYS[3]!;
-
-interface Bench {
-  env: ResolvedEnvironment;
-  clients: AwsClients;
-  vars: Record<string, string>;
-  objects: StateObjects;
-  bank: string;
-}
-
-/** A development environment of its own on the harness chains: keys applied, bank funded, state bucket made. */
-async function bench(): Promise<Bench> {
-  const account = nextAccountId();
-  const { cwd, vars } = await developmentWorkspace(account);
-  appendFileSync(
-    path.join(cwd, 'environments/development.yaml'),
-    `proofsBucket:\n  name: nomadxyz-development-proofs-${bucketSuffix(account)}\n`,
-  );
-  const env = loadEnvironment('development', cwd);
-  const clients = await awsForEnvironment(env, vars);
-  const applied = await keysJob(env, clients, 'apply', { commit: 'c'.repeat(40) });
-  expect(applied.ok).toBe(true);
-  const bank = applied.json.keys.find((k) => k.purpose === 'bank')!.address;
-  for (const chain of requireChains()) {
-    await fund(chain.url, FUNDER, chain.chainId, [{ to: bank, wei: 30n * 10n ** 18n }]);
-  }
-  // Until the bucket plan creates it (see the report), the test makes the state bucket itself.
-  const bucket = stateBucketName(env);
-  expect(bucket).toBe(`nomadxyz-development-keymaster-${bucketSuffix(account)}`);
-  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await clients.s3.send(
-    new PutBucketVersioningCommand({
-      Bucket: bucket,
-      VersioningConfiguration: { Status: 'Enabled' },
-    }),
-  );
-  return { env, clients, vars, objects: s3StateObjects(clients.s3, bucket), bank };
-}
-
-async function records(objects: StateObjects): Promise<LedgerRecord[]> {
-  const keys = await objects.list('ledger/records/');
-  return Promise.all(
-    keys.map(async (key) => {
-      const parsed = parseRecord((await objects.get(key))!.body);
-      if (typeof parsed === 'string') throw new Error(`${key}: ${parsed}`);
-      return parsed;
-    }),
-  );
-}
-
-async function nonceOf(url: string, address: string): Promise<number> {
-  return Number(
-    (await rpcCall(
-      url,
-      { method: 'eth_getTransactionCount', params: [address, 'latest'] },
-      { timeoutMs: 5000 },
-    )) as string,
-  );
-}
+const bench = () => benchWith(FUNDED_PRIVATE_KEYS[3]!);
 
 describe('one payer per bank, every payment in the ledger', () => {
   it('two Keymasters started together: one pays, the other names the holder and pays nothing', async () => {
