@@ -1,6 +1,7 @@
 import type { ResolvedEnvironment } from '../config/model.js';
-import { bucketArn, checkBucketName } from './names.js';
-import type { PolicyDocument, PolicyStatement, PublicAccessBlock } from './types.js';
+import { bucketArn, checkBucketName, checkTags } from './names.js';
+import { baseTags } from './tags.js';
+import type { BucketSpec, PolicyDocument, PolicyStatement, PublicAccessBlock } from './types.js';
 
 /**
  * The Keymaster's private state bucket, one per environment (DESIGN §6): `lease/` holds the bank's
@@ -12,7 +13,7 @@ import type { PolicyDocument, PolicyStatement, PublicAccessBlock } from './types
  * Append-only by policy, not by trust: the Keymaster role may create ledger objects only with
  * `If-None-Match: *` (never overwrite), and the bucket policy denies every principal, toolkit
  * roles and the account alike, deleting ledger objects or their versions, overwriting one, or
- * reaching the bucket without TLS. Versioning keeps any earlier version of an object.
+ * expiring them by a lifecycle rule. Versioning keeps any earlier version of an object.
  */
 
 export const LEASE_KEY = 'lease/bank.json';
@@ -70,7 +71,10 @@ export function keymasterStateStatements(bucket: string): PolicyStatement[] {
   ];
 }
 
-/** Denies for everyone: no deleting or overwriting ledger objects, no plain HTTP. */
+export const keymasterStatements = (env: ResolvedEnvironment) =>
+  keymasterStateStatements(stateBucketName(env));
+
+/** Denies for everyone: no deleting, overwriting or expiring ledger objects. */
 export function stateBucketPolicyDocument(bucket: string): PolicyDocument {
   const arn = bucketArn(bucket);
   return {
@@ -98,14 +102,51 @@ export function stateBucketPolicyDocument(bucket: string): PolicyDocument {
         Action: 's3:PutLifecycleConfiguration',
         Resource: arn,
       },
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [arn, `${arn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
     ],
+  };
+}
+
+/** The state bucket as the bucket plan wants it: private, versioned, encrypted, no CORS. */
+export function stateBucketFor(env: ResolvedEnvironment): BucketSpec {
+  const name = stateBucketName(env);
+  return {
+    name,
+    arn: bucketArn(name),
+    region: env.aws.region,
+    policy: stateBucketPolicyDocument(name),
+    cors: [],
+    publicAccessBlock: { ...STATE_PUBLIC_ACCESS_BLOCK },
+    tags: checkTags(`bucket ${name}`, baseTags(env.name)),
+    versioning: true,
+    encryption: 'AES256',
+  };
+}
+
+/**
+ * What the plan and apply roles need on the state bucket beyond the proofs bucket's actions
+ * (commonStatements in policies.ts): reading and setting versioning and default encryption.
+ */
+export function stateBucketConfigStatement(
+  env: ResolvedEnvironment,
+  mode: 'read' | 'write',
+): PolicyStatement {
+  return {
+    Sid: mode === 'read' ? 'ReadKeymasterStateBucket' : 'ConfigureKeymasterStateBucket',
+    Effect: 'Allow',
+    Action:
+      mode === 'read'
+        ? ['s3:GetBucket*', 's3:GetEncryptionConfiguration', 's3:ListBucket']
+        : [
+            's3:CreateBucket',
+            's3:GetBucket*',
+            's3:GetEncryptionConfiguration',
+            's3:ListBucket',
+            's3:PutBucketPolicy',
+            's3:PutBucketPublicAccessBlock',
+            's3:PutBucketTagging',
+            's3:PutBucketVersioning',
+            's3:PutEncryptionConfiguration',
+          ],
+    Resource: bucketArn(stateBucketName(env)),
   };
 }

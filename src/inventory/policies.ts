@@ -1,4 +1,4 @@
-import { keymasterStateStatements, stateBucketName } from './keymaster-state.js';
+import * as keymasterState from './keymaster-state.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
@@ -86,7 +86,7 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
         },
       },
-      ...keymasterStateStatements(stateBucketName(env)),
+      ...keymasterState.keymasterStatements(env),
     );
   }
   return doc(
@@ -102,7 +102,7 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
       Action: 'secretsmanager:DescribeSecret',
       Resource: secretsOf(env),
     },
-    ...keymasterStateStatements(stateBucketName(env)),
+    ...keymasterState.keymasterStatements(env),
   );
 }
 
@@ -249,6 +249,7 @@ function commonStatements(
             ],
       Resource: bucketArn(bucket),
     },
+    keymasterState.stateBucketConfigStatement(env, mode),
     { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
   ];
 }

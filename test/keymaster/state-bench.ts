@@ -1,10 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { s3StateObjects, type StateObjects } from '../../src/aws/state-objects.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
+import { bucketJob } from '../../src/jobs/access.js';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
 import { keysJob } from '../../src/jobs/keys.js';
@@ -17,7 +17,7 @@ import { fund } from './chains.js';
 
 /**
  * A development environment of a test's own on the harness chains, for the Keymaster's lease and
- * ledger: keys applied (funding settings recorded), bank funded from `funder`, state bucket made.
+ * ledger: keys applied (funding settings recorded), bank funded from `funder`, buckets applied.
  */
 export interface Bench {
   cwd: string;
@@ -43,16 +43,10 @@ export async function bench(funder: string): Promise<Bench> {
   for (const chain of requireChains()) {
     await fund(chain.url, funder, chain.chainId, [{ to: bank, wei: 30n * 10n ** 18n }]);
   }
-  // Until the bucket plan creates it (see the report), the test makes the state bucket itself.
+  // The state bucket as an operator makes it: the bucket apply (with the proofs bucket).
   const bucket = stateBucketName(env);
   expect(bucket).toBe(`nomadxyz-development-keymaster-${bucketSuffix(account)}`);
-  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await clients.s3.send(
-    new PutBucketVersioningCommand({
-      Bucket: bucket,
-      VersioningConfiguration: { Status: 'Enabled' },
-    }),
-  );
+  expect((await bucketJob(env, clients, 'apply')).result.ok).toBe(true);
   return { cwd, env, clients, vars, objects: s3StateObjects(clients.s3, bucket), bank };
 }
 
