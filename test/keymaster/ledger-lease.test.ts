@@ -53,6 +53,8 @@ describe('one payer per bank, every payment in the ledger', () => {
     }
     expect(written.every((r) => r.roles.length > 0 && r.from === payer.bankAddress)).toBe(true);
     expect(written.every((r) => r.settingsHash.length === 64 && r.runId === holder)).toBe(true);
+    // The commit is the one the approved apply recorded on the bank (state-bench applies 'c…').
+    expect(written.every((r) => r.commit === 'c'.repeat(40))).toBe(true);
     // Released at the end: the next payer may take it at once.
     const lease = JSON.parse((await b.objects.get(LEASE_KEY))!.body) as { released?: boolean };
     expect(lease.released).toBe(true);
