@@ -40,6 +40,7 @@ export const UNIT_TESTS = [
   'test/inventory/*.test.ts',
   'test/keymaster/decide.test.ts',
   'test/keymaster/gas.test.ts',
+  'test/keymaster/ledger-totals.test.ts',
   'test/keymaster/runway.test.ts',
   'test/keys/pure.test.ts',
   'test/leak/redact.test.ts',

@@ -1,3 +1,4 @@
+import * as keymasterState from './keymaster-state.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
@@ -82,6 +83,7 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
         },
       },
+      ...keymasterState.keymasterStatements(env),
     );
   }
   return doc(
@@ -97,6 +99,7 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
       Action: 'secretsmanager:DescribeSecret',
       Resource: secretsOf(env),
     },
+    ...keymasterState.keymasterStatements(env),
   );
 }
 
@@ -225,6 +228,7 @@ function commonStatements(
             ],
       Resource: bucketArn(bucket),
     },
+    keymasterState.stateBucketConfigStatement(env, mode),
     { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
   ];
 }

@@ -212,9 +212,13 @@ export interface BucketSpec {
   arn: string;
   region: string;
   policy: PolicyDocument;
+  /** Empty: no CORS configuration at all (the state bucket). */
   cors: CorsRule[];
   publicAccessBlock: PublicAccessBlock;
   tags: Record<string, string>;
+  /** The Keymaster's state bucket: versioned, encrypted by default (SSE-S3). */
+  versioning?: boolean;
+  encryption?: 'AES256';
 }
 
 /** An agent wallet the Keymaster would fund but cannot: no threshold is configured for it. */

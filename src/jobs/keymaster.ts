@@ -20,6 +20,7 @@ import { runKeymaster } from '../keymaster/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/inventory.js';
 import { fundingRecordFor } from './funding.js';
+import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
 
 /**
  * The address of an agent key. KMS: from its public key. Development: from the `nomad:address`
@@ -84,6 +85,7 @@ export function keymasterJob(
   clients: AwsClients,
   vars: Record<string, string | undefined>,
   logger?: KeymasterLogger,
+  options: { state?: Partial<KeymasterState> } = {},
 ): KeymasterJob {
   const keys = keysFor(env);
   const rows = fundingFor(env, keys);
@@ -98,6 +100,7 @@ export function keymasterJob(
   const units = unitsOf(env);
   const settingsHash = fundingSettingsHash(fundingSettingsOf(env, keys));
   const record = fundingRecordFor(env, clients, keys);
+  const state = keymasterStateFor(env, clients.s3, vars, settingsHash, options.state);
   let signer: { keyId: string | undefined; signer: Promise<AbstractSigner> } | undefined;
   const metrics = new KeymasterMetrics(
     env.name,
@@ -123,8 +126,12 @@ export function keymasterJob(
       };
       if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
       // Only settings an approved apply recorded on the bank move money; others are reported.
+      let approvedCommit: string | undefined;
       const approval = await record.read().then(
         (state) => {
+          if (state.bank !== 'missing' && state.record?.sha256 === settingsHash) {
+            approvedCommit = state.record.commit;
+          }
           const verdict = fundingApproved(settingsHash, state, env.name);
           approvalMetrics.observeApproved(verdict.approved);
           return verdict;
@@ -170,7 +177,20 @@ export function keymasterJob(
         });
         signer = { keyId, signer: built };
       }
-      return runKeymaster({ ...common, bankSigner: await signer.signer });
+      const payer = await signer.signer;
+      // One payer per bank, and every payment in the ledger (keymaster-state.ts).
+      return payUnderLease({
+        env,
+        // Ledger records name the commit the bank's record approved (the code that ran).
+        state: approvedCommit
+          ? { ...state, context: { ...state.context, commit: approvedCommit } }
+          : state,
+        rpcUrls: common.rpcUrls,
+        ...(logger ? { logger } : {}),
+        pay: (beforeBroadcast) => runKeymaster({ ...common, bankSigner: payer, beforeBroadcast }),
+        watch: async () =>
+          runKeymaster({ ...common, dryRun: true, bankAddress: await payer.getAddress() }),
+      });
     },
     console: (run) => renderRunConsole(run, units),
     markdown: (run) => renderRunMarkdown(run, units),

@@ -248,7 +248,8 @@ export interface BalanceRow {
  * below lower; unfundable: a transfer to it would revert (or did); send: a top-up not mined;
  * signer: the signer is not the bank; bank-low: the bank is below its alert level; config: the
  * environment does not fit the request; unapproved: the file's funding settings are not the ones
- * the last approved apply recorded, so nothing was sent. */
+ * the last approved apply recorded, so nothing was sent; lease: the bank's lease could not be
+ * taken or was lost; ledger: a payment could not be written to the ledger (after it was sent). */
 export type FailureKind =
   | 'address'
   | 'rpc'
@@ -259,7 +260,9 @@ export type FailureKind =
   | 'bank-low'
   | 'config'
   | 'unapproved'
-  | 'untrusted-key';
+  | 'untrusted-key'
+  | 'lease'
+  | 'ledger';
 
 export interface KeymasterFailure {
   kind: FailureKind;

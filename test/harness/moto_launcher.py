@@ -22,6 +22,18 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
     GetUser answers none, Put/DeleteUserPermissionsBoundary are not implemented); roles have
     one. Patched like roles, and a boundary policy that does not exist is refused with
     NoSuchEntity as real IAM does: the access plan creates the boundary before the users.
+  * S3 PutObject with If-None-Match: * or If-Match: <etag>: moto 5.2 honours both headers
+    (412 PreconditionFailed), but checks the object and then writes it without a lock, and
+    moto_server serves each request on its own thread: two writers racing for one key can both
+    succeed. Real S3 decides conditional writes atomically (one wins, the other gets 412), which
+    the Keymaster's lease relies on. Patched: PutObject is serialised per server.
+  * Bucket policies: moto enforces the statements of a bucket policy on object requests but
+    evaluates no condition, and a statement whose condition it cannot evaluate counts as a
+    Deny, whatever its effect (moto.iam.access_control.IAMPolicyStatement). The Keymaster state
+    bucket's `Deny PutObject ... Null s3:if-none-match` would refuse every write, conditional or
+    not; real S3 refuses only writes without If-None-Match. Patched: statements with a
+    Condition are left out of moto's evaluation (they are proven by simulation instead), so
+    unconditioned Denies (no deleting ledger objects) are still enforced on moto.
 
 Speed (behaviour unchanged):
   * moto asks the file system which service directories it has on every request, twice (one
@@ -32,8 +44,8 @@ Speed (behaviour unchanged):
 
 Gaps left open (not needed by this project):
   * RSASSA_* algorithms with MessageType=DIGEST still hash again (moto's behaviour).
-  * moto does not enforce IAM policies, key policies or bucket policies at all (an anonymous
-    S3 GET succeeds): prove policies by simulation (@cloud-copilot/iam-simulate), not by moto.
+  * moto does not enforce IAM policies or key policies at all, nor a bucket policy's Allow (an
+    anonymous S3 GET succeeds): prove policies by simulation (@cloud-copilot/iam-simulate).
   * IAM returns policy documents as plain JSON; real IAM URL-encodes them. Code must accept both.
 """
 
@@ -53,6 +65,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 import moto.backends
 import moto.server
 from moto.kms import responses as kms_responses
+from moto.s3 import models as s3_models
+from moto.s3 import responses as s3_responses
 from moto.kms import utils as kms_utils
 from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
@@ -188,6 +202,33 @@ def _create_user_with_boundary(original):
     return handler
 
 
+_put_object_lock = threading.Lock()
+
+
+def _bucket_permission_without_conditions(self, action, resource):
+    """moto evaluates no condition: judge a bucket policy by its unconditioned statements."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    document["Statement"] = [s for s in statements if "Condition" not in s]
+    return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+
+def _atomic_put_object(original):
+    """Real S3: a conditional PutObject's check and write are one step."""
+
+    def handler(self):
+        with _put_object_lock:
+            return original(self)
+
+    return handler
+
+
 def _put_user_permissions_boundary(self):
     arn = _boundary_param(self)
     self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = arn
@@ -213,6 +254,10 @@ def patch_iam_user_boundaries():
 
 def patch_moto():
     patch_iam_user_boundaries()
+    s3_models.FakeBucket.get_permission = _bucket_permission_without_conditions
+    s3_responses.S3Response.put_object = _atomic_put_object(
+        s3_responses.S3Response.put_object
+    )
     kms_utils.ECDSAPrivateKey.sign = _ecdsa_sign
     kms_utils.ECDSAPrivateKey.verify = _ecdsa_verify
     Response = kms_responses.KmsResponse

@@ -323,9 +323,17 @@ describe('keymaster.yml', () => {
       ref: '${{ steps.approved.outputs.commit }}',
       path: 'approved',
     });
-    const run = steps.at(-1)!;
+    const run = steps.find((s) => s.id === 'keymaster')!;
     expect(run).toMatchObject({ uses: './approved/actions/keymaster' });
     expect(run.with).toMatchObject({ mode: 'top-up', 'working-directory': 'approved' });
+    // Then only the upload of the run's JSON, also after a failed run.
+    const upload = steps.at(-1)!;
+    expect(steps.indexOf(upload)).toBe(steps.indexOf(run) + 1);
+    expect(String(upload.uses)).toMatch(/^actions\/upload-artifact@/);
+    expect(upload.if).toContain('always()');
+    expect((upload.with as Record<string, unknown>).path).toBe(
+      '${{ steps.keymaster.outputs.run-json-file }}',
+    );
   });
 
   it('signs in the {env}-keymaster environment and alerts on failure and on cancellation', () => {
