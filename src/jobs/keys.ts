@@ -66,7 +66,8 @@ export async function keysJob(
     ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
     ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
   });
-  if (mode === 'apply' && funding.action === 'record') {
+  // A plan that failed (a change reviewers cannot see) is never recorded.
+  if (mode === 'apply' && funding.action === 'record' && funding.outcome !== 'failed') {
     funding = await recordFunding(funding, result, () =>
       record.write({
         sha256: funding.sha256,

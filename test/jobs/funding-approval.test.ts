@@ -99,13 +99,13 @@ describe('funding settings approval (development: the record is on the bank secr
     expect(plan.funding.changes).toEqual([
       {
         setting: 'alpha · updater',
-        before: 'lower 0.5 ETH, target 1.0 ETH',
-        after: 'lower 0.5 ETH, target 5.0 ETH',
+        before: 'lower 0.5 ETH (500000000000000000 wei), target 1.0 ETH (1000000000000000000 wei)',
+        after: 'lower 0.5 ETH (500000000000000000 wei), target 5.0 ETH (5000000000000000000 wei)',
       },
       {
         setting: 'beta · updater',
-        before: 'lower 0.5 ETH, target 1.0 ETH',
-        after: 'lower 0.5 ETH, target 5.0 ETH',
+        before: 'lower 0.5 ETH (500000000000000000 wei), target 1.0 ETH (1000000000000000000 wei)',
+        after: 'lower 0.5 ETH (500000000000000000 wei), target 5.0 ETH (5000000000000000000 wei)',
       },
     ]);
     expect(plan.markdown).toContain('Funding settings change');
