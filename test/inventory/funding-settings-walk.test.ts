@@ -66,7 +66,8 @@ function namesOnPath(p: Path): string[] {
   return names;
 }
 
-const covers = (field: readonly string[], p: Path) => field.every((k, i) => p[i] === k);
+const covers = (field: readonly string[], p: readonly string[]) =>
+  field.every((k, i) => p[i] === k);
 
 /** The change must alter the hash and appear as a diff line that names the field it is on. */
 function expectShown(before: FundingSettings, after: FundingSettings, p: Path) {
