@@ -21,13 +21,18 @@ export function registerGithub(
   github
     .command('check')
     .description(
-      "Read the repository through the REST API (token from GITHUB_TOKEN, API base from GITHUB_API_URL) and fail naming each problem and its fix: production reviewers, admin bypass, self-review and deployment branches; the {env}-keymaster environments; main's ruleset or branch protection; CODEOWNERS; the OIDC subject format against the environment files.",
+      "Read the repository through the REST API (token from GITHUB_TOKEN, API base from GITHUB_API_URL) and fail naming each problem and its fix: production reviewers, admin bypass, self-review and deployment branches; every environment the workflow files name (deployment branches main only) and the {env}-keymaster environments; main's ruleset or branch protection; CODEOWNERS; the OIDC subject format against the environment files.",
     )
     .requiredOption('--repo <owner/name>', 'the repository to check')
     .option(
       '--env <name|path>',
       'environment file whose OIDC subject prefix and Keymaster environment to check (repeatable; default staging and production)',
       collect,
+    )
+    .option(
+      '--workflows <dir>',
+      'the workflow files whose environments to audit (every environment a job names)',
+      '.github/workflows',
     )
     .option(
       '--json',
@@ -37,39 +42,54 @@ export function registerGithub(
       'after',
       '\nExample:\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops   # token in GITHUB_TOKEN\n  $ nomad-ops github check --repo nomad-xyz/nomad-agent-ops --env production --json',
     )
-    .action(async (options: { repo: string; env?: string[]; json?: boolean }) => {
-      const [{ githubClient }, { loadEnvironment }, { checkRepositoryArg, githubCheckJob }] =
-        await Promise.all([
+    .action(
+      async (options: { repo: string; env?: string[]; workflows: string; json?: boolean }) => {
+        const [
+          { githubClient },
+          { loadEnvironment },
+          { checkRepositoryArg, githubCheckJob, readWorkflowFiles },
+          fs,
+          path,
+        ] = await Promise.all([
           import('../../github/client.js'),
           import('../../jobs/environment.js'),
           import('../../jobs/github-check.js'),
+          import('node:fs'),
+          import('node:path'),
         ]);
-      const repository = checkRepositoryArg(options.repo);
-      const token = io.env.GITHUB_TOKEN;
-      if (!token) {
-        throw new InputError(
-          "GITHUB_TOKEN is not set: export a token that may read the repository's administration, environments, contents and actions settings (e.g. GITHUB_TOKEN=$(gh auth token))",
+        const repository = checkRepositoryArg(options.repo);
+        const workflows = readWorkflowFiles(
+          options.workflows,
+          (dir) => fs.readdirSync(path.resolve(io.cwd, dir)),
+          (file) => fs.readFileSync(path.resolve(io.cwd, file), 'utf8'),
         );
-      }
-      const names = options.env ?? ['staging', 'production'];
-      const envs = names.map((name) => loadEnvironment(name, io.cwd));
-      const result = await githubCheckJob(
-        githubClient(token, io.env.GITHUB_API_URL),
-        repository,
-        envs,
-      );
-      io.out(
-        options.json
-          ? toJson({
-              repository: result.repository,
-              ok: result.ok,
-              expected: result.expected,
-              findings: result.findings,
-            })
-          : result.console,
-      );
-      if (!result.ok) setExitCode(EXIT.failed);
-    });
+        const token = io.env.GITHUB_TOKEN;
+        if (!token) {
+          throw new InputError(
+            "GITHUB_TOKEN is not set: export a token that may read the repository's administration, environments, contents and actions settings (e.g. GITHUB_TOKEN=$(gh auth token))",
+          );
+        }
+        const names = options.env ?? ['staging', 'production'];
+        const envs = names.map((name) => loadEnvironment(name, io.cwd));
+        const result = await githubCheckJob(
+          githubClient(token, io.env.GITHUB_API_URL),
+          repository,
+          envs,
+          workflows,
+        );
+        io.out(
+          options.json
+            ? toJson({
+                repository: result.repository,
+                ok: result.ok,
+                expected: result.expected,
+                findings: result.findings,
+              })
+            : result.console,
+        );
+        if (!result.ok) setExitCode(EXIT.failed);
+      },
+    );
   github
     .command('approvers')
     .description(
