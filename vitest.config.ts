@@ -45,6 +45,7 @@ export const UNIT_TESTS = [
   'test/leak/redact.test.ts',
   'test/plan/*.test.ts',
   'test/workflows/lint.test.ts',
+  'test/workflows/secrets.test.ts',
   'test/workflows/structure.test.ts',
 ];
 
