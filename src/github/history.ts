@@ -167,13 +167,13 @@ async function compareCommits(
 }
 
 async function allCommits(client: GithubClient, repo: Repo, head: string): Promise<RestCommit[]> {
-  return (await get(`the history up to ${head.slice(0, 7)}`, async () =>
+  return await get(`the history up to ${head.slice(0, 7)}`, async () =>
     client.paginate('GET /repos/{owner}/{repo}/commits', {
       ...repo,
       sha: head,
       per_page: PER_PAGE,
     }),
-  )) as unknown as RestCommit[];
+  );
 }
 
 async function readPull(

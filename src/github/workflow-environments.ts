@@ -77,7 +77,7 @@ export function workflowEnvironments(files: WorkflowFile[]): WorkflowEnvironment
 function environmentValue(environment: unknown): string | undefined {
   if (typeof environment === 'string') return environment;
   if (environment && typeof environment === 'object' && 'name' in environment) {
-    const name = (environment as { name: unknown }).name;
+    const name = environment.name;
     return typeof name === 'string' ? name : undefined;
   }
   return undefined;

@@ -603,7 +603,7 @@ describe('the environments the workflows name', () => {
     expect(free.unresolved).toEqual([
       {
         job: 'w.yml: j',
-        value: '\${{ inputs.env }}',
+        value: '${{ inputs.env }}',
         reason: 'input env is not a choice, so any name could be given',
       },
     ]);
