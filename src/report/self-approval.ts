@@ -170,7 +170,7 @@ export function renderApprovalDecision(d: ApprovalDecision): string {
   const approvers = `Approved by: ${d.approvers.length > 0 ? d.approvers.join(', ') : 'nobody'}\n\n`;
   const body = d.message
     .split('\n')
-    .map((line) => `${d.ok ? '✅' : '⛔'} ${line}`)
+    .map((line) => (line.startsWith('(') ? line : `${d.ok ? '✅' : '⛔'} ${line}`))
     .join('\n\n');
   return `${head}${approvers}${body}\n`;
 }
