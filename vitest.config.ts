@@ -37,6 +37,7 @@ export const UNIT_TESTS = [
   'test/github/codeowners.test.ts',
   'test/github/comment.test.ts',
   'test/github/plan-hash.test.ts',
+  'test/github/self-approval.test.ts',
   'test/inventory/*.test.ts',
   'test/keymaster/decide.test.ts',
   'test/keymaster/gas.test.ts',
