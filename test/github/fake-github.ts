@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A stand-in for the part of GitHub's REST API the comment code uses, on 127.0.0.1: issue
- * comments (list with pagination, create, update) and the pull requests of a commit. It records
- * every request. Tokens starting with `read-only` get 403 on writes, as a fork's token does.
+ * comments (list with pagination, create, update) and the pull requests of a commit; for the
+ * approval check, a run's approvals, a linear history (compare with pages, the commit list with
+ * Link pagination) and pull requests with who opened and merged them. It records every request. Tokens starting with `read-only` get 403 on writes, as a fork's token does.
  */
 
 export interface RecordedRequest {
@@ -36,6 +37,35 @@ export interface FakePull {
   number: number;
   merged_at: string | null;
   merge_commit_sha: string | null;
+  /** Who opened it and who merged it (`GET /repos/{o}/{r}/pulls/{n}`). */
+  user?: { login: string; id: number };
+  merged_by?: { login: string; id: number } | null;
+}
+
+/** A GitHub account as commits, pulls and approvals show it. */
+export interface FakeAccount {
+  login: string;
+  id: number;
+}
+
+/** One commit of the linear history, in the API's shape (`author`/`committer`: the accounts). */
+export interface FakeCommit {
+  sha: string;
+  commit: {
+    message: string;
+    author: { name: string; email: string };
+    committer: { name: string; email: string };
+  };
+  author: FakeAccount | null;
+  committer: FakeAccount | null;
+}
+
+/** One approval of `GET /repos/{o}/{r}/actions/runs/{id}/approvals`. */
+export interface FakeApproval {
+  state: 'approved' | 'rejected';
+  user: FakeAccount;
+  environments: { name: string }[];
+  comment: string;
 }
 
 /** GitHub's own limit: longer bodies are refused with 422. */
@@ -78,6 +108,10 @@ export class FakeGithub {
   readonly comments: StoredComment[] = [];
   /** Pull requests by commit sha, for `GET /repos/{o}/{r}/commits/{sha}/pulls`. */
   readonly pullsByCommit = new Map<string, FakePull[]>();
+  /** The history of main, oldest first (compare and the commit list answer from it). */
+  readonly history: FakeCommit[] = [];
+  /** Approvals by run id. */
+  readonly approvals = new Map<string, FakeApproval[]>();
   private nextId = 1000;
   private server = createServer((req, res) => void this.handle(req, res));
   url = '';
@@ -210,6 +244,11 @@ export class FakeGithub {
       );
     }
 
+    if (method === 'GET') {
+      const answer = this.historyRoute(repo, url);
+      if (answer) return this.json(res, answer.status, answer.data, answer.headers);
+    }
+
     return this.json(res, 404, { message: `fake GitHub: no route for ${method} ${url.pathname}` });
   }
 
@@ -326,5 +365,50 @@ export class FakeGithub {
       return true;
     }
     return false;
+  }
+
+  /** Approvals, compare, the commit list and single pull requests. */
+  private historyRoute(
+    repo: string,
+    url: URL,
+  ): { status: number; data: unknown; headers?: Record<string, string> } | undefined {
+    const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const index = (sha: string) => this.history.findIndex((c) => c.sha === sha);
+    const notFound = { status: 404, data: { message: 'Not Found' } };
+    let m = new RegExp(`^${repo}/actions/runs/(\\d+)/approvals$`).exec(url.pathname);
+    if (m) return { status: 200, data: this.approvals.get(m[1]!) ?? [] };
+    m = new RegExp(`^${repo}/compare/([0-9a-f]+)\\.\\.\\.([0-9a-f]+)$`).exec(url.pathname);
+    if (m) {
+      const [base, head] = [index(m[1]!), index(m[2]!)];
+      if (base < 0 || head < 0) return notFound;
+      const commits = this.history.slice(base + 1, head + 1);
+      return {
+        status: 200,
+        data: {
+          status: commits.length > 0 ? 'ahead' : 'identical',
+          total_commits: commits.length,
+          commits: commits.slice((page - 1) * perPage, page * perPage),
+        },
+      };
+    }
+    if (url.pathname === `${repo}/commits`) {
+      const head = index(url.searchParams.get('sha') ?? '');
+      if (head < 0) return notFound;
+      const all = this.history.slice(0, head + 1).reverse();
+      const headers: Record<string, string> = {};
+      if (page * perPage < all.length) {
+        const next = new URL(url);
+        next.searchParams.set('page', String(page + 1));
+        headers.link = `<${next.toString()}>; rel="next"`;
+      }
+      return { status: 200, data: all.slice((page - 1) * perPage, page * perPage), headers };
+    }
+    m = new RegExp(`^${repo}/pulls/(\\d+)$`).exec(url.pathname);
+    if (m) {
+      const pull = [...this.pullsByCommit.values()].flat().find((p) => p.number === Number(m![1]));
+      return pull ? { status: 200, data: pull } : notFound;
+    }
+    return undefined;
   }
 }

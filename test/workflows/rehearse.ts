@@ -16,7 +16,8 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
  * the committed bundles (test/harness/run-action.ts), and `uses: ./<dir>/actions/*` (an action of
  * another checkout) through the same bundles; `run:` in bash with GITHUB_OUTPUT; what an action
  * exports (GITHUB_ENV) reaches the later steps; the third-party actions by small stand-ins
- * (checkout: the workspace is already there, and a `path` gets a clone at `ref`;
+ * (checkout: the workspace is already there, moved to `with.ref` when one is given, as a fresh
+ * checkout of that ref would be, and a `path` gets a clone at `ref`;
  * configure-aws-credentials: moto credentials; upload/download-artifact: a directory).
  */
 
@@ -314,6 +315,14 @@ export async function runJob(workflow: Workflow, jobId: string, world: World): P
         } catch (error) {
           result = { ...result, outcome: 'failure', log: String(error) };
         }
+      } else if (action === 'actions/checkout' && inputs.ref) {
+        // `main` is the branch; anything else a commit, checked out detached as the action does.
+        const ref = inputs.ref === 'main' ? ['main'] : ['--detach', inputs.ref];
+        try {
+          execFileSync('git', ['checkout', '-q', ...ref], { cwd: world.workspace, stdio: 'pipe' });
+        } catch (error) {
+          result = { ...result, outcome: 'failure', log: String(error) };
+        }
       } else if (!['actions/checkout', 'actions/setup-node'].includes(action!)) {
         throw new Error(`no stand-in for ${step.uses}`);
       }
@@ -381,6 +390,8 @@ export function commitAll(dir: string, message: string): string {
   } catch {
     git('init', '-q', '-b', 'main');
   }
+  // A job's checkout may have left the workspace on a detached commit: commits go on main.
+  if (git('branch', '--show-current') === '') git('checkout', '-q', 'main');
   git('add', '-A');
   git('commit', '-q', '--allow-empty', '-m', message);
   return git('rev-parse', 'HEAD');
