@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { runAccess, type AccessResult } from '../plan/access.js';
-import { runBucket } from '../plan/bucket.js';
+import { prepareAccess, type AccessResult } from '../plan/access.js';
+import { prepareBucket } from '../plan/bucket.js';
 import { accessJson, renderAccessConsole, renderAccessMarkdown } from '../report/access.js';
 import { renderKeyAccessConsole, renderKeyAccessMarkdown } from '../report/key-access.js';
 import { inventoryOf } from './environment.js';
@@ -43,23 +43,61 @@ function render(
   };
 }
 
+/** An access job read once, and the apply of exactly that plan. */
+export interface PreparedAccessJob {
+  plan: AccessJobResult;
+  apply(): Promise<AccessJobResult>;
+}
+
+function prepared(
+  title: string,
+  prune: boolean | undefined,
+  access: { plan: AccessResult; apply(): Promise<AccessResult> },
+): PreparedAccessJob {
+  return {
+    plan: { result: access.plan, ...render(`${title} (plan)`, access.plan, prune) },
+    apply: async () => {
+      const result = await access.apply();
+      return { result, ...render(`${title} (apply)`, result, prune) };
+    },
+  };
+}
+
+/** Reads IAM once and plans: users, groups, policies, attachments, the OIDC provider and roles. */
+export async function prepareIamJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  options: Omit<AccessJobOptions, 'mode'>,
+): Promise<PreparedAccessJob> {
+  const inventory = inventoryOf(env, options.repository);
+  // Bad input (AccessInputError, an InputError) is found before the first AWS call.
+  const access = await prepareAccess({
+    inventory,
+    clients,
+    prune: options.prune ?? false,
+    createAccessKeys: options.createAccessKeys ?? false,
+    bootstrap: options.bootstrap ?? true,
+  });
+  return prepared(`IAM — ${env.name}`, options.prune, access);
+}
+
 /** `iam plan|apply`: users, groups, policies, attachments, the GitHub OIDC provider and roles. */
 export async function iamJob(
   env: ResolvedEnvironment,
   clients: AwsClients,
   options: AccessJobOptions,
 ): Promise<AccessJobResult> {
-  const inventory = inventoryOf(env, options.repository);
-  // Bad input (AccessInputError, an InputError) is found before the first AWS call.
-  const result = await runAccess({
-    inventory,
-    clients,
-    mode: options.mode,
-    prune: options.prune ?? false,
-    createAccessKeys: options.createAccessKeys ?? false,
-    bootstrap: options.bootstrap ?? true,
-  });
-  return { result, ...render(`IAM — ${env.name} (${options.mode})`, result, options.prune) };
+  const job = await prepareIamJob(env, clients, options);
+  return options.mode === 'plan' ? job.plan : job.apply();
+}
+
+/** Reads the public proofs bucket once and plans: its policy, CORS, public access block, tags. */
+export async function prepareBucketJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+): Promise<PreparedAccessJob> {
+  const bucket = await prepareBucket({ inventory: inventoryOf(env), clients });
+  return prepared(`Proofs bucket — ${env.name}`, false, bucket);
 }
 
 /** `bucket plan|apply`: the public proofs bucket, its policy, CORS, public access block, tags. */
@@ -68,7 +106,6 @@ export async function bucketJob(
   clients: AwsClients,
   mode: 'plan' | 'apply',
 ): Promise<AccessJobResult> {
-  const inventory = inventoryOf(env);
-  const result = await runBucket({ inventory, clients, mode });
-  return { result, ...render(`Proofs bucket — ${env.name} (${mode})`, result, false) };
+  const job = await prepareBucketJob(env, clients);
+  return mode === 'plan' ? job.plan : job.apply();
 }
