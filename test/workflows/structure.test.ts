@@ -250,7 +250,7 @@ describe('apply.yml', () => {
       // No step of the gated job plans or writes on its own: only the approved plan is applied.
       const own = ['provision-keys', 'apply-iam', 'proofs-bucket'].map((a) => `./actions/${a}`);
       expect(
-        steps.filter((s) => own.includes(s.uses ?? '')).map((s) => s.name),
+        steps.filter((s) => own.includes(s.uses ?? '')).map((s) => s.uses),
         env,
       ).toEqual([]);
       const report = steps.slice(applying).find((s) => s.uses === './actions/report');
