@@ -33,6 +33,7 @@ import { STATE_CHANGED } from '../../src/report/approved-plan.js';
 import { planFile, type PlanFile } from '../../src/report/plan-hash.js';
 import { samePolicy } from '../../src/plan/policy-document.js';
 import { motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
+import { cli } from '../cli/helpers.js';
 import { bucketSuffix, nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 
 const ACCOUNT = nextAccountId();
@@ -44,11 +45,13 @@ const noFile = (): string => {
 let workspace: string;
 let env: ResolvedEnvironment;
 let clients: AwsClients;
+let vars: Record<string, string>;
 
 beforeAll(async () => {
   workspace = workspaceWithAccounts({ staging: ACCOUNT }, { bucketSuffix: bucketSuffix(ACCOUNT) });
   env = loadEnvironment('staging', workspace);
-  clients = await awsForEnvironment(env, await motoEnv(requireMotoUrl(), ACCOUNT));
+  vars = await motoEnv(requireMotoUrl(), ACCOUNT);
+  clients = await awsForEnvironment(env, vars);
   // The administrator's one-time bootstrap (docs/github-setup.md): IAM with the OIDC roles.
   expect((await iamJob(env, clients, { mode: 'apply', bootstrap: true })).ok).toBe(true);
 });
@@ -179,5 +182,23 @@ describe('the apply of an approved plan (staging on moto)', () => {
       new GetPolicyVersionCommand({ PolicyArn: policy.arn, VersionId: Policy!.DefaultVersionId }),
     );
     expect(samePolicy(decodeURIComponent(PolicyVersion!.Document!), widened)).toBe(true);
+
+    // `nomad-ops apply --approved-plan` refuses the same way (exit 1), and a file that is not a
+    // plan before any AWS call (exit 2).
+    const planPath = path.join(workspace, 'staging-plan.json');
+    writeFileSync(planPath, JSON.stringify(approved));
+    const refused = await cli(
+      ['apply', '--env', 'staging', '--approved-plan', planPath, '--commit', COMMIT],
+      { cwd: workspace, env: vars },
+    );
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stdout).toContain(STATE_CHANGED);
+    const missing = await cli(
+      ['apply', '--env', 'staging', '--approved-plan', 'no-such-plan.json'],
+      { cwd: workspace, env: vars },
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/approved-plan is neither JSON nor a readable file/);
+    expect(await bankRecord()).toEqual(before);
   }, 240_000);
 });

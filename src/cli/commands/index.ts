@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerBucket, registerIam } from './access.js';
 import { registerAgentConfig } from './agent-config.js';
+import { registerApply } from './apply.js';
 import { registerAttestations } from './attestations.js';
 import { registerGithub } from './github.js';
 import { registerKeymaster } from './keymaster.js';
@@ -23,6 +24,7 @@ export const commands: RegisterCommand[] = [
   registerKeys,
   registerIam,
   registerBucket,
+  registerApply,
   registerKeymaster,
   registerAgentConfig,
   registerAttestations,
