@@ -96,7 +96,10 @@ export async function applyApprovedJob(
   };
   const decision = decideApproved({ environment: env.name, current, approved, commit });
   const heading = `### Apply of the approved plan — \`${env.name}\`\n\n${decision.ok ? '✅' : '⛔'} ${decision.message}`;
-  if (!decision.ok) return { decision, ok: false, markdown: `${heading}\n` };
+  if (!decision.ok) {
+    keyOptions.progress?.finish(); // no step ran: ends a terminal's progress line
+    return { decision, ok: false, markdown: `${heading}\n` };
+  }
 
   const result: ApplyApprovedResult = { decision, ok: false, markdown: heading };
   const sections: Array<[ApprovedPart, () => Promise<KeysJobResult | AccessJobResult>]> = [
