@@ -7,13 +7,19 @@ import { OperationError } from '../errors.js';
 import { runAction } from './support/run.js';
 import { errorText } from '../redact.js';
 import { core } from './support/core.js';
+import { approvedMode } from './support/approved.js';
+import { useRpcUrlsInput } from './support/rpc-urls.js';
 
 await runAction(async () => {
+  const mode = getChoiceInput('mode', ['check', 'top-up', 'approved'] as const);
+  // Masked and registered before anything else is read or written (runAction did the env's).
+  useRpcUrlsInput({ exportToJob: mode === 'approved' });
   const env = loadEnvironment(core.getInput('environment', { required: true }), workingDirectory());
-  // The RPC URLs (every rpcUrlEnv ends in _RPC_URL) were masked by runAction before this line.
-  const mode = getChoiceInput('mode', ['check', 'top-up'] as const);
+  const clients = await awsForEnvironment(env, process.env);
+  const pushgateway = core.getInput('pushgateway-url');
+  if (mode === 'approved') return approvedMode(env, clients, pushgateway);
   const dryRun = mode === 'check' || core.getBooleanInput('dry-run');
-  const job = keymasterJob(env, await awsForEnvironment(env, process.env), process.env);
+  const job = keymasterJob(env, clients, process.env);
   const run = await job.runOnce({ dryRun });
   job.metrics.observe(run);
   // The transfers have happened: their table is written before anything else can fail.
@@ -23,7 +29,6 @@ await runAction(async () => {
   core.setOutput('balances-markdown', markdown);
   core.setOutput('top-ups', String(run.sent.filter((t) => t.status === 'mined').length));
   await core.summary.addRaw(markdown + '\n').write();
-  const pushgateway = core.getInput('pushgateway-url');
   if (pushgateway) {
     try {
       await job.metrics.push(pushgateway);

@@ -14,8 +14,9 @@ import { TAG_KEYS } from '../inventory/tags.js';
 import { awsErrorName, keyStoreError } from './key-store-errors.js';
 
 /**
- * The record of the funding settings last approved: two tags on the bank (its KMS key, or its
- * secret in development). `keys apply` writes them; the Keymaster and plans read them.
+ * The record of the funding settings last approved: tags on the bank (its KMS key, or its
+ * secret in development). Every successful `keys apply` writes them; the Keymaster and plans
+ * read them.
  */
 
 export interface FundingRecord {
@@ -23,6 +24,8 @@ export interface FundingRecord {
   sha256: string;
   /** The commit the applied file came from, when the apply knew it. */
   commit?: string | undefined;
+  /** When the apply recorded it (ISO 8601, UTC); absent on records written before 0.2. */
+  recordedAt?: string | undefined;
 }
 
 /** `missing`: the bank does not exist yet; `none`: it exists and nothing was recorded on it. */
@@ -37,6 +40,7 @@ export interface FundingRecordStore {
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const COMMIT = /^[0-9a-f]{7,64}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 
 /** The record the tags carry; a malformed hash counts as none (it matches no settings). */
 export function recordFromTags(
@@ -45,7 +49,12 @@ export function recordFromTags(
   const sha256 = tags[TAG_KEYS.fundingSha256]?.trim().toLowerCase();
   if (!sha256 || !SHA256.test(sha256)) return undefined;
   const commit = tags[TAG_KEYS.fundingCommit]?.trim().toLowerCase();
-  return { sha256, ...(commit && COMMIT.test(commit) ? { commit } : {}) };
+  const recordedAt = tags[TAG_KEYS.fundingRecordedAt]?.trim();
+  return {
+    sha256,
+    ...(commit && COMMIT.test(commit) ? { commit } : {}),
+    ...(recordedAt && ISO_TIME.test(recordedAt) ? { recordedAt } : {}),
+  };
 }
 
 function tagsOf(record: FundingRecord): Array<{ key: string; value: string }> {
@@ -55,13 +64,19 @@ function tagsOf(record: FundingRecord): Array<{ key: string; value: string }> {
         'the plan computed it wrongly; nothing was recorded',
     );
   }
-  const tags: Array<{ key: string; value: string }> = [
+  // Every tag every time: a commit or time left from an earlier record must never pass for this
+  // one's (the apply role may tag, not untag), so an unknown value is written empty.
+  return [
     { key: TAG_KEYS.fundingSha256, value: record.sha256 },
+    {
+      key: TAG_KEYS.fundingCommit,
+      value: record.commit && COMMIT.test(record.commit) ? record.commit : '',
+    },
+    {
+      key: TAG_KEYS.fundingRecordedAt,
+      value: record.recordedAt && ISO_TIME.test(record.recordedAt) ? record.recordedAt : '',
+    },
   ];
-  if (record.commit && COMMIT.test(record.commit)) {
-    tags.push({ key: TAG_KEYS.fundingCommit, value: record.commit });
-  }
-  return tags;
 }
 
 /** On the bank's KMS key, found by its alias (ListResourceTags and TagResource take no alias). */

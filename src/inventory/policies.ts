@@ -10,7 +10,7 @@ import {
   kmsWriteStatements,
   type IamWriteScope,
 } from './role-statements.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
+import { FUNDING_RECORD_TAG_KEYS, MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 /**
@@ -29,7 +29,7 @@ const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
 const keysOf = (env: ResolvedEnvironment) => keyArnPattern(env.aws.region, env.aws.accountId);
 const bankAliasOf = (env: ResolvedEnvironment) => bankAlias(env.name);
 /** The tags that record the approved funding settings on the bank (see `src/aws/funding-record.ts`). */
-const FUNDING_RECORD_TAGS = [TAG_KEYS.fundingSha256, TAG_KEYS.fundingCommit];
+const FUNDING_RECORD_TAGS = FUNDING_RECORD_TAG_KEYS;
 /** Every secret of the environment: `…:secret:nomad/{env}/*`. */
 const secretsOf = (env: ResolvedEnvironment) =>
   `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:${secretPrefix(env.name)}*`;

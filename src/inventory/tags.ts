@@ -31,12 +31,21 @@ export const TAG_KEYS = {
   createdByRun: 'nomad:created-by-run',
   /**
    * On the bank (its KMS key, or its secret in development): the sha256 of the funding settings
-   * the last approved apply recorded, and the commit they came from. Only the apply role may
-   * write them; the Keymaster reads them and pays nothing while the file's settings differ.
+   * the last successful apply recorded, the commit it applied and when (ISO 8601). Only the apply
+   * role may write them; the Keymaster reads them, runs from that commit, and pays nothing while
+   * the file's settings differ.
    */
   fundingSha256: 'nomad:funding-sha256',
   fundingCommit: 'nomad:funding-commit',
+  fundingRecordedAt: 'nomad:funding-recorded-at',
 } as const;
+
+/** Every tag of the funding record: the apply role may write exactly these on its bank. */
+export const FUNDING_RECORD_TAG_KEYS = [
+  TAG_KEYS.fundingSha256,
+  TAG_KEYS.fundingCommit,
+  TAG_KEYS.fundingRecordedAt,
+];
 
 /** Tags for any resource of an environment: `managed-by` plus the environment. */
 export function baseTags(env: EnvironmentName): Record<string, string> {

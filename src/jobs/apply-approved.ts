@@ -24,7 +24,10 @@ import { readPlanFile, type ReadFile } from './plan-inputs.js';
 export interface ApplyApprovedOptions extends Omit<KeysJobOptions, 'commit'> {
   /** The approved plan (the plan job's artifact), read with `readApprovedPlan`. */
   approved: PlanFileJson;
-  /** The commit this job checked out: the approved plan must be of it; recorded on the bank. */
+  /**
+   * The commit this job checked out: the approved plan must be of it. Recorded on the bank
+   * (default: the approved plan's commit).
+   */
   commit?: string;
   /** As the plan job planned IAM (the workflows: false, an administrator bootstraps). */
   bootstrap?: boolean;
@@ -76,7 +79,9 @@ export async function applyApprovedJob(
   clients: AwsClients,
   options: ApplyApprovedOptions,
 ): Promise<ApplyApprovedResult> {
-  const { approved, commit, bootstrap, repository, ...keyOptions } = options;
+  const { approved, bootstrap, repository, ...keyOptions } = options;
+  // The commit recorded on the bank: the one checked out, else the one the plan was made at.
+  const commit = options.commit ?? approved.commit;
   // One read of each section, before any write.
   const keys = await prepareKeysJob(env, clients, {
     ...keyOptions,

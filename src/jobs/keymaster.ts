@@ -11,6 +11,7 @@ import { fundingSettingsHash, fundingSettingsOf } from '../inventory/funding-set
 import { fundingApproved } from '../plan/funding.js';
 import { keysFor } from '../inventory/keys.js';
 import type { KeySpec } from '../inventory/types.js';
+import { ApprovalMetrics } from '../keymaster/approval-metrics.js';
 import { KeymasterMetrics } from '../keymaster/metrics.js';
 import { renderRunConsole, renderRunMarkdown } from '../keymaster/render.js';
 import { rpcUrlsFromEnv } from '../keymaster/rpc-url.js';
@@ -66,6 +67,8 @@ export interface KeymasterJob {
   /** One run: sweep, decide, and unless dry, send and sweep again. */
   runOnce(options: { dryRun: boolean; signal?: AbortSignal }): Promise<KeymasterRun>;
   metrics: KeymasterMetrics;
+  /** `nomad_keymaster_settings_approved`, on the same registry (set by every run that sends). */
+  approval: ApprovalMetrics;
   networks: string[];
   console(run: KeymasterRun): string;
   markdown(run: KeymasterRun): string;
@@ -87,14 +90,17 @@ export function keymasterJob(
   const settingsHash = fundingSettingsHash(fundingSettingsOf(env, keys));
   const record = fundingRecordFor(env, clients, keys);
   let signer: Promise<AbstractSigner> | undefined;
-  return {
-    metrics: new KeymasterMetrics(
-      env.name,
-      units,
-      Object.fromEntries(
-        Object.entries(env.keymaster.networks).map(([network, n]) => [network, n.bank.alertBelow]),
-      ),
+  const metrics = new KeymasterMetrics(
+    env.name,
+    units,
+    Object.fromEntries(
+      Object.entries(env.keymaster.networks).map(([network, n]) => [network, n.bank.alertBelow]),
     ),
+  );
+  const approvalMetrics = new ApprovalMetrics(env.name, metrics.registry);
+  return {
+    metrics,
+    approval: approvalMetrics,
     networks: env.networks.map((n) => n.name),
     async runOnce({ dryRun, signal }) {
       const common = {
@@ -109,7 +115,12 @@ export function keymasterJob(
       if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
       // Only settings an approved apply recorded on the bank move money; others are reported.
       const approval = await record.read().then(
-        (state) => fundingApproved(settingsHash, state),
+        (state) => {
+          const verdict = fundingApproved(settingsHash, state, env.name);
+          approvalMetrics.observeApproved(verdict.approved);
+          return verdict;
+        },
+        // Unread is not unapproved: the gauge keeps its value (the run fails and says why).
         (error: unknown) => ({
           approved: false,
           message: `the approved funding settings could not be read from the bank (${errorMessage(error)}): nothing sent`,

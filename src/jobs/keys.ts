@@ -3,6 +3,7 @@ import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
 import { planFunding, type FundingPlan } from '../plan/funding.js';
 import { prepareKeys, type KeysResult } from '../plan/keys.js';
+import type { KeyRow } from '../plan/keys-types.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
@@ -33,6 +34,8 @@ export interface KeysJobOptions {
   commit?: string;
   /** Previous settings of a recorded commit, to show what changed (default: read with git). */
   settingsAtCommit?: typeof settingsAtCommit;
+  /** The clock the record's time comes from (default: the system's). */
+  now?: () => Date;
 }
 
 /** A keys job read once (funding record and keys), and the apply of exactly that plan. */
@@ -45,8 +48,9 @@ export interface PreparedKeysJob {
 
 /**
  * Reads the bank's funding record and the keys once, and plans. The plan carries the funding
- * settings (they move money, so they are approved with the keys); the apply records their sha256
- * on the bank once the bank exists.
+ * settings (they move money, so they are approved with the keys); every apply that leaves every
+ * key in place records their sha256, the commit and the time on the bank, even when the settings
+ * did not change: the Keymaster runs the recorded commit.
  */
 export async function prepareKeysJob(
   env: ResolvedEnvironment,
@@ -93,15 +97,14 @@ export async function prepareKeysJob(
     plan: finish(prepared.plan, funding, 'plan'),
     apply: async () => {
       const result = await prepared.apply();
-      const outcome =
-        funding.action === 'record'
-          ? await recordFunding(funding, result, () =>
-              record.write({
-                sha256: funding.sha256,
-                ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
-              }),
-            )
-          : funding;
+      const recordedAt = (options.now ?? (() => new Date()))().toISOString();
+      const outcome = await recordFunding(funding, result, () =>
+        record.write({
+          sha256: funding.sha256,
+          ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
+          recordedAt,
+        }),
+      );
       return finish(result, outcome, 'apply');
     },
   };
@@ -118,18 +121,29 @@ export async function keysJob(
   return mode === 'plan' ? prepared.plan : prepared.apply();
 }
 
-/** Records the settings once the bank is usable; a failure is reported, never thrown past the keys. */
+const IN_PLACE: ReadonlySet<KeyRow['status']> = new Set(['exists', 'created', 'adopted']);
+
+/**
+ * Records the settings once every key is in place (a missing key is an alias the Keymaster would
+ * fund unchecked); a failure is reported, never thrown past the keys.
+ */
 async function recordFunding(
   funding: FundingPlan,
   result: KeysResult,
   write: () => Promise<void>,
 ): Promise<FundingPlan> {
-  const bank = result.rows.find((r) => r.purpose === 'bank');
-  if (!bank || !['exists', 'created', 'adopted'].includes(bank.status)) {
+  const missing = result.rows.filter(
+    (r) => r.status !== 'leftover' && r.status !== 'scheduled' && !IN_PLACE.has(r.status),
+  );
+  if (missing.length > 0 || !result.rows.some((r) => r.purpose === 'bank')) {
+    const named = missing
+      .slice(0, 3)
+      .map((r) => `${r.alias} is ${r.status}`)
+      .join(', ');
     return {
       ...funding,
       outcome: 'failed',
-      error: `the bank ${bank?.alias ?? ''} is ${bank?.status ?? 'missing'}: the funding settings were not recorded, so the Keymaster will not send`,
+      error: `${named || 'the bank is missing'}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''}: the funding settings were not recorded, so the Keymaster keeps paying the last recorded ones; fix the keys and run the apply again`,
     };
   }
   try {
@@ -145,3 +159,4 @@ async function recordFunding(
 }
 
 export { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from './keys-rate.js';
+export { committedHead } from './git-history.js';

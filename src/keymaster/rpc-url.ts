@@ -89,3 +89,29 @@ export function networkRpcUrlProblem(
     ? `${network.name}: the environment variable ${network.rpcUrlEnv} does not hold an http:// or https:// URL (it ${problem}): set it to the full URL of the JSON-RPC endpoint, like https://host/path`
     : undefined;
 }
+
+/** A variable `rpcUrlEnv` may name: upper case, ending in `_RPC_URL`. */
+const RPC_URL_NAME = /^[A-Z][A-Z0-9_]*_RPC_URL$/;
+
+/**
+ * The `NAME_RPC_URL=url` lines of one secret (`NOMAD_RPC_URLS`, the keymaster action's `rpc-urls`
+ * input): blank lines and `#` comments are skipped; any other line is ignored and reported by its
+ * number only, since it may hold a secret. Pure.
+ */
+export function parseRpcUrlLines(text: string): {
+  vars: Record<string, string>;
+  ignored: number[];
+} {
+  const vars: Record<string, string> = {};
+  const ignored: number[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const eq = line.indexOf('=');
+    const name = eq > 0 ? line.slice(0, eq).trim() : '';
+    const value = eq > 0 ? line.slice(eq + 1).trim() : '';
+    if (RPC_URL_NAME.test(name) && value !== '') vars[name] = value;
+    else ignored.push(index + 1);
+  });
+  return { vars, ignored };
+}

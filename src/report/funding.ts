@@ -29,13 +29,16 @@ export function fundingHeadline(plan: FundingJson): string {
     : 'none';
   if (plan.outcome === 'failed')
     return `❌ Funding settings ${now} NOT recorded: ${plan.error ?? ''}`;
+  if (plan.outcome === 'recorded' && plan.action === 'exists') {
+    return `Funding settings ${now} unchanged; recorded again on the bank with this commit, which the Keymaster now runs.`;
+  }
   if (plan.outcome === 'recorded') {
     return `💰 Funding settings ${now} recorded on the bank (was ${recorded}): the Keymaster pays with them from now on.`;
   }
   if (plan.action === 'exists') {
     return `Funding settings unchanged: ${now} is recorded on the bank.`;
   }
-  return `💰 **Funding settings change**: ${now} replaces ${recorded}. Until this is applied, the Keymaster sends nothing.`;
+  return `💰 **Funding settings change**: ${now} replaces ${recorded}. Until this is applied, the Keymaster keeps paying the recorded settings.`;
 }
 
 function baselineNote(plan: FundingJson): string | undefined {

@@ -79,4 +79,49 @@ describe('the keymaster action, run as the runner runs it', () => {
     expect(after.exitCode, after.stdout).toBe(0);
     expect(after.outputs['top-ups']).toBe('0');
   }, 120_000);
+
+  it('rpc-urls: masks each URL and its secret parts before anything else, and hands them on', async () => {
+    const secretUrl = 'https://alice:s3cr3t-pass@rpc.example/v2/abcdefghijklmnop1234567890';
+    const { ALPHA_RPC_URL: _alpha, BETA_RPC_URL: _beta, ...aws } = env;
+    const run = await runAction('keymaster', {
+      inputs: {
+        environment: 'development',
+        mode: 'approved',
+        'rpc-urls': `ALPHA_RPC_URL=${secretUrl}\nnot-a-line-with-key=zzzzzzzzsecretzzzz\nBETA_RPC_URL=${env.BETA_RPC_URL!}`,
+      },
+      workspace,
+      env: aws,
+    });
+    const masked = run.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::add-mask::'))
+      .map((l) => l.slice('::add-mask::'.length));
+    for (const part of [
+      secretUrl,
+      's3cr3t-pass',
+      'abcdefghijklmnop1234567890',
+      env.BETA_RPC_URL!,
+    ]) {
+      expect(masked).toContain(part);
+    }
+    // The masks come before any other line the runner shows.
+    const first = run.stdout.split('\n').findIndex((l) => !l.startsWith('::add-mask::'));
+    expect(run.stdout.split('\n').slice(first).join('\n')).not.toContain('::add-mask::');
+    // A line that is not NAME_RPC_URL=url is named by its number only.
+    expect(run.stdout).toContain('line 2 of the rpc-urls input is not NAME_RPC_URL=url');
+    expect(run.stdout + run.stderr).not.toContain('zzzzzzzzsecretzzzz');
+    // Handed to the later steps of the job (the approved commit's Keymaster).
+    expect(run.exported).toMatchObject({
+      ALPHA_RPC_URL: secretUrl,
+      BETA_RPC_URL: env.BETA_RPC_URL!,
+    });
+    // Whatever the mode said (no history here to check a commit against), no secret is shown:
+    // the runner consumes the ::add-mask:: lines themselves.
+    const shown = (run.stdout + run.stderr)
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
+    expect(shown + run.summary).not.toContain('s3cr3t-pass');
+    expect(shown).toContain('::error::');
+  });
 });

@@ -41,6 +41,8 @@ export interface ActionRun {
   outputs: Record<string, string>;
   /** What the action wrote to GITHUB_STEP_SUMMARY. */
   summary: string;
+  /** What the action exported to the job's later steps (GITHUB_ENV). */
+  exported: Record<string, string>;
   /** The files the action left under RUNNER_TEMP, by path relative to it. */
   runnerTempFiles: Record<string, string>;
 }
@@ -220,6 +222,7 @@ export async function runAction(name: string, options: RunActionOptions = {}): P
       stderr,
       outputs: parseFileCommand(await readFile(files.GITHUB_OUTPUT, 'utf8')),
       summary: await readFile(files.GITHUB_STEP_SUMMARY, 'utf8'),
+      exported: parseFileCommand(await readFile(files.GITHUB_ENV, 'utf8')),
       runnerTempFiles: await readTree(runnerTemp),
     };
   } finally {

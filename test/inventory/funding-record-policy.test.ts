@@ -64,7 +64,9 @@ const policyOf = (env: ResolvedEnvironment, name: string): PolicyDocument => {
 };
 const bankKey = (env: ResolvedEnvironment) =>
   `arn:aws:kms:${env.aws.region}:${env.aws.accountId}:key/11111111-2222-3333-4444-555555555555`;
-const recordTags = { 'aws:TagKeys': [TAG_KEYS.fundingSha256, TAG_KEYS.fundingCommit] };
+const recordTags = {
+  'aws:TagKeys': [TAG_KEYS.fundingSha256, TAG_KEYS.fundingCommit, TAG_KEYS.fundingRecordedAt],
+};
 
 describe('the funding record on the bank KMS key (staging, production)', () => {
   for (const env of [staging(), production()]) {

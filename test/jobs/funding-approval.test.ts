@@ -6,11 +6,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { JsonRpcProvider, Wallet, parseEther } from 'ethers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kmsFundingRecord } from '../../src/aws/funding-record.js';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
+import { fundingRecordFor } from '../../src/jobs/funding.js';
 import { keysJob } from '../../src/jobs/keys.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
 import { fundingSettingsOf } from '../../src/inventory/funding-settings.js';
@@ -84,6 +86,29 @@ describe('funding settings approval (development: the record is on the bank secr
     expect(run.decisions.some((d) => d.reason === 'funded')).toBe(true);
     expect(run.failures[0]).toMatchObject({ kind: 'unapproved' });
     expect(run.failures[0]!.message).toContain(FUNDING_NOT_APPROVED);
+    // It names the approved commit and how to run from it.
+    expect(run.failures[0]!.message).toContain(
+      `git fetch origin && git checkout ${'a'.repeat(40)}\`, then \`nomad-ops keymaster once --env development\``,
+    );
+    // `keymaster approved` (the Keymaster role reads it) says what is approved and since when.
+    const approved = await cli(['keymaster', 'approved', '--env', 'development', '--json'], {
+      cwd,
+      env: vars,
+    });
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({
+      environment: 'development',
+      bank: 'found',
+      record: {
+        sha256: applied.json.funding?.sha256,
+        commit: 'a'.repeat(40),
+        recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      },
+      checkout: { approved: false },
+    });
+    const text = await cli(['keymaster', 'approved', '--env', 'development'], { cwd, env: vars });
+    expect(text.stdout).toContain(`approved commit: ${'a'.repeat(40)}`);
+    expect(text.stdout).toContain("this checkout's settings:");
     const provider = new JsonRpcProvider(requireChains()[0]!.url, undefined, {
       staticNetwork: true,
     });
@@ -110,18 +135,68 @@ describe('funding settings approval (development: the record is on the bank secr
     ]);
     expect(plan.markdown).toContain('Funding settings change');
 
+    // The service's gauge (on the registry /metrics serves) says its settings are not approved.
+    const service = keymasterJob(changed, clients, vars);
+    expect((await service.runOnce({ dryRun: false })).sent).toEqual([]);
+    const approvedGauge = 'nomad_keymaster_settings_approved{environment="development"}';
+    expect(await service.metrics.text()).toContain(`${approvedGauge} 0`);
+
     // The approved apply records the new settings; now the Keymaster pays.
     const reapplied = await keysJob(changed, clients, 'apply');
     expect(reapplied.funding.outcome).toBe('recorded');
-    const paid = await keymasterJob(changed, clients, vars).runOnce({ dryRun: false });
+    const paid = await service.runOnce({ dryRun: false });
+    expect(await service.metrics.text()).toContain(`${approvedGauge} 1`);
     expect(paid.failures).toEqual([]);
     expect(paid.sent.length).toBeGreaterThan(0);
     expect(paid.sent.every((t) => t.status === 'mined')).toBe(true);
     expect(await provider.getTransactionCount(bank)).toBeGreaterThan(0);
     provider.destroy();
 
-    // Unchanged settings: the next plan records nothing.
+    // Unchanged settings: the next plan records nothing new, yet every apply records its commit.
     expect((await keysJob(changed, clients, 'plan')).funding.action).toBe('exists');
+    const again = await keysJob(changed, clients, 'apply', {
+      commit: 'b'.repeat(40),
+      now: () => new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+    });
+    expect(again.funding).toMatchObject({ action: 'exists', outcome: 'recorded' });
+    expect(await fundingRecordFor(changed, clients).read()).toEqual({
+      bank: 'found',
+      record: {
+        sha256: reapplied.funding.sha256,
+        commit: 'b'.repeat(40),
+        recordedAt: '2026-01-02T03:04:05.000Z',
+      },
+    });
+    // An apply without a commit leaves none behind from an earlier record.
+    await keysJob(changed, clients, 'apply');
+    const state = await fundingRecordFor(changed, clients).read();
+    expect(state.bank === 'found' && state.record?.commit).toBeUndefined();
+  }, 120_000);
+
+  it('records nothing while a key is not in place, and says which', async () => {
+    const { cwd: dir, vars: env } = await developmentWorkspace(nextAccountId());
+    const dev = loadEnvironment('development', dir);
+    const clients = await awsForEnvironment(dev, env);
+    const relayer = keysFor(dev).find((k) => k.purpose !== 'bank' && k.secretName)!;
+    await clients.secrets.send(
+      new CreateSecretCommand({ Name: relayer.secretName, SecretString: 'not-a-key' }),
+    );
+    const broken = await keysJob(dev, clients, 'apply', { commit: 'c'.repeat(40) });
+    expect(broken.ok).toBe(false);
+    expect(broken.funding.outcome).toBe('failed');
+    expect(broken.funding.error).toContain(`${relayer.alias} is broken`);
+    expect(await fundingRecordFor(dev, clients).read()).toEqual({
+      bank: 'found',
+      record: undefined,
+    });
+
+    await clients.secrets.send(
+      new DeleteSecretCommand({ SecretId: relayer.secretName, ForceDeleteWithoutRecovery: true }),
+    );
+    const fixed = await keysJob(dev, clients, 'apply', { commit: 'c'.repeat(40) });
+    expect(fixed.funding.outcome).toBe('recorded');
+    const state = await fundingRecordFor(dev, clients).read();
+    expect(state.bank === 'found' && state.record?.commit).toBe('c'.repeat(40));
   }, 120_000);
 });
 

@@ -124,8 +124,17 @@ const promtoolTests = {
           '3x20',
         ),
         series('up', S, '0x20'),
+        // Deployed with settings the bank does not record, from the third minute on.
+        series('nomad_keymaster_settings_approved', S, '1 1 0x18'),
       ],
       alert_rule_test: [
+        // One interval after the settings stopped being the approved ones.
+        { eval_time: '2m', alertname: 'KeymasterSettingsNotApproved', exp_alerts: [] },
+        {
+          eval_time: '4m',
+          alertname: 'KeymasterSettingsNotApproved',
+          exp_alerts: [expected('KeymasterSettingsNotApproved', 'settings_approved', S, '0')],
+        },
         // Pending for two intervals, firing after.
         { eval_time: '1m', alertname: 'KeymasterWalletBelowLower', exp_alerts: [] },
         {
@@ -227,6 +236,8 @@ const promtoolTests = {
           '2x20',
         ),
         series('nomad_keymaster_topup_failed', { ...S, ...wallet('alpha', 'relayer', A) }, '0x20'),
+        series('nomad_keymaster_settings_approved', S, '1x20'),
+        series('nomad_keymaster_pending_settings_age_seconds', P, '0x20'),
       ],
       alert_rule_test: (Object.keys(RUNBOOK_ANCHORS) as AlertName[]).map((alertname) => ({
         eval_time: '15m',
@@ -273,6 +284,8 @@ const promtoolTests = {
           { ...P, network: 'beta', method: 'eth_getBalance' },
           '2x100',
         ),
+        // A change merged 23 hours before the first push, still waiting (pushed every minute here).
+        series('nomad_keymaster_pending_settings_age_seconds', P, '82800+60x100'),
       ],
       alert_rule_test: [
         { eval_time: '59m', alertname: 'KeymasterWalletBelowLower', exp_alerts: [] },
@@ -310,6 +323,13 @@ const promtoolTests = {
             }),
           ],
         },
+        // A day after the merge (minute 60), not before.
+        { eval_time: '59m', alertname: 'KeymasterSettingsPending', exp_alerts: [] },
+        {
+          eval_time: '61m',
+          alertname: 'KeymasterSettingsPending',
+          exp_alerts: [expected('KeymasterSettingsPending', 'pending_settings', P, '86460')],
+        },
         // Without the service, its series never exist and nothing about it fires here.
         { eval_time: '91m', alertname: 'KeymasterBankLow', exp_alerts: [] },
       ],
@@ -341,7 +361,13 @@ describe('the Keymaster alert rules, through promtool', () => {
       expect(rule.annotations.runbook_url).toBe(
         `https://runbooks.test/km#${RUNBOOK_ANCHORS[rule.alert as AlertName]}`,
       );
-      if (rule.alert !== 'KeymasterServiceDown') {
+      // The environment-wide alerts: no network to name.
+      const whole = [
+        'KeymasterServiceDown',
+        'KeymasterSettingsNotApproved',
+        'KeymasterSettingsPending',
+      ];
+      if (!whole.includes(rule.alert)) {
         expect(rule.annotations.summary).toContain('{{ $labels.network }}');
       }
     }

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { fundingSettingsHash, fundingSettingsOf } from '../../src/inventory/funding-settings.js';
+import { keysFor } from '../../src/inventory/keys.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
 import { SERVICE_JOB } from '../../src/keymaster/deploy/jobs.js';
 import { keymasterDashboardJson } from '../../src/keymaster/deploy/dashboard.js';
@@ -50,6 +52,16 @@ describe('nomad-ops keymaster manifests', () => {
     for (const o of objects) expect(o.metadata.namespace).toBe('km');
     // Parsed back from the YAML, the Deployment still passes the schema.
     new Deployment(byKind.Deployment as never).validate();
+
+    // The funding settings it pays with, as `keys plan` hashes them, on the Deployment and its pods.
+    const staging = loadEnvironment('staging', repoRoot);
+    const sha256 = fundingSettingsHash(fundingSettingsOf(staging, keysFor(staging)));
+    expect(byKind.Deployment!.metadata.annotations).toMatchObject({
+      'nomad.xyz/funding-sha256': sha256,
+    });
+    expect(byKind.Deployment!.spec.template.metadata.annotations).toEqual({
+      'nomad.xyz/funding-sha256': sha256,
+    });
 
     const deployment = byKind.Deployment!.spec;
     expect(deployment.replicas).toBe(1);

@@ -13,8 +13,10 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 /**
  * Runs a workflow's jobs step by step offline, as the runner would: GitHub's own expression
  * evaluator (@actions/expressions) for `if:`, `with:` and `env:`; `uses: ./actions/*` through
- * the committed bundles (test/harness/run-action.ts); `run:` in bash with GITHUB_OUTPUT; the
- * third-party actions by small stand-ins (checkout: the workspace is already there;
+ * the committed bundles (test/harness/run-action.ts), and `uses: ./<dir>/actions/*` (an action of
+ * another checkout) through the same bundles; `run:` in bash with GITHUB_OUTPUT; what an action
+ * exports (GITHUB_ENV) reaches the later steps; the third-party actions by small stand-ins
+ * (checkout: the workspace is already there, and a `path` gets a clone at `ref`;
  * configure-aws-credentials: moto credentials; upload/download-artifact: a directory).
  */
 
@@ -229,8 +231,9 @@ export async function runJob(workflow: Workflow, jobId: string, world: World): P
       GITHUB_RUN_ATTEMPT: String(world.github.run_attempt),
     };
     let result: StepResult;
-    if (step.uses?.startsWith('./actions/')) {
-      const name = step.uses.slice('./actions/'.length);
+    const local = /^\.\/(?:([\w.-]+)\/)?actions\/([\w-]+)$/.exec(step.uses ?? '');
+    if (local) {
+      const name = local[2]!;
       // The runner evaluates action.yml defaults such as `${{ github.token }}`.
       const declared = (await readActionMetadata(path.join(REPO_ROOT, 'actions', name))).inputs;
       for (const [input, spec] of Object.entries(declared)) {
@@ -250,6 +253,7 @@ export async function runJob(workflow: Workflow, jobId: string, world: World): P
         env: runnerVars,
         timeoutMs: 120_000,
       });
+      Object.assign(jobEnv, run.exported);
       result = {
         name: label,
         outcome: run.exitCode === 0 ? 'success' : 'failure',
@@ -270,6 +274,15 @@ export async function runJob(workflow: Workflow, jobId: string, world: World): P
         try {
           mkdirSync(inputs.path!, { recursive: true });
           for (const f of readdirSync(dir)) cpSync(path.join(dir, f), path.join(inputs.path!, f));
+        } catch (error) {
+          result = { ...result, outcome: 'failure', log: String(error) };
+        }
+      } else if (action === 'actions/checkout' && inputs.path) {
+        // A second checkout: a clone of the workspace at `ref` (a commit, as the runner fetches it).
+        try {
+          const dest = path.join(world.workspace, inputs.path);
+          execFileSync('git', ['clone', '-q', '--no-checkout', world.workspace, dest]);
+          execFileSync('git', ['-C', dest, 'checkout', '-q', '--detach', inputs.ref || 'HEAD']);
         } catch (error) {
           result = { ...result, outcome: 'failure', log: String(error) };
         }

@@ -302,6 +302,29 @@ describe('keymaster.yml', () => {
     }
   });
 
+  it('wires only: the keymaster job runs no shell, and runs the recorded commit from main', () => {
+    const steps = (keymaster.jobs.keymaster as { steps: Array<Record<string, unknown>> }).steps;
+    // Workflows wire, code decides: every decision is in a tested action.
+    expect(steps.filter((s) => 'run' in s)).toEqual([]);
+    const main = steps[0]!.with as Record<string, unknown>;
+    expect(main).toMatchObject({ ref: 'main', 'fetch-depth': 0 });
+    const approved = steps.find((s) => s.id === 'approved')!;
+    expect(approved.with).toMatchObject({ mode: 'approved' });
+    expect(String((approved.with as Record<string, unknown>)['rpc-urls'])).toContain(
+      'secrets.NOMAD_RPC_URLS',
+    );
+    const checkout = steps.find(
+      (s) => String(s.uses).startsWith('actions/checkout') && s !== steps[0],
+    )!;
+    expect(checkout.with).toMatchObject({
+      ref: '${{ steps.approved.outputs.commit }}',
+      path: 'approved',
+    });
+    const run = steps.at(-1)!;
+    expect(run).toMatchObject({ uses: './approved/actions/keymaster' });
+    expect(run.with).toMatchObject({ mode: 'top-up', 'working-directory': 'approved' });
+  });
+
   it('signs in the {env}-keymaster environment and alerts through one tracking issue', () => {
     expect(environmentOf(keymaster.jobs.keymaster!)).toBe('${{ matrix.environment }}-keymaster');
     const alert = Object.values(keymaster.jobs).find((j) =>

@@ -42,6 +42,11 @@ export const core = {
   setOutput: (name: string, value: unknown) =>
     actionsCore.setOutput(name, redact(typeof value === 'string' ? value : JSON.stringify(value))),
   summary,
+  /** Hands a secret to the job's later steps (GITHUB_ENV), masked in the runner's log first. */
+  exportSecret: (name: string, value: string) => {
+    actionsCore.setSecret(value);
+    actionsCore.exportVariable(name, value);
+  },
 };
 
 /**

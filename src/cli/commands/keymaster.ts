@@ -38,6 +38,28 @@ export function registerKeymaster(
     });
 
   keymaster
+    .command('approved')
+    .description(
+      'Print the commit, funding settings hash and time the last apply recorded on the bank, and any merged change awaiting approval.',
+    )
+    .requiredOption('--env <name|path>', 'environment name or file')
+    .option('--json', 'print it as JSON')
+    .addHelpText('after', '\nExample:\n  $ nomad-ops keymaster approved --env production --json')
+    .action(async (options: { env: string; json?: boolean }) => {
+      const [{ loadEnvironment }, { awsForEnvironment }, [{ approvedStatus }, report]] =
+        await jobModules(
+          Promise.all([
+            import('../../jobs/funding-approved.js'),
+            import('../../report/approved.js'),
+          ]),
+        );
+      const env = loadEnvironment(options.env, io.cwd);
+      const status = await approvedStatus(env, await awsForEnvironment(env, io.env));
+      io.out(options.json ? report.approvedJson(status) : report.renderApprovedConsole(status));
+      if (!status.record) setExitCode(EXIT.failed);
+    });
+
+  keymaster
     .command('serve')
     .description('Run every interval; serve /metrics and /healthz; stop cleanly on SIGTERM.')
     .requiredOption('--env <name|path>', 'environment name or file')

@@ -51,12 +51,12 @@ export function registerKeys(
               ? createProgress({ sink: stderrSink(), label: 'keys apply' })
               : undefined;
           progress?.begin(`${options.env}: checking the AWS account, then reading the keys`);
-          const [{ loadEnvironment }, { awsForEnvironment }, { keysJob }] = await jobModules(
-            import('../../jobs/keys.js'),
-          );
+          const [{ loadEnvironment }, { awsForEnvironment }, { keysJob, committedHead }] =
+            await jobModules(import('../../jobs/keys.js'));
           const env = loadEnvironment(options.env, io.cwd);
           const clients = await awsForEnvironment(env, io.env);
-          const commit = io.env.GITHUB_SHA;
+          // The workflow's commit, else a clean checkout's HEAD (the Keymaster workflow runs it).
+          const commit = io.env.GITHUB_SHA || committedHead(env.source);
           const job = await keysJob(env, clients, mode, {
             ...(commit ? { commit } : {}),
             ...(rate ? { kmsWritesPerSecond: rate } : {}),

@@ -51,7 +51,12 @@ export const RUNBOOK_ANCHORS = {
   KeymasterNetworkStale: 'keymasternetworkstale',
   KeymasterRpcErrors: 'keymasterrpcerrors',
   KeymasterServiceDown: 'keymasterservicedown',
+  KeymasterSettingsNotApproved: 'keymastersettingsnotapproved',
+  KeymasterSettingsPending: 'keymastersettingspending',
 } as const;
+
+/** A merged funding change waiting longer than this raises KeymasterSettingsPending. */
+export const PENDING_SETTINGS_ALERT_SECONDS = 86_400;
 
 export type AlertName = keyof typeof RUNBOOK_ANCHORS;
 
@@ -233,5 +238,42 @@ export function alertRules(env: ResolvedEnvironment, options: AlertOptions = {})
     });
   }
 
+  rules.push(...approvalRules(environment, cadences, link));
   return [{ name: `nomad-keymaster-${environment}`, rules }];
+}
+
+/** Settings that are not the approved ones (the service), a change waiting too long (cron). */
+function approvalRules(
+  environment: string,
+  cadences: Cadence[],
+  link: (name: AlertName) => string,
+): AlertRule[] {
+  const rules: AlertRule[] = [];
+  const service = cadences.find((c) => c.kind === 'service');
+  if (service) {
+    rules.push({
+      alert: 'KeymasterSettingsNotApproved',
+      expr: `nomad_keymaster_settings_approved${selector({ job: SERVICE_JOB, environment })} == 0`,
+      for: seconds(service.every),
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: `${environment}: the Keymaster service runs funding settings that are not the approved ones and sends nothing`,
+        description: `The settings the Keymaster service of ${environment} was deployed with are not the ones the last apply recorded on the bank, so it pays no wallet on any network. Deploy the approved commit (\`nomad-ops keymaster approved --env ${environment}\`).`,
+        runbook_url: link('KeymasterSettingsNotApproved'),
+      },
+    });
+  }
+  if (cadences.some((c) => c.kind === 'cron')) {
+    rules.push({
+      alert: 'KeymasterSettingsPending',
+      expr: `nomad_keymaster_pending_settings_age_seconds${selector({ job: PUSH_JOB, environment })} > ${PENDING_SETTINGS_ALERT_SECONDS}`,
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `${environment}: a merged funding change has waited more than a day for approval`,
+        description: `A funding change of ${environment} was merged {{ $value }} seconds ago and no apply has recorded it: the Keymaster still pays the approved settings on every network. Approve the apply workflow's production job, or revert the change.`,
+        runbook_url: link('KeymasterSettingsPending'),
+      },
+    });
+  }
+  return rules;
 }

@@ -6,6 +6,8 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import path from 'node:path';
 import type { ResolvedEnvironment } from '../../config/model.js';
 import { InputError } from '../../errors.js';
+import { fundingSettingsHash, fundingSettingsOf } from '../../inventory/funding-settings.js';
+import { keysFor } from '../../inventory/keys.js';
 import { githubRoleName, roleArn } from '../../inventory/names.js';
 import { KEYMASTER_SERVICE_ACCOUNT } from '../../inventory/policies.js';
 import { alertRules, type AlertOptions } from './alerts.js';
@@ -54,6 +56,9 @@ export function keymasterRoleArn(env: ResolvedEnvironment): string {
 /** A DNS-1123 label: what Kubernetes accepts as a namespace or Secret name. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+/** The annotation holding the sha256 of the funding settings the Deployment runs with. */
+export const FUNDING_ANNOTATION = 'nomad.xyz/funding-sha256';
+
 export function keymasterManifests(
   env: ResolvedEnvironment,
   options: ManifestOptions,
@@ -96,15 +101,24 @@ export function keymasterManifests(
     metadata: meta({ name: `${APP_NAME}-environment` }),
     data: { [fileName]: options.environmentFile },
   });
+  // The funding settings this Deployment pays with: on the Deployment and on its pods, so a
+  // settings change rolls the pod and `kubectl describe` shows which approval a rollout carries
+  // (compare `nomad-ops keymaster approved`).
+  const approval = {
+    [FUNDING_ANNOTATION]: fundingSettingsHash(fundingSettingsOf(env, keysFor(env))),
+  };
   const deployment = new Deployment({
-    metadata: meta(),
+    metadata: meta({ annotations: approval }),
     spec: {
       // One sender per bank: never two pods, not even during a rollout.
       replicas: 1,
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selectorLabels(env.name) },
       template: {
-        metadata: { labels: { ...selectorLabels(env.name), 'nomad.xyz/environment': env.name } },
+        metadata: {
+          labels: { ...selectorLabels(env.name), 'nomad.xyz/environment': env.name },
+          annotations: approval,
+        },
         spec: {
           serviceAccountName: KEYMASTER_SERVICE_ACCOUNT,
           securityContext: {
