@@ -25,6 +25,7 @@ export const KEY_TAG_KEYS = [
   TAG_KEYS.purpose,
   TAG_KEYS.alias,
   TAG_KEYS.createdByRun,
+  TAG_KEYS.aliased,
 ];
 
 /** The only key the toolkit creates: secp256k1 signing, in KMS, single-Region. */

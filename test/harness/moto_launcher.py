@@ -11,6 +11,9 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
   * GetPublicKey answers CustomerMasterKeySpec but not KeySpec; real KMS answers both. Patched.
   * GetPublicKey answers for a disabled key or one pending deletion; real KMS refuses them
     (DisabledException, KMSInvalidStateException). Patched: key plans rely on it.
+  * GetPublicKey answers a made-up public key for a symmetric (SYMMETRIC_DEFAULT) or HMAC key;
+    real KMS refuses both with UnsupportedOperationException (there is no public key). Patched:
+    a key plan must report such a key as one broken row.
   * DisableKey and ScheduleKeyDeletion on a key pending deletion: moto carries them out
     (DisableKey even moves the key back to Disabled); real KMS refuses both with
     KMSInvalidStateException and the key stays pending deletion. Patched: two key applies
@@ -121,6 +124,13 @@ def _get_public_key_with_key_spec(original):
         if key is not None and key.key_state != "Enabled":
             raise JsonRESTError(
                 "KMSInvalidStateException", f"{key.arn} is {key.key_state}."
+            )
+        if key is not None and (
+            key.key_spec == "SYMMETRIC_DEFAULT" or key.key_spec.startswith("HMAC_")
+        ):
+            raise JsonRESTError(
+                "UnsupportedOperationException",
+                f"{key.arn} key usage is {key.key_usage} which is not valid for GetPublicKey.",
             )
         body = json.loads(original(self))
         body.setdefault("KeySpec", body.get("CustomerMasterKeySpec"))

@@ -209,6 +209,31 @@ const rows: Row[] = [
     want: 'Allowed',
   },
   {
+    // What the key apply sends before each CreateAlias (issue 28): the alias record.
+    what: 'records that its own key may hold its alias (nomad:aliased)',
+    principal: stagingApply,
+    action: 'kms:TagResource',
+    resource: freshStagingKey.arn,
+    context: {
+      ...freshStagingKey.context,
+      ...tagRequest('staging'),
+      'aws:RequestTag/nomad:aliased': 'true',
+      'aws:TagKeys': ['managed-by', 'nomad:environment', 'nomad:aliased'],
+    },
+    resourcePolicy: freshStagingKey.policy,
+    want: 'Allowed',
+  },
+  {
+    what: 'creates a staging key that says it never held its alias',
+    principal: stagingApply,
+    action: 'kms:CreateKey',
+    resource: '*',
+    context: createKeyContext('staging', {
+      'aws:TagKeys': ['managed-by', 'nomad:environment', 'nomad:alias', 'nomad:aliased'],
+    }),
+    want: 'Allowed',
+  },
+  {
     what: 'rewrites its own signer policy',
     principal: stagingApply,
     action: 'iam:CreatePolicyVersion',
@@ -342,6 +367,19 @@ const rows: Row[] = [
     action: 'kms:TagResource',
     resource: productionBank.arn,
     context: { ...productionBank.context, ...tagRequest('staging') },
+    resourcePolicy: productionBank.policy,
+    want: 'Denied',
+  },
+  {
+    what: "ATTACK writes the alias record on production's bank",
+    principal: stagingApply,
+    action: 'kms:TagResource',
+    resource: productionBank.arn,
+    context: {
+      ...productionBank.context,
+      ...tagRequest('staging'),
+      'aws:TagKeys': ['managed-by', 'nomad:environment', 'nomad:aliased'],
+    },
     resourcePolicy: productionBank.policy,
     want: 'Denied',
   },
