@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms.js';
 import { AliasExistsError } from '../../src/aws/key-store-errors.js';
 import { keysFor } from '../../src/inventory/keys.js';
+import { TAG_KEYS } from '../../src/inventory/tags.js';
 import { applyKeys, planKeys } from '../../src/plan/keys.js';
 import { publicKeyRead } from './fake-public-key.js';
 import { loadEnv } from './helpers.js';
@@ -159,7 +160,8 @@ describe('the apply of an approved plan (only the leftovers it listed are retire
     // Two keys earlier runs made for the alias, which does not exist yet: the oldest is adopted,
     // the other is planned for retirement once the alias points at the first.
     const oldest = kms.newKey({ ...key.tags });
-    const extra = kms.newKey({ ...key.tags });
+    // Provably extra: its record says no alias ever pointed at it.
+    const extra = kms.newKey({ ...key.tags, [TAG_KEYS.aliased]: 'false' });
     const plan = await planKeys([key], kms.store);
     expect(plan.map((c) => [c.action, c.detail?.keyId])).toEqual([
       ['adopt', oldest.keyId],
