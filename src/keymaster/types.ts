@@ -243,7 +243,8 @@ export interface BalanceRow {
   target: bigint;
 }
 
-/** address: a key's address unknown; rpc: a chain could not be swept; unfunded: a wallet stays
+/** address: a key's address unknown; untrusted-key: a key the toolkit did not make for its alias,
+ * or whose key policy or grants let someone else use it (neither signs nor is paid); rpc: a chain could not be swept; unfunded: a wallet stays
  * below lower; unfundable: a transfer to it would revert (or did); send: a top-up not mined;
  * signer: the signer is not the bank; bank-low: the bank is below its alert level; config: the
  * environment does not fit the request; unapproved: the file's funding settings are not the ones
@@ -257,7 +258,8 @@ export type FailureKind =
   | 'signer'
   | 'bank-low'
   | 'config'
-  | 'unapproved';
+  | 'unapproved'
+  | 'untrusted-key';
 
 export interface KeymasterFailure {
   kind: FailureKind;

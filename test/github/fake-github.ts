@@ -41,8 +41,40 @@ export interface FakePull {
 /** GitHub's own limit: longer bodies are refused with 422. */
 const BODY_LIMIT = 65_536;
 
+/** An issue (not a pull request) with its labels. */
+export interface StoredIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+  user: CommentUser;
+}
+
+/** A workflow run and its jobs, for the Actions endpoints the alert job and watchdog read. */
+export interface FakeRun {
+  id: number;
+  workflow: string;
+  branch: string;
+  event: string;
+  status: string;
+  conclusion: string | null;
+  created_at: string;
+  jobs: {
+    name: string;
+    status: string;
+    conclusion: string | null;
+    completed_at: string | null;
+    steps?: { name: string; conclusion: string | null }[];
+  }[];
+}
+
 export class FakeGithub {
   readonly requests: RecordedRequest[] = [];
+  readonly issues: StoredIssue[] = [];
+  readonly labels = new Set<string>();
+  /** Workflow runs, newest first as GitHub lists them. */
+  readonly runs: FakeRun[] = [];
   readonly comments: StoredComment[] = [];
   /** Pull requests by commit sha, for `GET /repos/{o}/{r}/commits/{sha}/pulls`. */
   readonly pullsByCommit = new Map<string, FakePull[]>();
@@ -162,6 +194,9 @@ export class FakeGithub {
       return this.json(res, 200, this.view(comment));
     }
 
+    const handled = this.handleIssuesAndRuns(method, url, body, repo, res);
+    if (handled) return;
+
     m = new RegExp(`^${repo}/commits/([0-9a-f]{40})/pulls$`).exec(url.pathname);
     if (m && method === 'GET') {
       const pulls = this.pullsByCommit.get(m[1]!) ?? [];
@@ -176,5 +211,120 @@ export class FakeGithub {
     }
 
     return this.json(res, 404, { message: `fake GitHub: no route for ${method} ${url.pathname}` });
+  }
+
+  private issueView(i: StoredIssue) {
+    return {
+      number: i.number,
+      title: i.title,
+      body: i.body,
+      state: i.state,
+      labels: i.labels.map((name) => ({ name })),
+      user: { ...i.user },
+      html_url: `https://github.com/${this.repository}/issues/${i.number}`,
+    };
+  }
+
+  /** Issues (list, create, update), labels, workflow runs and their jobs; true when answered. */
+  private handleIssuesAndRuns(
+    method: string,
+    url: URL,
+    body: unknown,
+    repo: string,
+    res: ServerResponse,
+  ): boolean {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const p = url.pathname;
+    if (p === `${repo}/issues` && method === 'GET') {
+      const state = url.searchParams.get('state') ?? 'open';
+      const label = url.searchParams.get('labels');
+      const found = this.issues.filter(
+        (i) => (state === 'all' || i.state === state) && (!label || i.labels.includes(label)),
+      );
+      this.json(
+        res,
+        200,
+        found.map((i) => this.issueView(i)),
+      );
+      return true;
+    }
+    if (p === `${repo}/issues` && method === 'POST') {
+      const number = this.nextId++;
+      const labels = ((b.labels as string[] | undefined) ?? []).filter((l) => this.labels.has(l));
+      const issue: StoredIssue = {
+        number,
+        title: String(b.title),
+        body: String(b.body ?? ''),
+        state: 'open',
+        labels,
+        user: ACTIONS_BOT,
+      };
+      this.issues.push(issue);
+      this.json(res, 201, this.issueView(issue));
+      return true;
+    }
+    let m = new RegExp(`^${repo}/issues/(\\d+)$`).exec(p);
+    if (m && method === 'PATCH') {
+      const issue = this.issues.find((i) => i.number === Number(m![1]));
+      if (!issue) {
+        this.json(res, 404, { message: 'Not Found' });
+        return true;
+      }
+      if (typeof b.body === 'string') issue.body = b.body;
+      if (typeof b.title === 'string') issue.title = b.title;
+      if (b.state === 'open' || b.state === 'closed') issue.state = b.state;
+      this.json(res, 200, this.issueView(issue));
+      return true;
+    }
+    m = new RegExp(`^${repo}/labels(?:/([^/]+))?$`).exec(p);
+    if (m) {
+      const name = m[1] ? decodeURIComponent(m[1]) : String(b.name);
+      if (method === 'GET' && this.labels.has(name)) this.json(res, 200, { name });
+      else if (method === 'GET') this.json(res, 404, { message: 'Not Found' });
+      else {
+        this.labels.add(name);
+        this.json(res, 201, { name });
+      }
+      return true;
+    }
+    m = new RegExp(`^${repo}/actions/workflows/([^/]+)/runs$`).exec(p);
+    if (m && method === 'GET') {
+      const branch = url.searchParams.get('branch');
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const runs = this.runs
+        .filter((r) => r.workflow === m![1] && (!branch || r.branch === branch))
+        .slice(0, perPage);
+      this.json(res, 200, {
+        total_count: runs.length,
+        workflow_runs: runs.map((r) => ({
+          id: r.id,
+          event: r.event,
+          status: r.status,
+          conclusion: r.conclusion,
+          created_at: r.created_at,
+          html_url: `https://github.com/${this.repository}/actions/runs/${r.id}`,
+        })),
+      });
+      return true;
+    }
+    m = new RegExp(`^${repo}/actions/runs/(\\d+)/jobs$`).exec(p);
+    if (m && method === 'GET') {
+      const run = this.runs.find((r) => r.id === Number(m![1]));
+      if (!run) {
+        this.json(res, 404, { message: 'Not Found' });
+        return true;
+      }
+      this.json(res, 200, {
+        total_count: run.jobs.length,
+        jobs: run.jobs.map((j, k) => ({
+          id: run.id * 100 + k,
+          ...j,
+          steps: j.steps ?? [],
+          html_url: `https://github.com/${this.repository}/actions/runs/${run.id}/job/${k}`,
+        })),
+      });
+      return true;
+    }
+    return false;
   }
 }

@@ -18,6 +18,10 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
     (DisableKey even moves the key back to Disabled); real KMS refuses both with
     KMSInvalidStateException and the key stays pending deletion. Patched: two key applies
     retiring the same extra key at once rely on it.
+  * IAM users have no permissions boundary in moto (CreateUser ignores PermissionsBoundary,
+    GetUser answers none, Put/DeleteUserPermissionsBoundary are not implemented); roles have
+    one. Patched like roles, and a boundary policy that does not exist is refused with
+    NoSuchEntity as real IAM does: the access plan creates the boundary before the users.
 
 Speed (behaviour unchanged):
   * moto asks the file system which service directories it has on every request, twice (one
@@ -52,6 +56,11 @@ from moto.kms import responses as kms_responses
 from moto.kms import utils as kms_utils
 from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
+from moto.core.responses import EmptyResult
+from moto.core.serialize import never_return, return_if_not_empty
+from moto.iam import models as iam_models
+from moto.iam import responses as iam_responses
+from moto.iam.exceptions import NoSuchEntity
 
 # Hash of each ECDSA signing algorithm, for prehashed signing and for the digest length check.
 ECDSA_HASHES = {
@@ -154,7 +163,56 @@ def _refused_while_pending_deletion(original):
     return handler
 
 
+def _user_boundary(self):
+    arn = getattr(self, "permissions_boundary_arn", None)
+    if not arn:
+        return None
+    return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
+
+
+def _boundary_param(response):
+    """The PermissionsBoundary asked for; like real IAM, one that does not exist is refused."""
+    arn = response._get_param("PermissionsBoundary")
+    if arn and arn not in response.backend.managed_policies:
+        raise NoSuchEntity(f"Scope ARN: {arn} does not exist or is not attachable.")
+    return arn
+
+
+def _create_user_with_boundary(original):
+    def handler(self):
+        arn = _boundary_param(self)
+        result = original(self)
+        self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = arn
+        return result
+
+    return handler
+
+
+def _put_user_permissions_boundary(self):
+    arn = _boundary_param(self)
+    self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = arn
+    return EmptyResult()
+
+
+def _delete_user_permissions_boundary(self):
+    self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = None
+    return EmptyResult()
+
+
+def patch_iam_user_boundaries():
+    iam_models.User.permissions_boundary = property(_user_boundary)
+    Response = iam_responses.IamResponse
+    Response.create_user = _create_user_with_boundary(Response.create_user)
+    Response.put_user_permissions_boundary = _put_user_permissions_boundary
+    Response.delete_user_permissions_boundary = _delete_user_permissions_boundary
+    for path in ("CreateUserResponse.User", "GetUserResponse.User"):
+        Response.RESPONSE_KEY_PATH_TO_TRANSFORMER[f"{path}.PermissionsBoundary"] = return_if_not_empty
+    # Real IAM's ListUsers leaves it out, as moto already does for ListRoles.
+    Response.RESPONSE_KEY_PATH_TO_TRANSFORMER["ListUsersResponse.Users.User.PermissionsBoundary"] = never_return
+
+
 def patch_moto():
+    patch_iam_user_boundaries()
     kms_utils.ECDSAPrivateKey.sign = _ecdsa_sign
     kms_utils.ECDSAPrivateKey.verify = _ecdsa_verify
     Response = kms_responses.KmsResponse

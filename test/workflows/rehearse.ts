@@ -99,7 +99,10 @@ const CONTEXTS = [
   'strategy',
 ];
 
-function statusFunctions(failed: () => boolean): FunctionDefinition[] {
+function statusFunctions(
+  failed: () => boolean,
+  cancelled: () => boolean = () => false,
+): FunctionDefinition[] {
   const fn = (name: string, value: () => boolean): FunctionDefinition => ({
     name,
     minArgs: 0,
@@ -107,10 +110,10 @@ function statusFunctions(failed: () => boolean): FunctionDefinition[] {
     call: () => new data.BooleanData(value()),
   });
   return [
-    fn('success', () => !failed()),
+    fn('success', () => !failed() && !cancelled()),
     fn('failure', failed),
     fn('always', () => true),
-    fn('cancelled', () => false),
+    fn('cancelled', cancelled),
   ];
 }
 
@@ -119,8 +122,9 @@ export function evaluate(
   expression: string,
   context: Record<string, unknown>,
   failed: () => boolean = () => false,
+  cancelled: () => boolean = () => false,
 ): data.ExpressionData {
-  const functions = statusFunctions(failed);
+  const functions = statusFunctions(failed, cancelled);
   const lexed = new Lexer(expression).lex();
   const tree = new Parser(lexed.tokens, CONTEXTS, functions).parse();
   const dictionary = JSON.parse(JSON.stringify(context), data.reviver) as data.Dictionary;
@@ -154,6 +158,30 @@ function condition(
   const hasStatus = /\b(success|failure|always|cancelled)\s*\(/.test(text);
   const result = evaluate(`!!(${text})`, context, failed).coerceString() === 'true';
   return hasStatus ? result : result && !failed();
+}
+
+/**
+ * Whether a job starts, as GitHub decides it from its `if:` once its needs are done: failure()
+ * when a needed job failed, cancelled() when the run was cancelled, and without a status
+ * function an implicit success() (no needed job failed, the run not cancelled).
+ */
+export function jobStarts(
+  workflow: Workflow,
+  jobId: string,
+  world: Pick<World, 'github' | 'vars' | 'needs'>,
+  run: { cancelled: boolean },
+): boolean {
+  const job = workflow.jobs[jobId] as Job & { if?: string };
+  const failed = () => Object.values(world.needs).some((n) => n.result === 'failure');
+  const cancelled = () => run.cancelled;
+  const context = { github: world.github, vars: world.vars, needs: world.needs, inputs: {} };
+  if (job.if === undefined) return !failed() && !cancelled();
+  const text = String(job.if)
+    .trim()
+    .replace(/^\$\{\{([\s\S]*)\}\}$/, '$1');
+  const ok = evaluate(`!!(${text})`, context, failed, cancelled).coerceString() === 'true';
+  const hasStatus = /\b(success|failure|always|cancelled)\s*\(/.test(text);
+  return hasStatus ? ok : ok && !failed() && !cancelled();
 }
 
 /**
