@@ -158,7 +158,7 @@ describe('the apply of an approved plan (staging on moto)', () => {
     const approved = await approvedPlan();
     expect(approved.keys!.funding!.action).toBe('record');
 
-    const policy = inventoryOf(env).iam.policies[0]!;
+    const policy = inventoryOf(env).iam.policies.find((p) => p.name === 'staging-updater-signer')!;
     const widened = structuredClone(policy.document);
     widened.Statement[0]!.Action = ['kms:*'];
     await clients.iam.send(

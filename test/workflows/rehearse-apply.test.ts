@@ -190,7 +190,7 @@ describe('apply.yml rehearsed (staging)', () => {
     // After reviewers read the plan, someone widens a staging policy by hand.
     const env = loadEnvironment('staging', workspace);
     const clients = await awsForEnvironment(env, aws);
-    const policy = inventoryOf(env).iam.policies[0]!;
+    const policy = inventoryOf(env).iam.policies.find((p) => p.name === 'staging-updater-signer')!;
     const widened = structuredClone(policy.document);
     widened.Statement[0]!.Action = ['kms:*'];
     await clients.iam.send(
