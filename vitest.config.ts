@@ -34,6 +34,7 @@ export const UNIT_TESTS = [
   'test/eth/der-signature.test.ts',
   'test/eth/hex-signer.test.ts',
   'test/eth/kms-signer.test.ts',
+  'test/github/approved-plan.test.ts',
   'test/github/codeowners.test.ts',
   'test/github/comment.test.ts',
   'test/github/plan-hash.test.ts',

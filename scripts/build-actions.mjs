@@ -4,7 +4,7 @@
 // `--out <dir>` writes elsewhere; names given as arguments build only those actions.
 //
 // esbuild strips the types without checking them (`npm run typecheck` does that once, and
-// tsconfig's isolatedModules keeps every file transpilable alone): the seven bundles take seconds.
+// tsconfig's isolatedModules keeps every file transpilable alone): the bundles take seconds.
 import { readFile, readdir, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -213,6 +213,10 @@ const ACTION_NOTES: Record<string, string> = {
   'apply-guard':
     'Fails the job, before anything is written, when the plan made now is not the approved one. ' +
     'A plan that writes nothing always passes.',
+  'apply-plan':
+    'Reads AWS once and writes only the changes of that read, when every row equals the approved ' +
+    'plan; otherwise it writes nothing and says "the state changed since approval: run the ' +
+    'workflow again" with each row that moved.',
 };
 
 const CLI_PREAMBLE = [

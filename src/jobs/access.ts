@@ -1,7 +1,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { runAccess, type AccessResult } from '../plan/access.js';
-import { runBucket } from '../plan/bucket.js';
+import { prepareAccess, type AccessResult } from '../plan/access.js';
+import { prepareBucket } from '../plan/bucket.js';
 import { stateBucketFor } from '../inventory/keymaster-state.js';
 import { accessJson, renderAccessConsole, renderAccessMarkdown } from '../report/access.js';
 import { renderKeyAccessConsole, renderKeyAccessMarkdown } from '../report/key-access.js';
@@ -44,23 +44,83 @@ function render(
   };
 }
 
+/** An access job read once, and the apply of exactly that plan. */
+export interface PreparedAccessJob {
+  plan: AccessJobResult;
+  apply(): Promise<AccessJobResult>;
+}
+
+function prepared(
+  title: string,
+  prune: boolean | undefined,
+  access: { plan: AccessResult; apply(): Promise<AccessResult> },
+): PreparedAccessJob {
+  return {
+    plan: { result: access.plan, ...render(`${title} (plan)`, access.plan, prune) },
+    apply: async () => {
+      const result = await access.apply();
+      return { result, ...render(`${title} (apply)`, result, prune) };
+    },
+  };
+}
+
+/** Reads IAM once and plans: users, groups, policies, attachments, the OIDC provider and roles. */
+export async function prepareIamJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  options: Omit<AccessJobOptions, 'mode'>,
+): Promise<PreparedAccessJob> {
+  const inventory = inventoryOf(env, options.repository);
+  // Bad input (AccessInputError, an InputError) is found before the first AWS call.
+  const access = await prepareAccess({
+    inventory,
+    clients,
+    prune: options.prune ?? false,
+    createAccessKeys: options.createAccessKeys ?? false,
+    bootstrap: options.bootstrap ?? true,
+  });
+  return prepared(`IAM — ${env.name}`, options.prune, access);
+}
+
 /** `iam plan|apply`: users, groups, policies, attachments, the GitHub OIDC provider and roles. */
 export async function iamJob(
   env: ResolvedEnvironment,
   clients: AwsClients,
   options: AccessJobOptions,
 ): Promise<AccessJobResult> {
-  const inventory = inventoryOf(env, options.repository);
-  // Bad input (AccessInputError, an InputError) is found before the first AWS call.
-  const result = await runAccess({
-    inventory,
+  const job = await prepareIamJob(env, clients, options);
+  return options.mode === 'plan' ? job.plan : job.apply();
+}
+
+/**
+ * Reads the public proofs bucket and the Keymaster's state bucket once and plans: their policies,
+ * CORS, public access blocks, versioning, encryption, tags.
+ */
+export async function prepareBucketJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+): Promise<PreparedAccessJob> {
+  const inventory = inventoryOf(env);
+  // The proofs bucket, then the Keymaster's state bucket: one read each, one plan, one approval.
+  const proofs = await prepareBucket({ inventory, clients });
+  const state = await prepareBucket({
+    inventory: { ...inventory, bucket: stateBucketFor(env) },
     clients,
-    mode: options.mode,
-    prune: options.prune ?? false,
-    createAccessKeys: options.createAccessKeys ?? false,
-    bootstrap: options.bootstrap ?? true,
   });
-  return { result, ...render(`IAM — ${env.name} (${options.mode})`, result, options.prune) };
+  return prepared(`Buckets — ${env.name}`, false, {
+    plan: bothBuckets(proofs.plan, state.plan),
+    apply: async () => bothBuckets(await proofs.apply(), await state.apply()),
+  });
+}
+
+function bothBuckets(proofs: AccessResult, state: AccessResult): AccessResult {
+  return {
+    changes: [...proofs.changes, ...state.changes],
+    ...(proofs.after || state.after
+      ? { after: [...(proofs.after ?? []), ...(state.after ?? [])] }
+      : {}),
+    ok: proofs.ok && state.ok,
+  };
 }
 
 /** `bucket plan|apply`: the public proofs bucket, its policy, CORS, public access block, tags. */
@@ -69,20 +129,6 @@ export async function bucketJob(
   clients: AwsClients,
   mode: 'plan' | 'apply',
 ): Promise<AccessJobResult> {
-  const inventory = inventoryOf(env);
-  // The proofs bucket, then the Keymaster's state bucket: one plan, one approval.
-  const proofs = await runBucket({ inventory, clients, mode });
-  const state = await runBucket({
-    inventory: { ...inventory, bucket: stateBucketFor(env) },
-    clients,
-    mode,
-  });
-  const result = {
-    changes: [...proofs.changes, ...state.changes],
-    ...(proofs.after || state.after
-      ? { after: [...(proofs.after ?? []), ...(state.after ?? [])] }
-      : {}),
-    ok: proofs.ok && state.ok,
-  };
-  return { result, ...render(`Buckets — ${env.name} (${mode})`, result, false) };
+  const job = await prepareBucketJob(env, clients);
+  return mode === 'plan' ? job.plan : job.apply();
 }

@@ -2,7 +2,7 @@ import type { ResolvedEnvironment } from '../config/model.js';
 import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
 import { planFunding, type FundingPlan } from '../plan/funding.js';
-import { runKeys, type KeysResult } from '../plan/keys.js';
+import { prepareKeys, type KeysResult } from '../plan/keys.js';
 import type { KeyRow } from '../plan/keys-types.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -38,59 +38,89 @@ export interface KeysJobOptions {
   now?: () => Date;
 }
 
+/** A keys job read once (funding record and keys), and the apply of exactly that plan. */
+export interface PreparedKeysJob {
+  /** The plan as read: what `keys plan` reports, and what an approved apply compares. */
+  plan: KeysJobResult;
+  /** Creates, adopts and retires what the plan says, then records the funding settings. */
+  apply(): Promise<KeysJobResult>;
+}
+
 /**
- * `keys plan|apply` for one environment: shared by the CLI and the provision-keys action. The
- * plan carries the funding settings (they move money, so they are approved with the keys); every
- * apply that leaves every key in place records their sha256, the commit and the time on the bank,
- * even when the settings did not change: the Keymaster runs the recorded commit.
+ * Reads the bank's funding record and the keys once, and plans. The plan carries the funding
+ * settings (they move money, so they are approved with the keys); every apply that leaves every
+ * key in place records their sha256, the commit and the time on the bank, even when the settings
+ * did not change: the Keymaster runs the recorded commit.
  */
-export async function keysJob(
+export async function prepareKeysJob(
   env: ResolvedEnvironment,
   clients: AwsClients,
-  mode: 'plan' | 'apply',
-  options: KeysJobOptions = {},
-): Promise<KeysJobResult> {
+  options: KeysJobOptions & { mode?: 'plan' | 'apply'; onlyPlannedLeftovers?: boolean } = {},
+): Promise<PreparedKeysJob> {
+  const mode = options.mode ?? 'apply';
   const keys = keysFor(env);
   const record = fundingRecordFor(env, clients, keys);
   const settings = fundingSettingsOf(env, keys);
   const state = await record.read();
   const previousAt = options.settingsAtCommit ?? settingsAtCommit;
   const recordedCommit = state.bank === 'found' ? state.record?.commit : undefined;
-  let funding: FundingPlan = planFunding({
+  const funding: FundingPlan = planFunding({
     settings,
     state,
     recordedSettings: recordedCommit ? previousAt(env, recordedCommit) : undefined,
   });
-  const result = await runKeys({
-    env,
-    keys,
-    clients,
+  const prepared = await prepareKeys(
+    {
+      env,
+      keys,
+      clients,
+      ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
+      ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
+      ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
+    },
     mode,
-    ...(options.progress ? { progress: options.progress } : {}),
-    ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
-    ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
-  });
-  // A plan that failed (a change reviewers cannot see) is never recorded.
-  if (mode === 'apply' && funding.outcome !== 'failed') {
-    const recordedAt = (options.now ?? (() => new Date()))().toISOString();
-    funding = await recordFunding(funding, result, () =>
-      record.write({
-        sha256: funding.sha256,
-        ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
-        recordedAt,
-      }),
-    );
-  }
-  const ok = result.ok && funding.outcome !== 'failed';
-  return {
+  );
+  const finish = (result: KeysResult, outcome: FundingPlan, shown: string): KeysJobResult => ({
     result,
-    funding,
-    json: keysJson(result, funding),
-    console: renderKeysConsole(result, funding),
-    markdown: renderKeysMarkdown(result, { title: `Keys — ${env.name} (${mode})`, funding }),
+    funding: outcome,
+    json: keysJson(result, outcome),
+    console: renderKeysConsole(result, outcome),
+    markdown: renderKeysMarkdown(result, {
+      title: `Keys — ${env.name} (${shown})`,
+      funding: outcome,
+    }),
     created: result.rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
-    ok,
+    ok: result.ok && outcome.outcome !== 'failed',
+  });
+  return {
+    plan: finish(prepared.plan, funding, 'plan'),
+    apply: async () => {
+      const result = await prepared.apply();
+      // A plan that failed (a change reviewers cannot see) is never recorded.
+      if (funding.outcome === 'failed') return finish(result, funding, 'apply');
+      const recordedAt = (options.now ?? (() => new Date()))().toISOString();
+      const outcome = await recordFunding(funding, result, () =>
+        record.write({
+          sha256: funding.sha256,
+          ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
+          recordedAt,
+        }),
+      );
+      return finish(result, outcome, 'apply');
+    },
   };
+}
+
+/** `keys plan|apply` for one environment: shared by the CLI and the provision-keys action. */
+export async function keysJob(
+  env: ResolvedEnvironment,
+  clients: AwsClients,
+  mode: 'plan' | 'apply',
+  options: KeysJobOptions = {},
+): Promise<KeysJobResult> {
+  const prepared = await prepareKeysJob(env, clients, { ...options, mode });
+  return mode === 'plan' ? prepared.plan : prepared.apply();
 }
 
 const IN_PLACE: ReadonlySet<KeyRow['status']> = new Set(['exists', 'created', 'adopted']);

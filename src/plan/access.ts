@@ -24,7 +24,7 @@ import type {
 import { validateAccessInventory } from './access-validate.js';
 import type { Change } from './change.js';
 import { type KeyAccessChange, planKeyAccess } from './key-access.js';
-import { reconcile } from './reconcile.js';
+import { prepare, type ReconcileResult } from './reconcile.js';
 
 /**
  * The access plan (DESIGN §5): IAM users, groups, memberships, managed policies, attachments,
@@ -132,17 +132,23 @@ function queryFor(inventory: AccessInventory, options: AccessOptions) {
   };
 }
 
+/** An access plan read once, and the apply of exactly its changes (`prepare` in reconcile.ts). */
+export interface PreparedAccess {
+  plan: AccessResult;
+  apply(): Promise<AccessResult>;
+}
+
 /**
- * Plans, and in apply mode carries out the plan and plans again, through the one reconcile loop.
- * The clients must act in `inventory.accountId`: `awsForEnvironment` checks that once, before any
- * job gets them. IAM changes build on one another in plan order, so the first failing write stops
- * the apply and is thrown; the next run plans from what was written.
+ * Reads IAM once and plans; `apply` carries out those changes through the one reconcile loop and
+ * re-reads to confirm. The clients must act in `inventory.accountId`: `awsForEnvironment` checks
+ * that once, before any job gets them. IAM changes build on one another in plan order, so the
+ * first failing write stops the apply and is thrown; the next run plans from what was written.
  */
-export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
+export async function prepareAccess(input: Omit<RunAccessInput, 'mode'>): Promise<PreparedAccess> {
   const { inventory, clients } = input;
   validateAccessInventory(inventory);
   let first: AccessState | undefined;
-  const result = await reconcile<AccessState, Change<AccessDetail>, IamStep>(
+  const prepared = await prepare<AccessState, Change<AccessDetail>, IamStep>(
     {
       read: async () => {
         const state = await readAccessState(clients, queryFor(inventory, input));
@@ -154,17 +160,23 @@ export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
       describeStep: (step, change) => `${change.kind} ${change.id}: ${step.op}`,
     },
     {
-      mode: input.mode,
       prune: input.prune ?? false,
       stopOnFailure: true,
       ...(input.onStep ? { onStep: input.onStep } : {}),
     },
   );
   const keyAccess = planKeyAccess(inventory.iam, inventory.accountId, first!);
-  return {
+  const resultOf = (result: ReconcileResult<Change<AccessDetail>>): AccessResult => ({
     changes: result.changes,
     ...(result.after ? { after: result.after } : {}),
     ok: result.ok,
     ...(keyAccess ? { keyAccess } : {}),
-  };
+  });
+  return { plan: resultOf(prepared.plan), apply: async () => resultOf(await prepared.apply()) };
+}
+
+/** Plans, and in apply mode carries out the plan and plans again (`prepareAccess`). */
+export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
+  const prepared = await prepareAccess(input);
+  return input.mode === 'plan' ? prepared.plan : prepared.apply();
 }

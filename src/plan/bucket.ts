@@ -7,7 +7,7 @@ import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../inventory/tags.js';
 import { otherOwnerOf } from './ownership.js';
 import type { BucketSpec, Inventory } from '../inventory/types.js';
 import type { Change } from './change.js';
-import { reconcile } from './reconcile.js';
+import { prepare, type ReconcileResult } from './reconcile.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
 import { planNewSettings, planSettings } from './bucket-settings.js';
 
@@ -269,27 +269,41 @@ export interface BucketResult {
   ok: boolean;
 }
 
+/** A bucket plan read once, and the apply of exactly its changes (`prepare` in reconcile.ts). */
+export interface PreparedBucket {
+  plan: BucketResult;
+  apply(): Promise<BucketResult>;
+}
+
 /**
- * Plans, and in apply mode carries out the plan and plans again, through the one reconcile loop.
- * The bucket's changes build on one another (the bucket before its settings): the first failing
- * write stops the apply and is thrown; the next run plans from what was written.
+ * Reads the bucket once and plans; `apply` carries out those changes through the one reconcile
+ * loop and re-reads to confirm. The bucket's changes build on one another (the bucket before its
+ * settings): the first failing write stops the apply and is thrown; the next run plans from what
+ * was written.
  */
-export async function runBucket(input: RunBucketInput): Promise<BucketResult> {
+export async function prepareBucket(input: Omit<RunBucketInput, 'mode'>): Promise<PreparedBucket> {
   const { inventory, clients } = input;
   validateBucketInventory(inventory);
   const spec = inventory.bucket;
-  const result = await reconcile<BucketState, Change<BucketDetail>, S3Step>(
+  const prepared = await prepare<BucketState, Change<BucketDetail>, S3Step>(
     {
       read: () => readBucket(clients.s3, spec.name),
       plan: (state) => planBucket(spec, state),
       runStep: (step) => runS3Step(clients.s3, step),
       describeStep: (step, change) => `${change.kind} ${change.id}: ${step.op}`,
     },
-    { mode: input.mode, stopOnFailure: true, ...(input.onStep ? { onStep: input.onStep } : {}) },
+    { stopOnFailure: true, ...(input.onStep ? { onStep: input.onStep } : {}) },
   );
-  return {
+  const resultOf = (result: ReconcileResult<Change<BucketDetail>>): BucketResult => ({
     changes: result.changes,
     ...(result.after ? { after: result.after } : {}),
     ok: result.ok,
-  };
+  });
+  return { plan: resultOf(prepared.plan), apply: async () => resultOf(await prepared.apply()) };
+}
+
+/** Plans, and in apply mode carries out the plan and plans again (`prepareBucket`). */
+export async function runBucket(input: RunBucketInput): Promise<BucketResult> {
+  const prepared = await prepareBucket(input);
+  return input.mode === 'plan' ? prepared.plan : prepared.apply();
 }

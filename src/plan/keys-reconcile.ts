@@ -26,6 +26,7 @@ import {
 import type { KeyDetail, KeyStatus } from './keys-types.js';
 import {
   applyPlanned,
+  blocks,
   type FailedChange,
   type Planned,
   type ReconcileOptions,
@@ -118,6 +119,21 @@ export interface KeyPassesResult {
   ok: boolean;
 }
 
+export interface KeyPassesOptions extends Omit<ReconcileOptions, 'mode' | 'prune'> {
+  /**
+   * The apply of an approved plan: the second pass retires only the leftovers the plan listed
+   * (extras of an alias it creates, retired once the alias exists). A key that became extra
+   * during this apply (a racing run's alias, a retried CreateKey) was not approved: it is reported
+   * as a leftover and does not fail the apply; the next plan shows it and its approved apply
+   * retires it. Without this, the second pass retires every extra the re-read finds.
+   */
+  onlyPlannedLeftovers?: boolean;
+}
+
+/** Why a leftover found after the writes is left for the next approved apply. */
+const NOT_APPROVED =
+  "found after this apply's writes and not in the approved plan: left alone; the next plan lists it and its approved apply retires it";
+
 /**
  * Apply of a plan already read: its steps, a re-read, and when the re-read finds keys to
  * retire (extras of an alias created or raced meanwhile), a second pass over those only.
@@ -127,25 +143,53 @@ export interface KeyPassesResult {
 export async function applyKeyPasses<State, Step>(
   reconciler: KeysReconciler<State, Step>,
   planned: Planned<KeyChange, Step>[],
-  options: Omit<ReconcileOptions, 'mode' | 'prune'>,
+  options: KeyPassesOptions,
 ): Promise<KeyPassesResult> {
-  const first = await applyPlanned(reconciler, planned, { ...options, prune: true });
-  const retire = first.after!.filter((c) => c.detail?.leftover && c.action === 'remove');
+  const { onlyPlannedLeftovers, ...passOptions } = options;
+  const first = await applyPlanned(reconciler, planned, { ...passOptions, prune: true });
+  const found = first.after!.filter((c) => c.detail?.leftover && c.action === 'remove');
+  const approved = new Set(
+    planned
+      .filter((p) => p.change.detail?.leftover && p.change.action === 'remove')
+      .map((p) => p.change.detail!.keyId),
+  );
+  const isApproved = (c: KeyChange) => !onlyPlannedLeftovers || approved.has(c.detail!.keyId);
+  const retire = found.filter(isApproved);
+  const unapproved = new Set(found.filter((c) => !isApproved(c)).map((c) => c.detail!.keyId));
+  // Reported as they are, with why they were left; they do not make the apply fail.
+  const report = (changes: KeyChange[]) =>
+    changes.map((c) =>
+      c.detail?.leftover && unapproved.has(c.detail.keyId)
+        ? {
+            ...c,
+            action: 'exists' as const,
+            reason: `${c.reason}; ${NOT_APPROVED}`,
+            detail: { ...c.detail, leftover: 'keep' as const },
+          }
+        : c,
+    );
+  const settled = (changes: KeyChange[]) => !report(changes).some((c) => blocks(c, true, true));
   if (retire.length === 0) {
-    return { changes: first.changes, after: first.after!, failed: first.failed!, ok: first.ok };
+    const ok = first.failed!.length === 0 && settled(first.after!);
+    return { changes: first.changes, after: report(first.after!), failed: first.failed!, ok };
   }
   const second = await applyPlanned(
     reconciler,
     retire.map((change) => ({ change, steps: reconciler.stepsOf(change) })),
-    { ...options, prune: true },
+    { ...passOptions, prune: true },
   );
   const failed = [...first.failed!, ...second.failed!];
   // The second pass planned only the leftovers; the first re-read holds the inventory.
-  const after = [
+  const after = report([
     ...first.after!.filter((c) => !c.detail?.leftover),
     ...second.after!.filter((c) => c.detail?.leftover),
-  ];
-  return { changes: first.changes, after, failed, ok: failed.length === 0 && second.ok };
+  ]);
+  return {
+    changes: first.changes,
+    after,
+    failed,
+    ok: failed.length === 0 && settled(second.after!),
+  };
 }
 
 /** The outcome of each change of an apply, in plan order, then the leftovers as they are now. */

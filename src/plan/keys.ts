@@ -45,6 +45,8 @@ export interface KeysOptions {
   progress?: Progress;
   /** Tags each created KMS key (`nomad:created-by-run`); default a random UUID. */
   runId?: string;
+  /** The apply of an approved plan: retire no leftover it did not list (`applyKeyPasses`). */
+  onlyPlannedLeftovers?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 32;
@@ -134,6 +136,7 @@ async function applyWith(
   try {
     const result = await applyKeyPasses(reconciler, planned, {
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
       ...reconcileProgress(progress),
     });
     const rows = outcomesOf(result, reconciler.outcomes).map((o) =>
@@ -194,27 +197,46 @@ export interface RunKeysOptions extends KeysOptions {
   kmsWritesPerSecond?: number;
 }
 
+/** A key plan read once, and the apply of exactly its changes. */
+export interface PreparedKeys {
+  plan: KeysResult;
+  /** The steps of these changes, a re-read, and the second pass (`applyKeyPasses`). */
+  apply(): Promise<KeysResult>;
+}
+
+const storeOf = (options: Omit<RunKeysOptions, 'mode'>): KeyStore =>
+  options.store ??
+  keyStoreFor(
+    options.env,
+    options.clients,
+    options.kmsWritesPerSecond ? { writesPerSecond: options.kmsWritesPerSecond } : {},
+  );
+
+/** Reads the keys once and plans (pure); nothing is written until `apply`. */
+export async function prepareKeys(
+  options: Omit<RunKeysOptions, 'mode'>,
+  mode: 'plan' | 'apply' = 'apply',
+): Promise<PreparedKeys> {
+  const reconciler = reconcilerFor(options.keys, storeOf(options), mode, options);
+  const planned = reconciler.plan(await reconciler.read());
+  const changes = planned.map((p) => p.change);
+  return {
+    plan: {
+      changes,
+      rows: rowsFromChanges(changes),
+      ok: !changes.some((c) => blocks(c, true, false)),
+    },
+    apply: () => applyWith(reconciler, planned, options),
+  };
+}
+
 /**
  * `reconcile()` for keys: read, plan (pure), and in apply mode the steps, a re-read and, when it
  * finds extras to retire, a second pass over those.
  */
 export async function runKeys(options: RunKeysOptions): Promise<KeysResult> {
-  const store =
-    options.store ??
-    keyStoreFor(
-      options.env,
-      options.clients,
-      options.kmsWritesPerSecond ? { writesPerSecond: options.kmsWritesPerSecond } : {},
-    );
-  const reconciler = reconcilerFor(options.keys, store, options.mode, options);
-  const planned = reconciler.plan(await reconciler.read());
-  if (options.mode === 'apply') return applyWith(reconciler, planned, options);
-  const changes = planned.map((p) => p.change);
-  return {
-    changes,
-    rows: rowsFromChanges(changes),
-    ok: !changes.some((c) => blocks(c, true, false)),
-  };
+  const prepared = await prepareKeys(options, options.mode);
+  return options.mode === 'plan' ? prepared.plan : prepared.apply();
 }
 
 /**

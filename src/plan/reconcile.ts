@@ -81,13 +81,36 @@ export async function reconcile<State, C extends Change, Step>(
   reconciler: Reconciler<State, C, Step>,
   options: ReconcileOptions,
 ): Promise<ReconcileResult<C>> {
+  const prepared = await prepare(reconciler, options);
+  return options.mode === 'plan' ? prepared.plan : prepared.apply();
+}
+
+/** A plan read once, and the apply of exactly its changes. */
+export interface Prepared<C extends Change> {
+  /** The plan as read (what `reconcile` returns in plan mode). */
+  plan: ReconcileResult<C>;
+  /**
+   * Carries out the steps of these changes, planned from that one read (no second read to plan:
+   * what a caller checked is what is written), then re-reads to confirm.
+   */
+  apply(): Promise<ReconcileResult<C>>;
+}
+
+/**
+ * The read and plan half of `reconcile`, for callers that check the plan before any write (the
+ * apply of an approved plan compares every section with the artifact first).
+ */
+export async function prepare<State, C extends Change, Step>(
+  reconciler: Reconciler<State, C, Step>,
+  options: Omit<ReconcileOptions, 'mode'>,
+): Promise<Prepared<C>> {
   const prune = options.prune ?? false;
   const planned = reconciler.plan(await reconciler.read());
   const changes = planned.map((p) => p.change);
-  if (options.mode === 'plan') {
-    return { changes, ok: !changes.some((c) => blocks(c, prune, false)) };
-  }
-  return applyPlanned(reconciler, planned, options);
+  return {
+    plan: { changes, ok: !changes.some((c) => blocks(c, prune, false)) },
+    apply: () => applyPlanned(reconciler, planned, options),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms.js';
 import { AliasExistsError } from '../../src/aws/key-store-errors.js';
 import { keysFor } from '../../src/inventory/keys.js';
+import { TAG_KEYS } from '../../src/inventory/tags.js';
 import { applyKeys, planKeys } from '../../src/plan/keys.js';
 import { publicKeyRead } from './fake-public-key.js';
 import { loadEnv } from './helpers.js';
@@ -130,5 +131,46 @@ describe('an alias that appears while this run aliases', () => {
     expect(result.rows).toHaveLength(1);
     expect(result.rows[0]).toMatchObject({ status: 'created', keyId: kms.keys[0]!.keyId });
     expect(kms.keys.map((k) => k.keyState)).toEqual(['Enabled']);
+  });
+});
+
+describe('the apply of an approved plan (only the leftovers it listed are retired)', () => {
+  it('a key made extra by a race during the apply is reported, not retired, and does not fail it', async () => {
+    const kms = memoryKms((k) => {
+      if (!k.aliases.has(key.alias)) k.aliases.set(key.alias, k.newKey({ ...key.tags }).keyId);
+    });
+    const plan = await planKeys([key], kms.store);
+    const result = await applyKeys(plan, kms.store, { onlyPlannedLeftovers: true });
+
+    const theirs = kms.aliases.get(key.alias)!;
+    const ours = kms.keys.find((k) => k.keyId !== theirs)!;
+    expect(result.rows[0]).toMatchObject({ status: 'exists', keyId: theirs });
+    expect(result.rows[1]).toMatchObject({
+      keyId: ours.keyId,
+      status: 'leftover',
+      leftover: 'keep',
+    });
+    expect(result.rows[1]!.reason).toContain('not in the approved plan');
+    expect(ours.keyState).toBe('Enabled');
+    expect(result.ok).toBe(true);
+  });
+
+  it('a leftover the approved plan listed is retired once its alias exists', async () => {
+    const kms = memoryKms();
+    // Two keys earlier runs made for the alias, which does not exist yet: the oldest is adopted,
+    // the other is planned for retirement once the alias points at the first.
+    const oldest = kms.newKey({ ...key.tags });
+    // Provably extra: its record says no alias ever pointed at it.
+    const extra = kms.newKey({ ...key.tags, [TAG_KEYS.aliased]: 'false' });
+    const plan = await planKeys([key], kms.store);
+    expect(plan.map((c) => [c.action, c.detail?.keyId])).toEqual([
+      ['adopt', oldest.keyId],
+      ['remove', extra.keyId],
+    ]);
+    const result = await applyKeys(plan, kms.store, { onlyPlannedLeftovers: true });
+    expect(result.rows[0]).toMatchObject({ status: 'adopted', keyId: oldest.keyId });
+    expect(result.rows[1]).toMatchObject({ status: 'scheduled', keyId: extra.keyId });
+    expect(extra.keyState).toBe('PendingDeletion');
+    expect(result.ok).toBe(true);
   });
 });

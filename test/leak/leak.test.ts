@@ -478,6 +478,17 @@ async function runActions(): Promise<void> {
   });
   recordAction('apply-guard', guard);
 
+  // The gated apply of that plan file, with GetSecretValue corrupted: it reads the hex keys once.
+  const applied = await runAction('apply-plan', {
+    inputs: { ...dev, 'approved-plan': report.outputs['plan-file'] ?? '' },
+    event: { ref: 'refs/heads/main', after: MERGE_SHA },
+    eventName: 'push',
+    workspace,
+    timeoutMs: ACTION_TIMEOUT_MS,
+    env: { ...corruptVars, GITHUB_SHA: MERGE_SHA },
+  });
+  recordAction('apply-plan', applied);
+
   for (const [i, request] of github.requests.entries()) {
     places.push({
       name: `GitHub stand-in: request ${i + 1} ${request.method} ${request.path}`,

@@ -1,17 +1,25 @@
 /**
  * The real apply.yml, rehearsed job by job offline (see rehearse.ts): the staging plan job and
  * the staging apply job on moto, with a recording GitHub stand-in. A merge whose artifact
- * matches is applied and its final table commented; a plan that changed between the plan job and
- * the gated job is refused with nothing written; a funding change is in the plan and its hash;
- * a wiring mistake (an output renamed in one place) makes the gated job fail before any write.
+ * matches is applied and its final table commented; AWS that moved between the plan job (what
+ * reviewers approved) and the gated job's one read is refused with nothing written, and the next
+ * run applies the state as it is; a funding change is in the plan and its hash; a wiring mistake
+ * (the artifact path wrong in one place) makes the gated job fail before any write.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  CreatePolicyVersionCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+} from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsFundingRecord } from '../../src/aws/funding-record.js';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
-import { loadEnvironment } from '../../src/jobs/environment.js';
+import { inventoryOf, loadEnvironment } from '../../src/jobs/environment.js';
+import { samePolicy } from '../../src/plan/policy-document.js';
+import { STATE_CHANGED } from '../../src/report/approved-plan.js';
 import { motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
 import { cli } from '../cli/helpers.js';
 import { FakeGithub } from '../github/fake-github.js';
@@ -67,10 +75,18 @@ function world(sha: string, attempt: string): World {
   };
 }
 
+const APPLY_STEP = 'Apply the approved plan';
+const REPORT_STEP = 'Final key and address table on the merged pull request';
+
 const stepNamed = (steps: Array<{ name: string }>, name: string) => {
   const step = steps.find((s) => s.name === name);
   if (!step) throw new Error(`no step "${name}"`);
-  return step as (typeof steps)[number] & { outcome: string; log: string; summary: string };
+  return step as (typeof steps)[number] & {
+    outcome: string;
+    log: string;
+    summary: string;
+    outputs: Record<string, string>;
+  };
 };
 
 async function bankRecord() {
@@ -111,9 +127,7 @@ describe('apply.yml rehearsed (staging)', () => {
       applied.result,
       JSON.stringify(applied.steps.map((s) => [s.name, s.outcome, s.log.slice(0, 400)])),
     ).toBe('success');
-    expect(stepNamed(applied.steps, 'Guard (the plan approved is the plan applied)').log).toContain(
-      'is the plan approved in this run',
-    );
+    expect(stepNamed(applied.steps, APPLY_STEP).log).toContain('is the plan approved in this run');
     const record = await bankRecord();
     expect(record).toMatchObject({ bank: 'found', record: { commit: sha } });
     const comments = github
@@ -151,35 +165,88 @@ describe('apply.yml rehearsed (staging)', () => {
     w.needs = { 'plan-staging': { result: plan.result, outputs: plan.outputs } };
     const refused = await runJob(workflow, 'staging', w);
     expect(refused.result).toBe('failure');
-    const guard = stepNamed(refused.steps, 'Guard (the plan approved is the plan applied)');
-    expect(guard.outcome).toBe('failure');
-    expect(guard.log).toMatch(/refusing to apply.*differs from the plan approved.*funding/);
-    expect(stepNamed(refused.steps, 'Apply keys and record the funding settings').outcome).toBe(
-      'skipped',
-    );
+    const step = stepNamed(refused.steps, APPLY_STEP);
+    expect(step.outcome).toBe('failure');
+    expect(step.log).toContain(STATE_CHANGED);
+    expect(step.log).toMatch(/funding: what the bank records is not what it recorded at approval/);
+    expect(stepNamed(refused.steps, REPORT_STEP).outcome).toBe('skipped');
     expect(await bankRecord()).toMatchObject({ bank: 'found', record: outOfBand });
   }, 300_000);
 
-  it('a wiring mistake (an output renamed in one place) fails the gated job before any write', async () => {
+  it('an IAM policy edited by hand after approval: nothing written; the next run applies', async () => {
+    // A pending write (a funding change) so that "nothing written" can be seen.
+    const file = path.join(workspace, 'environments/staging.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/capPerRun: '([0-9.]+)'/, "capPerRun: '7777'"),
+    );
+    const sha = commitAll(workspace, 'another cap');
+    const workflow = loadWorkflow(APPLY);
+    const w = world(sha, '1');
+    const plan = await runJob(workflow, 'plan-staging', w);
+    expect(plan.result).toBe('success');
+    const recordBefore = await bankRecord();
+
+    // After reviewers read the plan, someone widens a staging policy by hand.
+    const env = loadEnvironment('staging', workspace);
+    const clients = await awsForEnvironment(env, aws);
+    const policy = inventoryOf(env).iam.policies.find((p) => p.name === 'staging-updater-signer')!;
+    const widened = structuredClone(policy.document);
+    widened.Statement[0]!.Action = ['kms:*'];
+    await clients.iam.send(
+      new CreatePolicyVersionCommand({
+        PolicyArn: policy.arn,
+        PolicyDocument: JSON.stringify(widened),
+        SetAsDefault: true,
+      }),
+    );
+    const policyNow = async () => {
+      const { Policy } = await clients.iam.send(new GetPolicyCommand({ PolicyArn: policy.arn }));
+      const { PolicyVersion } = await clients.iam.send(
+        new GetPolicyVersionCommand({ PolicyArn: policy.arn, VersionId: Policy!.DefaultVersionId }),
+      );
+      return decodeURIComponent(PolicyVersion!.Document!);
+    };
+
+    w.needs = { 'plan-staging': { result: plan.result, outputs: plan.outputs } };
+    const refused = await runJob(workflow, 'staging', w);
+    expect(refused.result).toBe('failure');
+    const step = stepNamed(refused.steps, APPLY_STEP);
+    expect(step.log).toContain(STATE_CHANGED);
+    expect(step.log).toContain(`iam: \`iam-policy ${policy.name}\` approved exists, now update`);
+    expect(await bankRecord()).toEqual(recordBefore);
+    expect(samePolicy(await policyNow(), widened)).toBe(true);
+
+    // The workflow run again: its plan shows the hand edit; approved, it is applied as planned.
+    const again = world(sha, '2');
+    const replan = await runJob(workflow, 'plan-staging', again);
+    expect(replan.outputs['plan-hash']).not.toBe(plan.outputs['plan-hash']);
+    again.needs = { 'plan-staging': { result: replan.result, outputs: replan.outputs } };
+    const applied = await runJob(workflow, 'staging', again);
+    expect(
+      applied.result,
+      JSON.stringify(applied.steps.map((s) => [s.name, s.outcome, s.log.slice(-600)])),
+    ).toBe('success');
+    expect(samePolicy(await policyNow(), policy.document)).toBe(true);
+    expect(await bankRecord()).toMatchObject({ bank: 'found', record: { commit: sha } });
+  }, 300_000);
+
+  it('a wiring mistake (the artifact path wrong in one place) fails the gated job before any write', async () => {
     const sha = commitAll(workspace, 'again');
     const w = world(sha, '1');
     const miswired = loadWorkflow(
-      APPLY.replace(
-        'keys-json: ${{ steps.plan-keys.outputs.keys-json-file }}',
-        'keys-json: ${{ steps.plan-keys.outputs.keys-file }}',
-      ),
+      APPLY.replace('/approved/staging-plan.json', '/approved/plan-staging.json'),
     );
-    expect(JSON.stringify(miswired)).toContain('keys-file');
+    expect(JSON.stringify(miswired)).toContain('plan-staging.json');
     const plan = await runJob(miswired, 'plan-staging', w);
     w.needs = { 'plan-staging': { result: plan.result, outputs: plan.outputs } };
     const run = await runJob(miswired, 'staging', w);
     expect(run.result).toBe('failure');
-    expect(stepNamed(run.steps, 'Guard (the plan approved is the plan applied)').outcome).toBe(
-      'failure',
-    );
-    expect(stepNamed(run.steps, 'Apply keys and record the funding settings').outcome).toBe(
-      'skipped',
-    );
+    const step = stepNamed(run.steps, APPLY_STEP);
+    expect(step.outcome).toBe('failure');
+    expect(step.log).toMatch(/approved-plan is neither JSON nor a readable file/);
+    expect(step.outputs['keys-json-file']).toBeUndefined();
+    expect(stepNamed(run.steps, REPORT_STEP).outcome).toBe('skipped');
 
     // An old run whose commit is no longer main's head applies nothing either.
     const stale = { ...world(sha, '2'), mainHead: () => 'f'.repeat(40) };
@@ -187,8 +254,6 @@ describe('apply.yml rehearsed (staging)', () => {
     const old = await runJob(loadWorkflow(APPLY), 'staging', stale);
     expect(old.result).toBe('failure');
     expect(stepNamed(old.steps, 'The planned commit is still main').outcome).toBe('failure');
-    expect(stepNamed(old.steps, 'Apply keys and record the funding settings').outcome).toBe(
-      'skipped',
-    );
+    expect(stepNamed(old.steps, APPLY_STEP).outcome).toBe('skipped');
   }, 300_000);
 });

@@ -219,7 +219,7 @@ describe('apply.yml', () => {
       expect(upload?.with?.path, env).toBe('${{ steps.plan.outputs.plan-file }}');
       const gated = apply.jobs[env]!.steps ?? [];
       const download = gated.findIndex((s) => s.uses?.startsWith('actions/download-artifact@'));
-      const guard = gated.findIndex((s) => s.uses === './actions/apply-guard');
+      const guard = gated.findIndex((s) => s.uses === './actions/apply-plan');
       expect(download, env).toBeGreaterThan(0);
       expect(download, env).toBeLessThan(guard);
       expect(gated[guard]!.with?.['approved-plan'], env).toMatch(/approved\//);
@@ -240,18 +240,22 @@ describe('apply.yml', () => {
     expect((apply.on as Record<string, { branches?: string[] }>).push?.branches).toEqual(['main']);
   });
 
-  it('guards before the first write, never bootstraps, and comments the final table', () => {
+  it('applies the artifact in one step that reads once, never bootstraps, and comments the table', () => {
     for (const env of ['staging', 'production']) {
       const steps = apply.jobs[env]!.steps ?? [];
-      const guard = steps.findIndex((s) => s.uses === './actions/apply-guard');
-      const firstApply = steps.findIndex((s) => s.with?.mode === 'apply');
-      expect(guard, env).toBeGreaterThan(0);
-      expect(firstApply, env).toBeGreaterThan(guard);
-      for (const s of steps.filter((s) => s.uses === './actions/apply-iam')) {
-        expect(s.with?.bootstrap, env).toBe('false');
-      }
-      const report = steps.slice(firstApply).find((s) => s.uses === './actions/report');
+      const applying = steps.findIndex((s) => s.uses === './actions/apply-plan');
+      expect(applying, env).toBeGreaterThan(0);
+      expect(steps[applying]!.with?.bootstrap, env).toBe('false');
+      expect(steps[applying]!.with?.commit, env).toBe(`\${{ needs.plan-${env}.outputs.commit }}`);
+      // No step of the gated job plans or writes on its own: only the approved plan is applied.
+      const own = ['provision-keys', 'apply-iam', 'proofs-bucket'].map((a) => `./actions/${a}`);
+      expect(
+        steps.filter((s) => own.includes(s.uses ?? '')).map((s) => s.uses),
+        env,
+      ).toEqual([]);
+      const report = steps.slice(applying).find((s) => s.uses === './actions/report');
       expect(report?.with?.kind, env).toBe('applied');
+      expect(report?.with?.['keys-json'], env).toBe('${{ steps.apply.outputs.keys-json-file }}');
     }
   });
 

@@ -3,6 +3,7 @@ import type { CliIo } from '../io.js';
 import { registerBucket, registerIam } from './access.js';
 import { registerAgentConfig } from './agent-config.js';
 import { registerAlert } from './alert.js';
+import { registerApply } from './apply.js';
 import { registerAttestations } from './attestations.js';
 import { registerGithub } from './github.js';
 import { registerKeymaster } from './keymaster.js';
@@ -24,6 +25,7 @@ export const commands: RegisterCommand[] = [
   registerKeys,
   registerIam,
   registerBucket,
+  registerApply,
   registerKeymaster,
   registerAgentConfig,
   registerAttestations,
