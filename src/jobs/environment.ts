@@ -11,7 +11,11 @@ export function loadEnvironment(nameOrPath: string | undefined, cwd: string): Re
     throw new InputError('no environment given: pass a name (staging) or a file path');
   }
   const result = loadEnvironmentFile(resolveEnvironmentArg(nameOrPath, cwd));
-  if (!result.ok) throw new InputError(result.problems.map(formatProblem).join('\n'));
+  if (!result.ok) {
+    throw new InputError(result.problems.map(formatProblem).join('\n'), {
+      problems: result.problems,
+    });
+  }
   return result.env;
 }
 
