@@ -41,10 +41,11 @@ export const PANEL_QUERIES = {
   runway: {
     panel: 'Bank runway (at the last day’s spend)',
     // Seconds (Grafana shows minutes, hours or days as the size calls for). Spend is what the
-    // top-ups sent over the last day, and only once a wallet's counter rose again after the
-    // first fill (it starts at 0, so the fill is one change): before that there is no series,
-    // which the panel shows as "not enough history".
-    expr: `max by (network) (nomad_keymaster_bank_balance{${env}}) / (sum by (network) (rate(nomad_keymaster_topup_amount_total{${env}}[1d])) and on (network) (max by (network) (changes(nomad_keymaster_topup_amount_total{${env}}[1d])) > 1))`,
+    // top-ups sent over the last day, and only once a wallet's counter rose while Prometheus
+    // watched: the first fill happens at the service's start, before its first scrape, so the
+    // counter's first sample already holds it. Before that there is no series, which the panel
+    // shows as "not enough history".
+    expr: `max by (network) (nomad_keymaster_bank_balance{${env}}) / (sum by (network) (rate(nomad_keymaster_topup_amount_total{${env}}[1d])) and on (network) (max by (network) (changes(nomad_keymaster_topup_amount_total{${env}}[1d])) > 0))`,
     legend: '{{network}}',
     by: ['network'],
   },
