@@ -12,23 +12,43 @@
 
 import { errorMessage } from './errors.js';
 
-/** Shorter values are not registered: replacing "1" or "eth" everywhere would destroy messages. */
+/** Shorter values are not registered: replacing "1" or "eth" anywhere would destroy messages. */
 export const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The shortest secret replaced wherever it appears, inside words too. A shorter one (an emulator's
+ * `AWS_SECRET_ACCESS_KEY=test`, a four-letter RPC password) would rewrite every word holding it
+ * (`attestation`), so it is replaced only where it stands whole: a whole string value of
+ * structured output, or a whole token of text (not next to a letter, digit or any of
+ * `_ + / = . @ : % ~ -`). Nor is it given to the runner to mask (`maskableSecrets`): the runner
+ * masks substrings and drops every output that holds one.
+ */
+export const MIN_SUBSTRING_SECRET_LENGTH = 8;
 
 /** What a removed value becomes in text. */
 export const REDACTED = '***';
 
 /** value -> what replaces it (a URL keeps its scheme and host; anything else becomes ***). */
 const registry = new Map<string, string>();
+/** Secrets from MIN_SECRET_LENGTH to MIN_SUBSTRING_SECRET_LENGTH - 1 characters: whole only. */
+const shortSecrets = new Set<string>();
 let pattern: RegExp | undefined;
 
 function add(value: string | undefined, replacement = REDACTED): boolean {
   if (value === undefined) return false;
   const trimmed = value.trim();
-  if (trimmed.length < MIN_SECRET_LENGTH || registry.has(trimmed)) return false;
-  registry.set(trimmed, replacement);
+  if (trimmed.length < MIN_SECRET_LENGTH || registry.has(trimmed) || shortSecrets.has(trimmed)) {
+    return false;
+  }
+  if (trimmed.length < MIN_SUBSTRING_SECRET_LENGTH) shortSecrets.add(trimmed);
+  else registry.set(trimmed, replacement);
   pattern = undefined;
   return true;
+}
+
+/** The values the runner may mask (`::add-mask::`): only those replaced as substrings here. */
+export function maskableSecrets(values: readonly string[]): string[] {
+  return values.filter((v) => v.trim().length >= MIN_SUBSTRING_SECRET_LENGTH);
 }
 
 function decoded(value: string): string {
@@ -165,17 +185,67 @@ function escape(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The text with every registered secret replaced (longest first, so a URL wins over its parts). */
+/** Characters a short secret may not touch to count as standing whole in text. */
+const TOKEN_CHAR = 'A-Za-z0-9_+/=.@:%~-';
+
+/**
+ * The text with every registered secret replaced (longest first, so a URL wins over its parts);
+ * a short secret only where it stands as a whole token.
+ */
 export function redact(text: string): string {
-  if (registry.size === 0 || text.length === 0) return text;
+  if ((registry.size === 0 && shortSecrets.size === 0) || text.length === 0) return text;
   pattern ??= new RegExp(
-    [...registry.keys()]
-      .sort((a, b) => b.length - a.length)
-      .map(escape)
-      .join('|'),
+    [
+      ...[...registry.keys()].sort((a, b) => b.length - a.length).map(escape),
+      ...[...shortSecrets]
+        .sort((a, b) => b.length - a.length)
+        .map((v) => `(?<![${TOKEN_CHAR}])${escape(v)}(?![${TOKEN_CHAR}])`),
+    ].join('|'),
     'g',
   );
   return text.replace(pattern, (match) => registry.get(match) ?? REDACTED);
+}
+
+/** One string value of structured output: *** when it is a secret, else `redact`ed. */
+export function redactValue(value: string): string {
+  return shortSecrets.has(value.trim()) ? REDACTED : redact(value);
+}
+
+/**
+ * Structured data with every string value redacted (`redactValue`) and everything else as it
+ * was: object keys, numbers, booleans, and strings that carry no secret.
+ */
+export function redactData<T>(data: T): T {
+  if (typeof data === 'string') return redactValue(data) as T;
+  if (Array.isArray(data)) return data.map((item: unknown) => redactData(item)) as T;
+  if (data && typeof data === 'object') {
+    return Object.fromEntries(
+      Object.entries(data as Record<string, unknown>).map(([k, v]) => [k, redactData(v)]),
+    ) as T;
+  }
+  return data;
+}
+
+/** A JSON string literal, and whether an object key (a `:` follows it). */
+const JSON_STRING = /"(?:[^"\\]|\\.)*"(\s*:)?/g;
+
+/**
+ * JSON text redacted value by value: each string value that carries a secret is replaced by its
+ * redacted value, re-encoded; keys, numbers and layout stay exactly as they were, so the output
+ * still parses to the same shape. Text that is not JSON is `redact`ed as text.
+ */
+export function redactJson(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch {
+    return redact(text);
+  }
+  return text.replace(JSON_STRING, (literal: string, key: string | undefined) => {
+    if (key) return literal;
+    const value = JSON.parse(literal) as string;
+    const safe = redactValue(value);
+    return safe === value ? literal : JSON.stringify(safe);
+  });
 }
 
 /** An error (or anything thrown) as redacted text: its message, never its stack. */
@@ -185,11 +255,12 @@ export function errorText(error: unknown): string {
 
 /** The number of registered values (for tests and diagnostics; never the values). */
 export function secretCount(): number {
-  return registry.size;
+  return registry.size + shortSecrets.size;
 }
 
 /** Forgets every registered value: for tests that run several scenarios in one process. */
 export function clearSecrets(): void {
   registry.clear();
+  shortSecrets.clear();
   pattern = undefined;
 }

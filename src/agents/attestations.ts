@@ -27,7 +27,7 @@ export function attestationConfig(
   rows: KeyRow[],
 ): { config: AttestationConfig; missing: MissingAttestationKey[] } {
   const missing = rows
-    .filter((r) => r.status !== 'leftover' && r.status !== 'scheduled')
+    .filter((r) => r.status !== 'leftover' && r.status !== 'scheduled' && r.status !== 'conflict')
     .filter((r) => r.purpose === 'attestation' && (r.status !== 'exists' || !r.address))
     .map((r) => ({ alias: r.alias, status: r.status, reason: r.reason }));
   const networks: AttestationConfig['networks'] = {};

@@ -25,11 +25,21 @@ import { allPages } from './pages.js';
 
 const PAGE_SIZE = 100;
 
-/** GetPublicKey's refusals of a key that exists but is not usable (disabled, pending deletion…). */
-const REFUSED = new Set([
+/**
+ * GetPublicKey's refusals of one key, as KMS documents them: disabled, pending deletion or
+ * otherwise unavailable; not an asymmetric key (a symmetric or HMAC key answers
+ * UnsupportedOperationException; InvalidKeyUsageException for a usage GetPublicKey cannot
+ * serve); or a key whose key policy does not let these credentials read it (AccessDenied on a
+ * key the toolkit did not make). Each is about that key only: the plan reports it as a `broken`
+ * row and goes on with the others.
+ */
+export const REFUSED = new Set([
   'DisabledException',
   'KMSInvalidStateException',
   'KeyUnavailableException',
+  'UnsupportedOperationException',
+  'InvalidKeyUsageException',
+  'AccessDeniedException',
 ]);
 
 export function toKeyInfo(meta: KeyMetadata | undefined, requested: string): KmsKeyInfo {
@@ -234,5 +244,12 @@ export function kmsReads(kms: KMSClient, read: Limiter, paced: Limiter) {
     return { policy, grants, tags };
   };
 
-  return { listAliases, describeKey, readPublicKey, findUnaliasedKeys, readKeyAccess };
+  return {
+    listAliases,
+    describeKey,
+    readPublicKey,
+    findUnaliasedKeys,
+    readKeyAccess,
+    readTags: listTags,
+  };
 }

@@ -109,11 +109,18 @@ export interface KmsKeyStore {
   retireKey(keyId: string, pendingWindowInDays: number): Promise<string | undefined>;
   /** The key policy, grants and tags, to decide whether the key may be used or adopted. */
   readKeyAccess(keyId: string): Promise<KeyAccess>;
+  /**
+   * The key's tags (ListResourceTags); 'gone' when the key does not exist, 'denied' when its key
+   * policy does not let these credentials read them.
+   */
+  readTags(keyId: string): Promise<Record<string, string> | 'gone' | 'denied'>;
+  /** TagResource: adds or overwrites these tags on the key. */
+  tagKey(keyId: string, tags: Record<string, string>): Promise<void>;
 }
 
 /** KMS's documented default request quotas (per account and region, per operation). */
 export const KMS_QUOTAS = {
-  /** CreateKey, CreateAlias, DisableKey, ScheduleKeyDeletion: each 5 per second. */
+  /** CreateKey, CreateAlias, DisableKey, ScheduleKeyDeletion, TagResource: each 5 per second. */
   writesPerSecond: 5,
   /** GetPublicKey, DescribeKey: each 2,000 per second. */
   readsPerSecond: 2000,

@@ -3,6 +3,7 @@ import {
   CreateKeyCommand,
   DisableKeyCommand,
   ScheduleKeyDeletionCommand,
+  TagResourceCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
@@ -52,6 +53,7 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
     createAlias: writePacer(),
     disableKey: writePacer(),
     scheduleDeletion: writePacer(),
+    tagResource: writePacer(),
   };
   const once = options.singleAttempt ?? kms;
   const createAttempts = options.createAttempts ?? 8;
@@ -126,6 +128,21 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
           );
         }
         throw keyStoreError(error, 'KMS CreateAlias', aliasName);
+      }
+    },
+
+    async tagKey(keyId, tags) {
+      try {
+        await paced.tagResource(() =>
+          kms.send(
+            new TagResourceCommand({
+              KeyId: keyId,
+              Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+            }),
+          ),
+        );
+      } catch (error) {
+        throw keyStoreError(error, 'KMS TagResource', keyId);
       }
     },
 

@@ -1,4 +1,4 @@
-import { redact, registerEnvironmentSecrets } from '../redact.js';
+import { redact, redactJson, registerEnvironmentSecrets } from '../redact.js';
 
 /**
  * Where a command writes. Injected so tests capture output without spawning a process, and so
@@ -26,7 +26,8 @@ export const processIo: CliIo = {
 export function redactingIo(io: CliIo): CliIo {
   registerEnvironmentSecrets(io.env);
   return {
-    out: (text) => io.out(redact(text)),
+    // `--json` output is redacted value by value (keys and shape untouched); text as text.
+    out: (text) => io.out(redactJson(text)),
     err: (text) => io.err(redact(text)),
     env: io.env,
     cwd: io.cwd,

@@ -31,6 +31,14 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ID = '([1-9][0-9]{0,19})';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * `owner/name` as GitHub allows it (owner: letters, digits, `-`, at most 39; name: letters,
+ * digits, `_ . -`, at most 100, never `.` or `..`): anything else would make a trust policy match
+ * nothing, or a path leave the repository. The file's `github.repository` and the inventory's
+ * `checkRepository` share it.
+ */
+export const REPOSITORY_PATTERN = /^[A-Za-z0-9-]{1,39}\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/;
+
 export const legacySubjectPrefix = (repository: string) => `repo:${repository}`;
 
 /** What an immutable prefix for `repository` looks like, for messages. */

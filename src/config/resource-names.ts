@@ -60,6 +60,15 @@ export function otherOwner(own: string, name: string): string | undefined {
 
 const ACCOUNT_WIDE = 'kms-admin';
 
+/** What S3 refuses in a CORS origin; undefined when it accepts it. Shared with the inventory. */
+export function corsOriginProblem(origin: string): string | undefined {
+  if (origin.trim() === '') return 'is empty: give an origin like https://app.nomad.xyz, or "*"';
+  if ((origin.match(/\*/g) ?? []).length > 1) {
+    return `"${origin.length > 100 ? `${origin.slice(0, 100)}…` : origin}" has more than one "*"; S3 allows one wildcard per origin`;
+  }
+  return undefined;
+}
+
 export function resourceNameIssues(data: Raw): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const env = typeof data.environment === 'string' ? data.environment : undefined;
@@ -108,10 +117,20 @@ export function resourceNameIssues(data: Raw): FieldIssue[] {
     } else owned(['proofsBucket', 'name'], bucket.name, 'proofs bucket');
   }
   if (Array.isArray(bucket.corsOrigins)) {
+    if (bucket.corsOrigins.length === 0) {
+      issues.push({
+        path: ['proofsBucket', 'corsOrigins'],
+        message: 'is empty; the bridge GUI could not fetch proofs: list its origin, or "*"',
+      });
+    }
     const seen = new Set<unknown>();
     bucket.corsOrigins.forEach((origin, i) => {
       const path = ['proofsBucket', 'corsOrigins', i];
-      if (seen.has(origin)) {
+      // An empty string is the schema's to report.
+      const problem = typeof origin === 'string' && origin ? corsOriginProblem(origin) : undefined;
+      if (problem) {
+        issues.push({ path, message: problem });
+      } else if (seen.has(origin)) {
         issues.push({ path, message: `${JSON.stringify(origin)} is listed twice; list each once` });
       } else if (origin === '*' && bucket.corsOrigins !== undefined && seen.size > 0) {
         issues.push({ path, message: '"*" allows every origin: list it alone' });

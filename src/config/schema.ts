@@ -1,3 +1,4 @@
+import { REPOSITORY_PATTERN } from './github-subject.js';
 import { z } from 'zod';
 import { ENVIRONMENT_NAMES, KEY_NAMES } from './names.js';
 import { Name, RpcUrlEnvName } from './schema-fields.js';
@@ -67,7 +68,10 @@ export const Environment = z
       .strictObject({
         repository: z
           .string()
-          .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: 'must be owner/name' })
+          .regex(REPOSITORY_PATTERN, {
+            message:
+              'must be owner/name as GitHub allows them (owner: letters, digits, "-"; name: letters, digits, "_", ".", "-", not "." or "..")',
+          })
           .optional()
           .describe('owner/name of the repository whose workflows assume the roles.'),
         subjectPrefix: z

@@ -5,6 +5,7 @@ import { classifySubjectPrefix, subjectPrefixMismatch } from './github-subject.j
 import { operatorIssues } from './operators.js';
 import { asArray, isEnvironmentName, isRecord, keyNamesOf, readNetworks, type Raw } from './raw.js';
 import { resourceNameIssues } from './resource-names.js';
+import { longStringIssues } from './string-limits.js';
 import { keymasterIssues } from './validate-keymaster.js';
 import { networkIssues } from './validate-networks.js';
 
@@ -33,6 +34,7 @@ export function crossFieldIssues(
       keyNames: keyNamesOf(data),
     }),
     ...resourceNameIssues(data),
+    ...longStringIssues(data),
   ];
 }
 

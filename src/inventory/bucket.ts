@@ -1,4 +1,5 @@
 import type { ResolvedEnvironment } from '../config/model.js';
+import { corsOriginProblem } from '../config/resource-names.js';
 import { InventoryError } from './errors.js';
 import { bucketArn, checkBucketName, checkTags } from './names.js';
 import { bucketPolicyDocument } from './policies.js';
@@ -26,10 +27,9 @@ export function bucketFor(env: ResolvedEnvironment): BucketSpec {
     );
   }
   for (const origin of origins) {
-    if ((origin.match(/\*/g) ?? []).length > 1) {
-      throw new InventoryError(
-        `CORS origin "${origin}" of ${env.name} has more than one "*"; S3 allows one wildcard per origin.`,
-      );
+    const problem = corsOriginProblem(origin);
+    if (problem) {
+      throw new InventoryError(`proofsBucket.corsOrigins of ${env.name}: CORS origin ${problem}.`);
     }
   }
   return {

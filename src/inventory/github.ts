@@ -1,4 +1,5 @@
 import {
+  REPOSITORY_PATTERN,
   legacySubjectPrefix,
   subjectPrefixFor,
   type SubjectPrefix,
@@ -86,7 +87,7 @@ export function githubSubjects(
 
 /** `owner/name` as GitHub allows it; anything else would make a trust policy match nothing. */
 export function checkRepository(repository: string, source: string): string {
-  if (!/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9_.-]{1,100}$/.test(repository) || /[*?]/.test(repository)) {
+  if (!REPOSITORY_PATTERN.test(repository)) {
     throw new InventoryError(
       `GitHub repository "${repository}" (from ${source}) is not "owner/name". Fix github.repository in the environment file.`,
     );

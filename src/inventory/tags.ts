@@ -30,6 +30,14 @@ export const TAG_KEYS = {
    */
   createdByRun: 'nomad:created-by-run',
   /**
+   * KMS keys: whether the key ever held its alias (DESIGN §3, issue 28). `false` from CreateKey;
+   * `true` written right after the toolkit's CreateAlias onto the key (created or adopted). A key
+   * that lost its alias to a racing run keeps `false`. Only a `false` key is retired
+   * automatically; a key with `true`, or without the tag (made by an older version), that no alias
+   * points at is a conflict.
+   */
+  aliased: 'nomad:aliased',
+  /**
    * On the bank (its KMS key, or its secret in development): the sha256 of the funding settings
    * the last successful apply recorded, the commit it applied and when (ISO 8601). Only the apply
    * role may write them; the Keymaster reads them, runs from that commit, and pays nothing while

@@ -1,4 +1,10 @@
-import { formatProblem, loadEnvironmentFile, resolveEnvironmentArg } from '../config/load.js';
+import {
+  formatProblem,
+  loadEnvironmentFile,
+  resolveEnvironmentArg,
+  type Problem,
+} from '../config/load.js';
+import { fileProblem } from '../config/problem.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InputError } from '../errors.js';
 import { InventoryError } from '../inventory/errors.js';
@@ -10,13 +16,32 @@ export function loadEnvironment(nameOrPath: string | undefined, cwd: string): Re
   if (!nameOrPath) {
     throw new InputError('no environment given: pass a name (staging) or a file path');
   }
-  const result = loadEnvironmentFile(resolveEnvironmentArg(nameOrPath, cwd));
+  const file = resolveEnvironmentArg(nameOrPath, cwd);
+  const result = loadEnvironmentFile(file);
   if (!result.ok) {
     throw new InputError(result.problems.map(formatProblem).join('\n'), {
       problems: result.problems,
     });
   }
+  const problem = inventoryProblem(result.env, file);
+  if (problem) throw new InputError(formatProblem(problem), { problems: [problem] });
   return result.env;
+}
+
+/**
+ * One validation, run first (DESIGN §3): the rules the inventory enforces on what the file
+ * describes, checked right after the file loads, so `validate` and every command refuse the same
+ * file before any AWS call. The file's own rules report their field; this is the net under them
+ * for a rule only the whole inventory can check (it names the file).
+ */
+export function inventoryProblem(env: ResolvedEnvironment, file: string): Problem | undefined {
+  try {
+    inventoryFor(env);
+    return undefined;
+  } catch (error) {
+    if (error instanceof InventoryError) return fileProblem(file, error.message);
+    throw error;
+  }
 }
 
 /** The inventory, with naming-rule violations reported as bad input against the file. */

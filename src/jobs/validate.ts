@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadEnvironmentFile, type Problem } from '../config/load.js';
 import { InputError } from '../errors.js';
+import { inventoryProblem } from './environment.js';
 import { validationMarkdown, type FileValidation } from '../report/validation.js';
 
 export type { FileValidation } from '../report/validation.js';
@@ -24,9 +25,14 @@ export async function defaultEnvironmentFiles(cwd: string): Promise<string[]> {
 export function validateFiles(files: string[], cwd: string): FileValidation[] {
   return files.map((file) => {
     const result = loadEnvironmentFile(path.resolve(cwd, file));
+    const inventory = result.ok ? inventoryProblem(result.env, file) : undefined;
     // Problems name the file as the operator wrote it, so annotations land on the right path.
-    const problems = result.ok ? [] : result.problems.map((p) => ({ ...p, file }));
-    return { file, ok: result.ok, problems };
+    const problems = result.ok
+      ? inventory
+        ? [inventory]
+        : []
+      : result.problems.map((p) => ({ ...p, file }));
+    return { file, ok: problems.length === 0, problems };
   });
 }
 

@@ -6,6 +6,7 @@ import {
 } from '../aws/kms.js';
 import { AliasExistsError } from '../aws/key-store-errors.js';
 import { errorMessage, OperationError } from '../errors.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../inventory/tags.js';
 import type { Change } from './change.js';
 import { kmsKeyProblem } from './keys-kms.js';
 import { createKeyFor, type Created } from './keys-kms-create.js';
@@ -137,8 +138,28 @@ async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KmsOut
       { cause: error },
     );
   }
+  await recordAliased(change, ours.keyId, ctx.store);
   const address = detail.address ?? (await ctx.store.publicAddress(ours.keyId));
   return aliased(change, ours, address, created);
+}
+
+/**
+ * Right after CreateAlias succeeded: the key holds its alias, so it is never retired as an extra
+ * (`nomad:aliased` true). A new key says false from CreateKey; a key adopted with true keeps it.
+ */
+async function recordAliased(change: KeyChange, keyId: string, store: KmsKeyStore) {
+  const detail = change.detail!;
+  if (change.action !== 'create' && !detail.markAliased) return;
+  try {
+    await store.tagKey(keyId, aliasRecord(detail, 'true'));
+  } catch (error) {
+    throw new OperationError(
+      `${detail.alias} now points at key ${keyId}, but recording that failed ` +
+        `(${errorMessage(error)}): record it by hand, \`aws kms tag-resource --key-id ${keyId} ` +
+        `--tags TagKey=${TAG_KEYS.aliased},TagValue=true\`, so the key is never taken for an extra`,
+      { cause: error },
+    );
+  }
 }
 
 /** The alias points at `key`, this run's own (created) or the planned one (adopted). */
@@ -173,11 +194,14 @@ async function settleExistingAlias(
   }
   const mine = change.action === 'create' ? created?.keyId : detail.keyId;
   if (target.keyId === mine) {
+    await recordAliased(change, target.keyId, store);
     return aliased(change, target, await store.publicAddress(target.keyId), created);
   }
   const race =
     `${detail.alias} was created meanwhile by another run, pointing at key ${target.keyId}` +
     (mine ? `; this run's key ${mine} is an extra key, handled as a leftover` : '');
+  // This run's new key never held the alias: its record still says false, so it is retired as
+  // provably extra.
   const problem = kmsKeyProblem(detail.alias, target);
   if (problem) {
     return {
@@ -188,6 +212,15 @@ async function settleExistingAlias(
   }
   const address = await store.publicAddress(target.keyId);
   return { detail: withKey(detail, target, address), status: 'exists', reason: race };
+}
+
+/** The `nomad:aliased` record, with the two tags the apply role's TagResource must carry. */
+function aliasRecord(detail: KeyDetail, value: 'true'): Record<string, string> {
+  return {
+    [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
+    [TAG_KEYS.environment]: detail.tags[TAG_KEYS.environment] ?? '',
+    [TAG_KEYS.aliased]: value,
+  };
 }
 
 async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Promise<KmsOutcome> {

@@ -36,7 +36,8 @@ export async function createKeyFor(
     try {
       const key = await store.createKey({
         description: detail.description,
-        tags: { ...detail.tags, [TAG_KEYS.createdByRun]: runId },
+        // Never aliased yet: the alias step records `true` right after its CreateAlias.
+        tags: { ...detail.tags, [TAG_KEYS.createdByRun]: runId, [TAG_KEYS.aliased]: 'false' },
       });
       return { keyId: key.keyId, info: key };
     } catch (error) {

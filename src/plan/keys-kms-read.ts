@@ -5,6 +5,8 @@ import type {
   KmsKeyStore,
   KmsPublicKeyRead,
 } from '../aws/kms.js';
+import { errorMessage } from '../errors.js';
+import { TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
 import { keyAccessProblem } from './key-trust.js';
 import { chooseKey, isEnvironmentKey, type FoundKey } from './keys-leftovers.js';
@@ -36,8 +38,17 @@ export interface KmsReadOptions {
 export type AliasedRead =
   /** GetPublicKey answered: usable key (spec and usage still to check). */
   | { kind: 'public'; key: Extract<KmsPublicKeyRead, { state: 'usable' }> }
-  /** GetPublicKey was refused: the key as DescribeKey tells it. */
-  | { kind: 'refused'; error: string; info?: KmsKeyInfo | undefined };
+  /**
+   * GetPublicKey was refused: the key as DescribeKey tells it, or why DescribeKey could not
+   * (a key policy that refuses these credentials refuses both); `keyId` as ListAliases named it.
+   */
+  | {
+      kind: 'refused';
+      error: string;
+      info?: KmsKeyInfo | undefined;
+      keyId?: string | undefined;
+      describeError?: string | undefined;
+    };
 
 export interface KmsState {
   region: string;
@@ -51,8 +62,15 @@ export interface KmsState {
   unreadable: string[];
   /** Key policy, grants and tags of the keys whose trust was checked. */
   access: Map<string, KeyAccess>;
-  /** Addresses of the keys found for adoption. */
+  /** Keys whose policy, grants or tags KMS refused to read (AccessDenied…): why, per key id. */
+  accessErrors: Map<string, string>;
+  /** Addresses of the keys found for adoption, and of the keys no alias points at any more. */
   addresses: Map<string, string>;
+  /**
+   * Tags of the keys an alias points at while another key tagged for that alias has none: whether
+   * the alias's key is the toolkit's for it decides whether the other key is extra.
+   */
+  targetTags: Map<string, Record<string, string> | 'gone' | 'denied'>;
 }
 
 /** `arn:aws:kms:{region}:{account}:key/{id}` → the account. */
@@ -106,7 +124,21 @@ export async function readKmsState(
   const aliasArns = new Map(aliases.map((a) => [a.aliasName, a.aliasArn]));
   const shared = sharedTargets(aliases);
   const access = new Map<string, KeyAccess>();
+  const accessErrors = new Map<string, string>();
   const addresses = new Map<string, string>();
+  // One key whose policy cannot be read is that key's problem, never the whole plan's.
+  const readAccess = async (keyId: string): Promise<KeyAccess | undefined> => {
+    if (access.has(keyId)) return access.get(keyId);
+    if (accessErrors.has(keyId)) return undefined;
+    try {
+      const read = await store.readKeyAccess(keyId);
+      access.set(keyId, read);
+      return read;
+    } catch (error) {
+      accessErrors.set(keyId, errorMessage(error));
+      return undefined;
+    }
+  };
   const aliased = new Map<string, AliasedRead>();
 
   const readAliased = async (key: KeySpec) => {
@@ -114,11 +146,18 @@ export async function readKmsState(
     const answer = await store.readPublicKey(key.alias);
     if (answer.state === 'missing') return; // deleted since the listing: planned as missing
     if (answer.state === 'refused') {
-      aliased.set(key.alias, {
-        kind: 'refused',
-        error: answer.error,
-        info: await store.describeKey(key.alias),
-      });
+      const keyId = targets.get(key.alias);
+      try {
+        const info = await store.describeKey(key.alias);
+        aliased.set(key.alias, { kind: 'refused', error: answer.error, info, keyId });
+      } catch (error) {
+        aliased.set(key.alias, {
+          kind: 'refused',
+          error: answer.error,
+          keyId,
+          describeError: errorMessage(error),
+        });
+      }
       return;
     }
     // Real KMS answers the key ARN as KeyId; an emulator may answer the id: the alias's ARN
@@ -128,7 +167,7 @@ export async function readKmsState(
       : (aliasArns.get(key.alias)?.replace(/:alias\/.*$/, `:key/${answer.keyId}`) ?? answer.arn);
     aliased.set(key.alias, { kind: 'public', key: { ...answer, arn } });
     if (options.verifyTrust || shared.has(answer.keyId) || shared.has(targets.get(key.alias)!)) {
-      access.set(answer.keyId, await store.readKeyAccess(answer.keyId));
+      await readAccess(answer.keyId);
     }
   };
 
@@ -152,9 +191,8 @@ export async function readKmsState(
         for (;;) {
           const next = chooseKey(remaining);
           if (!next) return;
-          const read = access.get(next.keyId) ?? (await store.readKeyAccess(next.keyId));
-          access.set(next.keyId, read);
-          if (!trustProblem(key, next, read)) {
+          const read = await readAccess(next.keyId);
+          if (read && !trustProblem(key, next, read)) {
             addresses.set(next.keyId, await store.publicAddress(next.keyId));
             return;
           }
@@ -162,7 +200,56 @@ export async function readKmsState(
         }
       }),
   );
-  return { region: store.region, aliases, aliased, found, unreadable, access, addresses };
+  const targetTags = await readDisplaced(keys, store, found, targets, addresses);
+  return {
+    region: store.region,
+    aliases,
+    aliased,
+    found,
+    unreadable,
+    access,
+    accessErrors,
+    addresses,
+    targetTags,
+  };
+}
+
+/**
+ * For each key tagged for an alias of the inventory that exists and points at another key (an
+ * extra key, or one the alias was moved away from): the tags of the alias's key, and the
+ * address of the key left without it, for the leftover decision and the conflict row. None in
+ * a steady state, so a plan of a settled environment makes no call for it.
+ */
+async function readDisplaced(
+  keys: readonly KeySpec[],
+  store: KmsKeyStore,
+  found: readonly FoundKey[],
+  targets: Map<string, string | undefined>,
+  addresses: Map<string, string>,
+): Promise<KmsState['targetTags']> {
+  const inventory = new Set(keys.map((k) => k.alias));
+  const displaced = found.filter((f) => {
+    const alias = f.tags[TAG_KEYS.alias] ?? '';
+    const state = f.info?.keyState;
+    return (
+      inventory.has(alias) &&
+      Boolean(targets.get(alias)) &&
+      state !== 'PendingDeletion' &&
+      state !== 'PendingReplicaDeletion'
+    );
+  });
+  const targetIds = [...new Set(displaced.map((f) => targets.get(f.tags[TAG_KEYS.alias]!)!))];
+  const targetTags: KmsState['targetTags'] = new Map();
+  await Promise.all([
+    ...targetIds.map(async (id) => targetTags.set(id, await store.readTags(id))),
+    ...displaced
+      .filter((f) => f.tags[TAG_KEYS.aliased] !== 'false' && !addresses.has(f.keyId))
+      .map(async (f) => {
+        const read = await store.readPublicKey(f.keyId);
+        if (read.state === 'usable' && read.address) addresses.set(f.keyId, read.address);
+      }),
+  ]);
+  return targetTags;
 }
 
 export interface EnvironmentKeySearch {

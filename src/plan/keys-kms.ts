@@ -12,6 +12,7 @@ import {
   decideLeftovers,
   leftoverDetail,
   type LeftoverDecision,
+  type LeftoverTarget,
 } from './keys-leftovers.js';
 import {
   readKmsState,
@@ -93,12 +94,19 @@ export function chooseTrusted(
   key: { alias: string; environment: string },
   candidates: readonly KmsKeyInfo[],
   access: KmsState['access'],
+  accessErrors?: KmsState['accessErrors'],
 ): { chosen?: KmsKeyInfo; refused: string[] } {
   const refused: string[] = [];
   let remaining = [...candidates];
   for (;;) {
     const next = chooseKey(remaining);
     if (!next) return { refused };
+    const denied = accessErrors?.get(next.keyId);
+    if (denied) {
+      refused.push(`${next.keyId} (its key policy, grants or tags could not be read: ${denied})`);
+      remaining = remaining.filter((k) => k !== next);
+      continue;
+    }
     const read = access.get(next.keyId);
     // Not read: the reader stopped at an older key that passed, or the key is new.
     if (!read) return { refused };
@@ -137,7 +145,7 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
       .filter((o) => o.info && isTaggedFor(key, o.tags))
       .map((o) => o.info!);
     const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
-    const { chosen, refused } = chooseTrusted(key, usable, state.access);
+    const { chosen, refused } = chooseTrusted(key, usable, state.access, state.accessErrors);
     const skipped = tagged
       .filter((info) => kmsKeyProblem(key.alias, info) !== undefined)
       .map((info) => `${info.keyId} (${info.keyState ?? 'unknown state'}, ${info.keySpec ?? '?'})`)
@@ -167,22 +175,41 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
       reason:
         `key ${chosen.keyId} is tagged for ${key.alias} but has no alias (an earlier run stopped ` +
         'between CreateKey and CreateAlias): give it the alias, create no new key',
-      detail: { ...kmsDetail(key, chosen, state.region), address },
+      detail: {
+        ...kmsDetail(key, chosen, state.region),
+        address,
+        ...(recordOf(state, chosen.keyId) !== 'true' ? { markAliased: true } : {}),
+      },
     };
   });
 
-  const targets = new Map(
-    changes.map((c) => [
-      c.id,
-      c.action === 'create' ? 'the key apply creates' : (c.detail?.keyId ?? undefined),
-    ]),
-  );
+  const targets = new Map(changes.map((c) => [c.id, leftoverTarget(c, state)]));
   const leftovers = decideLeftovers(state.found, {
     inventory: new Set(keys.map((k) => k.alias)),
     targetOf: (alias) => targets.get(alias),
     keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail!.keyId!)),
+    addressOf: (keyId) => state.addresses.get(keyId),
   });
   return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region))];
+}
+
+/** A found key's `nomad:aliased` record. */
+const recordOf = (state: KmsState, keyId: string) =>
+  state.found.find((f) => f.keyId === keyId)?.tags[TAG_KEYS.aliased];
+
+/** What the alias of a planned change points at, for the leftover decision. */
+function leftoverTarget(change: KeyChange, state: KmsState): LeftoverTarget | undefined {
+  if (change.action === 'create') return { planned: true };
+  if (change.action === 'adopt') return { planned: true, keyId: change.detail?.keyId };
+  const alias = change.detail!.alias;
+  const keyId =
+    change.detail?.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
+  if (!keyId) return undefined;
+  return {
+    keyId,
+    tags: state.targetTags.get(keyId),
+    ...(change.detail?.address ? { address: change.detail.address } : {}),
+  };
 }
 
 /** What an existing alias points at: `exists` (with address) or `broken`. */
@@ -195,6 +222,17 @@ function aliasedChange(key: KeySpec, read: AliasedRead, state: KmsState): KeyCha
     detail: info ? kmsDetail(key, info, state.region) : baseDetail(key, 'kms', state.region),
   });
   if (read.kind === 'refused') {
+    if (!read.info && read.describeError) {
+      const id = read.keyId ?? 'its key';
+      return broken(
+        `${key.alias} points at key ${id}, which KMS refuses to these credentials ` +
+          `(GetPublicKey: ${read.error}; DescribeKey: ${read.describeError}): the key's policy ` +
+          `does not let the toolkit read it, so it cannot be checked or used; point ${key.alias} ` +
+          `at a key of the environment (\`aws kms update-alias --alias-name ${key.alias} ` +
+          `--target-key-id <key>\`) or give the plan role read access in that key's policy`,
+        { keyId: id, arn: '', description: key.description },
+      );
+    }
     if (!read.info) return broken(`${key.alias} vanished while it was read: plan again`);
     return broken(
       kmsKeyProblem(key.alias, read.info) ??
@@ -211,8 +249,15 @@ function aliasedChange(key: KeySpec, read: AliasedRead, state: KmsState): KeyCha
     keyUsage: read.key.keyUsage,
     keyState: 'Enabled',
   };
+  const denied = state.accessErrors.get(info.keyId);
   const problem =
-    kmsKeyProblem(key.alias, info) ?? trustProblem(key, info, state.access.get(info.keyId));
+    kmsKeyProblem(key.alias, info) ??
+    (denied
+      ? `${key.alias} points at key ${info.keyId}, whose key policy, grants or tags KMS refused ` +
+        `to these credentials (${denied}): who may use it cannot be checked; give the plan role ` +
+        `read access in its key policy, or point ${key.alias} at a key of the environment`
+      : undefined) ??
+    trustProblem(key, info, state.access.get(info.keyId));
   if (problem || !read.key.address) {
     return broken(problem ?? `${key.alias}: GetPublicKey answered no public key: plan again`, info);
   }
@@ -225,12 +270,16 @@ function aliasedChange(key: KeySpec, read: AliasedRead, state: KmsState): KeyCha
   };
 }
 
-/** The change of one leftover key: `remove` when apply schedules its deletion, else `exists`. */
+/**
+ * The change of one leftover key: `remove` when apply schedules its deletion, `broken` for a
+ * conflict (fails the plan, never changed), else `exists`.
+ */
 export function leftoverChange(decision: LeftoverDecision, region: string): KeyChange {
   return {
     kind: KEY_CHANGE_KIND.kms,
     id: `${decision.alias} ${decision.key.keyId}`,
-    action: decision.action === 'schedule-deletion' ? 'remove' : 'exists',
+    action:
+      decision.action === 'schedule-deletion' ? 'remove' : decision.conflict ? 'broken' : 'exists',
     reason: decision.reason,
     detail: leftoverDetail(decision, region, decision.action),
   };

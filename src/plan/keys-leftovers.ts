@@ -50,20 +50,73 @@ export interface LeftoverDecision {
   key: FoundKey;
   alias: string;
   action: LeftoverAction;
+  /** Not provably extra: a `conflict` row that fails the plan; the key is left alone. */
+  conflict?: boolean;
   /** One line for the reviewer: what the key is and what apply does about it. */
   reason: string;
+}
+
+/** What an alias of the inventory points at, as far as a leftover decision needs it. */
+export interface LeftoverTarget {
+  /** The key it points at now (absent when apply creates it). */
+  keyId?: string | undefined;
+  /** Apply creates a key for the alias, or aliases the key the plan adopts: the toolkit's own. */
+  planned?: boolean;
+  /** Its tags, when read ('gone' or 'denied' when they could not be). */
+  tags?: Record<string, string> | 'gone' | 'denied' | undefined;
+  address?: string | undefined;
 }
 
 export interface LeftoverContext {
   /** The aliases the environment wants. */
   inventory: ReadonlySet<string>;
-  /**
-   * Per alias of the inventory, the key it points at (or will point at after this apply:
-   * `a new key` when apply creates one); absent when the alias stays missing.
-   */
-  targetOf: (alias: string) => string | undefined;
+  /** Per alias of the inventory, what it points at (or will after this apply); absent when the alias stays missing. */
+  targetOf: (alias: string) => LeftoverTarget | undefined;
   /** Keys kept for an alias (the one to adopt): never leftovers. */
   keep: ReadonlySet<string>;
+  /** The address of a key no alias points at, when it was read. */
+  addressOf?: (keyId: string) => string | undefined;
+}
+
+/** What the alias's key is, said for a reviewer; `ours` when it is the toolkit's key for `alias`. */
+export function describeTarget(
+  alias: string,
+  environment: string,
+  target: LeftoverTarget,
+): { ours: boolean; what: string } {
+  if (target.planned) {
+    return {
+      ours: true,
+      what: `${target.keyId ?? 'the key apply creates'}, the key apply gives ${alias}`,
+    };
+  }
+  const id = `key ${target.keyId ?? '?'}`;
+  const at = target.address ? ` (address ${target.address})` : '';
+  const tags = target.tags;
+  if (tags === 'gone') return { ours: false, what: `${id}, which no longer exists` };
+  if (tags === 'denied' || tags === undefined) {
+    return { ours: false, what: `${id}${at}, whose tags these credentials may not read` };
+  }
+  if (tags[MANAGED_BY_TAG] !== MANAGED_BY_VALUE) {
+    return {
+      ours: false,
+      what: `${id}${at}, which the toolkit did not make (no ${MANAGED_BY_TAG} tag)`,
+    };
+  }
+  if (tags[TAG_KEYS.environment] !== environment) {
+    return {
+      ours: false,
+      what: `${id}${at}, the toolkit's key of the ${tags[TAG_KEYS.environment] ?? 'unknown'} environment`,
+    };
+  }
+  if (tags[TAG_KEYS.alias] !== alias) {
+    const bank = tags[TAG_KEYS.purpose] === 'bank' ? 'the bank, ' : '';
+    return {
+      ours: false,
+      what: `${id}${at}, ${bank}the toolkit's key for ${tags[TAG_KEYS.alias] ?? 'no alias'}`,
+    };
+  }
+  return { ours: true, what: `${id}${at}, the toolkit's key for ${alias}` };
 }
 
 /** What to do with each key of the environment that no alias points at. */
@@ -111,17 +164,64 @@ export function decideLeftovers(
       });
       continue;
     }
+    const environment = key.tags[TAG_KEYS.environment] ?? '';
+    const { ours, what } = describeTarget(alias, environment, target);
+    const neverAliased = key.tags[TAG_KEYS.aliased] === 'false';
+    if (neverAliased && ours) {
+      decisions.push({
+        key,
+        alias,
+        action: 'schedule-deletion',
+        reason:
+          `${base}: ${alias} points at ${target.keyId ?? 'the key apply creates'}, so this is an ` +
+          `extra key the toolkit made for it (a retried or racing CreateKey; it never held the ` +
+          `alias: ${TAG_KEYS.aliased} is false, and ${what}); apply disables it and schedules ` +
+          `its deletion in ${LEFTOVER_DELETION_DAYS} days (undo: \`${undoDeletionCommand(key.keyId)}\`)`,
+      });
+      continue;
+    }
     decisions.push({
       key,
       alias,
-      action: 'schedule-deletion',
-      reason:
-        `${base}: ${alias} points at ${target}, so this is an extra key the toolkit made for it ` +
-        `(a retried or racing CreateKey); apply disables it and schedules its deletion in ` +
-        `${LEFTOVER_DELETION_DAYS} days (undo: \`${undoDeletionCommand(key.keyId)}\`)`,
+      action: 'keep',
+      conflict: true,
+      reason: conflictReason(key, alias, what, ours, neverAliased, ctx.addressOf?.(key.keyId)),
     });
   }
   return decisions;
+}
+
+/** A key the toolkit cannot prove extra: what was found and the choices, never an automatic one. */
+function conflictReason(
+  key: FoundKey,
+  alias: string,
+  target: string,
+  targetOurs: boolean,
+  neverAliased: boolean,
+  address: string | undefined,
+): string {
+  const record = key.tags[TAG_KEYS.aliased];
+  const held = neverAliased
+    ? 'never held it'
+    : record === 'true'
+      ? `may have held it (${TAG_KEYS.aliased} is true)`
+      : `carries no ${TAG_KEYS.aliased} record (made by an older toolkit version), so it may have held it`;
+  const choices = [
+    `move the alias back (\`aws kms update-alias --alias-name ${alias} --target-key-id ${key.keyId}\`)`,
+    `or make the new key the approved one by declaring a rotation (\`keys.rotate\`, not available yet: issue 26)`,
+  ];
+  if (targetOurs && !neverAliased) {
+    choices.push(
+      `or, if you know this key never held ${alias} (an extra key of an older version), record it ` +
+        `(\`aws kms tag-resource --key-id ${key.keyId} --tags TagKey=${TAG_KEYS.aliased},TagValue=false\`) ` +
+        'and the next apply retires it',
+    );
+  }
+  return (
+    `conflict: key ${key.keyId}${address ? ` (address ${address})` : ''} is the toolkit's key for ` +
+    `${alias} and ${held}, but ${alias} now points at ${target}. Nothing is disabled or deleted; ` +
+    `the plan fails until a person decides: ${choices.join(', ')}`
+  );
 }
 
 /** The row detail of a leftover key (not necessarily one of the inventory's aliases). */
@@ -145,5 +245,6 @@ export function leftoverDetail(
     ...(key.info?.arn ? { arn: key.info.arn } : {}),
     ...(key.info?.keyState ? { keyState: key.info.keyState } : {}),
     leftover: action,
+    ...(decision.conflict ? { conflict: true } : {}),
   };
 }

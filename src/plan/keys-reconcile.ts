@@ -161,7 +161,8 @@ export function outcomesOf(
     if (failure)
       return { detail: change.detail!, status: 'failed', reason: errorMessage(failure.error) };
     if (change.detail?.leftover) {
-      return { detail: change.detail, status: 'leftover', reason: change.reason };
+      const status = change.detail.conflict ? 'conflict' : 'leftover';
+      return { detail: change.detail, status, reason: change.reason };
     }
     if (change.action === 'broken') {
       return { detail: change.detail!, status: 'broken', reason: change.reason };

@@ -35,6 +35,17 @@ export interface KeyDetail {
   leftover?: 'schedule-deletion' | 'keep';
   /** ISO time a leftover is deleted on, once scheduled. */
   deletionDate?: string;
+  /**
+   * Adopt only: the key says it never held its alias (`nomad:aliased` false); apply records that
+   * it may (true) before CreateAlias, so a key that held its alias is never taken for an extra.
+   */
+  markAliased?: boolean;
+  /**
+   * A key the toolkit made for the alias that no alias points at, which the toolkit cannot prove
+   * extra (it may have held the alias, or the alias points at a key that is not the toolkit's
+   * for it): a `conflict` row that fails the plan and is never changed.
+   */
+  conflict?: boolean;
 }
 
 /** What happened to one key: a planned action, or (after apply) its outcome. */
@@ -49,7 +60,12 @@ export type KeyStatus =
   /** A key the toolkit made for the environment that no alias points at (see `leftover`). */
   | 'leftover'
   /** A leftover this apply disabled and scheduled for deletion (the reason says how to undo). */
-  | 'scheduled';
+  | 'scheduled'
+  /**
+   * A key the toolkit made for an alias that now points elsewhere, not provably extra (it may
+   * have held the alias): fails the plan, never changed until a person decides.
+   */
+  | 'conflict';
 
 /** One line of the key and address table (Nomad's six columns plus what the report needs). */
 export interface KeyRow {

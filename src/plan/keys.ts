@@ -99,7 +99,7 @@ function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warning ?? 
 export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
   return changes.map((c) =>
     c.detail!.leftover
-      ? rowOf(c.detail!, 'leftover', c.reason)
+      ? rowOf(c.detail!, c.detail!.conflict ? 'conflict' : 'leftover', c.reason)
       : rowOf(
           c.detail!,
           c.action as KeyStatus,

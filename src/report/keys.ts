@@ -15,7 +15,7 @@ export const KEY_TABLE_COLUMNS = [
 ] as const;
 
 const NEW: ReadonlySet<KeyStatus> = new Set(['create', 'adopt', 'created', 'adopted']);
-const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed']);
+const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed', 'conflict']);
 const LEFTOVER: ReadonlySet<KeyStatus> = new Set(['leftover', 'scheduled']);
 
 /** The columns of a key row the tables show (a plan's rows, or the rows of its JSON). */
@@ -96,6 +96,7 @@ function summaryLine(rows: KeyRow[]): string {
     'failed',
     'leftover',
     'scheduled',
+    'conflict',
   ];
   return order
     .filter((s) => counts.get(s))

@@ -68,6 +68,7 @@ const KEY_STATUSES = [
   'failed',
   'leftover',
   'scheduled',
+  'conflict',
 ] as const;
 
 export const keyRowJsonSchema = z.object({

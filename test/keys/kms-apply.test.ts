@@ -83,6 +83,11 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
       grants: [],
       tags: keys.find((x) => x.keyId === keyId)?.tags ?? {},
     }),
+    readTags: async (keyId) => ({ ...(keys.find((x) => x.keyId === keyId)?.tags ?? {}) }),
+    tagKey: async (keyId, tags) => {
+      const k = keys.find((x) => x.keyId === keyId)!;
+      k.tags = { ...k.tags, ...tags };
+    },
     retireKey: async (keyId) => {
       const k = keys.find((x) => x.keyId === keyId)!;
       k.keyState = 'PendingDeletion';

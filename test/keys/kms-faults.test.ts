@@ -147,10 +147,10 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
       );
       return KeyMetadata!.KeyId!;
     };
-    // a: two runs each made a key, neither aliased it.
+    // a: two runs each made a key, neither aliased it (so each still says it never held it).
     const made = [
-      await make(a, { 'nomad:created-by-run': 'run-1' }),
-      await make(a, { 'nomad:created-by-run': 'run-2' }),
+      await make(a, { 'nomad:created-by-run': 'run-1', 'nomad:aliased': 'false' }),
+      await make(a, { 'nomad:created-by-run': 'run-2', 'nomad:aliased': 'false' }),
     ];
     // The oldest is adopted, ties broken by key id (moto's clock may give both the same time).
     const created = await Promise.all(
@@ -161,10 +161,11 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     );
     created.sort((x, y) => x.at - y.at || x.keyId.localeCompare(y.keyId));
     const [aOld, aNew] = created.map((k) => k.keyId) as [string, string];
-    // b: aliased, plus an extra from a retried CreateKey of an older version.
+    // b: aliased, plus an extra from a racing CreateKey, which lost the alias (the record says
+    // it never held it).
     const bLive = await make(b);
     await direct.kms.send(new CreateAliasCommand({ AliasName: b.alias, TargetKeyId: bLive }));
-    const bExtra = await make(b);
+    const bExtra = await make(b, { 'nomad:aliased': 'false' });
     // c: an extra already pending deletion; and a key with our alias tag but not ours.
     const cPending = await make(c);
     await direct.kms.send(
@@ -205,6 +206,8 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     expect(writesIn(proxy.counts())).toMatchObject({
       CreateKey: 2,
       CreateAlias: 3,
+      // The record that each aliased key may hold its alias, before each CreateAlias.
+      TagResource: 3,
       DisableKey: 2,
       ScheduleKeyDeletion: 2,
     });

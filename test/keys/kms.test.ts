@@ -90,8 +90,10 @@ describe('KMS keys against moto', () => {
     expect(first.rows.map((r) => [r.alias, r.status])).toEqual(
       allKeys.map((k) => [k.alias, 'created']),
     );
+    // Each new key is recorded as holding its alias right after its CreateAlias (issue 28).
     expect(writesIn(proxy.counts())).toEqual({
       CreateKey: allKeys.length,
+      TagResource: allKeys.length,
       CreateAlias: allKeys.length,
     });
 
@@ -113,6 +115,7 @@ describe('KMS keys against moto', () => {
       expect(Object.fromEntries(Tags.map((t) => [t.TagKey, t.TagValue]))).toEqual({
         ...key.tags,
         'nomad:created-by-run': expect.stringMatching(/^[0-9a-f-]{36}$/),
+        'nomad:aliased': 'true',
       });
       expect(row.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
       expect(await addressesRecoveredFromKmsSignature(direct.kms, keyId)).toContain(row.address);
@@ -202,7 +205,8 @@ describe('KMS keys against moto', () => {
     const repaired = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(repaired.ok).toBe(true);
     expect(repaired.rows[2]!.status).toBe('adopted');
-    expect(writesIn(proxy.counts())).toEqual({ CreateAlias: 1 });
+    // The alias, and the record that the key now holds it (it never did before).
+    expect(writesIn(proxy.counts())).toEqual({ CreateAlias: 1, TagResource: 1 });
     expect(await keyCount(direct.kms)).toBe(5);
     const aliases = await ourAliases(direct.kms);
     expect(aliases.get(victim.alias)).toBe(orphan);
@@ -240,7 +244,7 @@ describe('KMS keys against moto', () => {
     expect(result.rows[1]!.reason).toContain(`aws kms enable-key --key-id ${disabledId}`);
     expect(result.rows[2]!.reason).toContain(`aws kms cancel-key-deletion --key-id ${deletingId}`);
     for (const row of result.rows.slice(0, 3)) expect(row.address).toBe('');
-    expect(writesIn(proxy.counts())).toEqual({ CreateKey: 1, CreateAlias: 1 });
+    expect(writesIn(proxy.counts())).toEqual({ CreateKey: 1, TagResource: 1, CreateAlias: 1 });
     expect(await keyCount(direct.kms)).toBe(4);
   });
 

@@ -76,6 +76,10 @@ function fakeKms(
     retireKey: async () => {
       throw new Error('plan must not retire');
     },
+    tagKey: async () => {
+      throw new Error('plan must not tag');
+    },
+    readTags: async (id) => keysById.find((k) => k.keyId === id)?.tags ?? 'gone',
     readKeyAccess: async (id) => ({
       policy: JSON.stringify({
         Statement: [
@@ -106,27 +110,35 @@ describe('planning adoption', () => {
   const key = keys[0]!;
 
   it('adopts the oldest usable tagged key and names the others; skips unusable ones', async () => {
+    const neverAliased = { ...key.tags, 'nomad:aliased': 'false' };
     const store = fakeKms([
-      { ...usable('newer', '2024-02-01T00:00:00.000Z'), tags: key.tags },
-      { ...usable('older', '2024-01-01T00:00:00.000Z'), tags: key.tags },
+      { ...usable('newer', '2024-02-01T00:00:00.000Z'), tags: neverAliased },
+      { ...usable('older', '2024-01-01T00:00:00.000Z'), tags: neverAliased },
       {
         ...usable('oldest-but-deleting', '2023-01-01T00:00:00.000Z'),
         keyState: 'PendingDeletion',
         tags: key.tags,
       },
+      // Made by an older version (no record): it may have held the alias, so never retired.
+      { ...usable('legacy', '2024-03-01T00:00:00.000Z'), tags: key.tags },
     ]);
     const [change, ...leftovers] = await planKeys([key], store);
     expect(change!.action).toBe('adopt');
     expect(change!.detail!.keyId).toBe('older');
-    // The others are leftover rows: the newer one is retired by apply, the deleting one left be.
+    // It said it never held the alias: apply records that it may, before its CreateAlias.
+    expect(change!.detail!.markAliased).toBe(true);
+    // The others are leftover rows: the newer one is retired by apply, the deleting one left be,
+    // the one without a record is a conflict.
     expect(leftovers.map((c) => [c.detail!.keyId, c.action, c.detail!.leftover])).toEqual([
       ['newer', 'remove', 'schedule-deletion'],
       ['oldest-but-deleting', 'exists', 'keep'],
+      ['legacy', 'broken', 'keep'],
     ]);
     expect(leftovers[0]!.reason).toContain(`${key.alias} points at older`);
     expect(leftovers[0]!.reason).toContain('aws kms cancel-key-deletion --key-id newer');
+    expect(leftovers[2]!.reason).toContain('no nomad:aliased record');
     const rows = rowsFromChanges([change!, ...leftovers]);
-    expect(rows.map((r) => r.status)).toEqual(['adopt', 'leftover', 'leftover']);
+    expect(rows.map((r) => r.status)).toEqual(['adopt', 'leftover', 'leftover', 'conflict']);
   });
 
   it('ties on creation date are broken by key id, so racing runs choose the same key', async () => {
@@ -143,7 +155,14 @@ describe('planning adoption', () => {
     const gone = { ...key.tags, 'nomad:alias': 'alias/staging-removed-network-relayer-signer' };
     const store = fakeKms([
       { ...usable('live', '2024-01-01T00:00:00.000Z'), tags: key.tags, alias: key.alias },
-      { ...usable('extra', '2024-02-01T00:00:00.000Z'), tags: key.tags },
+      {
+        ...usable('extra', '2024-02-01T00:00:00.000Z'),
+        tags: { ...key.tags, 'nomad:aliased': 'false' },
+      },
+      {
+        ...usable('held', '2024-02-01T00:00:00.000Z'),
+        tags: { ...key.tags, 'nomad:aliased': 'true' },
+      },
       { ...usable('orphan-of-removed', '2024-02-01T00:00:00.000Z'), tags: gone },
       // Not the toolkit's: never a leftover, whatever its alias tag says.
       { ...usable('foreign', '2024-02-01T00:00:00.000Z'), tags: { 'nomad:alias': key.alias } },
@@ -152,9 +171,19 @@ describe('planning adoption', () => {
     expect(changes.map((c) => [c.detail!.keyId, c.action, c.detail!.leftover])).toEqual([
       ['live', 'exists', undefined],
       ['extra', 'remove', 'schedule-deletion'],
+      ['held', 'broken', 'keep'],
       ['orphan-of-removed', 'exists', 'keep'],
     ]);
-    expect(changes[2]!.reason).toContain('no longer has');
+    // The key that may have held the alias: a conflict naming both keys and the choices.
+    expect(changes[2]!.detail!.conflict).toBe(true);
+    expect(changes[2]!.reason).toContain(`${key.alias} now points at key live`);
+    expect(changes[2]!.reason).toContain("the toolkit's key for " + key.alias);
+    expect(changes[2]!.reason).toContain(
+      `aws kms update-alias --alias-name ${key.alias} --target-key-id held`,
+    );
+    expect(changes[2]!.reason).toContain('keys.rotate');
+    expect(changes[2]!.reason).toContain('TagKey=nomad:aliased,TagValue=false');
+    expect(changes[3]!.reason).toContain('no longer has');
   });
 
   it('does not adopt a key tagged for another alias, or one not managed by us', async () => {
@@ -278,5 +307,59 @@ describe('key report', () => {
     const planRows = rowsFromChanges(await planKeys(keys.slice(0, 1), store));
     expect(planRows[0]!.status).toBe('create');
     expect(keyTable(planRows).rows[0]![5]).toBe('(made on apply)');
+  });
+});
+
+describe('a key KMS refuses to these credentials', () => {
+  it('is one broken row with its reason and fix; the other keys are planned', async () => {
+    const [denied, fine] = keys as [(typeof keys)[0], (typeof keys)[0]];
+    const base = fakeKms([
+      { ...usable('theirs', '2024-01-01T00:00:00.000Z'), tags: {}, alias: denied.alias },
+      { ...usable('ours', '2024-01-01T00:00:00.000Z'), tags: fine.tags, alias: fine.alias },
+    ]);
+    // A key policy that does not delegate to IAM: KMS answers AccessDenied to both reads.
+    const store: KmsKeyStore = {
+      ...base,
+      readPublicKey: async (id) =>
+        id === denied.alias || id === 'theirs'
+          ? { state: 'refused', error: 'AccessDeniedException' }
+          : base.readPublicKey(id),
+      describeKey: async (id) => {
+        if (id === denied.alias || id === 'theirs') {
+          throw new Error('KMS DescribeKey theirs failed: AccessDeniedException');
+        }
+        return base.describeKey(id);
+      },
+    };
+    const changes = await planKeys([denied, fine], store);
+    expect(changes.map((c) => [c.id, c.action])).toEqual([
+      [denied.alias, 'broken'],
+      [fine.alias, 'exists'],
+    ]);
+    expect(changes[0]!.detail!.keyId).toBe('theirs');
+    expect(changes[0]!.reason).toContain('AccessDeniedException');
+    expect(changes[0]!.reason).toContain(`aws kms update-alias --alias-name ${denied.alias}`);
+  });
+
+  it('whose key policy cannot be read is one broken row under --verify-key-trust', async () => {
+    const [locked, fine] = keys as [(typeof keys)[0], (typeof keys)[0]];
+    const base = fakeKms([
+      { ...usable('locked', '2024-01-01T00:00:00.000Z'), tags: locked.tags, alias: locked.alias },
+      { ...usable('ours', '2024-01-01T00:00:00.000Z'), tags: fine.tags, alias: fine.alias },
+    ]);
+    const store: KmsKeyStore = {
+      ...base,
+      readKeyAccess: async (id) => {
+        if (id === 'locked')
+          throw new Error('KMS GetKeyPolicy locked failed: AccessDeniedException');
+        return base.readKeyAccess(id);
+      },
+    };
+    const changes = await planKeys([locked, fine], store, { verifyKeyTrust: true });
+    expect(changes.map((c) => [c.id, c.action])).toEqual([
+      [locked.alias, 'broken'],
+      [fine.alias, 'exists'],
+    ]);
+    expect(changes[0]!.reason).toContain('AccessDeniedException');
   });
 });

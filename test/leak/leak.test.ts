@@ -55,7 +55,12 @@ const QUERY_KEY = 'qkey5T8uP3wE6';
 const MALFORMED_KEY = 'mk4G7hJ2kL9pQ3';
 const MALFORMED_URL = `https://node.example.invalid:99999/v3/${MALFORMED_KEY}`;
 const DEAD_USER = 'deaduser42';
-const DEAD_PASSWORD = 'dead-Pass-7788';
+/**
+ * Shorter than MIN_SUBSTRING_SECRET_LENGTH (src/redact.ts): never replaced inside words, so the
+ * test proves a short secret is still never printed, whole or inside its URL, while every other
+ * planted value is of substring length.
+ */
+const DEAD_PASSWORD = 'Zq7Vw3';
 const DEAD_KEY = 'dk2V5bN8mC4xZ7';
 
 /**
@@ -314,6 +319,8 @@ async function runCommands(): Promise<void> {
     ['bucket apply', ['bucket', 'apply', ...dev]],
     ['keymaster once', ['keymaster', 'once', ...dev]],
     ['keymaster once (dead RPC)', ['keymaster', 'once', ...dev]],
+    // Reads the ledger the top-up wrote and each record's chain (the RPC URLs' secrets).
+    ['keymaster ledger --verify', ['keymaster', 'ledger', ...dev, '--verify']],
   ] as const) {
     const env = name.includes('dead') ? deadVars : vars;
     record(`nomad-ops ${name}`, await cli([...args], env));

@@ -3,7 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { walletFromSecret } from '../../src/signer/hex-signer.js';
 import {
   clearSecrets,
+  maskableSecrets,
+  MIN_SUBSTRING_SECRET_LENGTH,
   redact,
+  redactData,
+  redactJson,
   registerEnvironmentSecrets,
   registerRpcUrl,
   registerSecret,
@@ -71,6 +75,69 @@ describe('redact', () => {
     expect(redact('https://a:b@c/')).toBe('https://a:b@c/');
     registerSecret('abc');
     expect(redact('abc abc')).toBe('abc abc');
+  });
+});
+
+describe('a secret shorter than MIN_SUBSTRING_SECRET_LENGTH', () => {
+  const secret = 'test';
+  // As a command prints it, with a number more precise than a double (never re-serialised).
+  const json = `{
+  "attestation": [{ "alias": "alias/staging-kovan-watcher-attestation", "test": 1 }],
+  "secret": "${secret}",
+  "note": "refused ${secret} here",
+  "big": 12345678901234567890
+}`;
+
+  it('is 8 characters: a four-character emulator secret is short', () => {
+    expect(MIN_SUBSTRING_SECRET_LENGTH).toBe(8);
+    expect(secret.length).toBeLessThan(MIN_SUBSTRING_SECRET_LENGTH);
+  });
+
+  it('is never replaced inside a word, a key or a name', () => {
+    registerEnvironmentSecrets({ AWS_SECRET_ACCESS_KEY: secret });
+    expect(redact('alias/staging-kovan-watcher-attestation')).toBe(
+      'alias/staging-kovan-watcher-attestation',
+    );
+    expect(redact('latest tests: contest')).toBe('latest tests: contest');
+    // Standing whole in text, it is replaced.
+    expect(redact(`secret "${secret}" refused`)).toBe('secret "***" refused');
+  });
+
+  it('is replaced in JSON only where a string value carries it; keys and layout stay', () => {
+    registerEnvironmentSecrets({ AWS_SECRET_ACCESS_KEY: secret });
+    const safe = redactJson(json);
+    expect(safe).toBe(
+      json
+        .replace(`"secret": "test"`, '"secret": "***"')
+        .replace('refused test here', 'refused *** here'),
+    );
+    const parsed = JSON.parse(safe) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(['attestation', 'secret', 'note', 'big']);
+    expect(parsed.attestation).toEqual([
+      { alias: 'alias/staging-kovan-watcher-attestation', test: 1 },
+    ]);
+    // Numbers are not re-serialised (this one has more digits than a double keeps).
+    expect(safe).toContain('12345678901234567890');
+    expect(redactData({ test: secret, list: [secret, 'attestation'] })).toEqual({
+      test: '***',
+      list: ['***', 'attestation'],
+    });
+  });
+
+  it('is not given to the runner to mask (it masks substrings and drops outputs holding one)', () => {
+    const values = registerEnvironmentSecrets({
+      AWS_SECRET_ACCESS_KEY: secret,
+      AWS_SESSION_TOKEN: 'a-long-session-token-value',
+    });
+    expect(values).toContain(secret);
+    expect(maskableSecrets(values)).toEqual(['a-long-session-token-value']);
+  });
+
+  it('a long secret is still replaced inside JSON values and words', () => {
+    registerSecret('s3cretLongValue');
+    expect(redactJson('{"s3cretLongValue": "x-s3cretLongValue-y"}')).toBe(
+      '{"s3cretLongValue": "x-***-y"}',
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import * as actionsCore from '@actions/core';
 import { errorMessage } from '../../errors.js';
-import { redact, registerEnvironmentSecrets } from '../../redact.js';
+import { maskableSecrets, redact, redactJson, registerEnvironmentSecrets } from '../../redact.js';
 
 /**
  * The actions' side of the redaction boundary: `@actions/core` with every function that writes
@@ -39,8 +39,12 @@ export const core = {
   error: (message: string | Error, properties?: AnnotationProperties) =>
     actionsCore.error(text(message), properties),
   setFailed: (message: string | Error) => actionsCore.setFailed(text(message)),
+  // An output is data: JSON is redacted value by value, keys untouched (`redactJson`).
   setOutput: (name: string, value: unknown) =>
-    actionsCore.setOutput(name, redact(typeof value === 'string' ? value : JSON.stringify(value))),
+    actionsCore.setOutput(
+      name,
+      redactJson(typeof value === 'string' ? value : JSON.stringify(value)),
+    ),
   summary,
   /** Hands a secret to the job's later steps (GITHUB_ENV), masked in the runner's log first. */
   exportSecret: (name: string, value: string) => {
@@ -55,5 +59,8 @@ export const core = {
  * them too. Runs before anything else an action does.
  */
 export function maskEnvironmentSecrets(vars: Record<string, string | undefined>): void {
-  for (const value of registerEnvironmentSecrets(vars)) actionsCore.setSecret(value);
+  // Short values are left out: the runner masks substrings, and drops any output holding one.
+  for (const value of maskableSecrets(registerEnvironmentSecrets(vars))) {
+    actionsCore.setSecret(value);
+  }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { redact } from '../../redact.js';
+import { redactJson } from '../../redact.js';
 import { core } from './core.js';
 
 /**
@@ -9,7 +9,7 @@ import { core } from './core.js';
  * Linux refuses to start a process with one over 128 KiB, which a large plan exceeds.
  */
 export function setJsonOutput(name: string, environment: string, json: string): void {
-  const safe = redact(json);
+  const safe = redactJson(json);
   core.setOutput(name, safe);
   const dir = path.join(process.env.RUNNER_TEMP ?? path.resolve('.tmp'), 'nomad-ops');
   mkdirSync(dir, { recursive: true });
