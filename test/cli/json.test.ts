@@ -80,7 +80,10 @@ describe('--json on every command', () => {
       expect(run.stderr).not.toContain('unknown option');
     });
 
-    const takesEnv = command.options.some((o) => o.long === '--env');
+    // Commands whose --env reads an environment file (`--env <name|path>`); alert's --env is a name.
+    const takesEnv = command.options.some(
+      (o) => o.long === '--env' && o.flags.includes('<name|path>'),
+    );
     it.runIf(takesEnv)('a bad environment file is one JSON error with its problems', async () => {
       const reach = toReachTheFile[words.join(' ')] ?? { args: requiredArgs(command) };
       const run = await cli([...words, '--json', ...reach.args, '--env', badFile], {
