@@ -218,18 +218,20 @@ async function main() {
     );
   console.log(processor.slice(0, 40).join('\n'));
 
-  // Each bank started with BANK_FUNDING; what it lacks now is what the runs spent (fees
-  // included). The dashboard's runway panel does the same over the last day of top-ups.
+  // The `keymaster once` runs above were the first fill (wallets topped up from empty): that says
+  // nothing about the spend rate. The service's run is the only interval after it, so its spend
+  // (before minus after) is the history the runway rests on. The dashboard's runway panel does
+  // the same over the last day of top-ups, and says "not enough history" until there is one.
   const interval = staging.env.keymaster.intervalSeconds;
   console.log(
-    `\nBank runway per network (staging), if every ${interval}s interval spent what the runs so far did:`,
+    `\nBank runway per network (staging), if every ${interval}s interval spent what the service's run did:`,
   );
   for (const bank of serviceRun.banks) {
-    if (!bank.after.known) {
+    if (!bank.after.known || !bank.before.known) {
       console.log(`  ${bank.network}: bank balance unknown`);
       continue;
     }
-    const runway = runwayOf(bank.after.wei, BANK_FUNDING - bank.after.wei, interval);
+    const runway = runwayOf(bank.after.wei, bank.before.wei - bank.after.wei, interval);
     console.log(`  runway ${bank.network}: ${formatRunway(runway)}`);
   }
 

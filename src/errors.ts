@@ -12,9 +12,26 @@ export abstract class NomadOpsError extends Error {
   }
 }
 
-/** Bad input from the operator (a flag, a file): exit code 2, nothing was changed. */
+/** One located problem with an input file (`file:line:col: path: message`). */
+export interface LocatedProblem {
+  file: string;
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
+/**
+ * Bad input from the operator (a flag, a file): exit code 2, nothing was changed. `problems`
+ * carries the located problems of a file, for `--json` callers.
+ */
 export class InputError extends NomadOpsError {
   readonly exitCode = 2;
+  readonly problems: readonly LocatedProblem[];
+  constructor(message: string, options?: ErrorOptions & { problems?: readonly LocatedProblem[] }) {
+    super(message, options);
+    this.problems = options?.problems ?? [];
+  }
 }
 
 /** The operation ran and did not succeed (a broken key, an AWS error): exit code 1. */

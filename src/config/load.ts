@@ -119,7 +119,27 @@ function fail(...problems: Problem[]): LoadResult {
   const sorted = [...problems].sort(
     (a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path),
   );
-  return { ok: false, problems: sorted };
+  return { ok: false, problems: oncePerLocation(sorted) };
+}
+
+/**
+ * One problem per place in the file: a mistake under an anchor that four networks alias is found
+ * at four paths but is one text to fix, so it is reported once, naming the other paths.
+ */
+function oncePerLocation(sorted: Problem[]): Problem[] {
+  const groups = new Map<string, Problem[]>();
+  for (const p of sorted) {
+    const key = `${p.file}\0${p.line}\0${p.col}\0${p.message}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  return [...groups.values()].map(([first, ...others]) =>
+    others.length === 0
+      ? first!
+      : {
+          ...first!,
+          message: `${first!.message} (the same text is used at ${others.map((o) => o.path).join(', ')})`,
+        },
+  );
 }
 
 function locateIssue(source: YamlSource, file: string, issue: FieldIssue): Problem {

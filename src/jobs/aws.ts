@@ -1,4 +1,5 @@
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { credentialsError } from '../aws/credentials.js';
 import { assertAccount } from '../aws/sts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 
@@ -11,7 +12,8 @@ import type { ResolvedEnvironment } from '../config/model.js';
  * The account check happens here, once, for every job: when the credentials act in another
  * account than the file names, it throws `AccountMismatchError` (an `InputError`, exit 2) and no
  * client is handed out, so nothing is read or written there. The jobs and runners trust the
- * clients they are given.
+ * clients they are given. Missing or expired credentials are an `InputError` too (exit 2), one
+ * line naming where the SDK looked.
  */
 export async function awsForEnvironment(
   env: ResolvedEnvironment,
@@ -30,6 +32,11 @@ export async function awsForEnvironment(
     vars,
     ...(credentials ? { credentials } : {}),
   });
-  await assertAccount(clients.sts, env.aws.accountId, env.source);
+  try {
+    await assertAccount(clients.sts, env.aws.accountId, env.source);
+  } catch (error) {
+    // Missing or expired credentials fail here, at the first call: bad input, nothing ran.
+    throw credentialsError(error, vars) ?? error;
+  }
   return clients;
 }

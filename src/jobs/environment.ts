@@ -18,9 +18,13 @@ export function loadEnvironment(nameOrPath: string | undefined, cwd: string): Re
   }
   const file = resolveEnvironmentArg(nameOrPath, cwd);
   const result = loadEnvironmentFile(file);
-  if (!result.ok) throw new InputError(result.problems.map(formatProblem).join('\n'));
+  if (!result.ok) {
+    throw new InputError(result.problems.map(formatProblem).join('\n'), {
+      problems: result.problems,
+    });
+  }
   const problem = inventoryProblem(result.env, file);
-  if (problem) throw new InputError(formatProblem(problem));
+  if (problem) throw new InputError(formatProblem(problem), { problems: [problem] });
   return result.env;
 }
 

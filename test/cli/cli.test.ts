@@ -100,9 +100,11 @@ describe('nomad-ops plan --offline', () => {
   it('without --offline plans against AWS, as `keys plan` does: no credentials, no plan', async () => {
     const run = await cli(['plan', '--env', 'staging']);
     const keys = await cli(['keys', 'plan', '--env', 'staging']);
-    expect(run.code).toBe(1);
+    // No credentials is bad input (nothing ran): exit 2, one line saying how to check them.
+    expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(keys.stderr);
+    expect(run.stderr).toContain('aws sts get-caller-identity');
   });
 });
 

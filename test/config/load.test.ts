@@ -106,12 +106,33 @@ describe('loadEnvironmentText', () => {
     expect(problems[2]!.message).toContain('networks[0] (kovan)');
   });
 
-  it('reports every alias of an anchored mistake at the anchor', () => {
+  it('reports an anchored mistake once, at the anchor, naming the other aliases', () => {
     const text = VALID.replace('capPerRun: "20"', 'capPerRun: "20"\n      capPerRn: "3"');
-    expect(problemsOf(text).map((p) => [p.path, p.line])).toEqual([
+    const problems = problemsOf(text);
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
       ['keymaster.networks.goerli.capPerRn', lineOf(text, 'capPerRn')],
-      ['keymaster.networks.kovan.capPerRn', lineOf(text, 'capPerRn')],
     ]);
+    expect(problems[0]!.message).toMatch(
+      /\(the same text is used at keymaster\.networks\.kovan\.capPerRn\)$/,
+    );
+  });
+
+  it('an anchor shared by four networks gives one line for one mistake', () => {
+    const four = VALID.replace(
+      '    goerli: *testnet\n',
+      '    goerli: *testnet\n    rinkeby: *testnet\n    ropsten: *testnet\n',
+    )
+      .replace(
+        'rpcUrlEnv: GOERLI_RPC_URL\n',
+        'rpcUrlEnv: GOERLI_RPC_URL\n  - name: rinkeby\n    chainId: 4\n    nativeToken: { symbol: ETH, decimals: 18 }\n    rpcUrlEnv: RINKEBY_RPC_URL\n  - name: ropsten\n    chainId: 3\n    nativeToken: { symbol: ETH, decimals: 18 }\n    rpcUrlEnv: ROPSTEN_RPC_URL\n',
+      )
+      .replace('capPerRun: "20"', 'capPerRun: "20.5.1"');
+    const problems = problemsOf(four);
+    expect(problems.map(formatProblem)).toHaveLength(1);
+    expect(problems[0]!.line).toBe(lineOf(four, '20.5.1'));
+    for (const network of ['kovan', 'rinkeby', 'ropsten']) {
+      expect(problems[0]!.message).toContain(`keymaster.networks.${network}.capPerRun`);
+    }
   });
 
   it('formats problems as file:line:col: field: message, in file order', () => {

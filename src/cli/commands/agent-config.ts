@@ -9,6 +9,7 @@ interface AgentConfigFlags {
   operator?: string;
   home?: string;
   format: string;
+  json?: boolean;
 }
 
 export function registerAgentConfig(program: Command, io: CliIo): Command {
@@ -25,6 +26,7 @@ export function registerAgentConfig(program: Command, io: CliIo): Command {
     )
     .option('--home <network>', 'one home network (default: one block per network of the file)')
     .option('--format <format>', 'env, helm or json', 'env')
+    .option('--json', 'the same as --format json')
     .addHelpText(
       'after',
       '\nExample:\n  $ nomad-ops agent-config --env staging --agent processor --home kovan\n  $ nomad-ops agent-config --env production --agent updater --format helm\n  $ nomad-ops agent-config --env staging --operator acme',
@@ -45,7 +47,10 @@ export function registerAgentConfig(program: Command, io: CliIo): Command {
         import('../../inventory/keys.js'),
         import('../../jobs/environment.js'),
       ]);
-      const format = parseFormat(options.format);
+      if (options.json && options.format !== 'env' && options.format !== 'json') {
+        throw new InputError(`--json and --format ${options.format} disagree: give one of them`);
+      }
+      const format = parseFormat(options.json ? 'json' : options.format);
       if ((options.agent === undefined) === (options.operator === undefined)) {
         throw new InputError('give either --agent <role> or --operator <name>');
       }

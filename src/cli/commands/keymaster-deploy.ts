@@ -116,6 +116,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
     .option('--no-service', 'no alerts on the service (cron runs only)')
     .option('--no-cron', 'no alerts on cron runs (the service only)')
     .option('--runbook-url <url>', 'the runbook the alerts link to (anchors are appended)')
+    .option('--json', 'print the rules file or the PrometheusRule as JSON')
     .addHelpText(
       'after',
       '\nExample:\n  $ nomad-ops keymaster alerts --env production > keymaster-rules.yml\n  $ promtool check rules keymaster-rules.yml',
@@ -129,6 +130,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
         service: boolean;
         cron: boolean;
         runbookUrl?: string;
+        json?: boolean;
       }) => {
         if (options.format !== 'rules' && options.format !== 'prometheus-rule') {
           throw new InputError(`--format ${options.format}: use rules or prometheus-rule`);
@@ -150,7 +152,8 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
           ...(options.runbookUrl ? { runbookUrl: options.runbookUrl } : {}),
         });
         if (options.format === 'rules') {
-          io.out(rulesFileYaml(groups));
+          const text = rulesFileYaml(groups);
+          io.out(options.json ? JSON.stringify((await import('yaml')).parse(text), null, 2) : text);
           return;
         }
         await rethrowAsInput(env, async () => {
@@ -159,7 +162,9 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
             namespace: options.namespace,
           });
           object.validate();
-          io.out(await yamlDocuments([object]));
+          io.out(
+            options.json ? JSON.stringify(object.toJSON(), null, 2) : await yamlDocuments([object]),
+          );
         });
       },
     );
@@ -170,16 +175,18 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
       "Write the Keymaster's Grafana dashboard (JSON, built with Grafana's foundation SDK).",
     )
     .option('--out <file>', 'write it to this file instead of stdout')
+    .option('--json', 'the dashboard is JSON; with --out, print { "wrote": <file> }')
     .addHelpText(
       'after',
       '\nExample:\n  $ nomad-ops keymaster dashboard --out deploy/grafana/keymaster.json',
     )
-    .action(async (options: { out?: string }) => {
+    .action(async (options: { out?: string; json?: boolean }) => {
       const { keymasterDashboardJson } = await import('../../keymaster/deploy/dashboard.js');
       const json = keymasterDashboardJson();
       if (options.out) {
         writeFileSync(path.resolve(io.cwd, options.out), json);
-        io.err(`wrote ${options.out}`);
+        if (options.json) io.out(JSON.stringify({ wrote: options.out }));
+        else io.err(`wrote ${options.out}`);
       } else {
         io.out(json);
       }

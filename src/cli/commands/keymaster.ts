@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, InputError } from '../errors.js';
-import type { CliIo } from '../io.js';
+import { toJson, type CliIo } from '../io.js';
 import { registerKeymasterDeploy } from './keymaster-deploy.js';
 import { registerKeymasterLedger } from './keymaster-ledger.js';
 import { jobModules } from './load.js';
@@ -68,6 +68,7 @@ export function registerKeymaster(
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .option('--pushgateway <url>', 'also push the metrics to this Prometheus Pushgateway')
     .option('--dry-run', 'plan and expose metrics, send nothing')
+    .option('--json', 'log each run as one JSON line on stderr; print where it served on stop')
     .addHelpText('after', '\nExample:\n  $ nomad-ops keymaster serve --env production --port 9090')
     .action(
       async (options: {
@@ -76,6 +77,7 @@ export function registerKeymaster(
         host: string;
         pushgateway?: string;
         dryRun?: boolean;
+        json?: boolean;
       }) => {
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -101,12 +103,18 @@ export function registerKeymaster(
             port,
             host: options.host,
             ...(options.pushgateway ? { pushgatewayUrl: options.pushgateway } : {}),
-            onRun: (run) => io.err(job.console(run)),
+            onRun: (run) =>
+              io.err(options.json ? JSON.stringify(JSON.parse(job.json(run))) : job.console(run)),
           });
           io.err(
             `keymaster ${env.name}: metrics on ${service.url}/metrics, every ${env.keymaster.intervalSeconds}s`,
           );
           await service.done;
+          if (options.json) {
+            io.out(
+              toJson({ environment: env.name, metrics: `${service.url}/metrics`, stopped: true }),
+            );
+          }
         } finally {
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);

@@ -23,7 +23,7 @@ export function registerKeys(
       .description(
         mode === 'plan'
           ? 'Show each key as exists (with its address), create, adopt or broken.'
-          : 'Create missing keys and alias keys left without one; never changes existing keys.',
+          : 'Create missing keys, alias keys left without one, retire extra keys the file no longer names, and tag the bank with the funding settings applied.',
       )
       .requiredOption('--env <name|path>', 'environment name or file')
       .option('--json', 'print the key table as JSON')

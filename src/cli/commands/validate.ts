@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXIT } from '../errors.js';
+import { EXIT, InputError } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
 
 export function registerValidate(
@@ -23,9 +23,9 @@ export function registerValidate(
       ]);
       const targets = files.length > 0 ? files : await defaultEnvironmentFiles(io.cwd);
       if (targets.length === 0) {
-        io.err('no environment files: pass paths, or run where environments/*.yaml exist');
-        setExitCode(EXIT.badInput);
-        return;
+        throw new InputError(
+          'no environment files: pass paths, or run where environments/*.yaml exist',
+        );
       }
       const results = validateFiles(targets, io.cwd);
       const bad = results.some((r) => !r.ok);

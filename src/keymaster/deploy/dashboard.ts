@@ -17,10 +17,10 @@ import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk
 
 export const DASHBOARD_UID = 'nomad-keymaster';
 
-/** Seconds in a day: runway is shown in days. */
-const DAY = 86400;
-
 const env = 'environment="$environment"';
+
+/** What the runway panel says before the spend rate rests on more than the first fill. */
+export const NOT_ENOUGH_HISTORY = 'not enough history';
 
 export interface PanelQuery {
   panel: string;
@@ -39,9 +39,13 @@ export const PANEL_QUERIES = {
     by: ['network'],
   },
   runway: {
-    panel: 'Bank runway (days at the last day’s spend)',
-    // Spend is what the top-ups sent over the last day; no spend shows as +Inf (no end in sight).
-    expr: `max by (network) (nomad_keymaster_bank_balance{${env}}) / (sum by (network) (rate(nomad_keymaster_topup_amount_total{${env}}[1d])) * ${DAY})`,
+    panel: 'Bank runway (at the last day’s spend)',
+    // Seconds (Grafana shows minutes, hours or days as the size calls for). Spend is what the
+    // top-ups sent over the last day, and only once a wallet's counter rose while Prometheus
+    // watched: the first fill happens at the service's start, before its first scrape, so the
+    // counter's first sample already holds it. Before that there is no series, which the panel
+    // shows as "not enough history".
+    expr: `max by (network) (nomad_keymaster_bank_balance{${env}}) / (sum by (network) (rate(nomad_keymaster_topup_amount_total{${env}}[1d])) and on (network) (max by (network) (changes(nomad_keymaster_topup_amount_total{${env}}[1d])) > 0))`,
     legend: '{{network}}',
     by: ['network'],
   },
@@ -123,7 +127,7 @@ export function keymasterDashboard(): Dashboard {
     )
     .withRow(new RowBuilder('Bank'))
     .withPanel(timeseries(q.bankBalance, 'none', 0, 1))
-    .withPanel(stat(q.runway, 'd', 12, 1, 12))
+    .withPanel(stat(q.runway, 's', 12, 1, 12).noValue(NOT_ENOUGH_HISTORY))
     .withRow(new RowBuilder('Wallets'))
     .withPanel(stat(q.belowLower, 'none', 0, 10))
     .withPanel(stat(q.lastSuccessAge, 's', 8, 10))
