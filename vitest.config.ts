@@ -30,6 +30,7 @@ export const UNIT_TESTS = [
   'test/build/*.test.ts',
   'test/config/*.test.ts',
   'test/docs/reference.test.ts',
+  'test/docs/tables.test.ts',
   'test/eth/address.test.ts',
   'test/eth/der-signature.test.ts',
   'test/eth/hex-signer.test.ts',
