@@ -38,6 +38,7 @@ export const UNIT_TESTS = [
   'test/github/codeowners.test.ts',
   'test/github/comment.test.ts',
   'test/github/plan-hash.test.ts',
+  'test/harness/moto-python.test.ts',
   'test/inventory/*.test.ts',
   'test/keymaster/decide.test.ts',
   'test/keymaster/gas.test.ts',

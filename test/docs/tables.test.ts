@@ -289,3 +289,16 @@ describe('the table checks catch drift', () => {
     expect(dispatchMentionProblems('x.md', good, workflows)).toEqual([]);
   });
 });
+
+describe('what the README promises about the machine', () => {
+  it('names the Node that package.json engines require, and the pinned moto', async () => {
+    const readme = read('README.md');
+    const pkg = JSON.parse(read('package.json')) as { engines: { node: string } };
+    const major = /^>=\s*(\d+)/.exec(pkg.engines.node)?.[1];
+    expect(major, 'engines.node is >=N').toBeDefined();
+    expect(readme).toContain(`Node.js ${major} or newer`);
+    expect([...readme.matchAll(/Node\.js (\d+) or newer/g)].map((m) => m[1])).toEqual([major]);
+    const { MOTO_VENV } = await import('../harness/moto-python.js');
+    expect(readme).toContain(`\`${path.relative(repoRoot, MOTO_VENV)}\``);
+  });
+});
