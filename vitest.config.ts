@@ -38,15 +38,18 @@ export const UNIT_TESTS = [
   'test/github/codeowners.test.ts',
   'test/github/comment.test.ts',
   'test/github/plan-hash.test.ts',
+  'test/github/self-approval.test.ts',
   'test/harness/moto-python.test.ts',
   'test/inventory/*.test.ts',
   'test/keymaster/decide.test.ts',
   'test/keymaster/gas.test.ts',
+  'test/keymaster/ledger-totals.test.ts',
   'test/keymaster/runway.test.ts',
   'test/keys/pure.test.ts',
   'test/leak/redact.test.ts',
   'test/plan/*.test.ts',
   'test/workflows/lint.test.ts',
+  'test/workflows/secrets.test.ts',
   'test/workflows/structure.test.ts',
 ];
 

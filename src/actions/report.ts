@@ -4,11 +4,17 @@ import { context } from '@actions/github';
 import { githubClient, repositoryOf } from '../github/client.js';
 import { commentBotLogin, octokitComments } from '../github/comments.js';
 import { pullRequestOfCommit } from '../github/pulls.js';
-import { postReportComment, pullRequestToComment, reportJob } from '../jobs/report.js';
+import {
+  postReportComment,
+  pullRequestToComment,
+  reportJob,
+  type ReportJobResult,
+} from '../jobs/report.js';
 import { getChoiceInput } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';
 import { runAction } from './support/run.js';
 import { core } from './support/core.js';
+import { OperationError } from '../errors.js';
 
 const env = process.env;
 /** The `<part>-json` or `<part>-markdown` inputs. */
@@ -33,6 +39,7 @@ await runAction(async () => {
       env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined,
+    artifact: core.getInput('artifact') || undefined,
     // A plan file named by an input is relative to the workspace.
     readFile: (file) => readFileSync(path.resolve(env.GITHUB_WORKSPACE ?? '.', file), 'utf8'),
   });
@@ -42,8 +49,12 @@ await runAction(async () => {
   if (report.summaryWarning) core.warning(report.summaryWarning);
   await core.summary.addRaw(report.summary).write();
   if (report.file) core.info(`plan sha256 of ${environment}: ${report.file.sha256}`);
+  if (core.getBooleanInput('comment')) await comment(report, kind, environment);
+  // After the outputs and the comment, so the plan is still uploaded and the preview posted.
+  if (report.failures.length > 0) throw new OperationError(report.failures.join('\n'));
+});
 
-  if (!core.getBooleanInput('comment')) return;
+async function comment(report: ReportJobResult, kind: string, environment: string): Promise<void> {
   const octokit = githubClient(core.getInput('github-token'));
   const { owner, repo } = repositoryOf(env.GITHUB_REPOSITORY);
   const number = await pullRequestToComment({
@@ -72,4 +83,4 @@ await runAction(async () => {
   core.info(
     `${outcome.action} the ${kind} comment of ${environment} on #${number}: ${outcome.comment.url}`,
   );
-});
+}

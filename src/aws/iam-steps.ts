@@ -25,6 +25,8 @@ import {
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   type IAMClient,
+  PutRolePermissionsBoundaryCommand,
+  PutUserPermissionsBoundaryCommand,
   RemoveUserFromGroupCommand,
   TagOpenIDConnectProviderCommand,
   TagPolicyCommand,
@@ -46,7 +48,9 @@ import { storeAccessKey } from './iam-access-keys.js';
  * emits steps for what is still missing.
  */
 export type IamStep =
-  | { op: 'createUser'; name: string; tags: Tags }
+  | { op: 'createUser'; name: string; tags: Tags; permissionsBoundary?: string | undefined }
+  /** Sets a user's or role's permissions boundary (never removes one: the toolkit has no op for it). */
+  | { op: 'putBoundary'; principal: PrincipalRef; arn: string }
   | { op: 'tagUser'; name: string; tags: Tags }
   | { op: 'deleteUser'; name: string }
   | { op: 'createGroup'; name: string; path: string }
@@ -76,6 +80,7 @@ export type IamStep =
       description: string;
       maxSessionDuration: number;
       tags: Tags;
+      permissionsBoundary?: string | undefined;
     }
   | { op: 'updateTrustPolicy'; name: string; trustPolicy: string }
   | { op: 'updateRole'; name: string; description: string; maxSessionDuration: number }
@@ -113,7 +118,22 @@ const byPrincipal = (
 /** Every IAM write the plan can ask for: op → the handler that builds and sends its command. */
 export const IAM_STEPS: { [Op in IamStep['op']]: Handler<Op> } = {
   createUser: ({ iam }, s) =>
-    iam.send(new CreateUserCommand({ UserName: s.name, Path: '/', Tags: recordToTags(s.tags) })),
+    iam.send(
+      new CreateUserCommand({
+        UserName: s.name,
+        Path: '/',
+        Tags: recordToTags(s.tags),
+        ...(s.permissionsBoundary ? { PermissionsBoundary: s.permissionsBoundary } : {}),
+      }),
+    ),
+  putBoundary: ({ iam }, s) =>
+    byPrincipal(s.principal, {
+      user: (UserName) =>
+        iam.send(new PutUserPermissionsBoundaryCommand({ UserName, PermissionsBoundary: s.arn })),
+      group: (name) => Promise.reject(new Error(`IAM group ${name} cannot carry a boundary`)),
+      role: (RoleName) =>
+        iam.send(new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: s.arn })),
+    }),
   tagUser: ({ iam }, s) =>
     iam.send(new TagUserCommand({ UserName: s.name, Tags: recordToTags(s.tags) })),
   deleteUser: ({ iam }, s) => iam.send(new DeleteUserCommand({ UserName: s.name })),
@@ -177,6 +197,7 @@ export const IAM_STEPS: { [Op in IamStep['op']]: Handler<Op> } = {
         Description: s.description,
         MaxSessionDuration: s.maxSessionDuration,
         Tags: recordToTags(s.tags),
+        ...(s.permissionsBoundary ? { PermissionsBoundary: s.permissionsBoundary } : {}),
       }),
     ),
   updateTrustPolicy: ({ iam }, s) =>

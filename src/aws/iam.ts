@@ -35,6 +35,8 @@ export interface IamUser {
   arn: string;
   path: string;
   tags: Tags;
+  /** ARN of the permissions boundary it carries, if any. */
+  permissionsBoundary?: string | undefined;
 }
 export interface IamGroup {
   name: string;
@@ -65,6 +67,8 @@ export interface IamRole {
   maxSessionDuration: number | undefined;
   /** As IAM returned it (URL-encoded on real IAM). */
   trustPolicy: string;
+  /** ARN of the permissions boundary it carries, if any. */
+  permissionsBoundary?: string | undefined;
 }
 export interface IamOidcProvider {
   arn: string;
@@ -131,7 +135,13 @@ export async function getUser(iam: IAMClient, name: string): Promise<IamUser | u
       const r = await iam.send(new ListUserTagsCommand({ UserName: name, Marker }));
       return { items: r.Tags ?? [], marker: r.Marker, truncated: r.IsTruncated };
     });
-    return { name, arn: User?.Arn ?? '', path: User?.Path ?? '/', tags: tagsToRecord(tags) };
+    return {
+      name,
+      arn: User?.Arn ?? '',
+      path: User?.Path ?? '/',
+      tags: tagsToRecord(tags),
+      permissionsBoundary: User?.PermissionsBoundary?.PermissionsBoundaryArn,
+    };
   });
 }
 
@@ -241,6 +251,7 @@ export async function getRole(iam: IAMClient, name: string): Promise<IamRole | u
       description: Role?.Description || undefined,
       maxSessionDuration: Role?.MaxSessionDuration,
       trustPolicy: Role?.AssumeRolePolicyDocument ?? '',
+      permissionsBoundary: Role?.PermissionsBoundary?.PermissionsBoundaryArn,
     };
   });
 }

@@ -1,9 +1,12 @@
 import {
   type BucketLocationConstraint,
   CreateBucketCommand,
+  DeleteBucketCorsCommand,
   PutBucketCorsCommand,
+  PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
   PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -19,7 +22,10 @@ export type S3Step =
   | { op: 'putBucketTags'; bucket: string; tags: Tags }
   | { op: 'putPublicAccessBlock'; bucket: string; block: PublicAccessBlock }
   | { op: 'putBucketPolicy'; bucket: string; policy: string }
-  | { op: 'putBucketCors'; bucket: string; rules: CorsRule[] };
+  | { op: 'putBucketCors'; bucket: string; rules: CorsRule[] }
+  | { op: 'deleteBucketCors'; bucket: string }
+  | { op: 'enableVersioning'; bucket: string }
+  | { op: 'putDefaultEncryption'; bucket: string; algorithm: 'AES256' };
 
 type Handler<Op extends S3Step['op']> = (
   s3: S3Client,
@@ -61,6 +67,23 @@ export const S3_STEPS: { [Op in S3Step['op']]: Handler<Op> } = {
   putBucketCors: (s3, s) =>
     s3.send(
       new PutBucketCorsCommand({ Bucket: s.bucket, CORSConfiguration: { CORSRules: s.rules } }),
+    ),
+  deleteBucketCors: (s3, s) => s3.send(new DeleteBucketCorsCommand({ Bucket: s.bucket })),
+  enableVersioning: (s3, s) =>
+    s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: s.bucket,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    ),
+  putDefaultEncryption: (s3, s) =>
+    s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: s.bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: s.algorithm } }],
+        },
+      }),
     ),
 };
 

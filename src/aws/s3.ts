@@ -1,9 +1,11 @@
 import {
   type CORSRule,
   GetBucketCorsCommand,
+  GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
@@ -47,6 +49,10 @@ export type BucketState =
       cors: CorsRule[] | undefined;
       publicAccessBlock: PublicAccessBlock | undefined;
       empty: boolean;
+      /** `Enabled`, `Suspended`, or undefined when never enabled. */
+      versioning: string | undefined;
+      /** The default encryption's algorithm (`AES256`, `aws:kms`), undefined when none. */
+      encryption: string | undefined;
     };
 
 function errorName(error: unknown): string {
@@ -104,6 +110,14 @@ export async function readBucket(s3: S3Client, bucket: string): Promise<BucketSt
     ['NoSuchPublicAccessBlockConfiguration'],
   );
   const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+  const versioning = (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
+  const encryption = await orUndefined(
+    async () =>
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })))
+        .ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault
+        ?.SSEAlgorithm,
+    ['ServerSideEncryptionConfigurationNotFoundError'],
+  );
   const tagRecord: Tags = {};
   for (const t of tags ?? []) if (t.Key !== undefined) tagRecord[t.Key] = t.Value ?? '';
   return {
@@ -115,6 +129,8 @@ export async function readBucket(s3: S3Client, bucket: string): Promise<BucketSt
     cors: cors?.map(toCorsRule),
     publicAccessBlock: block ? toPublicAccessBlock(block) : undefined,
     empty: (listing.KeyCount ?? listing.Contents?.length ?? 0) === 0,
+    versioning,
+    encryption,
   };
 }
 

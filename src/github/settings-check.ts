@@ -24,6 +24,8 @@ export function checkRepositorySettings(
     ...repositoryFindings(settings),
     ...productionFindings(settings),
     ...settings.keymaster.flatMap((k) => keymasterFindings(settings.repository, k)),
+    ...settings.environments.flatMap((e) => mainOnlyFindings(settings.repository, e)),
+    ...expected.unresolved.map(unresolvedFinding),
     ...mainFindings(settings),
     ...codeownersFindings(settings),
     ...oidcFindings(settings, expected),
@@ -183,4 +185,25 @@ function keymasterFindings(repository: string, env: EnvironmentSettings): Findin
   }
   findings.push(...branchFindings(repository, env, 'keymaster', body));
   return findings;
+}
+
+/**
+ * Any other environment a workflow names (staging's apply role, a settings token's environment):
+ * its secrets and its OIDC subject go to whichever branch may deploy to it, so only `main` may.
+ */
+function mainOnlyFindings(repository: string, env: EnvironmentSettings): Finding[] {
+  const body = 'main-only-environment.json';
+  const missing = missingEnvironment(repository, env, 'environments', body);
+  if (missing.length > 0 || env.environment.status !== 'ok') return missing;
+  return branchFindings(repository, env, 'environments', body);
+}
+
+function unresolvedFinding(u: ExpectedSettings['unresolved'][number]): Finding {
+  return {
+    area: 'environments',
+    subject: u.job,
+    severity: 'problem',
+    problem: `names environment "${u.value}", which cannot be told from the workflow file (${u.reason}), so its settings go unchecked`,
+    fix: 'name the environment literally, through a literal matrix, or through a choice input',
+  };
 }

@@ -2,7 +2,7 @@ import type { Read } from './settings-types.js';
 
 /** One thing `github check` found: a `problem` fails the check; `unknown` says what could not be told. */
 export type FindingArea =
-  'repository' | 'production' | 'keymaster' | 'main' | 'codeowners' | 'oidc';
+  'repository' | 'production' | 'keymaster' | 'environments' | 'main' | 'codeowners' | 'oidc';
 
 export interface Finding {
   area: FindingArea;

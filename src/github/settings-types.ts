@@ -111,6 +111,8 @@ export interface RepositorySettings {
   repo: Read<RestRepository>;
   production: EnvironmentSettings;
   keymaster: EnvironmentSettings[];
+  /** Every other environment the workflows name (staging, …): deployment branches main only. */
+  environments: EnvironmentSettings[];
   mainRules: Read<RestBranchRule[]>;
   /** The repository rulesets behind main's pull-request rules, by id (for their bypass list). */
   mainRulesets?: Record<number, Read<RestRuleset>>;
@@ -124,4 +126,8 @@ export interface RepositorySettings {
 export interface ExpectedSettings {
   /** The OIDC `sub` prefix each environment file's trust policies use. */
   subjectPrefixes: { source: string; prefix: string; format: 'legacy' | 'immutable' }[];
+  /** The GitHub environments the workflow files name, and the jobs that name them. */
+  environments: { name: string; jobs: string[] }[];
+  /** Jobs whose environment could not be told from the files (each fails the check). */
+  unresolved: { job: string; value: string; reason: string }[];
 }

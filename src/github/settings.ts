@@ -25,7 +25,7 @@ const KEYMASTER_SUFFIX = '-keymaster';
 export async function readRepositorySettings(
   client: GithubClient,
   repository: string,
-  options: { keymasterEnvironments: string[]; branch?: string },
+  options: { keymasterEnvironments: string[]; otherEnvironments?: string[]; branch?: string },
 ): Promise<RepositorySettings> {
   const [owner = '', repo = ''] = repository.split('/');
   const base = { owner, repo };
@@ -85,6 +85,10 @@ export async function readRepositorySettings(
     get<RestOidcSubject>('GET /repos/{owner}/{repo}/actions/oidc/customization/sub'),
   ]);
   const keymaster = await Promise.all(keymasterNames.map(environment));
+  const others = [...new Set(options.otherEnvironments ?? [])]
+    .filter((n) => n !== 'production' && !keymasterNames.includes(n))
+    .sort();
+  const environments = await Promise.all(others.map(environment));
   const rulesetIds =
     mainRules.status === 'ok'
       ? [
@@ -115,6 +119,7 @@ export async function readRepositorySettings(
     repo: repoRead,
     production,
     keymaster,
+    environments,
     mainRules,
     mainRulesets,
     mainProtection,

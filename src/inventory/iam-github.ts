@@ -33,6 +33,8 @@ export function githubOidcFor(
     attach: (policy: ManagedPolicySpec, kind: 'role', name: string) => unknown;
     tags: Record<string, string>;
     accountTags: Record<string, string>;
+    /** The permissions boundary of each role that carries one (the Keymaster's). */
+    boundaries?: Partial<Record<GithubRoleKind, string>>;
   },
 ): GithubOidcSpec {
   const { accountId } = env.aws;
@@ -65,6 +67,7 @@ export function githubOidcFor(
       ),
       maxSessionDurationSeconds: 3600,
       tags,
+      ...(input.boundaries?.[kind] ? { permissionsBoundary: input.boundaries[kind] } : {}),
       bootstrap: true,
     };
   });

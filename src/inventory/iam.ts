@@ -1,11 +1,13 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import type { EnvironmentName } from '../config/schema.js';
+import { boundaryPolicyDocument } from './boundary.js';
 import { InventoryError } from './errors.js';
 import { checkRepository } from './github.js';
 import { githubOidcFor } from './iam-github.js';
 import { keysFor } from './keys.js';
 import {
   adminPolicyName,
+  boundaryPolicyName,
   checkBucketName,
   checkIamName,
   checkTags,
@@ -27,7 +29,7 @@ import {
   signerPolicyDocument,
   uploaderPolicyDocument,
 } from './policies.js';
-import { baseTags, SHARED_ENVIRONMENT, sharedTags } from './tags.js';
+import { baseTags, sharedTags } from './tags.js';
 import type {
   GithubOidcSpec,
   GithubRoleKind,
@@ -49,10 +51,11 @@ export interface IamOptions {
 
 /**
  * Whether the account-wide resources (kms-admin user, group and policy) are bootstrap resources
- * for this environment's apply: they are for every environment but production, whose apply
- * role is the one gated by required reviewers.
+ * for this environment's apply: they are for every environment. The kms-admin user carries no
+ * environment's permissions boundary, so an apply role that could rewrite the kms-admin policy
+ * (even production's, behind required reviewers) could reach every environment (issue 24).
  */
-export const accountWideIsBootstrap = (env: EnvironmentName) => env !== 'production';
+export const accountWideIsBootstrap = (_env: EnvironmentName) => true;
 
 /**
  * Users, groups, policies and attachments of DESIGN §5, plus the GitHub OIDC roles when a
@@ -112,6 +115,15 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       ...(policy.bootstrap ? { bootstrap: true as const } : {}),
     });
 
+  // The cap of every principal of the environment; the administrator's alone (bootstrap).
+  const boundary = addPolicy(
+    boundaryPolicyName(env.name),
+    `${env.name} permissions boundary: its keys, secrets and buckets only`,
+    boundaryPolicyDocument(env, bucket),
+    { bootstrap: true },
+  );
+  const bounded = { permissionsBoundary: boundary.arn };
+
   // Contracted operators: the signer group keeps only the agents left to the core team.
   const operators = operatorsFor(env, keys, bucket);
   for (const roleGrant of grants) {
@@ -161,6 +173,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         trustPolicy: op.trustPolicy!,
         maxSessionDurationSeconds: 3600,
         tags: op.tags,
+        ...bounded,
         bootstrap: true,
       });
       attachments.push({
@@ -195,8 +208,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
   const operatorTags = (name: string) =>
     operators.operators.find((o) => o.principal.kind === 'user' && o.principal.userName === name)!
       .tags;
-  // Account-wide resources change only through the administrator's bootstrap or the production
-  // apply: in any other environment they are bootstrap resources its apply role cannot write.
+  // Account-wide resources change only through the administrator's bootstrap.
   const sharedBootstrap = accountWideIsBootstrap(env.name);
   if (adminGroup) {
     attach(
@@ -226,16 +238,15 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       repository,
       env.github.repository ? `${env.source} github.repository` : 'the repository option',
     );
-    // The production apply also keeps the account-wide kms-admin in line; no other does.
-    const withShared = adminUser !== undefined && adminGroup !== undefined && !sharedBootstrap;
-    const users = [signerUser, ...operatorUsers, ...(withShared ? [adminUser] : [])];
-    const groups = [signerGroup, ...operatorGroups, ...(withShared ? [adminGroup] : [])];
+    const users = [signerUser, ...operatorUsers];
+    const groups = [signerGroup, ...operatorGroups];
     const managed = policies.filter((p) => !p.bootstrap);
     const attachable = attachments.filter((a) => !a.bootstrap && a.target.kind === 'group');
     const applyScope: ApplyScope = {
       bucket,
       iam: {
-        owners: [env.name, ...(withShared ? [SHARED_ENVIRONMENT] : [])],
+        boundaryArn: boundary.arn,
+        owners: [env.name],
         users,
         groups,
         policyArns: managed.map((p) => p.arn),
@@ -269,14 +280,20 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       ],
       keymaster: [keymasterPolicy],
     };
-    github = githubOidcFor(env, repository, { permissions, attach, tags, accountTags });
+    github = githubOidcFor(env, repository, {
+      permissions,
+      attach,
+      tags,
+      accountTags,
+      boundaries: { keymaster: boundary.arn },
+    });
   }
 
   const shared = sharedBootstrap ? { bootstrap: true as const } : {};
   return {
     users: [
-      { name: signerUser, tags },
-      ...operatorUsers.map((name) => ({ name, tags: operatorTags(name) })),
+      { name: signerUser, tags, ...bounded },
+      ...operatorUsers.map((name) => ({ name, tags: operatorTags(name), ...bounded })),
       ...(adminUser ? [{ name: adminUser, tags: accountTags, ...shared }] : []),
     ],
     groups: [
@@ -284,10 +301,18 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
       ...operatorGroups.map((name) => ({ name })),
       ...(adminGroup ? [{ name: adminGroup, ...shared }] : []),
     ],
+    // IAM cannot limit AddUserToGroup by the user added, and a group's policies are ones the
+    // apply role may rewrite: only the administrator puts users in groups (issue 24).
     memberships: [
-      { user: signerUser, group: signerGroup },
-      ...operatorUsers.map((user, i) => ({ user, group: operatorGroups[i]! })),
-      ...(adminUser && adminGroup ? [{ user: adminUser, group: adminGroup, ...shared }] : []),
+      { user: signerUser, group: signerGroup, bootstrap: true },
+      ...operatorUsers.map((user, i) => ({
+        user,
+        group: operatorGroups[i]!,
+        bootstrap: true as const,
+      })),
+      ...(adminUser && adminGroup
+        ? [{ user: adminUser, group: adminGroup, bootstrap: true as const }]
+        : []),
     ],
     policies,
     attachments,
@@ -298,6 +323,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           keyAccess: {
             region: env.aws.region,
             bucket,
+            networks: env.networks.map((n) => n.name),
             aliases: keys.filter((k) => k.role).map((k) => k.alias),
             parties,
           },

@@ -30,9 +30,13 @@ export const signerPolicyName = (env: EnvironmentName, role: AgentRole) => `${en
 export const keymasterPolicyName = (env: EnvironmentName) => `${env}-keymaster`;
 export const uploaderPolicyName = (env: EnvironmentName) => `${env}-proofs-uploader`;
 export const adminPolicyName = () => 'kms-admin';
+/** The permissions boundary every principal of an environment carries (`boundary.ts`). */
+export const boundaryPolicyName = (env: EnvironmentName) => `${env}-boundary`;
 export const githubRoleName = (env: EnvironmentName, kind: 'plan' | 'apply' | 'keymaster') =>
   `nomad-ops-${env}-${kind}`;
 export const defaultBucketName = (env: EnvironmentName) => `nomadxyz-${env}-proofs`;
+/** Every bucket of an environment (the proofs bucket, the Keymaster's state) starts so. */
+export const environmentBucketPrefix = (env: EnvironmentName) => `nomadxyz-${env}-`;
 
 export const keyArnPattern = (region: string, account: string) =>
   `arn:aws:kms:${region}:${account}:key/*`;

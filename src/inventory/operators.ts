@@ -146,11 +146,14 @@ export function aliasPatternsOf(env: ResolvedEnvironment, agents: readonly Agent
   return patterns;
 }
 
-/** Sign and GetPublicKey on exactly the agents' keys; the proofs bucket when it runs a processor. */
+/**
+ * Sign and GetPublicKey on exactly the agents' keys; when it runs processors, the proofs of
+ * their homes only (`{home}_*`, the processor's object names).
+ */
 export function operatorPolicyDocument(
   env: ResolvedEnvironment,
   patterns: string[],
-  bucket: string | undefined,
+  uploads: { bucket: string; homes: string[] } | undefined,
 ): PolicyDocument {
   return {
     Version: '2012-10-17',
@@ -162,10 +165,14 @@ export function operatorPolicyDocument(
         Resource: keyArnPattern(env.aws.region, env.aws.accountId),
         Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': patterns } },
       },
-      ...(bucket ? uploaderPolicyDocument(bucket).Statement : []),
+      ...(uploads ? uploaderPolicyDocument(uploads.bucket, uploads.homes).Statement : []),
     ],
   };
 }
+
+const processorHomes = (agents: readonly AgentRef[]) => [
+  ...new Set(agents.filter((a) => a.role === 'processor').map((a) => a.home)),
+];
 
 /** Only the operator's own principal, and only with its external id (the confused deputy). */
 export function operatorTrustPolicyDocument(principal: string, externalId: string): PolicyDocument {
@@ -210,7 +217,11 @@ export function operatorsFor(
     const policyName = checkIamName('policy', operatorPolicyName(env.name, operator.name));
     const document = checkPolicySize(
       policyName,
-      operatorPolicyDocument(env, aliasPatternsOf(env, agents), uploadsProofs ? bucket : undefined),
+      operatorPolicyDocument(
+        env,
+        aliasPatternsOf(env, agents),
+        uploadsProofs ? { bucket, homes: processorHomes(agents) } : undefined,
+      ),
       'managed',
     );
     const statement = document.Statement[0]!;

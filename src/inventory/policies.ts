@@ -1,15 +1,10 @@
+import * as keymasterState from './keymaster-state.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
 import { environmentAliasPattern, type KeyGrant } from './patterns.js';
-import {
-  ALL_ENVIRONMENTS,
-  iamReadStatements,
-  iamWriteStatements,
-  kmsReadStatements,
-  kmsWriteStatements,
-  type IamWriteScope,
-} from './role-statements.js';
+import { iamReadStatements, kmsReadStatements, kmsWriteStatements } from './role-statements.js';
+import { iamWriteStatements, type IamWriteScope } from './iam-write-statements.js';
 import { FUNDING_RECORD_TAG_KEYS, MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
@@ -20,6 +15,7 @@ import type { PolicyDocument, PolicyStatement } from './types.js';
  */
 
 export * from './trust-policies.js';
+export { kmsAdminPolicyDocument } from './kms-admin.js';
 
 const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
   Version: '2012-10-17',
@@ -77,14 +73,17 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
         Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': bank.patterns } },
       },
       {
+        // Addresses, and what decides whether a key is the toolkit's and no one else's: the
+        // Keymaster pays from and to such keys only (src/keymaster/key-trust.ts).
         Sid: 'ReadAgentAddresses',
         Effect: 'Allow',
-        Action: 'kms:GetPublicKey',
+        Action: ['kms:GetKeyPolicy', 'kms:GetPublicKey', 'kms:ListGrants', 'kms:ListResourceTags'],
         Resource: keysOf(env),
         Condition: {
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
         },
       },
+      ...keymasterState.keymasterStatements(env),
     );
   }
   return doc(
@@ -100,37 +99,8 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
       Action: 'secretsmanager:DescribeSecret',
       Resource: secretsOf(env),
     },
+    ...keymasterState.keymasterStatements(env),
   );
-}
-
-/**
- * Key administration without use: no Sign, no Decrypt, and neither PutKeyPolicy nor CreateGrant
- * (either would let an administrator grant itself Sign). No UpdateAlias or DeleteAlias: aliases
- * are read, never changed. Only the environment's own account, from the environment file.
- * It creates keys only of the toolkit's shape and with its tags, aliases only in the toolkit's
- * alias namespace and only on the toolkit's keys that have none yet, and changes the state of
- * the toolkit's keys only (`kmsWriteStatements`).
- *
- * Every region of that account: the policy is one account-wide resource that every environment
- * of the account renders, so it may not depend on any one environment's region (two environments
- * in one account but different regions would otherwise rewrite it back and forth).
- */
-export function kmsAdminPolicyDocument(accountId: string): PolicyDocument {
-  const keys = keyArnPattern('*', accountId);
-  const [list, read] = kmsReadStatements(keys);
-  return doc(list!, read!, ...kmsWriteStatements('*', accountId, ALL_ENVIRONMENTS), {
-    Sid: 'AdministerToolkitKeys',
-    Effect: 'Allow',
-    Action: [
-      'kms:CancelKeyDeletion',
-      'kms:DisableKey',
-      'kms:EnableKey',
-      'kms:ScheduleKeyDeletion',
-      'kms:UpdateKeyDescription',
-    ],
-    Resource: keys,
-    Condition: { StringEquals: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } },
-  });
 }
 
 /**
@@ -177,18 +147,30 @@ export function toolkitKeyPolicyDocument(
   );
 }
 
-/** The processor reads each proof before writing it, hence ListBucket (a missing key is 404). */
-export function uploaderPolicyDocument(bucket: string): PolicyDocument {
+/**
+ * The processor reads each proof before writing it, hence ListBucket (a missing key is 404).
+ * With `homes`, objects only under those homes' prefixes: the processor names each proof
+ * `{homeNetwork}_{leafIndex}` (DESIGN §5), so an operator running home A's processor writes
+ * `A_*` and never another home's proofs. Without, every object (the core team's processors).
+ */
+export function uploaderPolicyDocument(bucket: string, homes?: readonly string[]): PolicyDocument {
+  const objects = homes
+    ? homes.map((h) => proofObjectPattern(bucket, h))
+    : `${bucketArn(bucket)}/*`;
   return doc(
     { Sid: 'ListProofs', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn(bucket) },
     {
       Sid: 'ReadWriteProofs',
       Effect: 'Allow',
       Action: ['s3:GetObject', 's3:PutObject'],
-      Resource: `${bucketArn(bucket)}/*`,
+      Resource: objects,
     },
   );
 }
+
+/** The objects of one home's proofs: `{bucket}/{home}_*` (network names hold no `_`). */
+export const proofObjectPattern = (bucket: string, home: string) =>
+  `${bucketArn(bucket)}/${home}_*`;
 
 /** Anyone may read proofs (the bridge GUI fetches them); nothing else is public. */
 export function bucketPolicyDocument(bucket: string): PolicyDocument {
@@ -246,6 +228,7 @@ function commonStatements(
             ],
       Resource: bucketArn(bucket),
     },
+    keymasterState.stateBucketConfigStatement(env, mode),
     { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
   ];
 }

@@ -1,5 +1,5 @@
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/schema.js';
-import { aliasArnPattern, groupArn, keyArnPattern, userArn } from './names.js';
+import { aliasArnPattern, keyArnPattern } from './names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyStatement } from './types.js';
 
@@ -91,10 +91,11 @@ export function kmsWriteStatements(
   region: string,
   accountId: string,
   environments: readonly string[],
+  { aliases = true }: { aliases?: boolean } = {},
 ): PolicyStatement[] {
   const keys = keyArnPattern(region, accountId);
   const envValue = environments.length === 1 ? environments[0]! : [...environments];
-  return [
+  const statements: PolicyStatement[] = [
     {
       Sid: 'CreateToolkitKeys',
       Effect: 'Allow',
@@ -117,6 +118,10 @@ export function kmsWriteStatements(
         'ForAllValues:StringEquals': { 'aws:TagKeys': KEY_TAG_KEYS },
       },
     },
+  ];
+  if (!aliases) return statements;
+  return [
+    ...statements,
     {
       Sid: 'NameAliasesInEnvironment',
       Effect: 'Allow',
@@ -204,143 +209,4 @@ export function iamReadStatements(accountId: string): PolicyStatement[] {
       Resource: arn('oidc-provider'),
     },
   ];
-}
-
-/** The IAM resources an apply owns, and the `nomad:environment` values they carry. */
-export interface IamWriteScope {
-  /**
-   * `nomad:environment` values of the resources: the environment's name, plus `shared` for the
-   * production apply, which also keeps the account-wide kms-admin in line.
-   */
-  owners: string[];
-  users: string[];
-  groups: string[];
-  /** Policies apply creates and keeps in line (never a bootstrap one). */
-  policyArns: string[];
-  /** Policies apply may attach to `groups`. */
-  attachablePolicyArns: string[];
-  /** Bootstrap policies (the administrator's alone): never written nor attached by apply. */
-  bootstrapPolicyArns: string[];
-}
-
-/**
- * Create and keep in line the scope's users, groups and policies: by name (ARN) and by tag, so
- * a resource of another environment is refused even when its name is listed. Creating and
- * tagging share a statement: the request must carry the toolkit's tags for one of `owners`, and
- * an existing resource must not be tagged for anyone else.
- *
- * IAM cannot condition `AddUserToGroup` on the user, nor `CreatePolicyVersion` on the document:
- * an apply role can rewrite its own environment's policies and add a user to its own groups.
- * Neither reaches another environment or the account-wide resources, and the access plan
- * reports every member and policy the toolkit did not put there as `drift`, failing the plan.
- */
-export function iamWriteStatements(accountId: string, scope: IamWriteScope): PolicyStatement[] {
-  const owners = scope.owners.length === 1 ? scope.owners[0]! : scope.owners;
-  const createOrTag = {
-    StringEquals: { [MANAGED_REQUEST_TAG]: MANAGED_BY_VALUE, [ENV_REQUEST_TAG]: owners },
-    StringEqualsIfExists: { [MANAGED_TAG]: MANAGED_BY_VALUE, [ENV_TAG]: owners },
-  };
-  const groups = scope.groups.map((g) => groupArn(accountId, g));
-  const policies = policyArnPatterns(accountId, scope.owners, scope.policyArns);
-  const attachable = policyArnPatterns(accountId, scope.owners, scope.attachablePolicyArns);
-  const attachableBootstrap = matching(attachable, scope.bootstrapPolicyArns);
-  return [
-    {
-      Sid: 'CreateUsers',
-      Effect: 'Allow',
-      Action: ['iam:CreateUser', 'iam:TagUser'],
-      Resource: scope.users.map((u) => userArn(accountId, u)),
-      Condition: createOrTag,
-    },
-    {
-      Sid: 'CreateGroups',
-      Effect: 'Allow',
-      Action: ['iam:AddUserToGroup', 'iam:CreateGroup'],
-      Resource: groups,
-    },
-    {
-      Sid: 'AttachOwnPoliciesToGroups',
-      Effect: 'Allow',
-      Action: 'iam:AttachGroupPolicy',
-      Resource: groups,
-      Condition: {
-        ArnLike: { 'iam:PolicyARN': attachable },
-        // The patterns may also match a bootstrap policy: never that one.
-        ...(attachableBootstrap.length
-          ? { ArnNotEquals: { 'iam:PolicyARN': attachableBootstrap } }
-          : {}),
-      },
-    },
-    {
-      Sid: 'CreatePolicies',
-      Effect: 'Allow',
-      Action: ['iam:CreatePolicy', 'iam:TagPolicy'],
-      Resource: policies,
-      Condition: createOrTag,
-    },
-    {
-      Sid: 'ChangePolicies',
-      Effect: 'Allow',
-      Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
-      Resource: policies,
-      Condition: { StringEquals: { [MANAGED_TAG]: MANAGED_BY_VALUE, [ENV_TAG]: owners } },
-    },
-    ...keepBootstrapPolicies(policies, scope.bootstrapPolicyArns),
-  ];
-}
-
-/**
- * The policy patterns above also match the bootstrap policies named in the environment's
- * namespace (the Keymaster's, `{env}-keymaster`): an explicit Deny keeps them the
- * administrator's alone, whatever their tags say.
- */
-function keepBootstrapPolicies(patterns: string[], bootstrap: string[]): PolicyStatement[] {
-  const covered = matching(patterns, bootstrap);
-  if (covered.length === 0) return [];
-  return [
-    {
-      Sid: 'KeepBootstrapPolicies',
-      Effect: 'Deny',
-      Action: [
-        'iam:CreatePolicy',
-        'iam:CreatePolicyVersion',
-        'iam:DeletePolicyVersion',
-        'iam:SetDefaultPolicyVersion',
-        'iam:TagPolicy',
-      ],
-      Resource: covered,
-    },
-  ];
-}
-
-/**
- * The policies' ARNs, those named `{env}-…` for an environment among `owners` folded into one
- * `policy/{env}-*` pattern: a managed policy document holds at most 6,144 characters, and one
- * ARN per policy does not fit an environment with operators. The fold widens nothing that
- * matters: creating and changing also require the resource's `nomad:environment` tag (or the
- * request's) to be one of `owners`, and a policy the apply role could attach under the pattern
- * is one it could already rewrite with CreatePolicyVersion (which IAM cannot limit by document).
- */
-export function policyArnPatterns(
-  accountId: string,
-  owners: readonly string[],
-  arns: readonly string[],
-): string[] {
-  const prefixes = owners
-    .filter((o) => (ENVIRONMENT_NAMES as readonly string[]).includes(o))
-    .map((env) => `arn:aws:iam::${accountId}:policy/${env}-`);
-  const folded = new Set<string>();
-  const explicit: string[] = [];
-  for (const arn of arns) {
-    const prefix = prefixes.find((p) => arn.startsWith(p));
-    if (prefix) folded.add(`${prefix}*`);
-    else explicit.push(arn);
-  }
-  return [...folded, ...explicit];
-}
-
-/** The ARNs among `arns` that one of the `*` patterns matches. */
-function matching(patterns: string[], arns: string[]): string[] {
-  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
-  return arns.filter((arn) => prefixes.some((prefix) => arn.startsWith(prefix)));
 }

@@ -66,7 +66,13 @@ export interface BootstrapMark {
   bootstrap?: true;
 }
 
-export interface IamUserSpec extends BootstrapMark {
+/** ARN of the permissions boundary a principal carries: its environment's `{env}-boundary`. */
+export interface BoundaryMark {
+  permissionsBoundary?: string;
+}
+
+/** The account-wide kms-admin user carries no environment's boundary. */
+export interface IamUserSpec extends BootstrapMark, BoundaryMark {
   name: string;
   tags: Record<string, string>;
 }
@@ -110,7 +116,7 @@ export interface OidcProviderSpec extends BootstrapMark {
 export type GithubRoleKind = 'plan' | 'apply' | 'keymaster';
 
 /** An IAM role the toolkit creates (a bootstrap resource: its trust policy names who assumes it). */
-interface AssumedRoleSpec extends BootstrapMark {
+interface AssumedRoleSpec extends BootstrapMark, BoundaryMark {
   name: string;
   arn: string;
   description: string;
@@ -161,6 +167,8 @@ export interface KeyParty {
 export interface KeyAccessSpec {
   region: string;
   bucket: string;
+  /** The environment's networks: proofs are objects `{home}_{leafIndex}` (uploads by home). */
+  networks: string[];
   /** Every agent key alias of the environment. */
   aliases: string[];
   parties: KeyParty[];
@@ -204,9 +212,13 @@ export interface BucketSpec {
   arn: string;
   region: string;
   policy: PolicyDocument;
+  /** Empty: no CORS configuration at all (the state bucket). */
   cors: CorsRule[];
   publicAccessBlock: PublicAccessBlock;
   tags: Record<string, string>;
+  /** The Keymaster's state bucket: versioned, encrypted by default (SSE-S3). */
+  versioning?: boolean;
+  encryption?: 'AES256';
 }
 
 /** An agent wallet the Keymaster would fund but cannot: no threshold is configured for it. */

@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { runAccess, type AccessResult } from '../plan/access.js';
 import { runBucket } from '../plan/bucket.js';
+import { stateBucketFor } from '../inventory/keymaster-state.js';
 import { accessJson, renderAccessConsole, renderAccessMarkdown } from '../report/access.js';
 import { renderKeyAccessConsole, renderKeyAccessMarkdown } from '../report/key-access.js';
 import { inventoryOf } from './environment.js';
@@ -69,6 +70,19 @@ export async function bucketJob(
   mode: 'plan' | 'apply',
 ): Promise<AccessJobResult> {
   const inventory = inventoryOf(env);
-  const result = await runBucket({ inventory, clients, mode });
-  return { result, ...render(`Proofs bucket — ${env.name} (${mode})`, result, false) };
+  // The proofs bucket, then the Keymaster's state bucket: one plan, one approval.
+  const proofs = await runBucket({ inventory, clients, mode });
+  const state = await runBucket({
+    inventory: { ...inventory, bucket: stateBucketFor(env) },
+    clients,
+    mode,
+  });
+  const result = {
+    changes: [...proofs.changes, ...state.changes],
+    ...(proofs.after || state.after
+      ? { after: [...(proofs.after ?? []), ...(state.after ?? [])] }
+      : {}),
+    ok: proofs.ok && state.ok,
+  };
+  return { result, ...render(`Buckets — ${env.name} (${mode})`, result, false) };
 }

@@ -5,6 +5,7 @@ import type { GithubClient } from '../github/client.js';
 import { checkRepositorySettings, failed, type Finding } from '../github/settings-check.js';
 import { readRepositorySettings } from '../github/settings.js';
 import type { ExpectedSettings } from '../github/settings-types.js';
+import { workflowEnvironments, type WorkflowFile } from '../github/workflow-environments.js';
 import { keymasterGithubEnvironment } from '../inventory/github.js';
 import { renderGithubCheck } from '../report/github-check.js';
 
@@ -17,6 +18,7 @@ export interface GithubCheckResult {
   console: string;
 }
 
+const KEYMASTER_SUFFIX = '-keymaster';
 const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9_.-]{1,100}$/;
 
 /** `owner/name`, or bad input. */
@@ -37,6 +39,7 @@ export function checkRepositoryArg(value: string | undefined): string {
 export function expectedSettings(
   repository: string,
   envs: ResolvedEnvironment[],
+  workflows: WorkflowFile[],
 ): { expected: ExpectedSettings; keymasterEnvironments: string[] } {
   for (const env of envs) {
     if (env.github.repository !== undefined && env.github.repository !== repository) {
@@ -45,25 +48,39 @@ export function expectedSettings(
       );
     }
   }
+  const named = workflowEnvironments(workflows);
   return {
     expected: {
       subjectPrefixes: envs.map((env) => {
         const { prefix, format } = subjectPrefixFor(repository, env.github.subjectPrefix);
         return { source: env.source, prefix, format };
       }),
+      environments: named.environments,
+      unresolved: named.unresolved,
     },
     keymasterEnvironments: envs.map((env) => keymasterGithubEnvironment(env.name)),
   };
 }
 
-/** Reads the repository's settings and judges them against the environment files. */
+/**
+ * Reads the repository's settings and judges them against the environment files and the
+ * workflow files (every GitHub environment a job names).
+ */
 export async function githubCheckJob(
   client: GithubClient,
   repository: string,
   envs: ResolvedEnvironment[],
+  workflows: WorkflowFile[],
 ): Promise<GithubCheckResult> {
-  const { expected, keymasterEnvironments } = expectedSettings(repository, envs);
-  const settings = await readRepositorySettings(client, repository, { keymasterEnvironments });
+  const { expected, keymasterEnvironments } = expectedSettings(repository, envs, workflows);
+  const names = expected.environments.map((e) => e.name);
+  const settings = await readRepositorySettings(client, repository, {
+    keymasterEnvironments: [
+      ...keymasterEnvironments,
+      ...names.filter((n) => n.endsWith(KEYMASTER_SUFFIX)),
+    ],
+    otherEnvironments: names,
+  });
   const findings = checkRepositorySettings(settings, expected);
   return {
     repository,
@@ -72,4 +89,24 @@ export async function githubCheckJob(
     findings,
     console: renderGithubCheck(repository, findings),
   };
+}
+
+/** The workflow files of a checkout (`.github/workflows/*.yml`), or bad input when there are none. */
+export function readWorkflowFiles(
+  dir: string,
+  list: (dir: string) => string[],
+  read: (file: string) => string,
+): WorkflowFile[] {
+  let names: string[];
+  try {
+    names = list(dir).filter((f) => /\.ya?ml$/.test(f));
+  } catch {
+    names = [];
+  }
+  if (names.length === 0) {
+    throw new InputError(
+      `no workflow files in ${dir}: run github check from the repository's checkout, or pass --workflows <dir>; the environments to audit are read from them`,
+    );
+  }
+  return names.sort().map((name) => ({ path: `${dir}/${name}`, text: read(`${dir}/${name}`) }));
 }

@@ -15,10 +15,12 @@ import { ApprovalMetrics } from '../keymaster/approval-metrics.js';
 import { KeymasterMetrics } from '../keymaster/metrics.js';
 import { renderRunConsole, renderRunMarkdown } from '../keymaster/render.js';
 import { rpcUrlsFromEnv } from '../keymaster/rpc-url.js';
+import { trustedAddresses, trustedKey } from '../keymaster/key-trust.js';
 import { runKeymaster } from '../keymaster/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/inventory.js';
 import { fundingRecordFor } from './funding.js';
+import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
 
 /**
  * The address of an agent key. KMS: from its public key. Development: from the `nomad:address`
@@ -52,13 +54,15 @@ export function bankSigner(
   env: ResolvedEnvironment,
   clients: AwsClients,
   keys: KeySpec[],
+  /** The bank's KMS key id as checked (`trustedKey`): signs with that key, not the alias. */
+  keyId?: string,
 ): Promise<AbstractSigner> {
   const bank = keys.find((k) => k.purpose === 'bank');
   if (!bank) throw new InputError(`the ${env.name} inventory has no bank key`);
   return createSigner(
     bank.secretName
       ? { kind: 'secret', secretId: bank.secretName }
-      : { kind: 'kms', keyId: bank.alias },
+      : { kind: 'kms', keyId: keyId ?? bank.alias },
     clients,
   );
 }
@@ -81,15 +85,23 @@ export function keymasterJob(
   clients: AwsClients,
   vars: Record<string, string | undefined>,
   logger?: KeymasterLogger,
+  options: { state?: Partial<KeymasterState> } = {},
 ): KeymasterJob {
   const keys = keysFor(env);
   const rows = fundingFor(env, keys);
   const resolveAddress = addressResolver(env, clients, keys);
-  const bankAlias = keys.find((k) => k.purpose === 'bank')!.alias;
+  const bank = keys.find((k) => k.purpose === 'bank')!;
+  const bankAlias = bank.alias;
+  // KMS keys are checked before the bank signs and before a wallet is paid (src/keymaster/key-trust.ts).
+  const kms = bank.secretName
+    ? undefined
+    : createKmsKeyStore(clients.kms, { region: env.aws.region });
+  const resolveWallet = trustedAddresses(kms, env.aws.accountId, keys, resolveAddress);
   const units = unitsOf(env);
   const settingsHash = fundingSettingsHash(fundingSettingsOf(env, keys));
   const record = fundingRecordFor(env, clients, keys);
-  let signer: Promise<AbstractSigner> | undefined;
+  const state = keymasterStateFor(env, clients.s3, vars, settingsHash, options.state);
+  let signer: { keyId: string | undefined; signer: Promise<AbstractSigner> } | undefined;
   const metrics = new KeymasterMetrics(
     env.name,
     units,
@@ -106,7 +118,7 @@ export function keymasterJob(
       const common = {
         env,
         rows,
-        resolveAddress,
+        resolveAddress: resolveWallet,
         rpcUrls: rpcUrlsFromEnv(env, vars),
         dryRun,
         ...(signal ? { signal } : {}),
@@ -114,8 +126,12 @@ export function keymasterJob(
       };
       if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
       // Only settings an approved apply recorded on the bank move money; others are reported.
+      let approvedCommit: string | undefined;
       const approval = await record.read().then(
         (state) => {
+          if (state.bank !== 'missing' && state.record?.sha256 === settingsHash) {
+            approvedCommit = state.record.commit;
+          }
           const verdict = fundingApproved(settingsHash, state, env.name);
           approvalMetrics.observeApproved(verdict.approved);
           return verdict;
@@ -135,12 +151,46 @@ export function keymasterJob(
         });
         return withholdPayments(run, approval.message);
       }
-      // Built once and reused by serve; a failed build (a throttled secret read) is retried next run.
-      signer ??= bankSigner(env, clients, keys).catch((error: unknown) => {
-        signer = undefined;
-        throw error;
+      // The bank's key is checked on every run (an alias can be moved); nothing is sent from a key
+      // the toolkit did not make for it or that someone else may use.
+      let keyId: string | undefined;
+      if (kms) {
+        try {
+          keyId = (await trustedKey(kms, env.aws.accountId, bank)).keyId;
+        } catch (error) {
+          const run = await runKeymaster({
+            ...common,
+            dryRun: true,
+            bankAddress: await resolveAddress(bankAlias),
+          });
+          const message = `the bank signs nothing: ${errorMessage(error)}`;
+          logger?.warn(message);
+          return withholdPayments(run, message, 'untrusted-key');
+        }
+      }
+      // Built once per bank key and reused by serve; a failed build (a throttled secret read) is
+      // retried next run.
+      if (!signer || signer.keyId !== keyId) {
+        const built = bankSigner(env, clients, keys, keyId).catch((error: unknown) => {
+          signer = undefined;
+          throw error;
+        });
+        signer = { keyId, signer: built };
+      }
+      const payer = await signer.signer;
+      // One payer per bank, and every payment in the ledger (keymaster-state.ts).
+      return payUnderLease({
+        env,
+        // Ledger records name the commit the bank's record approved (the code that ran).
+        state: approvedCommit
+          ? { ...state, context: { ...state.context, commit: approvedCommit } }
+          : state,
+        rpcUrls: common.rpcUrls,
+        ...(logger ? { logger } : {}),
+        pay: (beforeBroadcast) => runKeymaster({ ...common, bankSigner: payer, beforeBroadcast }),
+        watch: async () =>
+          runKeymaster({ ...common, dryRun: true, bankAddress: await payer.getAddress() }),
       });
-      return runKeymaster({ ...common, bankSigner: await signer });
     },
     console: (run) => renderRunConsole(run, units),
     markdown: (run) => renderRunMarkdown(run, units),
@@ -149,8 +199,12 @@ export function keymasterJob(
 }
 
 /** A run that read and decided but sent nothing because its funding settings are not approved. */
-function withholdPayments(run: KeymasterRun, message: string): KeymasterRun {
-  return { ...run, failures: [{ kind: 'unapproved', message }, ...run.failures], ok: false };
+function withholdPayments(
+  run: KeymasterRun,
+  message: string,
+  kind: 'unapproved' | 'untrusted-key' = 'unapproved',
+): KeymasterRun {
+  return { ...run, failures: [{ kind, message }, ...run.failures], ok: false };
 }
 
 /**

@@ -70,7 +70,8 @@ export async function keysJob(
     ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
     ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
   });
-  if (mode === 'apply') {
+  // A plan that failed (a change reviewers cannot see) is never recorded.
+  if (mode === 'apply' && funding.outcome !== 'failed') {
     const recordedAt = (options.now ?? (() => new Date()))().toISOString();
     funding = await recordFunding(funding, result, () =>
       record.write({

@@ -16,6 +16,7 @@ import {
   type ReportPlans,
 } from '../report/comment.js';
 import { hasPlans, planFile, type PlanFile } from '../report/plan-hash.js';
+import { unseenChange } from '../plan/funding.js';
 import { redact } from '../redact.js';
 import { readAccessPlan, readKeymasterPlan, readKeysPlan, type ReadFile } from './plan-inputs.js';
 
@@ -24,8 +25,10 @@ import { readAccessPlan, readKeymasterPlan, readKeysPlan, type ReadFile } from '
  * the job summary, the plan file the apply guard compares with, and the pull-request comment.
  */
 
-/** GitHub does not show a step summary above 1 MiB. */
+/** GitHub does not show a step summary above 1 MiB (it refuses the whole summary). */
 export const SUMMARY_LIMIT = 1024 * 1024;
+/** What a summary cut to fit is cut to: below the limit, with room for the runner's own bytes. */
+const SUMMARY_ROOM = SUMMARY_LIMIT - 4096;
 
 const PARTS = ['keys', 'iam', 'bucket', 'keymaster'] as const;
 type Part = (typeof PARTS)[number];
@@ -43,16 +46,23 @@ export interface ReportJobInputs {
   commit?: string | undefined;
   /** Link to this run, whose job summary holds the whole report. */
   runUrl?: string | undefined;
+  /** The artifact the workflow uploads the plan file as (named when the summary cannot hold it). */
+  artifact?: string | undefined;
   readFile: ReadFile;
 }
 
 export interface ReportJobResult {
   /** The plan file for the artifact; undefined when no keys, IAM or bucket plan was given. */
   file: PlanFile | undefined;
-  /** The whole report (the job summary). */
+  /** The job summary: the whole report, or (too large) the failure and as much as fits. */
   summary: string;
-  /** Set when the summary is too large for GitHub to show. */
+  /** An applied report too large for GitHub to show in full (a warning: the apply is done). */
   summaryWarning?: string;
+  /**
+   * Why this plan must not go to approval: a plan too large for reviewers to read in the job
+   * summary, a funding hash change no line shows. The action fails the step with them.
+   */
+  failures: string[];
   /** The comment's marker and body (cut to GitHub's limit, redacted). */
   marker: string;
   comment: string;
@@ -70,6 +80,31 @@ function readPlans(inputs: ReportJobInputs): ReportPlans {
       PARTS.flatMap((p) => (inputs.markdown[p] ? [[p, inputs.markdown[p]]] : [])),
     ),
     ...(inputs.offline ? { offline: inputs.offline } : {}),
+  };
+}
+
+/**
+ * A report over GitHub's 1 MiB summary limit is refused whole by the runner. A plan that big
+ * cannot be read by reviewers, so it fails (naming where the full plan is); an applied report
+ * only warns. Either way the summary is cut to fit, so what fits is still shown.
+ */
+function fitSummary(
+  inputs: Pick<ReportJobInputs, 'environment' | 'kind' | 'artifact' | 'runUrl'>,
+  whole: string,
+): { cut?: { limit: string; whole: string }; failure?: string; warning?: string } {
+  const bytes = Buffer.byteLength(whole);
+  if (bytes <= SUMMARY_LIMIT) return {};
+  const where = inputs.artifact
+    ? `the artifact \`${inputs.artifact}\` of this run${inputs.runUrl ? ` (${inputs.runUrl})` : ''}`
+    : 'the plan file of this step (its `plan-file` output)';
+  const size = `${bytes} bytes, above the ${SUMMARY_LIMIT} (1 MiB) GitHub shows in a job summary`;
+  const cut = { limit: "GitHub's 1 MiB job summary limit", whole: where };
+  if (inputs.kind !== 'plan') {
+    return { cut, warning: `the ${inputs.environment} report is ${size}; it is cut to fit` };
+  }
+  return {
+    cut,
+    failure: `${inputs.environment}: the plan report is ${size}, so reviewers cannot read all of it and it must not go to approval. The full plan is in ${where}; split the change into smaller pull requests (a few networks or operators at a time).`,
   };
 }
 
@@ -91,16 +126,25 @@ export function reportJob(inputs: ReportJobInputs): ReportJobResult {
       : [],
     sections: reportSections(plans),
   };
-  const summary = renderReport(input);
-  const bytes = Buffer.byteLength(summary);
+  const failures: string[] = [];
+  const unseen = plans.keys?.funding ? unseenChange(plans.keys.funding) : undefined;
+  if (unseen) failures.push(`${environment}: ${unseen}`);
+  const whole = renderReport(input);
+  const fit = fitSummary(inputs, whole);
+  if (fit.failure) failures.push(fit.failure);
+  const noted = { ...input, notes: [...failures.map((f) => `❌ ${f}`), ...(input.notes ?? [])] };
+  const summary = fit.cut
+    ? renderComment({ ...noted, cut: fit.cut }, SUMMARY_ROOM)
+    : failures.length > 0
+      ? renderReport(noted)
+      : whole;
   return {
     file,
     summary,
-    ...(bytes > SUMMARY_LIMIT
-      ? { summaryWarning: `the report is ${bytes} bytes; GitHub shows job summaries up to 1 MiB` }
-      : {}),
+    ...(fit.warning ? { summaryWarning: fit.warning } : {}),
+    failures,
     marker: commentMarker(kind, environment),
-    comment: redact(renderComment(input)),
+    comment: redact(renderComment(noted)),
   };
 }
 

@@ -3,6 +3,7 @@ import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage } from '../errors.js';
 import { thresholdFor } from '../inventory/funding.js';
 import type { FundingAccount } from '../inventory/types.js';
+import { UntrustedKeyError } from './key-trust.js';
 import type { AddressedAccount, KeymasterFailure } from './types.js';
 
 /**
@@ -22,11 +23,15 @@ export async function resolveAddresses(
       try {
         resolved.set(alias, getAddress(await resolveAddress(alias)));
       } catch (error) {
-        failures.push({
-          kind: 'address',
-          alias,
-          message: `the address of ${alias} could not be resolved: ${errorMessage(error)}`,
-        });
+        failures.push(
+          error instanceof UntrustedKeyError
+            ? { kind: 'untrusted-key', alias, message: `${alias} is not funded: ${error.message}` }
+            : {
+                kind: 'address',
+                alias,
+                message: `the address of ${alias} could not be resolved: ${errorMessage(error)}`,
+              },
+        );
       }
     }),
   );

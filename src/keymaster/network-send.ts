@@ -73,6 +73,12 @@ export async function sendOnNetwork(input: {
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.beforeBroadcast
+      ? {
+          beforeBroadcast: (signed: TxResult[]) =>
+            options.beforeBroadcast!(signed, { from: input.bankAddress, decisions: funded }),
+        }
+      : {}),
     maxBatchSize: link.maxBatchSize,
     ...(link.noBatches ? { noBatches: true } : {}),
     replaceAfterMs: settings.gas.replaceAfterSeconds * 1000,

@@ -2,7 +2,7 @@ import type { AbstractSigner } from 'ethers';
 import type { ResolvedEnvironment } from '../config/model.js';
 import type { FundingAccount } from '../inventory/types.js';
 import type { FetchLike } from './rpc.js';
-import type { KeymasterLogger } from './types.js';
+import type { Decision, KeymasterLogger, TxResult } from './types.js';
 
 export interface RunKeymasterOptions {
   env: ResolvedEnvironment;
@@ -29,4 +29,9 @@ export interface RunKeymasterOptions {
   retryDelayMs?: number;
   /** Receipt polling interval (default 1000 ms). */
   pollIntervalMs?: number;
+  /** Each network's signed top-ups before their broadcast (see SendOptions.beforeBroadcast). */
+  beforeBroadcast?: (
+    signed: TxResult[],
+    sender: { from: string; decisions: Decision[] },
+  ) => Promise<void>;
 }

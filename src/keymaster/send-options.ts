@@ -36,6 +36,12 @@ export interface SendOptions {
   balancesOf?: (addresses: string[]) => Promise<Map<string, bigint>>;
   /** Cap of a replacement's price per gas, in wei. */
   maxFeePerGas?: bigint;
+  /**
+   * Called with the signed top-ups (hash, nonce, recipient, amount known) before any is
+   * broadcast: the ledger's intents, so a kill after broadcasting leaves no payment unrecorded.
+   * It must not throw (the job reports its own failures): the sends go on regardless.
+   */
+  beforeBroadcast?: (signed: TxResult[]) => Promise<void>;
   /** Called for each replacement broadcast (for logs). */
   onReplaced?: (result: TxResult, previousHash: string) => void;
   /**

@@ -109,6 +109,7 @@ export async function sendTopUps(options: SendOptions): Promise<TxResult[]> {
   };
 
   const raws = await signAll(results, options);
+  await options.beforeBroadcast?.(results.slice(0, raws.length).filter((r) => r.hash));
   const answers = await broadcastAll(raws, link, options.onRpcError);
   const refused: Array<{ result: TxResult; raw: string; message: string }> = [];
   for (const [i, result] of results.entries()) {

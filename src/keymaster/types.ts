@@ -243,11 +243,13 @@ export interface BalanceRow {
   target: bigint;
 }
 
-/** address: a key's address unknown; rpc: a chain could not be swept; unfunded: a wallet stays
+/** address: a key's address unknown; untrusted-key: a key the toolkit did not make for its alias,
+ * or whose key policy or grants let someone else use it (neither signs nor is paid); rpc: a chain could not be swept; unfunded: a wallet stays
  * below lower; unfundable: a transfer to it would revert (or did); send: a top-up not mined;
  * signer: the signer is not the bank; bank-low: the bank is below its alert level; config: the
  * environment does not fit the request; unapproved: the file's funding settings are not the ones
- * the last approved apply recorded, so nothing was sent. */
+ * the last approved apply recorded, so nothing was sent; lease: the bank's lease could not be
+ * taken or was lost; ledger: a payment could not be written to the ledger (after it was sent). */
 export type FailureKind =
   | 'address'
   | 'rpc'
@@ -257,7 +259,10 @@ export type FailureKind =
   | 'signer'
   | 'bank-low'
   | 'config'
-  | 'unapproved';
+  | 'unapproved'
+  | 'untrusted-key'
+  | 'lease'
+  | 'ledger';
 
 export interface KeymasterFailure {
   kind: FailureKind;

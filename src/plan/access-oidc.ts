@@ -1,6 +1,14 @@
 import type { IamStep } from '../aws/iam-steps.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../inventory/tags.js';
-import { existsOrUpdate, isManaged, refusal, row, tagCommand, tagDrift } from './access-rows.js';
+import {
+  boundaryChange,
+  existsOrUpdate,
+  isManaged,
+  refusal,
+  row,
+  tagCommand,
+  tagDrift,
+} from './access-rows.js';
 import type { AccessPlanner, AccessRow } from './access-types.js';
 import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
 
@@ -100,6 +108,7 @@ export const planRoles: AccessPlanner = ({ inventory, state }) =>
               description: r.description,
               maxSessionDuration: r.maxSessionDurationSeconds,
               tags: r.tags,
+              ...(r.permissionsBoundary ? { permissionsBoundary: r.permissionsBoundary } : {}),
             },
           ],
           r.bootstrap,
@@ -137,6 +146,15 @@ export const planRoles: AccessPlanner = ({ inventory, state }) =>
       if (drift.length > 0) {
         steps.push({ op: 'tagRole', name: r.name, tags: r.tags });
         changes.push(...drift);
+      }
+      const boundary = boundaryChange(
+        { kind: 'role', name: r.name },
+        r.permissionsBoundary,
+        actual.permissionsBoundary,
+      );
+      if (boundary) {
+        steps.push(boundary.step);
+        changes.push(boundary.change);
       }
       return row(
         existsOrUpdate(

@@ -1,16 +1,41 @@
 import { MANAGED_GROUP_PATH } from '../inventory/names.js';
-import { refusal, row, tagCommand, tagDrift } from './access-rows.js';
+import type { IamStep } from '../aws/iam-steps.js';
+import {
+  boundaryChange,
+  boundaryMissing,
+  existsOrUpdate,
+  refusal,
+  row,
+  tagCommand,
+  tagDrift,
+} from './access-rows.js';
 import type { AccessPlanner, AccessRow } from './access-types.js';
 
-/** Users: created tagged, re-tagged on drift, never touched when unmarked or another's. */
-export const planUsers: AccessPlanner = ({ inventory, state }) =>
+/**
+ * Users: created tagged and with their environment's permissions boundary; re-tagged and
+ * re-bounded on drift; never touched when unmarked or another's.
+ */
+export const planUsers: AccessPlanner = ({ inventory, state, options }) =>
   inventory.iam.users.map((u): AccessRow => {
     const actual = state.users[u.name];
     const base = { kind: 'iam-user', id: u.name };
+    const waiting = boundaryMissing(
+      u.permissionsBoundary,
+      state.policies,
+      options.bootstrap ?? true,
+    );
     if (!actual) {
+      if (waiting) return row({ ...base, action: 'broken', reason: `no such user; ${waiting}` });
       return row(
         { ...base, action: 'create', reason: 'no such user', detail: { tags: u.tags } },
-        [{ op: 'createUser', name: u.name, tags: u.tags }],
+        [
+          {
+            op: 'createUser',
+            name: u.name,
+            tags: u.tags,
+            ...(u.permissionsBoundary ? { permissionsBoundary: u.permissionsBoundary } : {}),
+          },
+        ],
         u.bootstrap,
       );
     }
@@ -18,22 +43,29 @@ export const planUsers: AccessPlanner = ({ inventory, state }) =>
     if (refused) {
       return row({ ...base, action: 'broken', reason: refused, detail: { arn: actual.arn } });
     }
-    const drift = tagDrift(u.tags, actual.tags);
-    if (drift.length === 0) {
-      return row(
-        { ...base, action: 'exists', reason: 'exists as wanted', detail: { arn: actual.arn } },
-        [],
-        u.bootstrap,
-      );
+    const changes = tagDrift(u.tags, actual.tags);
+    const steps: IamStep[] =
+      changes.length > 0 ? [{ op: 'tagUser', name: u.name, tags: u.tags }] : [];
+    const boundary = boundaryChange(
+      { kind: 'user', name: u.name },
+      u.permissionsBoundary,
+      actual.permissionsBoundary,
+    );
+    if (boundary && waiting) {
+      return row({
+        ...base,
+        action: 'broken',
+        reason: `${boundary.change}; ${waiting}`,
+        detail: { arn: actual.arn },
+      });
+    }
+    if (boundary) {
+      changes.push(boundary.change);
+      steps.push(boundary.step);
     }
     return row(
-      {
-        ...base,
-        action: 'update',
-        reason: drift.join('; '),
-        detail: { arn: actual.arn, changes: drift },
-      },
-      [{ op: 'tagUser', name: u.name, tags: u.tags }],
+      existsOrUpdate(base, actual.arn, steps, changes, 'exists as wanted'),
+      steps,
       u.bootstrap,
     );
   });

@@ -74,3 +74,37 @@ export const principalOfKey = (key: string): PrincipalRef => {
 };
 
 export const policyNameOfArn = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+
+/**
+ * A wanted permissions boundary missing or different on a user or role (issue 24 item 8): the
+ * line that says so and the step that sets it, or undefined when it is as wanted. A principal
+ * the file wants unbounded (kms-admin) keeps whatever it has.
+ */
+export function boundaryChange(
+  principal: PrincipalRef,
+  wanted: string | undefined,
+  actual: string | undefined,
+): { change: string; step: IamStep } | undefined {
+  if (!wanted || wanted === actual) return undefined;
+  const name = policyNameOfArn(wanted);
+  return {
+    change:
+      actual === undefined
+        ? `permissions boundary (none) → ${name}`
+        : `permissions boundary ${policyNameOfArn(actual)} → ${name} (another boundary: replaced)`,
+    step: { op: 'putBoundary', principal, arn: wanted },
+  };
+}
+
+/**
+ * Why a principal cannot be created or bounded yet: its boundary policy does not exist and this
+ * run may not create it (a bootstrap resource); IAM refuses a boundary that does not exist.
+ */
+export function boundaryMissing(
+  wanted: string | undefined,
+  policies: Record<string, unknown>,
+  bootstrap: boolean,
+): string | undefined {
+  if (!wanted || bootstrap || policies[wanted]) return undefined;
+  return `its permissions boundary ${policyNameOfArn(wanted)} does not exist yet: it is a bootstrap resource, apply it with administrator credentials (nomad-ops iam apply) first`;
+}

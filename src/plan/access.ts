@@ -50,14 +50,16 @@ export type { AccessDetail, AccessInventory, AccessOptions, PlannedChange };
 
 /**
  * The planners, in the order apply carries out their rows: what a row needs comes first
- * (principals and policies before the memberships and attachments that use them; a leftover's
+ * (policies, then principals bounded by one of them, before the memberships and attachments
+ * that use them; a leftover's
  * links before the leftover). Each is pure, from the shared context to its rows.
  */
 export const ACCESS_PLANNERS: readonly AccessPlanner[] = [
   planOidcProvider,
+  // Policies first: users and roles are created with the permissions boundary (a policy).
+  planPolicies,
   planUsers,
   planGroups,
-  planPolicies,
   planRoles,
   planMemberships,
   planAttachments,

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type BucketState, type CorsRule, readBucket } from '../aws/s3.js';
+import { type BucketState, readBucket } from '../aws/s3.js';
 import { type S3Step, runS3Step } from '../aws/s3-steps.js';
 import { InputError, errorMessage } from '../errors.js';
 import { checkBucketName } from '../inventory/names.js';
@@ -8,7 +8,8 @@ import { otherOwnerOf } from './ownership.js';
 import type { BucketSpec, Inventory } from '../inventory/types.js';
 import type { Change } from './change.js';
 import { reconcile } from './reconcile.js';
-import { diffLines, diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
+import { diffPolicies, renderPolicy, samePolicy } from './policy-document.js';
+import { planNewSettings, planSettings } from './bucket-settings.js';
 
 /**
  * The proofs bucket plan (DESIGN §5): the bucket in its region, then each setting compared on
@@ -39,27 +40,13 @@ export class BucketInputError extends InputError {}
 
 const isManaged = (tags: Record<string, string>) => tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
 
-/** CORS rules compared with methods, origins and headers as sets; rule order kept (first match wins). */
-export function canonicalCors(rules: CorsRule[]): CorsRule[] {
-  const set = (xs: string[] | undefined) => [...new Set(xs ?? [])].sort();
-  return rules.map((r) => ({
-    AllowedMethods: set(r.AllowedMethods),
-    AllowedOrigins: set(r.AllowedOrigins),
-    ...(r.AllowedHeaders?.length ? { AllowedHeaders: set(r.AllowedHeaders) } : {}),
-    ...(r.ExposeHeaders?.length ? { ExposeHeaders: set(r.ExposeHeaders) } : {}),
-    ...(r.MaxAgeSeconds !== undefined ? { MaxAgeSeconds: r.MaxAgeSeconds } : {}),
-  }));
-}
-
-const corsText = (rules: CorsRule[] | undefined) =>
-  rules === undefined ? [] : JSON.stringify(canonicalCors(rules), null, 2).split('\n');
+export { canonicalCors } from './bucket-settings.js';
 
 export function planBucket(spec: BucketSpec, state: BucketState): PlannedBucketChange[] {
   const name = spec.name;
   const out: PlannedBucketChange[] = [];
   const add = (change: Change<BucketDetail>, steps: S3Step[] = []) => out.push({ change, steps });
   const policy = JSON.stringify(spec.policy);
-  const wantedCors = canonicalCors(spec.cors);
 
   if (!state.exists) {
     add(
@@ -94,16 +81,7 @@ export function planBucket(spec: BucketSpec, state: BucketState): PlannedBucketC
       },
       [{ op: 'putBucketPolicy', bucket: name, policy }],
     );
-    add(
-      {
-        kind: 's3-bucket-cors',
-        id: name,
-        action: 'create',
-        reason: 'new bucket',
-        detail: { diff: diffLines([], corsText(wantedCors)) },
-      },
-      [{ op: 'putBucketCors', bucket: name, rules: wantedCors }],
-    );
+    planNewSettings(spec, add);
     return out;
   }
   if (state.foreign) {
@@ -254,21 +232,7 @@ export function planBucket(spec: BucketSpec, state: BucketState): PlannedBucketC
     );
   }
 
-  const corsDiff = diffLines(corsText(state.cors), corsText(wantedCors));
-  if (corsDiff === '') {
-    add({ kind: 's3-bucket-cors', id: name, action: 'exists', reason: 'CORS as wanted' });
-  } else {
-    add(
-      {
-        kind: 's3-bucket-cors',
-        id: name,
-        action: state.cors === undefined ? 'create' : 'update',
-        reason: state.cors === undefined ? 'no CORS configuration' : 'CORS rules differ',
-        detail: { diff: corsDiff },
-      },
-      [{ op: 'putBucketCors', bucket: name, rules: wantedCors }],
-    );
-  }
+  planSettings(spec, state, add);
   return out;
 }
 

@@ -26,9 +26,12 @@ export interface FundingPlan {
    */
   baseline: 'recorded' | 'none' | 'unavailable';
   changes: FundingSettingChange[];
-  /** Apply only: whether the record was written. */
+  /**
+   * Apply: whether the record was written. Plan: `failed` when the settings cannot be approved
+   * (their hash changed and no line shows why).
+   */
   outcome?: 'recorded' | 'failed' | undefined;
-  /** Why it was not (apply only). */
+  /** Why not. */
   error?: string | undefined;
 }
 
@@ -52,7 +55,29 @@ export function planFunding(input: PlanFundingInput): FundingPlan {
       : undefined;
   const baseline = previous ? 'recorded' : recorded ? 'unavailable' : 'none';
   const changes = action === 'exists' ? [] : diffFundingSettings(previous, input.settings);
-  return { action, sha256, settings: input.settings, recorded, baseline, changes };
+  const plan: FundingPlan = {
+    action,
+    sha256,
+    settings: input.settings,
+    recorded,
+    baseline,
+    changes,
+  };
+  const unseen = unseenChange(plan);
+  return unseen ? { ...plan, outcome: 'failed', error: unseen } : plan;
+}
+
+/**
+ * Why a plan cannot be approved: its settings hash differently from what the bank records, yet
+ * no line of the diff differs, so reviewers would approve a change they cannot see. Undefined
+ * when every change is shown (or nothing changes).
+ */
+export function unseenChange(
+  plan: Pick<FundingPlan, 'action' | 'sha256' | 'recorded' | 'changes'>,
+): string | undefined {
+  if (plan.action !== 'record' || plan.changes.length > 0) return undefined;
+  const was = plan.recorded ? plan.recorded.sha256.slice(0, 12) : 'none';
+  return `the funding settings hash changed (${was} → ${plan.sha256.slice(0, 12)}) but no setting shown to reviewers differs: this plan cannot be approved; report it as a bug of nomad-agent-ops (a hashed field without a line in the diff)`;
 }
 
 export const FUNDING_NOT_APPROVED =

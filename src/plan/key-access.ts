@@ -48,8 +48,11 @@ export function planKeyAccess(
     aliases.filter((alias) =>
       allows(documents, 'kms:Sign', keyArn, { 'kms:ResourceAliases': [alias] }),
     );
+  // Uploads are scoped by home (objects `{home}_{leafIndex}`): any home's proof counts.
   const canUpload = (documents: string[]) =>
-    spec ? allows(documents, 's3:PutObject', `arn:aws:s3:::${spec.bucket}/proof`, {}) : false;
+    (spec?.networks ?? []).some((home) =>
+      allows(documents, 's3:PutObject', `arn:aws:s3:::${spec!.bucket}/${home}_0`, {}),
+    );
 
   const wanted = spec?.parties ?? [];
   const out: KeyAccessChange[] = wanted.map((party: KeyParty) => {

@@ -28,6 +28,11 @@ export interface CommentInput {
   /** Lines under the heading (e.g. "offline plan: no AWS credentials"). */
   notes?: string[];
   sections: Section[];
+  /**
+   * When a cut text is not a comment: what limit it was cut to and where the whole plan is
+   * (default: GitHub's comment limit, and the job summary).
+   */
+  cut?: { limit: string; whole: string };
 }
 
 function header(input: CommentInput): string[] {
@@ -77,9 +82,12 @@ export function measure(text: string): number {
 }
 
 function cutNote(input: CommentInput, shown: number, total: number): string {
-  const where = input.runUrl ? `the [job summary](${input.runUrl})` : "this run's job summary";
+  const where =
+    input.cut?.whole ??
+    (input.runUrl ? `the [job summary](${input.runUrl})` : "this run's job summary");
+  const limit = input.cut?.limit ?? "GitHub's comment limit";
   const what = shown > 0 ? `${shown} of ${total} lines shown` : `${total} lines left out`;
-  return `> ✂️ Cut to fit GitHub's comment limit (${what}). The whole section is in ${where}.`;
+  return `> ✂️ Cut to fit ${limit} (${what}). The whole section is in ${where}.`;
 }
 
 /**

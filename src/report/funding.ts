@@ -45,7 +45,7 @@ function baselineNote(plan: FundingJson): string | undefined {
   if (plan.action === 'exists' || plan.outcome === 'recorded') return undefined;
   if (plan.baseline === 'none') return 'Nothing was recorded before: every setting is listed.';
   if (plan.baseline === 'unavailable') {
-    return 'The recorded settings could not be read back (their commit is not in this checkout): every setting is listed.';
+    return 'The recorded settings could not be read back (their commit is not in this checkout, or an older version of the toolkit hashed them differently): every setting is listed.';
   }
   return undefined;
 }

@@ -34,7 +34,9 @@ export type PlanFile = PlanFileJson;
  * records, not the rendering) and the IAM and bucket change lists. Derived fields (`ok`, counts,
  * attestation addresses, the funding diff, which depends on what git history a checkout has) and
  * apply results (`after`) are left out, so a plan and its re-plan compare equal exactly when they
- * would write, and pay, the same.
+ * would write, and pay, the same. Inside the selection nothing is dropped: a network, tag or
+ * policy named `time` or `createdAt` is hashed like any other (a moment the plan document might
+ * carry one day is left out by its path, `canonicalSha256(value, omit)`, never by its name).
  */
 export function hashablePlan(plans: EnvironmentPlans): Record<string, unknown> {
   const funding = plans.keys?.funding;

@@ -188,7 +188,9 @@ describe('a crash half-way', () => {
     expect(access.ok).toBe(true);
     expect(bucket.ok).toBe(true);
     const stripBucket = (s: unknown) =>
-      JSON.parse(JSON.stringify(s).replaceAll(/nomadxyz-staging-proofs-t\d+/g, 'BUCKET'));
+      JSON.parse(
+        JSON.stringify(s).replaceAll(/nomadxyz-staging-(proofs|keymaster)-t\d+/g, 'BUCKET-$1'),
+      );
     expect(stripBucket(await snapshot(clients.iam, clients.s3, inventory))).toEqual(
       stripBucket(await snapshot(clean.clients.iam, clean.clients.s3, clean.inventory)),
     );

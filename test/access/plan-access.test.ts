@@ -32,6 +32,21 @@ describe('planAccess on an empty account', () => {
     const first = (op: string) => at(op, ops.indexOf(op as never));
     const last = (op: string) => at(op, ops.lastIndexOf(op as never));
     expect(last('createUser')).toBeLessThan(first('addUserToGroup'));
+    // Users are created with their permissions boundary, which must exist first.
+    const boundary = inventory.iam.policies.find((p) => p.name === 'staging-boundary')!;
+    const steps = planned.flatMap((p) => p.steps);
+    const boundaryAt = steps.findIndex(
+      (st) => st.op === 'createPolicy' && st.name === boundary.name,
+    );
+    expect(boundaryAt).toBeGreaterThanOrEqual(0);
+    expect(boundaryAt).toBeLessThan(first('createUser'));
+    const bounded = inventory.iam.users.filter((u) => u.permissionsBoundary).map((u) => u.name);
+    expect(bounded).toContain('nomad-signer-staging');
+    for (const step of steps) {
+      if (step.op === 'createUser' && bounded.includes(step.name)) {
+        expect(step.permissionsBoundary).toBe(boundary.arn);
+      }
+    }
     expect(last('createGroup')).toBeLessThan(first('addUserToGroup'));
     expect(last('createPolicy')).toBeLessThan(first('attachPolicy'));
     expect(first('createOidcProvider')).toBeLessThan(first('createRole'));
@@ -52,15 +67,32 @@ describe('planAccess on an empty account', () => {
       // Account-wide kms-admin outside production: the bootstrap or the production apply.
       [...inventory.iam.users, ...inventory.iam.groups, ...inventory.iam.memberships].filter(
         (r) => r.bootstrap,
-      ).length;
+      ).length +
+      // Users whose boundary (a bootstrap policy) does not exist yet: IAM would refuse them.
+      inventory.iam.users.filter((u) => u.permissionsBoundary && !u.bootstrap).length;
     expect(broken).toHaveLength(bootstrapCount);
     for (const b of broken) {
       expect(b.steps).toEqual([]);
       expect(b.change.reason).toContain('administrator credentials');
     }
-    expect(planned.some((p) => p.change.kind === 'iam-user' && p.change.action === 'create')).toBe(
-      true,
+    // Once the administrator created the boundary, the apply role creates the users with it.
+    const boundary = inventory.iam.policies.find((p) => p.name === 'staging-boundary')!;
+    const withBoundary = emptyState();
+    withBoundary.policies[boundary.arn] = {
+      arn: boundary.arn,
+      name: boundary.name,
+      tags: boundary.tags,
+      defaultVersionId: 'v1',
+      document: JSON.stringify(boundary.document),
+      versions: [{ versionId: 'v1', isDefault: true, created: undefined }],
+    };
+    const users = planAccess(inventory, withBoundary, { bootstrap: false }).filter(
+      (p) => p.change.kind === 'iam-user' && p.change.action === 'create',
     );
+    expect(users.length).toBeGreaterThan(0);
+    for (const u of users) {
+      expect(u.steps).toEqual([expect.objectContaining({ permissionsBoundary: boundary.arn })]);
+    }
   });
 
   it('uses a GitHub OIDC provider somebody else created when it has our audience, without changing it', () => {
@@ -173,7 +205,9 @@ describe('planAccess on stray attachments of a role', () => {
 describe("planAccess on resources of a wanted name that are not the toolkit's", () => {
   const adopt = 'Key=managed-by,Value=nomad-agent-ops';
   const user = inventory.iam.users.find((u) => u.name === 'nomad-signer-staging')!;
-  const policy = inventory.iam.policies[0]!;
+  const policy = inventory.iam.policies.find((p) =>
+    inventory.iam.attachments.some((a) => a.policyArn === p.arn),
+  )!;
   const role = inventory.iam.github!.roles[0]!;
   const unmarked = (): AccessState => {
     const state = emptyState();

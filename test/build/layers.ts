@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/report', 'src/keymaster', 'src/agents'],
   ['src/plan'],
   ['src/signer'],
-  ['src/aws', 'src/github', 'src/eth'],
+  ['src/aws', 'src/github', 'src/notify', 'src/eth'],
   ['src/inventory'],
   ['src/config'],
 ];

@@ -97,10 +97,12 @@ describe('nomad-ops plan --offline', () => {
     expect(missing.stderr).toContain('qa.yaml');
   });
 
-  it('refuses to pretend: without --offline it says which commands plan against AWS', async () => {
+  it('without --offline plans against AWS, as `keys plan` does: no credentials, no plan', async () => {
     const run = await cli(['plan', '--env', 'staging']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('keys plan');
+    const keys = await cli(['keys', 'plan', '--env', 'staging']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(keys.stderr);
   });
 });
 

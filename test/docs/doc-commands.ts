@@ -118,7 +118,9 @@ export function docCommands(blocks: CodeBlock[]): DocCommand[] {
 /** Commands that need neither AWS nor a chain, so the suite runs them for real. */
 export function runsOffline(args: string[]): boolean {
   if (args.includes('--help') || args.includes('-h')) return true;
-  return ['validate', 'plan', 'agent-config'].includes(args[0] ?? '');
+  // `plan` is offline only with --offline; without it, it reads AWS.
+  if (args[0] === 'plan') return args.includes('--offline');
+  return ['validate', 'agent-config'].includes(args[0] ?? '');
 }
 
 /**

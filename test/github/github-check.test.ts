@@ -3,13 +3,14 @@
  * The correct repository is set up from the settings the docs ship (docs/github/*.json and
  * .github/CODEOWNERS), sent the way `gh api` sends them; each case then breaks one setting.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import { githubClient } from '../../src/github/client.js';
-import { githubCheckJob } from '../../src/jobs/github-check.js';
+import { githubCheckJob, readWorkflowFiles } from '../../src/jobs/github-check.js';
+import { workflowEnvironments, type WorkflowFile } from '../../src/github/workflow-environments.js';
 import { cli, repoRoot } from '../cli/helpers.js';
 import { production, staging } from '../inventory/fixtures.js';
 import { FakeGithubSettings } from './fake-github-settings.js';
@@ -43,13 +44,12 @@ async function configureAsDocumented(fake: FakeGithubSettings) {
     );
   await put('production', docsJson('production-environment.json'));
   await mainOnly('production');
-  for (const name of ['staging', 'staging-keymaster', 'production-keymaster']) {
-    await put(
-      name,
-      name === 'staging'
-        ? { deployment_branch_policy: { protected_branches: false, custom_branch_policies: true } }
-        : docsJson('keymaster-environment.json'),
-    );
+  for (const name of ['staging-keymaster', 'production-keymaster']) {
+    await put(name, docsJson('keymaster-environment.json'));
+    await mainOnly(name);
+  }
+  for (const name of ['staging', 'github-settings']) {
+    await put(name, docsJson('main-only-environment.json'));
     await mainOnly(name);
   }
   await client.request('POST /repos/{owner}/{repo}/rulesets', {
@@ -67,12 +67,22 @@ const envs = (subjectPrefix: string | undefined): ResolvedEnvironment[] =>
     return env;
   });
 
-async function check(options: { token?: string; subjectPrefix?: string | null } = {}) {
+/** The repository's own workflow files: the environments they name are the ones audited. */
+const WORKFLOWS = readWorkflowFiles(
+  '.github/workflows',
+  (dir) => readdirSync(path.join(repoRoot, dir)),
+  (file) => read(file),
+);
+
+async function check(
+  options: { token?: string; subjectPrefix?: string | null; workflows?: WorkflowFile[] } = {},
+) {
   const prefix = options.subjectPrefix === null ? undefined : (options.subjectPrefix ?? IMMUTABLE);
   return githubCheckJob(
     githubClient(options.token ?? 'admin-token', github.url),
     REPO,
     envs(prefix),
+    options.workflows ?? WORKFLOWS,
   );
 }
 
@@ -217,6 +227,40 @@ describe('github check fails on each misconfiguration', () => {
     github.environments.delete('staging-keymaster');
     expect(problems(await check())).toContainEqual(
       expect.stringMatching(/^environment staging-keymaster: does not exist/),
+    );
+  });
+
+  it('staging (and every environment a workflow names) deploying from any branch, or missing', async () => {
+    github.environments.get('staging')!.environment.deployment_branch_policy = null;
+    github.environments.delete('github-settings');
+    const result = await check();
+    expect(problems(result)).toEqual([
+      expect.stringMatching(/^environment github-settings: does not exist/),
+      expect.stringMatching(/^environment staging: deploys from any branch/),
+    ]);
+    expect(result.findings.find((f) => f.subject === 'environment staging')?.fix).toMatch(
+      /--input docs\/github\/main-only-environment\.json && gh api -X POST .*staging\/deployment-branch-policies -f name=main/,
+    );
+    expect(result.expected.environments).toContainEqual({
+      name: 'staging',
+      jobs: ['.github/workflows/apply.yml: staging'],
+    });
+  });
+
+  it('an environment only a workflow names is audited; one the files cannot tell fails the check', async () => {
+    const extra: WorkflowFile = {
+      path: '.github/workflows/canary.yml',
+      text: `on: push\njobs:\n  deploy:\n    environment: { name: canary }\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n  any:\n    environment: \${{ vars.TARGET }}\n    runs-on: ubuntu-latest\n    steps: [{ run: 'true' }]\n`,
+    };
+    const result = await check({ workflows: [...WORKFLOWS, extra] });
+    expect(problems(result)).toEqual([
+      expect.stringMatching(/^environment canary: does not exist/),
+      expect.stringMatching(
+        /^\.github\/workflows\/canary\.yml: any: names environment "\$\{\{ vars\.TARGET \}\}", which cannot be told/,
+      ),
+    ]);
+    expect(github.requests.map((r) => r.path)).toContain(
+      '/repos/octocat/my-repo/environments/canary',
     );
   });
 
@@ -421,6 +465,9 @@ describe('nomad-ops github check', () => {
   function workspace(subjectPrefix?: string) {
     const dir = mkdtempSync(path.join(tmpdir(), 'github-check-'));
     mkdirSync(path.join(dir, 'environments'));
+    cpSync(path.join(repoRoot, '.github/workflows'), path.join(dir, '.github/workflows'), {
+      recursive: true,
+    });
     for (const name of ['staging', 'production']) {
       const text = read(`environments/${name}.yaml`).replace(
         /^github:\n(?:[ ]+.*\n)+/m,
@@ -464,7 +511,7 @@ describe('nomad-ops github check', () => {
     };
     expect(json.ok).toBe(false);
     expect(json.findings.map((f) => f.area)).toEqual(['oidc']);
-    expect(json.expected).toEqual({
+    expect(json.expected).toMatchObject({
       subjectPrefixes: [
         {
           source: path.join(cwd, 'environments/production.yaml'),
@@ -472,7 +519,17 @@ describe('nomad-ops github check', () => {
           format: 'legacy',
         },
       ],
+      unresolved: [],
     });
+    expect(
+      (json.expected as { environments: { name: string }[] }).environments.map((e) => e.name),
+    ).toEqual([
+      'github-settings',
+      'production',
+      'production-keymaster',
+      'staging',
+      'staging-keymaster',
+    ]);
   });
 
   it('bad input exits 2 before any request; a refused token exits 1', async () => {
@@ -495,11 +552,60 @@ describe('nomad-ops github check', () => {
       2,
       expect.stringMatching(/github\.repository is octocat\/my-repo, but --repo is someone\/else/),
     ]);
+    const noWorkflows = await cli(['github', 'check', '--repo', REPO, '--workflows', 'nowhere'], {
+      cwd,
+      env: env(),
+    });
+    expect([noWorkflows.code, noWorkflows.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /no workflow files in nowhere: run github check from the repository's checkout/,
+      ),
+    ]);
     expect(github.requests).toEqual([]);
     const refused = await cli(['github', 'check', '--repo', REPO], { cwd, env: env('bad-token') });
     expect([refused.code, refused.stderr]).toEqual([
       1,
       expect.stringMatching(/GitHub refused the token \(401/),
+    ]);
+  });
+});
+
+describe('the environments the workflows name', () => {
+  it('are read from the files: literal names, a matrix built from a choice input and a JSON list', () => {
+    const named = workflowEnvironments(WORKFLOWS);
+    expect(named.unresolved).toEqual([]);
+    expect(named.environments.map((e) => e.name)).toEqual([
+      'github-settings',
+      'production',
+      'production-keymaster',
+      'staging',
+      'staging-keymaster',
+    ]);
+    expect(named.environments.find((e) => e.name === 'production-keymaster')?.jobs).toEqual([
+      '.github/workflows/keymaster.yml: keymaster',
+    ]);
+  });
+
+  it('expand matrix lists and include entries, and refuse a free-text input', () => {
+    const file = (text: string): WorkflowFile[] => [{ path: 'w.yml', text }];
+    const matrix = workflowEnvironments(
+      file(
+        `on: push\njobs:\n  j:\n    environment: \${{ matrix.env }}-x\n    strategy:\n      matrix:\n        env: [a, b]\n        include: [{ env: c }]\n`,
+      ),
+    );
+    expect(matrix.environments.map((e) => e.name)).toEqual(['a-x', 'b-x', 'c-x']);
+    const free = workflowEnvironments(
+      file(
+        `on:\n  workflow_dispatch:\n    inputs:\n      env: { type: string }\njobs:\n  j:\n    environment: \${{ inputs.env }}\n`,
+      ),
+    );
+    expect(free.unresolved).toEqual([
+      {
+        job: 'w.yml: j',
+        value: '${{ inputs.env }}',
+        reason: 'input env is not a choice, so any name could be given',
+      },
     ]);
   });
 });

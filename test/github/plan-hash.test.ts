@@ -24,11 +24,36 @@ const reversedKeys = (value: unknown): unknown => {
 };
 
 describe('canonicalJson', () => {
-  it('orders keys, keeps array order, drops undefined and timestamps', () => {
-    expect(canonicalJson({ b: 1, a: [3, { d: undefined, c: 2 }], startedAt: 5 })).toBe(
-      '{"a":[3,{"c":2}],"b":1}',
+  it('orders keys, keeps array order, drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: [3, { d: undefined, c: 2 }], n: 5n })).toBe(
+      '{"a":[3,{"c":2}],"b":1,"n":"5"}',
     );
     expect(canonicalJson([2, 1])).not.toBe(canonicalJson([1, 2]));
+  });
+
+  it('keeps every key whatever its name; drops only the exact paths it is given', () => {
+    const doc = {
+      generatedAt: 1,
+      networks: { time: { chainId: 8453 }, date: 1, createdAt: 2, timestamp: 3 },
+      tags: { startedAt: 'x', updatedAt: 'y', finishedAt: 'z' },
+    };
+    expect(canonicalJson(doc)).toBe(
+      '{"generatedAt":1,"networks":{"createdAt":2,"date":1,"time":{"chainId":8453},"timestamp":3},"tags":{"finishedAt":"z","startedAt":"x","updatedAt":"y"}}',
+    );
+    expect(canonicalJson(doc, [['generatedAt'], ['tags', 'startedAt']])).toBe(
+      '{"networks":{"createdAt":2,"date":1,"time":{"chainId":8453},"timestamp":3},"tags":{"finishedAt":"z","updatedAt":"y"}}',
+    );
+    // A path names one field from the root, not a name found at any depth.
+    expect(canonicalJson({ a: { generatedAt: 1 } }, [['generatedAt']])).toBe(
+      '{"a":{"generatedAt":1}}',
+    );
+  });
+
+  it('refuses what JSON cannot carry rather than hashing it as null or {}', () => {
+    expect(canonicalJson({ at: new Date(0) })).toBe('{"at":"1970-01-01T00:00:00.000Z"}');
+    expect(() => canonicalJson({ n: Number.NaN })).toThrow(/cannot hash n: the number NaN/);
+    expect(() => canonicalJson({ m: new Map([[1, 2]]) })).toThrow(/cannot hash m: a Map instance/);
+    expect(() => canonicalJson({ f: () => 1 })).toThrow(/cannot hash f: a function/);
   });
 });
 

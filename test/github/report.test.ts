@@ -102,9 +102,9 @@ describe('report action: one sticky comment per environment', () => {
     expect(third.outputs['comment-id']).not.toBe(String(staging!.id));
   });
 
-  it('cuts a plan of 5,000 keys below 65,536 characters with a link to the full job summary', async () => {
-    const keys = keysPlan('production', 5_000, { create: 10 });
-    // 1.7 MB of JSON: too big for an environment variable, so the input names a file.
+  it('cuts a plan of 2,000 keys below 65,536 characters with a link to the full job summary', async () => {
+    const keys = keysPlan('production', 2_000, { create: 10 });
+    // Too big for an environment variable, so the input names a file.
     const dir = await mkdtemp(path.join(tmpdir(), 'report-keys-'));
     const file = path.join(dir, 'keys.json');
     await writeFile(file, JSON.stringify(keys));
@@ -119,11 +119,79 @@ describe('report action: one sticky comment per environment', () => {
     // The small IAM section survives whole; the long key table was cut.
     expect(comment!.body).toContain('production-processor-signer');
     expect(comment!.body).toContain(`plan-hash:production:${run.outputs['plan-hash']}`);
-    // The job summary has every key.
-    for (const k of [keys.keys[0]!, keys.keys[2_500]!, keys.keys[4_999]!]) {
+    // The job summary has every key, within GitHub's 1 MiB.
+    for (const k of [keys.keys[0]!, keys.keys[1_000]!, keys.keys[1_999]!]) {
       expect(run.summary).toContain(k.alias);
     }
-    expect(run.summary.split('\n').filter((l) => l.startsWith('| alias/'))).toHaveLength(5_000);
+    expect(run.summary.split('\n').filter((l) => l.startsWith('| alias/'))).toHaveLength(2_000);
+    expect(Buffer.byteLength(run.summary)).toBeLessThan(1024 * 1024);
+  });
+
+  it('fails a plan too large for the 1 MiB job summary, naming the artifact; still uploads and previews', async () => {
+    const keys = keysPlan('production', 6_000, { create: 10 });
+    const dir = await mkdtemp(path.join(tmpdir(), 'report-keys-'));
+    const file = path.join(dir, 'keys.json');
+    await writeFile(file, JSON.stringify(keys));
+    const run = await report({
+      ...planInputs('production'),
+      'keys-json': file,
+      artifact: 'plan-production-1',
+    });
+    await rm(dir, { recursive: true, force: true });
+    expect(run.exitCode).not.toBe(0);
+    const message =
+      /plan report is \d+ bytes, above the 1048576 \(1 MiB\).*must not go to approval.*the artifact `plan-production-1` of this run/;
+    expect(run.stdout).toMatch(new RegExp(`::error::.*${message.source}`));
+    // The summary fits (GitHub refuses a larger one whole) and opens with the failure.
+    expect(Buffer.byteLength(run.summary)).toBeLessThanOrEqual(1024 * 1024);
+    expect(run.summary).toMatch(new RegExp(`❌ .*${message.source}`));
+    expect(run.summary).toMatch(/Cut to fit GitHub's 1 MiB job summary limit/);
+    expect(run.summary).toContain('production-processor-signer');
+    // The full plan is still written for the workflow to upload as that artifact.
+    expect(run.outputs['plan-file']).toBeTruthy();
+    expect(run.outputs['plan-hash']).toMatch(/^[0-9a-f]{64}$/);
+    // The pull-request preview says so too.
+    const [comment] = markerComments('nomad-agent-ops:plan:production');
+    expect(comment!.body).toMatch(message);
+  });
+
+  it('only warns (and cuts) for an applied report too large for the job summary', async () => {
+    const keys = keysPlan('production', 6_000);
+    const dir = await mkdtemp(path.join(tmpdir(), 'report-keys-'));
+    const file = path.join(dir, 'keys.json');
+    await writeFile(file, JSON.stringify(keys));
+    const run = await report({
+      environment: 'production',
+      kind: 'applied',
+      'keys-json': file,
+      comment: 'false',
+    });
+    await rm(dir, { recursive: true, force: true });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/::warning::the production report is \d+ bytes/);
+    expect(Buffer.byteLength(run.summary)).toBeLessThanOrEqual(1024 * 1024);
+  });
+
+  it('fails a plan whose funding hash changes while its diff shows nothing', async () => {
+    const keys = keysPlan('staging', 4);
+    keys.funding = {
+      action: 'record',
+      sha256: 'a'.repeat(64),
+      settings: {},
+      recorded: { sha256: 'b'.repeat(64) },
+      baseline: 'recorded',
+      changes: [],
+    };
+    const run = await report({ ...planInputs('staging', keys), comment: 'false' });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stdout).toMatch(
+      /::error::staging: the funding settings hash changed \(bbbbbbbbbbbb → aaaaaaaaaaaa\) but no setting shown to reviewers differs/,
+    );
+    expect(run.summary).toMatch(/❌ staging: the funding settings hash changed/);
+    // With the change shown, the same plan passes.
+    keys.funding.changes = [{ setting: 'kovan · updater', before: 'x', after: 'y' }];
+    const shown = await report({ ...planInputs('staging', keys), comment: 'false' });
+    expect(shown.exitCode, shown.stdout + shown.stderr).toBe(0);
   });
 
   it('with a read-only token (a fork) writes the job summary only and passes', async () => {

@@ -18,6 +18,22 @@ moto 5.2 gaps patched here (see DESIGN.md section 10):
     (DisableKey even moves the key back to Disabled); real KMS refuses both with
     KMSInvalidStateException and the key stays pending deletion. Patched: two key applies
     retiring the same extra key at once rely on it.
+  * IAM users have no permissions boundary in moto (CreateUser ignores PermissionsBoundary,
+    GetUser answers none, Put/DeleteUserPermissionsBoundary are not implemented); roles have
+    one. Patched like roles, and a boundary policy that does not exist is refused with
+    NoSuchEntity as real IAM does: the access plan creates the boundary before the users.
+  * S3 PutObject with If-None-Match: * or If-Match: <etag>: moto 5.2 honours both headers
+    (412 PreconditionFailed), but checks the object and then writes it without a lock, and
+    moto_server serves each request on its own thread: two writers racing for one key can both
+    succeed. Real S3 decides conditional writes atomically (one wins, the other gets 412), which
+    the Keymaster's lease relies on. Patched: PutObject is serialised per server.
+  * Bucket policies: moto enforces the statements of a bucket policy on object requests but
+    evaluates no condition, and a statement whose condition it cannot evaluate counts as a
+    Deny, whatever its effect (moto.iam.access_control.IAMPolicyStatement). The Keymaster state
+    bucket's `Deny PutObject ... Null s3:if-none-match` would refuse every write, conditional or
+    not; real S3 refuses only writes without If-None-Match. Patched: statements with a
+    Condition are left out of moto's evaluation (they are proven by simulation instead), so
+    unconditioned Denies (no deleting ledger objects) are still enforced on moto.
 
 Speed (behaviour unchanged):
   * moto asks the file system which service directories it has on every request, twice (one
@@ -28,8 +44,8 @@ Speed (behaviour unchanged):
 
 Gaps left open (not needed by this project):
   * RSASSA_* algorithms with MessageType=DIGEST still hash again (moto's behaviour).
-  * moto does not enforce IAM policies, key policies or bucket policies at all (an anonymous
-    S3 GET succeeds): prove policies by simulation (@cloud-copilot/iam-simulate), not by moto.
+  * moto does not enforce IAM policies or key policies at all, nor a bucket policy's Allow (an
+    anonymous S3 GET succeeds): prove policies by simulation (@cloud-copilot/iam-simulate).
   * IAM returns policy documents as plain JSON; real IAM URL-encodes them. Code must accept both.
 """
 
@@ -49,9 +65,16 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 import moto.backends
 import moto.server
 from moto.kms import responses as kms_responses
+from moto.s3 import models as s3_models
+from moto.s3 import responses as s3_responses
 from moto.kms import utils as kms_utils
 from moto.core.exceptions import JsonRESTError
 from moto.kms.exceptions import ValidationException
+from moto.core.responses import EmptyResult
+from moto.core.serialize import never_return, return_if_not_empty
+from moto.iam import models as iam_models
+from moto.iam import responses as iam_responses
+from moto.iam.exceptions import NoSuchEntity
 
 # Hash of each ECDSA signing algorithm, for prehashed signing and for the digest length check.
 ECDSA_HASHES = {
@@ -154,7 +177,87 @@ def _refused_while_pending_deletion(original):
     return handler
 
 
+def _user_boundary(self):
+    arn = getattr(self, "permissions_boundary_arn", None)
+    if not arn:
+        return None
+    return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
+
+
+def _boundary_param(response):
+    """The PermissionsBoundary asked for; like real IAM, one that does not exist is refused."""
+    arn = response._get_param("PermissionsBoundary")
+    if arn and arn not in response.backend.managed_policies:
+        raise NoSuchEntity(f"Scope ARN: {arn} does not exist or is not attachable.")
+    return arn
+
+
+def _create_user_with_boundary(original):
+    def handler(self):
+        arn = _boundary_param(self)
+        result = original(self)
+        self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = arn
+        return result
+
+    return handler
+
+
+_put_object_lock = threading.Lock()
+
+
+def _bucket_permission_without_conditions(self, action, resource):
+    """moto evaluates no condition: judge a bucket policy by its unconditioned statements."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    document["Statement"] = [s for s in statements if "Condition" not in s]
+    return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+
+def _atomic_put_object(original):
+    """Real S3: a conditional PutObject's check and write are one step."""
+
+    def handler(self):
+        with _put_object_lock:
+            return original(self)
+
+    return handler
+
+
+def _put_user_permissions_boundary(self):
+    arn = _boundary_param(self)
+    self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = arn
+    return EmptyResult()
+
+
+def _delete_user_permissions_boundary(self):
+    self.backend.get_user(self._get_param("UserName")).permissions_boundary_arn = None
+    return EmptyResult()
+
+
+def patch_iam_user_boundaries():
+    iam_models.User.permissions_boundary = property(_user_boundary)
+    Response = iam_responses.IamResponse
+    Response.create_user = _create_user_with_boundary(Response.create_user)
+    Response.put_user_permissions_boundary = _put_user_permissions_boundary
+    Response.delete_user_permissions_boundary = _delete_user_permissions_boundary
+    for path in ("CreateUserResponse.User", "GetUserResponse.User"):
+        Response.RESPONSE_KEY_PATH_TO_TRANSFORMER[f"{path}.PermissionsBoundary"] = return_if_not_empty
+    # Real IAM's ListUsers leaves it out, as moto already does for ListRoles.
+    Response.RESPONSE_KEY_PATH_TO_TRANSFORMER["ListUsersResponse.Users.User.PermissionsBoundary"] = never_return
+
+
 def patch_moto():
+    patch_iam_user_boundaries()
+    s3_models.FakeBucket.get_permission = _bucket_permission_without_conditions
+    s3_responses.S3Response.put_object = _atomic_put_object(
+        s3_responses.S3Response.put_object
+    )
     kms_utils.ECDSAPrivateKey.sign = _ecdsa_sign
     kms_utils.ECDSAPrivateKey.verify = _ecdsa_verify
     Response = kms_responses.KmsResponse

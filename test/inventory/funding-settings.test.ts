@@ -54,22 +54,37 @@ describe('funding settings hash', () => {
     expect(hashOf(env)).not.toBe(hashOf(production()));
   });
 
-  it('does not change with the interval or timeouts (when, not what, it pays)', () => {
+  it('changes with the interval, the RPC variable and EIP-1559 (what and when it sends)', () => {
+    const interval = production();
+    interval.keymaster.intervalSeconds += 60;
+    expect(hashOf(interval)).not.toBe(hashOf(production()));
+    const rpc = production();
+    rpc.networks[0]!.rpcUrlEnv = 'OTHER_RPC_URL';
+    expect(hashOf(rpc)).not.toBe(hashOf(production()));
+    const eip1559 = production();
+    eip1559.networks[0]!.eip1559 = false;
+    expect(hashOf(eip1559)).not.toBe(hashOf(production()));
+  });
+
+  it('does not change with RPC timeouts (how it reads, not what it sends)', () => {
     const env = production();
-    env.keymaster.intervalSeconds += 60;
     env.keymaster.rpcTimeoutSeconds += 1;
     expect(hashOf(env)).toBe(hashOf(production()));
   });
 });
 
 describe('funding diff and approval', () => {
-  it('lists each changed setting before and after, in native units', () => {
+  it('lists each changed setting before and after, in native units and wei', () => {
     const before = fundingSettingsOf(production(), keysFor(production()));
     const env = production();
     env.keymaster.networks.ethereum!.capPerRun = 20n * 10n ** 18n;
     const changes = diffFundingSettings(before, fundingSettingsOf(env, keysFor(env)));
     expect(changes).toEqual([
-      { setting: 'ethereum · cap per run', before: '15.0 ETH', after: '20.0 ETH' },
+      {
+        setting: 'ethereum · cap per run',
+        before: '15.0 ETH (15000000000000000000 wei)',
+        after: '20.0 ETH (20000000000000000000 wei)',
+      },
     ]);
   });
 
@@ -88,5 +103,25 @@ describe('funding diff and approval', () => {
     expect(refused.message).toContain(FUNDING_NOT_APPROVED);
     expect(fundingApproved(sha256, { bank: 'found', record: undefined }).approved).toBe(false);
     expect(fundingApproved(sha256, { bank: 'missing' }).approved).toBe(false);
+  });
+
+  it('fails a plan whose hash changes while no line of its diff does', () => {
+    const settings = fundingSettingsOf(production(), keysFor(production()));
+    // A field the hash covers but no line shows (what a future field without a line would be).
+    const unshown = { ...settings, hidden: 'chain 137' } as typeof settings;
+    const state = { bank: 'found' as const, record: { sha256: fundingSettingsHash(settings) } };
+    const plan = planFunding({ settings: unshown, state, recordedSettings: settings });
+    expect(plan).toMatchObject({ action: 'record', changes: [], outcome: 'failed' });
+    expect(plan.error).toMatch(/hash changed .* no setting shown to reviewers differs/);
+    // A shown change plans as usual.
+    const env = production();
+    env.keymaster.networks.ethereum!.capPerRun += 1n;
+    const shown = planFunding({
+      settings: fundingSettingsOf(env, keysFor(env)),
+      state,
+      recordedSettings: settings,
+    });
+    expect(shown.outcome).toBeUndefined();
+    expect(shown.changes).toHaveLength(1);
   });
 });

@@ -140,27 +140,33 @@ describe('operators: the permission matrix', () => {
     },
   );
 
-  it('writes the proofs bucket only when it runs a processor', async () => {
-    const verdicts: Record<string, Verdict> = {};
+  it('writes proofs only of the homes whose processor it runs (objects `{home}_{leaf}`)', async () => {
+    const wrong: string[] = [];
     for (const o of operators) {
       const { arn, documents } = identityOf(o.name);
-      verdicts[o.name] = await simulate({
-        principal: arn,
-        action: 's3:PutObject',
-        resource: `arn:aws:s3:::${bucket}/kovan_12`,
-        identity: documents,
-        resourcePolicy: bucketPolicyDocument(bucket),
-      });
+      const homes = new Set(
+        staging
+          .operators!.find((op) => op.name === o.name)!
+          .runs.filter((r) => r.role === 'processor')
+          .flatMap((r) => r.homes),
+      );
+      for (const network of staging.networks) {
+        const verdict = await simulate({
+          principal: arn,
+          action: 's3:PutObject',
+          resource: `arn:aws:s3:::${bucket}/${network.name}_12`,
+          identity: documents,
+          resourcePolicy: bucketPolicyDocument(bucket),
+        });
+        const want: Verdict = homes.has(network.name) ? 'Allowed' : 'ImplicitlyDenied';
+        if (verdict !== want) wrong.push(`${o.name} ${network.name}_12: ${verdict}, want ${want}`);
+      }
     }
+    expect(wrong).toEqual([]);
     const processors = staging
       .operators!.filter((o) => o.runs.some((r) => r.role === 'processor'))
       .map((o) => o.name);
     expect(processors).toEqual(['acme', 'blockwatch']);
-    expect(verdicts).toEqual({
-      acme: 'Allowed',
-      blockwatch: 'Allowed',
-      ferry: 'ImplicitlyDenied',
-    });
   });
 
   it('the core team signs only with the keys of the agents left to it', async () => {
@@ -317,9 +323,10 @@ describe('operators: what the workflows can change', () => {
         'iam:AttachRolePolicy',
         'iam:DeleteRole',
       ]) {
+        // CreateRole is also denied explicitly: never a principal without the boundary.
         expect([action, await asApply(action, o.principal.roleArn)]).toEqual([
           action,
-          'ImplicitlyDenied',
+          action === 'iam:CreateRole' ? 'ExplicitlyDenied' : 'ImplicitlyDenied',
         ]);
       }
     }
@@ -328,8 +335,19 @@ describe('operators: what the workflows can change', () => {
   it('the apply role creates a user operator and attaches its policy to its group only', async () => {
     const blockwatch = operators.find((o) => o.name === 'blockwatch')!;
     if (blockwatch.principal.kind !== 'user') throw new Error('blockwatch is a user operator');
+    const { userName } = blockwatch.principal;
+    const boundary = {
+      'iam:PermissionsBoundary': iam.users.find((u) => u.name === userName)!.permissionsBoundary!,
+    };
+    expect(
+      await asApply('iam:CreateUser', blockwatch.principal.userArn, {
+        ...stagingRequest,
+        ...boundary,
+      }),
+    ).toBe('Allowed');
+    // Only with the environment's permissions boundary attached.
     expect(await asApply('iam:CreateUser', blockwatch.principal.userArn, stagingRequest)).toBe(
-      'Allowed',
+      'ExplicitlyDenied',
     );
     expect(await asApply('iam:CreateAccessKey', blockwatch.principal.userArn)).toBe(
       'ImplicitlyDenied',

@@ -17,6 +17,7 @@ import {
   type PolicyDocument,
   roleDocuments,
 } from '../../src/inventory/index.js';
+import { loadEnvironmentFile } from '../../src/config/load.js';
 import { development, production, staging } from './fixtures.js';
 import { simulate, type Verdict } from './simulate.js';
 
@@ -42,6 +43,8 @@ interface Principal {
   name: string;
   arn: string;
   identity: PolicyDocument[];
+  /** Its permissions boundary, when it carries one. */
+  boundary?: PolicyDocument;
 }
 const role = (env: ResolvedEnvironment, kind: 'plan' | 'apply'): Principal => ({
   name: `${env.name} ${kind} role`,
@@ -57,6 +60,47 @@ const kmsAdmin: Principal = {
   arn: userArn(ACCOUNT, 'kms-admin'),
   identity: [documentOf(envs.production, 'kms-admin')],
 };
+/** A policy rewritten to allow everything (the apply role can write any document on its policies). */
+const EVERYTHING: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
+const boundaryOf = (env: ResolvedEnvironment) => documentOf(env, `${env.name}-boundary`);
+/** The staging signer user, its policies rewritten by a compromised staging apply role. */
+const stagingSignerRewritten: Principal = {
+  name: 'staging signer (policy rewritten to *:*)',
+  arn: userArn(ACCOUNT, 'nomad-signer-staging'),
+  identity: [EVERYTHING],
+  boundary: boundaryOf(envs.staging),
+};
+const keymasterOf = (env: ResolvedEnvironment, identity?: PolicyDocument[]): Principal => ({
+  name: `${env.name} keymaster role${identity ? ' (policy rewritten to *:*)' : ''}`,
+  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/nomad-ops-${env.name}-keymaster/gha`,
+  identity: identity ?? roleDocuments(iamFor(env), `nomad-ops-${env.name}-keymaster`),
+  boundary: boundaryOf(env),
+});
+const stagingKeymaster = keymasterOf(envs.staging);
+const stagingKeymasterRewritten = keymasterOf(envs.staging, [EVERYTHING]);
+/** Staging as shipped (with operators), in the shared account: acme runs kovan's and moonbasealpha's processors. */
+const stagingFile = (() => {
+  const loaded = loadEnvironmentFile(
+    new URL('../../environments/staging.yaml', import.meta.url).pathname,
+  );
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  return inSharedAccount(loaded.env);
+})();
+const acme: Principal = {
+  name: 'staging operator acme',
+  arn: `arn:aws:sts::${ACCOUNT}:assumed-role/nomad-ops-staging-operator-acme/acme`,
+  identity: roleDocuments(iamFor(stagingFile), 'nomad-ops-staging-operator-acme'),
+  boundary: boundaryOf(stagingFile),
+};
+const acmeRewritten: Principal = {
+  ...acme,
+  name: 'staging operator acme (policy rewritten to *:*)',
+  identity: [EVERYTHING],
+};
+
 /** Someone whose IAM allows everything: only key policies stop them. */
 const administrator: Principal = {
   name: 'an administrator',
@@ -114,6 +158,17 @@ const freshProductionKey = key(
   toolkitTags('production', 'alias/production-ethereum-relayer-signer'),
   [],
 );
+const productionRelayerKey = key(
+  '11111111-0000-0000-0000-000000000006',
+  toolkitTags('production', 'alias/production-ethereum-relayer-signer'),
+  ['alias/production-ethereum-relayer-signer'],
+);
+/** A staging key that also carries production's bank alias (a second alias put on by hand). */
+const stagingKeyWithProductionBankAlias = key(
+  '11111111-0000-0000-0000-000000000007',
+  toolkitTags('staging', 'alias/staging-kovan-relayer-signer'),
+  ['alias/staging-kovan-relayer-signer', 'alias/production-bank'],
+);
 const stagingRelayerKey = key(
   '11111111-0000-0000-0000-000000000005',
   toolkitTags('staging', 'alias/staging-kovan-relayer-signer'),
@@ -157,6 +212,7 @@ const iamTags = (env: string) => ({
   'aws:ResourceTag/nomad:environment': env,
 });
 const policy = (name: string) => policyArn(ACCOUNT, name);
+const withBoundary = (name: string) => ({ 'iam:PermissionsBoundary': policy(name) });
 const group = (name: string) => groupArn(ACCOUNT, name);
 const user = (name: string) => userArn(ACCOUNT, name);
 
@@ -250,18 +306,19 @@ const rows: Row[] = [
     want: 'Allowed',
   },
   {
-    what: 'adds its signer user to its group',
-    principal: stagingApply,
-    action: 'iam:AddUserToGroup',
-    resource: group('staging-signer'),
-    want: 'Allowed',
-  },
-  {
-    what: 'creates its signer user tagged for staging',
+    what: 'creates its signer user tagged for staging, with the staging boundary',
     principal: stagingApply,
     action: 'iam:CreateUser',
     resource: user('nomad-signer-staging'),
-    context: tagRequest('staging'),
+    context: { ...tagRequest('staging'), ...withBoundary('staging-boundary') },
+    want: 'Allowed',
+  },
+  {
+    what: 'puts the staging boundary on its signer user',
+    principal: stagingApply,
+    action: 'iam:PutUserPermissionsBoundary',
+    resource: user('nomad-signer-staging'),
+    context: { ...iamTags('staging'), ...withBoundary('staging-boundary') },
     want: 'Allowed',
   },
   {
@@ -270,6 +327,168 @@ const rows: Row[] = [
     action: 's3:PutBucketPolicy',
     resource: bucketArn('nomadxyz-staging-proofs'),
     want: 'Allowed',
+  },
+
+  // staging apply: attacks on the permissions boundary (issue 24 item 8)
+  {
+    what: 'ATTACK creates a user without a permissions boundary',
+    principal: stagingApply,
+    action: 'iam:CreateUser',
+    resource: user('nomad-signer-staging'),
+    context: tagRequest('staging'),
+    want: 'ExplicitlyDenied',
+  },
+  ...['production-boundary', 'staging-relayer-signer'].map((boundary): Row => ({
+    what: `ATTACK creates a user with another boundary (${boundary})`,
+    principal: stagingApply,
+    action: 'iam:CreateUser',
+    resource: user('nomad-signer-staging'),
+    context: { ...tagRequest('staging'), ...withBoundary(boundary) },
+    want: 'ExplicitlyDenied',
+  })),
+  {
+    what: 'ATTACK creates a role, even with the boundary',
+    principal: stagingApply,
+    action: 'iam:CreateRole',
+    resource: `arn:aws:iam::${ACCOUNT}:role/nomad-ops-staging-evil`,
+    context: { ...tagRequest('staging'), ...withBoundary('staging-boundary') },
+    want: 'Denied',
+  },
+  {
+    what: "ATTACK replaces its signer user's boundary with one of its policies",
+    principal: stagingApply,
+    action: 'iam:PutUserPermissionsBoundary',
+    resource: user('nomad-signer-staging'),
+    context: { ...iamTags('staging'), ...withBoundary('staging-relayer-signer') },
+    want: 'ExplicitlyDenied',
+  },
+  {
+    what: "ATTACK removes its signer user's boundary",
+    principal: stagingApply,
+    action: 'iam:DeleteUserPermissionsBoundary',
+    resource: user('nomad-signer-staging'),
+    context: iamTags('staging'),
+    want: 'ExplicitlyDenied',
+  },
+  {
+    what: "ATTACK removes the Keymaster role's boundary",
+    principal: stagingApply,
+    action: 'iam:DeleteRolePermissionsBoundary',
+    resource: `arn:aws:iam::${ACCOUNT}:role/nomad-ops-staging-keymaster`,
+    want: 'ExplicitlyDenied',
+  },
+  {
+    what: "ATTACK puts another boundary on an operator's role",
+    principal: stagingApply,
+    action: 'iam:PutRolePermissionsBoundary',
+    resource: `arn:aws:iam::${ACCOUNT}:role/nomad-ops-staging-operator-acme`,
+    context: withBoundary('staging-relayer-signer'),
+    want: 'ExplicitlyDenied',
+  },
+  {
+    what: 'ATTACK rewrites the boundary itself',
+    principal: stagingApply,
+    action: 'iam:CreatePolicyVersion',
+    resource: policy('staging-boundary'),
+    context: iamTags('staging'),
+    want: 'ExplicitlyDenied',
+  },
+  {
+    what: 'ATTACK adds any user (one it could then grant its rewritten policies) to its group',
+    principal: stagingApply,
+    action: 'iam:AddUserToGroup',
+    resource: group('staging-signer'),
+    want: 'Denied',
+  },
+
+  // what a rewritten policy still cannot reach: the boundary caps every principal
+  {
+    what: 'signs with its own key',
+    principal: stagingSignerRewritten,
+    action: 'kms:Sign',
+    ...onKey(stagingRelayerKey),
+    want: 'Allowed',
+  },
+  ...[productionBank, productionRelayerKey, stagingKeyWithProductionBankAlias, stagingBank].map(
+    (k): Row => ({
+      what: `ATTACK signs with ${[k.context['kms:ResourceAliases']].flat().join(' + ')}`,
+      principal: stagingSignerRewritten,
+      action: 'kms:Sign',
+      ...onKey(k),
+      want: 'Denied',
+    }),
+  ),
+  {
+    what: "ATTACK writes production's proofs",
+    principal: stagingSignerRewritten,
+    action: 's3:PutObject',
+    resource: `${bucketArn('nomadxyz-production-proofs')}/ethereum_1`,
+    want: 'Denied',
+  },
+  {
+    what: 'ATTACK reconfigures its own bucket',
+    principal: stagingSignerRewritten,
+    action: 's3:PutBucketPolicy',
+    resource: bucketArn('nomadxyz-staging-proofs'),
+    want: 'Denied',
+  },
+  {
+    what: 'ATTACK creates an IAM user',
+    principal: stagingSignerRewritten,
+    action: 'iam:CreateUser',
+    resource: user('evil'),
+    want: 'Denied',
+  },
+  {
+    what: 'signs with the staging bank',
+    principal: stagingKeymaster,
+    action: 'kms:Sign',
+    ...onKey(stagingBank),
+    want: 'Allowed',
+  },
+  {
+    what: 'ATTACK signs with the production bank',
+    principal: stagingKeymasterRewritten,
+    action: 'kms:Sign',
+    ...onKey(productionBank),
+    want: 'Denied',
+  },
+  {
+    what: 'writes the Keymaster state of its environment',
+    principal: stagingKeymasterRewritten,
+    action: 's3:PutObject',
+    resource: `${bucketArn('nomadxyz-staging-keymaster-state')}/lease`,
+    want: 'Allowed',
+  },
+  {
+    what: "ATTACK writes production's Keymaster state",
+    principal: stagingKeymasterRewritten,
+    action: 's3:PutObject',
+    resource: `${bucketArn('nomadxyz-production-keymaster-state')}/lease`,
+    want: 'Denied',
+  },
+  {
+    what: 'ATTACK signs with a production agent key',
+    principal: acmeRewritten,
+    action: 'kms:Sign',
+    ...onKey(productionRelayerKey),
+    want: 'Denied',
+  },
+
+  // operator uploads: only its processors' homes (objects `{home}_{leafIndex}`, issue 24 item 10)
+  {
+    what: 'writes a proof of kovan, whose processor it runs',
+    principal: acme,
+    action: 's3:PutObject',
+    resource: `${bucketArn(stagingFile.proofsBucket.name)}/kovan_1`,
+    want: 'Allowed',
+  },
+  {
+    what: "ATTACK overwrites a proof of goerli, another operator's home",
+    principal: acme,
+    action: 's3:PutObject',
+    resource: `${bucketArn(stagingFile.proofsBucket.name)}/goerli_1`,
+    want: 'Denied',
   },
 
   // staging apply: attacks on the account-wide resources and on production
@@ -491,19 +710,20 @@ const rows: Row[] = [
 
   // production apply: its own, and the account-wide kms-admin
   {
-    what: 'keeps the account-wide kms-admin policy in line',
+    // kms-admin carries no environment's boundary: its policy is the administrator's alone.
+    what: 'ATTACK rewrites the account-wide kms-admin policy',
     principal: productionApply,
     action: 'iam:CreatePolicyVersion',
     resource: policy('kms-admin'),
     context: iamTags('shared'),
-    want: 'Allowed',
+    want: 'Denied',
   },
   {
-    what: 'adds kms-admin to its group',
+    what: 'ATTACK adds a user to the kms-admin group',
     principal: productionApply,
     action: 'iam:AddUserToGroup',
     resource: group('kms-admin'),
-    want: 'Allowed',
+    want: 'Denied',
   },
   {
     what: 'aliases a fresh production key',
@@ -600,20 +820,46 @@ const rows: Row[] = [
     want: 'Allowed',
   },
   {
-    what: 'disables a toolkit key',
+    // KMS sends no kms:ResourceAliases for a key without an alias.
+    what: 'retires a toolkit key no alias points at',
     principal: kmsAdmin,
-    action: 'kms:DisableKey',
-    resource: stagingRelayerKey.arn,
-    context: stagingRelayerKey.context,
-    resourcePolicy: stagingRelayerKey.policy,
+    action: 'kms:ScheduleKeyDeletion',
+    resource: freshStagingKey.arn,
+    context: toolkitTags('staging', 'alias/staging-kovan-relayer-signer'),
+    resourcePolicy: freshStagingKey.policy,
     want: 'Allowed',
   },
   {
-    what: 'aliases a fresh toolkit key',
+    what: 'enables a toolkit key',
+    principal: kmsAdmin,
+    action: 'kms:EnableKey',
+    ...onKey(stagingRelayerKey),
+    want: 'Allowed',
+  },
+  ...['kms:DisableKey', 'kms:ScheduleKeyDeletion'].flatMap((action) =>
+    [productionBank, stagingRelayerKey].map((k): Row => ({
+      what: `ATTACK ${action} on ${[k.context['kms:ResourceAliases']].flat().join('')}, a key in use`,
+      principal: kmsAdmin,
+      action,
+      ...onKey(k),
+      want: 'Denied',
+    })),
+  ),
+  {
+    // It could create a toolkit-tagged key whose key policy lets it sign, then point an alias
+    // not yet created at it: kms-admin aliases nothing, the apply roles do after the trust check.
+    what: 'ATTACK aliases a fresh toolkit key',
     principal: kmsAdmin,
     action: 'kms:CreateAlias',
     ...onKey(freshProductionKey),
-    want: 'Allowed',
+    want: 'Denied',
+  },
+  {
+    what: 'ATTACK names a production alias not yet created',
+    principal: kmsAdmin,
+    action: 'kms:CreateAlias',
+    resource: aliasArn('alias/production-avalanche-relayer-signer'),
+    want: 'Denied',
   },
   {
     what: 'ATTACK creates a key without the toolkit tags',
@@ -690,6 +936,10 @@ const rows: Row[] = [
   },
 ];
 
+/** IAM's `aws:PrincipalArn`: a role session's is its role's ARN. */
+const principalArnOf = (arn: string) =>
+  arn.replace(/^arn:aws:sts::(\d+):assumed-role\/([^/]+)\/.*$/, 'arn:aws:iam::$1:role/$2');
+
 describe('permission matrix (all environments in one account and region)', () => {
   it.each(rows.map((r) => [`${r.principal.name}: ${r.what}`, r] as const))(
     '%s',
@@ -699,8 +949,9 @@ describe('permission matrix (all environments in one account and region)', () =>
         action: row.action,
         resource: row.resource,
         accountId: ACCOUNT,
-        context: row.context ?? {},
+        context: { 'aws:PrincipalArn': principalArnOf(row.principal.arn), ...row.context },
         identity: row.principal.identity,
+        ...(row.principal.boundary ? { boundary: row.principal.boundary } : {}),
         ...(row.resourcePolicy ? { resourcePolicy: row.resourcePolicy } : {}),
       });
       if (row.want === 'Denied') expect(verdict).not.toBe('Allowed');

@@ -11,6 +11,8 @@ export interface SimulatedRequest {
   context?: Record<string, string | string[]>;
   identity?: Array<PolicyDocument | object>;
   resourcePolicy?: PolicyDocument;
+  /** The principal's permissions boundary, when it carries one. */
+  boundary?: PolicyDocument;
 }
 
 export type Verdict = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
@@ -32,6 +34,9 @@ export async function simulate(req: SimulatedRequest): Promise<Verdict> {
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
+      ...(req.boundary
+        ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: req.boundary }] }
+        : {}),
     },
     {},
   );

@@ -15,7 +15,7 @@ import { loadEnvironment } from '../../src/jobs/environment.js';
 import { fundingRecordFor } from '../../src/jobs/funding.js';
 import { keysJob } from '../../src/jobs/keys.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
-import { fundingSettingsOf } from '../../src/inventory/funding-settings.js';
+import { fundingSettingsHash, fundingSettingsOf } from '../../src/inventory/funding-settings.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { FUNDING_NOT_APPROVED } from '../../src/plan/funding.js';
 import { developmentWorkspace, motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
@@ -124,13 +124,13 @@ describe('funding settings approval (development: the record is on the bank secr
     expect(plan.funding.changes).toEqual([
       {
         setting: 'alpha · updater',
-        before: 'lower 0.5 ETH, target 1.0 ETH',
-        after: 'lower 0.5 ETH, target 5.0 ETH',
+        before: 'lower 0.5 ETH (500000000000000000 wei), target 1.0 ETH (1000000000000000000 wei)',
+        after: 'lower 0.5 ETH (500000000000000000 wei), target 5.0 ETH (5000000000000000000 wei)',
       },
       {
         setting: 'beta · updater',
-        before: 'lower 0.5 ETH, target 1.0 ETH',
-        after: 'lower 0.5 ETH, target 5.0 ETH',
+        before: 'lower 0.5 ETH (500000000000000000 wei), target 1.0 ETH (1000000000000000000 wei)',
+        after: 'lower 0.5 ETH (500000000000000000 wei), target 5.0 ETH (5000000000000000000 wei)',
       },
     ]);
     expect(plan.markdown).toContain('Funding settings change');
@@ -226,5 +226,32 @@ describe('funding record on a bank KMS key (moto)', () => {
       record: { sha256: 'ab'.repeat(32), commit: 'c'.repeat(40) },
     });
     await expect(record.write({ sha256: 'not-a-hash' })).rejects.toThrow(/64 lower-case hex/);
+  });
+});
+
+describe('a funding change reviewers cannot see', () => {
+  it('fails the plan and the apply, and the apply records nothing', async () => {
+    const own = await developmentWorkspace(nextAccountId());
+    const env = loadEnvironment('development', own.cwd);
+    const clients = await awsForEnvironment(env, own.vars);
+    expect((await keysJob(env, clients, 'apply', { commit: 'c'.repeat(40) })).ok).toBe(true);
+    // The recorded commit's settings differ from the file's only in a field no line shows.
+    const settings = fundingSettingsOf(env, keysFor(env));
+    const unshown = { ...settings, hidden: 'chain 137' } as typeof settings;
+    const record = fundingRecordFor(env, clients);
+    const sha256 = fundingSettingsHash(unshown);
+    await record.write({ sha256, commit: 'd'.repeat(40) });
+    const previous = { settingsAtCommit: () => unshown };
+
+    const plan = await keysJob(env, clients, 'plan', previous);
+    expect(plan.ok).toBe(false);
+    expect(plan.funding).toMatchObject({ action: 'record', changes: [], outcome: 'failed' });
+    expect(plan.markdown).toMatch(/no setting shown to reviewers differs/);
+
+    const apply = await keysJob(env, clients, 'apply', { ...previous, commit: 'e'.repeat(40) });
+    expect(apply.ok).toBe(false);
+    expect(apply.funding.outcome).toBe('failed');
+    const state = await record.read();
+    expect(state.bank === 'found' && state.record?.sha256).toBe(sha256);
   });
 });

@@ -319,6 +319,8 @@ async function runCommands(): Promise<void> {
     ['bucket apply', ['bucket', 'apply', ...dev]],
     ['keymaster once', ['keymaster', 'once', ...dev]],
     ['keymaster once (dead RPC)', ['keymaster', 'once', ...dev]],
+    // Reads the ledger the top-up wrote and each record's chain (the RPC URLs' secrets).
+    ['keymaster ledger --verify', ['keymaster', 'ledger', ...dev, '--verify']],
   ] as const) {
     const env = name.includes('dead') ? deadVars : vars;
     record(`nomad-ops ${name}`, await cli([...args], env));

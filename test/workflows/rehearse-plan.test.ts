@@ -89,6 +89,11 @@ describe('plan.yml rehearsed (staging)', () => {
     expect(comments[0]!.body).toContain('### Funding settings');
     expect(comments[0]!.body).toMatch(/Funding settings change/);
     expect(comments[0]!.body).toContain('alias/staging-bank');
+    // No public RPC secret is set, and the job gets no staging one: the comment says so.
+    expect(run.steps.find((s) => s.name.startsWith('Keymaster check'))?.outcome).toBe('skipped');
+    expect(comments[0]!.body).toContain(
+      'Balances not read. Pull-request jobs get no staging RPC secret, and NOMAD_PUBLIC_RPC_URLS_STAGING (public endpoints only) is not set.',
+    );
   }, 300_000);
 
   it('a pull request from a fork gets the offline plan and no comment', async () => {

@@ -16,7 +16,8 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
  * the committed bundles (test/harness/run-action.ts), and `uses: ./<dir>/actions/*` (an action of
  * another checkout) through the same bundles; `run:` in bash with GITHUB_OUTPUT; what an action
  * exports (GITHUB_ENV) reaches the later steps; the third-party actions by small stand-ins
- * (checkout: the workspace is already there, and a `path` gets a clone at `ref`;
+ * (checkout: the workspace is already there, moved to `with.ref` when one is given, as a fresh
+ * checkout of that ref would be, and a `path` gets a clone at `ref`;
  * configure-aws-credentials: moto credentials; upload/download-artifact: a directory).
  */
 
@@ -99,7 +100,10 @@ const CONTEXTS = [
   'strategy',
 ];
 
-function statusFunctions(failed: () => boolean): FunctionDefinition[] {
+function statusFunctions(
+  failed: () => boolean,
+  cancelled: () => boolean = () => false,
+): FunctionDefinition[] {
   const fn = (name: string, value: () => boolean): FunctionDefinition => ({
     name,
     minArgs: 0,
@@ -107,10 +111,10 @@ function statusFunctions(failed: () => boolean): FunctionDefinition[] {
     call: () => new data.BooleanData(value()),
   });
   return [
-    fn('success', () => !failed()),
+    fn('success', () => !failed() && !cancelled()),
     fn('failure', failed),
     fn('always', () => true),
-    fn('cancelled', () => false),
+    fn('cancelled', cancelled),
   ];
 }
 
@@ -119,8 +123,9 @@ export function evaluate(
   expression: string,
   context: Record<string, unknown>,
   failed: () => boolean = () => false,
+  cancelled: () => boolean = () => false,
 ): data.ExpressionData {
-  const functions = statusFunctions(failed);
+  const functions = statusFunctions(failed, cancelled);
   const lexed = new Lexer(expression).lex();
   const tree = new Parser(lexed.tokens, CONTEXTS, functions).parse();
   const dictionary = JSON.parse(JSON.stringify(context), data.reviver) as data.Dictionary;
@@ -154,6 +159,30 @@ function condition(
   const hasStatus = /\b(success|failure|always|cancelled)\s*\(/.test(text);
   const result = evaluate(`!!(${text})`, context, failed).coerceString() === 'true';
   return hasStatus ? result : result && !failed();
+}
+
+/**
+ * Whether a job starts, as GitHub decides it from its `if:` once its needs are done: failure()
+ * when a needed job failed, cancelled() when the run was cancelled, and without a status
+ * function an implicit success() (no needed job failed, the run not cancelled).
+ */
+export function jobStarts(
+  workflow: Workflow,
+  jobId: string,
+  world: Pick<World, 'github' | 'vars' | 'needs'>,
+  run: { cancelled: boolean },
+): boolean {
+  const job = workflow.jobs[jobId] as Job & { if?: string };
+  const failed = () => Object.values(world.needs).some((n) => n.result === 'failure');
+  const cancelled = () => run.cancelled;
+  const context = { github: world.github, vars: world.vars, needs: world.needs, inputs: {} };
+  if (job.if === undefined) return !failed() && !cancelled();
+  const text = String(job.if)
+    .trim()
+    .replace(/^\$\{\{([\s\S]*)\}\}$/, '$1');
+  const ok = evaluate(`!!(${text})`, context, failed, cancelled).coerceString() === 'true';
+  const hasStatus = /\b(success|failure|always|cancelled)\s*\(/.test(text);
+  return hasStatus ? ok : ok && !failed() && !cancelled();
 }
 
 /**
@@ -286,6 +315,14 @@ export async function runJob(workflow: Workflow, jobId: string, world: World): P
         } catch (error) {
           result = { ...result, outcome: 'failure', log: String(error) };
         }
+      } else if (action === 'actions/checkout' && inputs.ref) {
+        // `main` is the branch; anything else a commit, checked out detached as the action does.
+        const ref = inputs.ref === 'main' ? ['main'] : ['--detach', inputs.ref];
+        try {
+          execFileSync('git', ['checkout', '-q', ...ref], { cwd: world.workspace, stdio: 'pipe' });
+        } catch (error) {
+          result = { ...result, outcome: 'failure', log: String(error) };
+        }
       } else if (!['actions/checkout', 'actions/setup-node'].includes(action!)) {
         throw new Error(`no stand-in for ${step.uses}`);
       }
@@ -353,6 +390,8 @@ export function commitAll(dir: string, message: string): string {
   } catch {
     git('init', '-q', '-b', 'main');
   }
+  // A job's checkout may have left the workspace on a detached commit: commits go on main.
+  if (git('branch', '--show-current') === '') git('checkout', '-q', 'main');
   git('add', '-A');
   git('commit', '-q', '--allow-empty', '-m', message);
   return git('rev-parse', 'HEAD');

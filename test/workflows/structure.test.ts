@@ -105,7 +105,7 @@ describe('workflows', () => {
       if (perms['pull-requests'] === 'write') expect(comments, where).toBe(true);
       if (perms.issues === 'write')
         expect(
-          steps.some((s) => s.uses?.startsWith('actions/github-script@')),
+          steps.some((s) => s.uses === './actions/alert' || s.uses === './actions/drift'),
           where,
         ).toBe(true);
       expect(
@@ -288,12 +288,19 @@ describe('keymaster.yml', () => {
     );
   });
 
-  it('has one concurrency group for the whole workflow, never cancelled, and timeouts', () => {
-    const c = keymaster.concurrency as { group: string; 'cancel-in-progress': unknown };
-    expect(c.group).toMatch(/^[\w-]+$/); // one fixed group, not one per ref or run
+  it('sends from a bank in one concurrency group per repository and environment, never cancelled', () => {
+    expect(keymaster.concurrency).toBeUndefined();
+    const c = keymaster.jobs.keymaster!.concurrency as {
+      group: string;
+      'cancel-in-progress': unknown;
+    };
+    // Another workflow cannot take the group by accident: it names this repository and the
+    // environment, not a bare word any workflow could use.
+    expect(c.group).toContain('${{ github.repository }}');
+    expect(c.group).toContain('${{ matrix.environment }}');
+    expect(c.group).toMatch(/keymaster/);
     expect(c['cancel-in-progress']).toBe(false);
     for (const [id, job] of Object.entries(keymaster.jobs)) {
-      expect(job.concurrency, id).toBeUndefined();
       expect(job['timeout-minutes'], id).toBeGreaterThan(0);
     }
   });
@@ -316,18 +323,71 @@ describe('keymaster.yml', () => {
       ref: '${{ steps.approved.outputs.commit }}',
       path: 'approved',
     });
-    const run = steps.at(-1)!;
+    const run = steps.find((s) => s.id === 'keymaster')!;
     expect(run).toMatchObject({ uses: './approved/actions/keymaster' });
     expect(run.with).toMatchObject({ mode: 'top-up', 'working-directory': 'approved' });
+    // Then only the upload of the run's JSON, also after a failed run.
+    const upload = steps.at(-1)!;
+    expect(steps.indexOf(upload)).toBe(steps.indexOf(run) + 1);
+    expect(String(upload.uses)).toMatch(/^actions\/upload-artifact@/);
+    expect(upload.if).toContain('always()');
+    expect((upload.with as Record<string, unknown>).path).toBe(
+      '${{ steps.keymaster.outputs.run-json-file }}',
+    );
   });
 
-  it('signs in the {env}-keymaster environment and alerts through one tracking issue', () => {
+  it('signs in the {env}-keymaster environment and alerts on failure and on cancellation', () => {
     expect(environmentOf(keymaster.jobs.keymaster!)).toBe('${{ matrix.environment }}-keymaster');
-    const alert = Object.values(keymaster.jobs).find((j) =>
-      /failure\(\)/.test(String((j as { if?: string }).if)),
-    );
-    expect(alert).toBeDefined();
-    expect(alert!.permissions).toEqual({ issues: 'write' });
+    const alert = keymaster.jobs.alert as Job & { if?: string; needs?: unknown };
+    expect(alert.if).toMatch(/failure\(\)/);
+    expect(alert.if).toMatch(/cancelled\(\)/);
+    expect(alert.needs).toBe('keymaster');
+    expect(alert.permissions).toEqual({ contents: 'read', actions: 'read', issues: 'write' });
+    expect(alert.steps?.find((s) => s.uses === './actions/alert')?.with).toMatchObject({
+      check: 'run',
+      workflow: 'keymaster',
+    });
+  });
+});
+
+describe('apply.yml alert, keymaster-watchdog.yml, drift.yml', () => {
+  it('apply.yml alerts after any of its jobs fails or is cancelled', () => {
+    const alert = workflow('apply.yml').jobs.alert as Job & { if?: string; needs?: string[] };
+    expect(alert.if).toMatch(/failure\(\) \|\| cancelled\(\)/);
+    const others = Object.keys(workflow('apply.yml').jobs).filter((id) => id !== 'alert');
+    expect([...(alert.needs ?? [])].sort()).toEqual(others.sort());
+  });
+
+  it('the watchdog runs on its own schedule and concurrency group, apart from the Keymaster', () => {
+    const watchdog = workflow('keymaster-watchdog.yml');
+    const on = watchdog.on as { schedule: { cron: string }[] };
+    expect(on.schedule.length).toBeGreaterThan(0);
+    const group = (watchdog.concurrency as { group: string }).group;
+    expect(group).toContain('${{ github.repository }}');
+    const keymasterJob = workflow('keymaster.yml').jobs.keymaster!;
+    expect(group).not.toBe((keymasterJob.concurrency as { group: string }).group);
+    // The watchdog and the alert job find an environment's runs by this job name.
+    expect((keymasterJob as { name?: string }).name).toBe('keymaster (${{ matrix.environment }})');
+    const step = watchdog.jobs.watchdog!.steps!.find((s) => s.uses === './actions/alert')!;
+    expect(step.with).toMatchObject({
+      check: 'watchdog',
+      'keymaster-workflow': '.github/workflows/keymaster.yml',
+    });
+  });
+
+  it('drift plans every environment daily and by hand with the read-only plan role', () => {
+    const drift = workflow('drift.yml');
+    expect(Object.keys(drift.on as object).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    const job = drift.jobs.drift!;
+    expect(environmentOf(job)).toBeUndefined();
+    const text = JSON.stringify(job);
+    expect(text).toContain('NOMAD_PLAN_ROLE_ARN_STAGING');
+    expect(text).toContain('NOMAD_PLAN_ROLE_ARN_PRODUCTION');
+    expect(text).not.toMatch(/APPLY_ROLE|KEYMASTER_ROLE/);
+    for (const id of ['keys', 'iam', 'bucket']) {
+      const step = job.steps!.find((s) => (s as { id?: string }).id === id)!;
+      expect((step.with as { mode: string }).mode, id).toBe('plan');
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { registerBucket, registerIam } from './access.js';
 import { registerAgentConfig } from './agent-config.js';
+import { registerAlert } from './alert.js';
 import { registerAttestations } from './attestations.js';
 import { registerGithub } from './github.js';
 import { registerKeymaster } from './keymaster.js';
@@ -28,4 +29,5 @@ export const commands: RegisterCommand[] = [
   registerAttestations,
   registerGithub,
   registerOperators,
+  registerAlert,
 ];

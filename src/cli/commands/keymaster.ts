@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { registerKeymasterDeploy } from './keymaster-deploy.js';
+import { registerKeymasterLedger } from './keymaster-ledger.js';
 import { jobModules } from './load.js';
 
 export function registerKeymaster(
@@ -113,5 +114,6 @@ export function registerKeymaster(
       },
     );
   registerKeymasterDeploy(keymaster, io);
+  registerKeymasterLedger(keymaster, io, setExitCode);
   return keymaster;
 }
