@@ -275,6 +275,7 @@ describe('nomad-ops keymaster manifests', () => {
     ]);
     expect(object.code, object.stderr).toBe(0);
     expect(object.stdout).toContain('kind: PrometheusRule');
+    expect(object.stdout).toContain('release: kube-prometheus-stack');
     expect(object.stdout).not.toContain(SERVICE_JOB);
     expect(
       (await cli(['keymaster', 'alerts', '--env', 'production', '--no-service', '--no-cron'])).code,

@@ -133,6 +133,11 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
     .option('--no-service', 'no alerts on the service (cron runs only)')
     .option('--no-cron', 'no alerts on cron runs (the service only)')
     .option('--runbook-url <url>', 'the runbook the alerts link to (anchors are appended)')
+    .option(
+      '--prometheus-labels <key=value,…>',
+      'labels of the PrometheusRule that the Prometheus selects it by ("" for none)',
+      DEFAULT_PROMETHEUS_LABELS,
+    )
     .addHelpText(
       'after',
       '\nExample:\n  $ nomad-ops keymaster alerts --env production > keymaster-rules.yml\n  $ promtool check rules keymaster-rules.yml',
@@ -146,6 +151,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
         service: boolean;
         cron: boolean;
         runbookUrl?: string;
+        prometheusLabels: string;
       }) => {
         if (options.format !== 'rules' && options.format !== 'prometheus-rule') {
           throw new InputError(`--format ${options.format}: use rules or prometheus-rule`);
@@ -174,6 +180,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
           const object = prometheusRule(groups, {
             environment: env.name,
             namespace: options.namespace,
+            labels: parsePrometheusLabels(options.prometheusLabels),
           });
           object.validate();
           io.out(await yamlDocuments([object]));
