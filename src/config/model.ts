@@ -87,5 +87,5 @@ export interface ResolvedKeymaster {
     target: bigint;
   }>;
   /** The EKS cluster that runs `keymaster serve` (IRSA), when the file names one. */
-  eks?: { oidcIssuer: string; namespace: string };
+  eks?: { oidcIssuer: string; namespace: string; image?: string };
 }

@@ -77,6 +77,7 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
             eks: {
               oidcIssuer: config.keymaster.eks.oidcIssuer,
               namespace: config.keymaster.eks.namespace,
+              ...(config.keymaster.eks.image ? { image: config.keymaster.eks.image } : {}),
             },
           }
         : {}),

@@ -145,6 +145,13 @@ export const Environment = z
             })
             .default('nomad-keymaster')
             .describe('Namespace of keymaster serve (its ServiceAccount is nomad-keymaster).'),
+          image: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'Image of keymaster serve, pinned by digest (name[:tag]@sha256:…): what keymaster manifests renders without --image.',
+            ),
         })
         .optional()
         .describe(

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { freePort, killOnExit, waitUntil } from './process.js';
+import { MOTO_REQUIREMENT, motoPython } from './moto-python.js';
 
 /**
  * moto_server for tests, started through moto_launcher.py, which patches moto's KMS so that
@@ -48,7 +49,7 @@ export async function startMoto(): Promise<MotoServer> {
 }
 
 async function startMotoOnce(port: number): Promise<MotoServer> {
-  const python = process.env.MOTO_PYTHON ?? 'python3';
+  const python = await motoPython();
   const env = { ...process.env };
   delete env.MOTO_ACCOUNT_ID;
   env.PYTHONDONTWRITEBYTECODE = '1';
@@ -71,8 +72,8 @@ async function startMotoOnce(port: number): Promise<MotoServer> {
       STARTUP_TIMEOUT_MS,
       () =>
         child.exitCode !== null || child.signalCode !== null
-          ? `moto_server exited (${child.exitCode ?? child.signalCode}). Is moto installed ` +
-            `(pip install "moto[server]")? stderr:\n${stderrTail}`
+          ? `moto_server exited (${child.exitCode ?? child.signalCode}) with ${python}. Is ` +
+            `${MOTO_REQUIREMENT} installed there? stderr:\n${stderrTail}`
           : undefined,
     );
   } catch (error) {

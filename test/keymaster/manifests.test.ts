@@ -1,7 +1,12 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { fundingSettingsHash, fundingSettingsOf } from '../../src/inventory/funding-settings.js';
@@ -30,16 +35,11 @@ async function manifests(args: string[]): Promise<K8sObject[]> {
   return parseAllDocuments(run.stdout).map((d) => d.toJSON() as K8sObject);
 }
 
+const IMAGE = `registry.test/keymaster:1@sha256:${'ab'.repeat(32)}`;
+
 describe('nomad-ops keymaster manifests', () => {
   it('renders the service objects, valid against the Kubernetes schemas, with one sender at most', async () => {
-    const objects = await manifests([
-      '--env',
-      'staging',
-      '--namespace',
-      'km',
-      '--image',
-      'registry.test/keymaster:1',
-    ]);
+    const objects = await manifests(['--env', 'staging', '--namespace', 'km', '--image', IMAGE]);
     const byKind = Object.fromEntries(objects.map((o) => [o.kind, o]));
     expect(Object.keys(byKind).sort()).toEqual([
       'ConfigMap',
@@ -70,7 +70,7 @@ describe('nomad-ops keymaster manifests', () => {
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.serviceAccountName).toBe(byKind.ServiceAccount!.metadata.name);
     const [container] = pod.containers;
-    expect(container.image).toBe('registry.test/keymaster:1');
+    expect(container.image).toBe(IMAGE);
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(container.resources.requests).toMatchObject({
       cpu: expect.any(String),
@@ -145,11 +145,119 @@ describe('nomad-ops keymaster manifests', () => {
       'staging',
       '--namespace',
       'Key_Master',
+      '--image',
+      IMAGE,
     ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /staging\.yaml: the namespace "Key_Master" is not a Kubernetes name/,
     );
+  });
+
+  it('puts the Prometheus labels on the ServiceMonitor and PrometheusRule, kube-prometheus-stack by default', async () => {
+    const selected = (objects: K8sObject[]) =>
+      Object.fromEntries(
+        objects
+          .filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'PrometheusRule')
+          .map((o) => [o.kind, o.metadata.labels]),
+      );
+    const byDefault = selected(await manifests(['--env', 'staging', '--image', IMAGE]));
+    expect(Object.keys(byDefault).sort()).toEqual(['PrometheusRule', 'ServiceMonitor']);
+    for (const labels of Object.values(byDefault)) {
+      expect(labels).toMatchObject({
+        release: 'kube-prometheus-stack',
+        'nomad.xyz/environment': 'staging',
+      });
+    }
+    const chosen = selected(
+      await manifests([
+        '--env',
+        'staging',
+        '--image',
+        IMAGE,
+        '--prometheus-labels',
+        'prometheus=ops,team=bridge',
+      ]),
+    );
+    for (const labels of Object.values(chosen)) {
+      expect(labels).toMatchObject({ prometheus: 'ops', team: 'bridge' });
+      expect(labels).not.toHaveProperty('release');
+    }
+    const none = await manifests(['--env', 'staging', '--image', IMAGE, '--prometheus-labels', '']);
+    expect(none.find((o) => o.kind === 'Deployment')!.metadata.labels).not.toHaveProperty(
+      'release',
+    );
+    for (const bad of ['release', 'bad key=x', 'app.kubernetes.io/name=x']) {
+      const run = await cli([
+        'keymaster',
+        'manifests',
+        '--env',
+        'staging',
+        '--image',
+        IMAGE,
+        '--prometheus-labels',
+        bad,
+      ]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/--prometheus-labels/);
+    }
+  });
+
+  it('passes the Kubernetes and prometheus-operator schemas, parsed back from what it prints', async () => {
+    const objects = await manifests(['--env', 'production', '--image', IMAGE]);
+    const models: Record<string, { new (data: never): { validate(): void } }> = {
+      ServiceAccount,
+      ConfigMap,
+      Deployment,
+      Service,
+      ServiceMonitor,
+      PrometheusRule,
+    };
+    expect(objects.map((o) => o.kind).sort()).toEqual(Object.keys(models).sort());
+    for (const o of objects) expect(() => new models[o.kind]!(o as never).validate()).not.toThrow();
+    // The check is real: the same objects with a field of the wrong type fail it.
+    const monitor = objects.find((o) => o.kind === 'ServiceMonitor')!;
+    expect(() =>
+      new ServiceMonitor({
+        ...monitor,
+        spec: { ...monitor.spec, endpoints: 'metrics' },
+      } as never).validate(),
+    ).toThrow();
+  });
+
+  it('requires an image pinned by digest, from --image or keymaster.eks.image', async () => {
+    const none = await cli(['keymaster', 'manifests', '--env', 'staging']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      /staging\.yaml: no image to run: pass --image .*keymaster\.eks\.image/,
+    );
+    expect(none.stdout).toBe('');
+    for (const [image, why] of [
+      ['registry.test/keymaster:latest', /has no digest, so it means whatever latest is/],
+      ['registry.test/keymaster', /has no digest/],
+      ['registry.test/keymaster:0.1.0', /the tag 0\.1\.0 could be moved/],
+      ['registry.test/keymaster@sha256:abc', /no sha256 digest of 64/],
+      ['Registry.test/Key master:1', /is not an image reference/],
+    ] as const) {
+      const run = await cli(['keymaster', 'manifests', '--env', 'staging', '--image', image]);
+      expect(run.code, image).toBe(2);
+      expect(run.stderr).toMatch(why);
+      expect(run.stdout).toBe('');
+    }
+    // From the file: keymaster.eks.image.
+    const dir = mkdtempSync(path.join(tmpdir(), 'nomad-image-'));
+    mkdirSync(path.join(dir, 'environments'));
+    const staging = readFileSync(path.join(repoRoot, 'environments/staging.yaml'), 'utf8');
+    const withEks = `${staging.trimEnd()}\n`.replace(
+      /^keymaster:\n/m,
+      `keymaster:\n  eks:\n    oidcIssuer: https://oidc.eks.us-east-1.amazonaws.com/id/ABC123\n    image: ${IMAGE}\n`,
+    );
+    expect(withEks).toContain(IMAGE);
+    const file = path.join(dir, 'environments', 'staging.yaml');
+    writeFileSync(file, withEks);
+    const objects = await manifests(['--env', file]);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.template.spec.containers[0].image).toBe(IMAGE);
   });
 
   it('renders alerts as a rules file or a PrometheusRule', async () => {
@@ -167,6 +275,7 @@ describe('nomad-ops keymaster manifests', () => {
     ]);
     expect(object.code, object.stderr).toBe(0);
     expect(object.stdout).toContain('kind: PrometheusRule');
+    expect(object.stdout).toContain('release: kube-prometheus-stack');
     expect(object.stdout).not.toContain(SERVICE_JOB);
     expect(
       (await cli(['keymaster', 'alerts', '--env', 'production', '--no-service', '--no-cron'])).code,

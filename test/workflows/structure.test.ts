@@ -394,3 +394,25 @@ describe('apply.yml alert, keymaster-watchdog.yml, drift.yml', () => {
     }
   });
 });
+
+describe('image.yml', () => {
+  it('builds deploy/Dockerfile on release tags only, pushes with provenance, may write packages only', () => {
+    const w = workflow('image.yml');
+    expect(triggers(w)).toEqual(['push']);
+    expect(raw('image.yml')).toMatch(/^ {2}push:\n {4}tags: \['v\*'\]\n/m);
+    const jobs = Object.values(w.jobs);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.permissions).toEqual({ contents: 'read', packages: 'write' });
+    const build = (jobs[0]!.steps ?? []).map((s) => s.run ?? '').join('\n');
+    for (const flag of [
+      '--file deploy/Dockerfile',
+      '--provenance=mode=max',
+      '--sbom=true',
+      '--push',
+    ]) {
+      expect(build).toContain(flag);
+    }
+    // The token reaches docker on stdin, never on a command line.
+    expect(build).toMatch(/docker login ghcr\.io --username "\$ACTOR" --password-stdin/);
+  });
+});

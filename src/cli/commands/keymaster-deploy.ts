@@ -6,6 +6,7 @@ import {
   DEFAULT_RPC_SECRET,
   DEFAULT_SCHEDULE_SECONDS,
 } from '../../keymaster/deploy/defaults.js';
+import { DEFAULT_PROMETHEUS_LABELS, parsePrometheusLabels } from '../../keymaster/deploy/image.js';
 import { InputError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -17,6 +18,8 @@ import type { CliIo } from '../io.js';
 const { version } = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
 ) as { version: string };
+
+const EXAMPLE_IMAGE = `ghcr.io/nomad-xyz/nomad-agent-ops:${version}@sha256:<digest>`;
 
 function scheduleSeconds(value: string): number {
   const n = Number(value);
@@ -54,7 +57,10 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
       '--namespace <name>',
       `namespace of every object (default keymaster.eks.namespace, else ${DEFAULT_NAMESPACE})`,
     )
-    .option('--image <ref>', 'container image of the CLI (see Dockerfile)')
+    .option(
+      '--image <ref>',
+      'container image of the CLI, pinned by digest: name[:tag]@sha256:… (default keymaster.eks.image; required when the file has none)',
+    )
     .option('--rpc-secret <name>', 'Secret with one key per rpcUrlEnv', DEFAULT_RPC_SECRET)
     .option(
       '--schedule-seconds <n>',
@@ -62,10 +68,15 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
       String(DEFAULT_SCHEDULE_SECONDS),
     )
     .option('--no-cron', 'no alerts on cron runs pushed to a Pushgateway')
+    .option(
+      '--prometheus-labels <key=value,…>',
+      'labels on the ServiceMonitor and PrometheusRule that the Prometheus selects them by ("" for none)',
+      DEFAULT_PROMETHEUS_LABELS,
+    )
     .option('--json', 'print a Kubernetes List as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  $ nomad-ops keymaster manifests --env production --image ghcr.io/nomad-xyz/nomad-agent-ops:0.1.0 | kubectl apply -f -',
+      `\nExample:\n  $ nomad-ops keymaster manifests --env production --image ${EXAMPLE_IMAGE} | kubectl apply -f -`,
     )
     .action(
       async (options: {
@@ -75,6 +86,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
         rpcSecret: string;
         scheduleSeconds: string;
         cron: boolean;
+        prometheusLabels: string;
         json?: boolean;
       }) => {
         const [{ loadEnvironment }, { keymasterManifests }] = await Promise.all([
@@ -82,8 +94,12 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
           import('../../keymaster/deploy/manifests.js'),
         ]);
         const env = loadEnvironment(options.env, io.cwd);
-        const repository = env.github.repository ?? 'nomad-xyz/nomad-agent-ops';
-        const image = options.image ?? `ghcr.io/${repository}:${version}`;
+        const image = options.image ?? env.keymaster.eks?.image;
+        if (!image) {
+          throw new InputError(
+            `${env.source}: no image to run: pass --image <name[:tag]@sha256:…> (the image workflow's digest for release ${version}) or set keymaster.eks.image`,
+          );
+        }
         await rethrowAsInput(env, async () => {
           const objects = keymasterManifests(env, {
             namespace: options.namespace ?? env.keymaster.eks?.namespace ?? DEFAULT_NAMESPACE,
@@ -94,6 +110,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
               cron: options.cron,
               scheduleSeconds: scheduleSeconds(options.scheduleSeconds),
             },
+            prometheusLabels: parsePrometheusLabels(options.prometheusLabels),
           });
           io.out(
             options.json
@@ -117,6 +134,11 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
     .option('--no-cron', 'no alerts on cron runs (the service only)')
     .option('--runbook-url <url>', 'the runbook the alerts link to (anchors are appended)')
     .option('--json', 'print the rules file or the PrometheusRule as JSON')
+    .option(
+      '--prometheus-labels <key=value,…>',
+      'labels of the PrometheusRule that the Prometheus selects it by ("" for none)',
+      DEFAULT_PROMETHEUS_LABELS,
+    )
     .addHelpText(
       'after',
       '\nExample:\n  $ nomad-ops keymaster alerts --env production > keymaster-rules.yml\n  $ promtool check rules keymaster-rules.yml',
@@ -131,6 +153,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
         cron: boolean;
         runbookUrl?: string;
         json?: boolean;
+        prometheusLabels: string;
       }) => {
         if (options.format !== 'rules' && options.format !== 'prometheus-rule') {
           throw new InputError(`--format ${options.format}: use rules or prometheus-rule`);
@@ -160,6 +183,7 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
           const object = prometheusRule(groups, {
             environment: env.name,
             namespace: options.namespace,
+            labels: parsePrometheusLabels(options.prometheusLabels),
           });
           object.validate();
           io.out(

@@ -14,6 +14,7 @@ import { alertRules, type AlertOptions } from './alerts.js';
 import { METRICS_PORT, SERVICE_JOB } from './jobs.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RPC_SECRET } from './defaults.js';
 import { APP_NAME, objectMeta, selectorLabels, type ObjectMeta } from './labels.js';
+import { imageProblem } from './image.js';
 import { prometheusRule } from './rules-file.js';
 
 /**
@@ -33,6 +34,8 @@ export interface ManifestOptions {
   /** The Secret that holds the RPC URLs, one key per `rpcUrlEnv` (default `nomad-keymaster-rpc`). */
   rpcSecret?: string;
   alerts?: AlertOptions;
+  /** Labels the Prometheus selects ServiceMonitors and rules by (see image.ts's default). */
+  prometheusLabels?: Record<string, string>;
 }
 
 export { DEFAULT_NAMESPACE, DEFAULT_RPC_SECRET };
@@ -80,11 +83,9 @@ export function keymasterManifests(
       `${env.source}: the Keymaster role trusts the ServiceAccount in namespace ${eks.namespace} (keymaster.eks.namespace), not ${namespace}: use --namespace ${eks.namespace} or change the file and apply IAM`,
     );
   }
-  if (!options.image.trim() || /\s/.test(options.image)) {
-    throw new InputError(
-      `${env.source}: the image ${JSON.stringify(options.image)} is not an image reference`,
-    );
-  }
+  const imageRefused = imageProblem(options.image);
+  if (imageRefused) throw new InputError(`${env.source}: ${imageRefused}`);
+  const prometheusLabels = options.prometheusLabels ?? {};
   const meta = (extra: Partial<ObjectMeta> = {}) => objectMeta(env.name, namespace, extra);
   const fileName = `${env.name}.yaml`;
   const rpcSecret = options.rpcSecret ?? DEFAULT_RPC_SECRET;
@@ -192,7 +193,7 @@ export function keymasterManifests(
     },
   });
   const serviceMonitor = new ServiceMonitor({
-    metadata: meta(),
+    metadata: meta({ labels: prometheusLabels }),
     spec: {
       selector: { matchLabels: selectorLabels(env.name) },
       namespaceSelector: { matchNames: [namespace] },
@@ -215,6 +216,7 @@ export function keymasterManifests(
   const rules = prometheusRule(alertRules(env, options.alerts), {
     environment: env.name,
     namespace,
+    labels: prometheusLabels,
   });
   const objects = [serviceAccount, configMap, deployment, service, serviceMonitor, rules];
   // Against the Kubernetes (and prometheus-operator) schemas: throws naming the field.

@@ -14,10 +14,10 @@ export function rulesFileYaml(groups: RuleGroup[]): string {
 
 export function prometheusRule(
   groups: RuleGroup[],
-  options: { environment: string; namespace: string },
+  options: { environment: string; namespace: string; labels?: Record<string, string> },
 ): PrometheusRule {
   return new PrometheusRule({
-    metadata: objectMeta(options.environment, options.namespace),
+    metadata: objectMeta(options.environment, options.namespace, { labels: options.labels ?? {} }),
     spec: { groups: groups.map((g) => ({ name: g.name, rules: g.rules })) },
   });
 }
