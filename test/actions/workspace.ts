@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { motoEnv, requireChains, requireMotoUrl } from '../harness/emulators.js';
+import { bucketSuffix, motoEnv, requireChains, requireMotoUrl } from '../harness/emulators.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -70,7 +70,10 @@ export async function developmentWorkspace(
   mkdirSync(path.join(cwd, 'environments'));
   writeFileSync(
     path.join(cwd, 'environments/development.yaml'),
-    developmentOnHarnessChains(chains, accountId),
+    // Bucket names are global (moto's too): the proofs bucket, and the Keymaster's state bucket
+    // named after it, are this account's own, so no other file's lease or ledger is seen.
+    developmentOnHarnessChains(chains, accountId) +
+      `proofsBucket:\n  name: nomadxyz-development-proofs-${bucketSuffix(accountId)}\n`,
   );
   const vars = {
     ...(await motoEnv(requireMotoUrl(), accountId)),

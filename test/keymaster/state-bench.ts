@@ -1,5 +1,3 @@
-import { appendFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { s3StateObjects, type StateObjects } from '../../src/aws/state-objects.js';
@@ -31,10 +29,6 @@ export interface Bench {
 export async function bench(funder: string): Promise<Bench> {
   const account = nextAccountId();
   const { cwd, vars } = await developmentWorkspace(account);
-  appendFileSync(
-    path.join(cwd, 'environments/development.yaml'),
-    `proofsBucket:\n  name: nomadxyz-development-proofs-${bucketSuffix(account)}\n`,
-  );
   const env = loadEnvironment('development', cwd);
   const clients = await awsForEnvironment(env, vars);
   const applied = await keysJob(env, clients, 'apply', { commit: 'c'.repeat(40) });
