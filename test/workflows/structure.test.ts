@@ -338,7 +338,7 @@ describe('keymaster.yml', () => {
   });
 
   it('the Keymaster role runs only the approved checkout: no code of main, no shell', () => {
-    const job = keymaster.jobs.keymaster as Job & { needs?: unknown; if?: string };
+    const job = keymaster.jobs.keymaster as Job & { needs?: unknown; if?: string; env?: unknown };
     const steps = stepsOf('keymaster');
     expect(job.needs).toBe('approved');
     expect(job.if).toBe('${{ !cancelled() }}');
