@@ -10,6 +10,7 @@ import {
   roleArn,
   secretPrefix,
 } from './names.js';
+import { stateBucketName } from './keymaster-state.js';
 import { environmentAliasPattern } from './patterns.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
@@ -49,10 +50,9 @@ export function boundaryPolicyDocument(
   const keys = keyArnPattern(region, accountId);
   const secrets = `arn:aws:secretsmanager:${region}:${accountId}:secret:${secretPrefix(env.name)}*`;
   const prefix = environmentBucketPrefix(env.name);
-  const buckets = [
-    bucketArn(`${prefix}*`),
-    ...(proofsBucket.startsWith(prefix) ? [] : [bucketArn(proofsBucket)]),
-  ];
+  // A custom proofs bucket name gives a state bucket outside the prefix too (`acme-keymaster`).
+  const named = [proofsBucket, stateBucketName(env)].filter((name) => !name.startsWith(prefix));
+  const buckets = [bucketArn(`${prefix}*`), ...named.map(bucketArn)];
   const keymaster = roleArn(accountId, githubRoleName(env.name, 'keymaster'));
   const otherBanks = ENVIRONMENT_NAMES.filter((e) => e !== env.name).map(bankAlias);
   const statements: PolicyStatement[] = [

@@ -108,7 +108,7 @@ export async function applyApprovedJob(
 
   const result: ApplyApprovedResult = { decision, ok: false, markdown: heading };
   const sections: Array<[ApprovedPart, () => Promise<KeysJobResult | AccessJobResult>]> = [
-    ['keys', () => keys.apply()],
+    ['keys', () => keys.applyKeys()],
     ['iam', () => iam.apply()],
     ['bucket', () => bucket.apply()],
   ];
@@ -122,11 +122,21 @@ export async function applyApprovedJob(
     }
     if (part === 'keys') result.keys = done as KeysJobResult;
     else result[part] = done as AccessJobResult;
-    result.markdown += `\n\n${done.markdown}`;
     if (!done.ok) {
       result.failed = { part, message: failureOf(part, env.name, done) };
       break;
     }
+  }
+  // The bank records the commit only when the whole approved plan is applied: a record moves the
+  // Keymaster to this commit and is the base of the next approval check, so a partial apply must
+  // leave the previous record in place.
+  if (!result.failed && result.keys) {
+    result.keys = await keys.record(result.keys);
+    if (!result.keys.ok)
+      result.failed = { part: 'keys', message: failureOf('keys', env.name, result.keys) };
+  }
+  for (const done of [result.keys, result.iam, result.bucket]) {
+    if (done) result.markdown += `\n\n${done.markdown}`;
   }
   result.ok = result.failed === undefined;
   result.markdown += '\n';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, OperationError } from '../errors.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LEASE_KEY, stateBucketName } from '../inventory/keymaster-state.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
@@ -140,6 +140,12 @@ export async function payUnderLease(input: {
   try {
     report.completed = await completeIntents(input, failures);
     run = await input.pay(async (signed, sender) => {
+      // Another Keymaster may hold the lease now: nothing more is broadcast from this bank.
+      if (lost) {
+        throw new OperationError(
+          `the bank's lease was lost while this run held it: not broadcasting; the next run pays what is still due`,
+        );
+      }
       report.intents += await writeIntents(state, signed, sender, failures);
     });
   } finally {

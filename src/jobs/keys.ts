@@ -44,6 +44,10 @@ export interface PreparedKeysJob {
   plan: KeysJobResult;
   /** Creates, adopts and retires what the plan says, then records the funding settings. */
   apply(): Promise<KeysJobResult>;
+  /** The key writes alone: the record is left for `record`, once everything else is applied. */
+  applyKeys(): Promise<KeysJobResult>;
+  /** Records the funding settings after `applyKeys` (only when every key is in place). */
+  record(applied: KeysJobResult): Promise<KeysJobResult>;
 }
 
 /**
@@ -93,22 +97,27 @@ export async function prepareKeysJob(
     created: result.rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
     ok: result.ok && outcome.outcome !== 'failed',
   });
+  const writeRecord = async (result: KeysResult): Promise<KeysJobResult> => {
+    // A plan that failed (a change reviewers cannot see) is never recorded.
+    if (funding.outcome === 'failed') return finish(result, funding, 'apply');
+    const recordedAt = (options.now ?? (() => new Date()))().toISOString();
+    const outcome = await recordFunding(funding, result, () =>
+      record.write({
+        sha256: funding.sha256,
+        ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
+        recordedAt,
+      }),
+    );
+    return finish(result, outcome, 'apply');
+  };
   return {
     plan: finish(prepared.plan, funding, 'plan'),
     apply: async () => {
       const result = await prepared.apply();
-      // A plan that failed (a change reviewers cannot see) is never recorded.
-      if (funding.outcome === 'failed') return finish(result, funding, 'apply');
-      const recordedAt = (options.now ?? (() => new Date()))().toISOString();
-      const outcome = await recordFunding(funding, result, () =>
-        record.write({
-          sha256: funding.sha256,
-          ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
-          recordedAt,
-        }),
-      );
-      return finish(result, outcome, 'apply');
+      return writeRecord(result);
     },
+    applyKeys: async () => finish(await prepared.apply(), funding, 'apply'),
+    record: async (applied) => writeRecord(applied.result),
   };
 }
 

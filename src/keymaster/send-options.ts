@@ -39,7 +39,8 @@ export interface SendOptions {
   /**
    * Called with the signed top-ups (hash, nonce, recipient, amount known) before any is
    * broadcast: the ledger's intents, so a kill after broadcasting leaves no payment unrecorded.
-   * It must not throw (the job reports its own failures): the sends go on regardless.
+   * It reports its own failures and the sends go on, except that it throws to refuse the broadcast
+   * (the bank's lease was lost): that network then fails alone and nothing of it is broadcast.
    */
   beforeBroadcast?: (signed: TxResult[]) => Promise<void>;
   /** Called for each replacement broadcast (for logs). */

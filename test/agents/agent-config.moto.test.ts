@@ -68,9 +68,11 @@ describe('agent configuration against keys applied on moto', () => {
   it('before keys apply, attestations fails with exit 1 and says to run keys apply', async () => {
     const attest = await run(['attestations', '--env', 'staging', '--json']);
     expect(attest.code).toBe(1);
-    expect(attest.stderr).toContain('nomad-ops keys apply --env staging');
-    expect(attest.stderr).toContain('alias/staging-kovan-updater-attestation');
-    expect(attest.stdout).toBe('');
+    // With --json the error is the one document on stdout.
+    const error = (JSON.parse(attest.stdout) as { error: { kind: string; message: string } }).error;
+    expect(error.kind).toBe('operation');
+    expect(error.message).toContain('nomad-ops keys apply --env staging');
+    expect(error.message).toContain('alias/staging-kovan-updater-attestation');
   });
 
   it('every alias the env vars name exists in KMS, in the region they name', async () => {

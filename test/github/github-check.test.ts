@@ -48,7 +48,7 @@ async function configureAsDocumented(fake: FakeGithubSettings) {
     await put(name, docsJson('keymaster-environment.json'));
     await mainOnly(name);
   }
-  for (const name of ['staging', 'github-settings']) {
+  for (const name of ['development', 'staging', 'github-settings']) {
     await put(name, docsJson('main-only-environment.json'));
     await mainOnly(name);
   }
@@ -245,6 +245,28 @@ describe('github check fails on each misconfiguration', () => {
       name: 'staging',
       jobs: ['.github/workflows/apply.yml: staging'],
     });
+  });
+
+  it('development, which deploy-development.yml names, deploying from another branch or missing', async () => {
+    github.environments.get('development')!.branchPolicies.push({
+      id: 3,
+      name: 'feature/*',
+      type: 'branch',
+    });
+    const result = await check();
+    expect(problems(result)).toEqual([
+      expect.stringMatching(
+        /^environment development: deploys from other refs than main: branch "feature\/\*"/,
+      ),
+    ]);
+    expect(result.expected.environments).toContainEqual({
+      name: 'development',
+      jobs: ['.github/workflows/deploy-development.yml: deploy'],
+    });
+    github.environments.delete('development');
+    expect(problems(await check())).toEqual([
+      expect.stringMatching(/^environment development: does not exist/),
+    ]);
   });
 
   it('an environment only a workflow names is audited; one the files cannot tell fails the check', async () => {
@@ -524,6 +546,7 @@ describe('nomad-ops github check', () => {
     expect(
       (json.expected as { environments: { name: string }[] }).environments.map((e) => e.name),
     ).toEqual([
+      'development',
       'github-settings',
       'production',
       'production-keymaster',
@@ -576,6 +599,7 @@ describe('the environments the workflows name', () => {
     const named = workflowEnvironments(WORKFLOWS);
     expect(named.unresolved).toEqual([]);
     expect(named.environments.map((e) => e.name)).toEqual([
+      'development',
       'github-settings',
       'production',
       'production-keymaster',

@@ -101,9 +101,13 @@ describe('the Keymaster role and an EKS cluster', () => {
   });
 
   it('renders the manifests in the trusted namespace, and refuses another', async () => {
-    const ok = await cli(['keymaster', 'manifests', '--env', 'staging', '--json'], {
-      cwd: cluster,
-    });
+    const image = `registry.test/keymaster:1@sha256:${'ab'.repeat(32)}`;
+    const ok = await cli(
+      ['keymaster', 'manifests', '--env', 'staging', '--image', image, '--json'],
+      {
+        cwd: cluster,
+      },
+    );
     expect(ok.code, ok.stderr).toBe(0);
     const list = JSON.parse(ok.stdout) as {
       items: Array<{ kind: string; metadata: { name: string; namespace: string } }>;
@@ -113,7 +117,7 @@ describe('the Keymaster role and an EKS cluster', () => {
       'nomad-keymaster',
     );
     const other = await cli(
-      ['keymaster', 'manifests', '--env', 'staging', '--namespace', 'default'],
+      ['keymaster', 'manifests', '--env', 'staging', '--image', image, '--namespace', 'default'],
       {
         cwd: cluster,
       },

@@ -6,7 +6,7 @@
  *   the issue (and resolves the PagerDuty incident);
  * - keymaster.yml's alert job starts on a cancelled run and alerts naming the environment;
  * - keymaster-watchdog.yml alerts for the environment whose last success is stale, only;
- * - apply.yml's alert job alerts a failed apply;
+ * - apply.yml's alert job alerts a failed apply, deploy-development.yml's a failed deploy;
  * and no webhook URL or routing key appears in any log, summary, output, issue or comment.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -441,6 +441,37 @@ describe('apply.yml alert job rehearsed', () => {
     );
     expect(issue?.body).toContain('job "apply (production)" failed at step "Apply IAM"');
     expect(slackTexts()).toEqual([expect.stringContaining('[production] ApplyFailed')]);
+  }, 120_000);
+});
+
+describe('deploy-development.yml alert job rehearsed', () => {
+  it('a failed development deploy opens the apply issue of development; a success alerts nothing', async () => {
+    const workflow = loadWorkflow(workflowText('deploy-development.yml'));
+    const ok = { deploy: { result: 'success', outputs: {} } };
+    expect(jobStarts(workflow, 'alert', { ...world('600'), needs: ok }, { cancelled: false })).toBe(
+      false,
+    );
+    const needs = { deploy: { result: 'failure', outputs: {} } };
+    expect(jobStarts(workflow, 'alert', { ...world('600'), needs }, { cancelled: false })).toBe(
+      true,
+    );
+    github.runs.unshift({
+      id: 600,
+      workflow: 'deploy-development.yml',
+      branch: 'main',
+      event: 'push',
+      status: 'in_progress',
+      conclusion: null,
+      created_at: new Date().toISOString(),
+      jobs: [job('deploy (development)', 'failure', 'Apply the plan')],
+    });
+    const alerted = await run('deploy-development.yml', 'alert', { ...world('600'), needs });
+    expect(alerted.result, trace(alerted)).toBe('success');
+    const issue = github.issues.find((i) =>
+      i.body.includes('<!-- nomad-agent-ops:apply:development -->'),
+    );
+    expect(issue?.body).toContain('job "deploy (development)" failed at step "Apply the plan"');
+    expect(slackTexts()).toEqual([expect.stringContaining('[development] ApplyFailed')]);
   }, 120_000);
 });
 

@@ -153,7 +153,7 @@ describe('apply.yml rehearsed (production)', () => {
       ),
     );
     expect(check.log).toContain('no commit is recorded on the bank');
-    for (const name of ['AWS credentials', 'Apply keys', 'Apply IAM', 'Apply proofs bucket']) {
+    for (const name of ['AWS credentials', 'Apply the approved plan']) {
       expect(step(refused, name).outcome, name).toBe('skipped');
     }
     expect(github.writes()).toEqual([]);

@@ -273,6 +273,75 @@ describe('apply.yml', () => {
   });
 });
 
+describe('deploy-development.yml', () => {
+  const deploy = workflow('deploy-development.yml');
+  const job = deploy.jobs.deploy!;
+  const steps = job.steps ?? [];
+
+  it('runs on pushes to main touching what apply.yml watches, and by hand', () => {
+    const apply = workflow('apply.yml').on as Record<string, unknown>;
+    expect(deploy.on).toEqual({ push: apply.push, workflow_dispatch: {} });
+    expect((deploy.on as { push: { branches: string[] } }).push.branches).toEqual(['main']);
+  });
+
+  it('deploys in the development environment with its own apply role, one run at a time', () => {
+    expect(environmentOf(job)).toBe('development');
+    expect((job as { name?: string }).name).toBe('deploy (development)');
+    expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(job.concurrency).toEqual({ group: 'apply-development', 'cancel-in-progress': false });
+    expect(job['timeout-minutes']).toBeGreaterThan(0);
+    const text = JSON.stringify(job);
+    expect(text).toContain('vars.NOMAD_APPLY_ROLE_ARN_DEVELOPMENT');
+    expect(text).not.toMatch(/_(STAGING|PRODUCTION)\b|secrets\./);
+    const creds = steps.filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+    expect(creds).toHaveLength(1);
+    // Pinned exactly as apply.yml pins it.
+    const pinOf = (file: string) =>
+      usesLines.find((l) => l.file === file && l.text.includes('configure-aws-credentials'))!.text;
+    expect(pinOf('deploy-development.yml').trim()).toBe(pinOf('apply.yml').trim());
+    expect(steps[0]!.with).toMatchObject({ ref: 'main', 'persist-credentials': false });
+  });
+
+  it('applies the plan file its report hashed, with apply-plan, never bootstrapping', () => {
+    const at = (uses: string) => steps.findIndex((s) => s.uses === uses);
+    const report = steps.findIndex(
+      (s) => s.uses === './actions/report' && s.with?.kind === undefined,
+    );
+    const apply = at('./actions/apply-plan');
+    expect(report).toBeGreaterThan(0);
+    expect(apply).toBeGreaterThan(report);
+    for (const own of ['provision-keys', 'apply-iam', 'proofs-bucket']) {
+      const step = steps.find((s) => s.uses === `./actions/${own}`)!;
+      expect(step.with?.mode, own).toBe('plan');
+      expect(steps.indexOf(step), own).toBeLessThan(report);
+    }
+    expect(steps[report]!.with?.comment).toBe('false');
+    expect(steps[apply]!.with).toMatchObject({
+      environment: 'development',
+      'approved-plan': '${{ steps.plan.outputs.plan-file }}',
+      commit: '${{ steps.commit.outputs.sha }}',
+      bootstrap: 'false',
+    });
+    const applied = steps.slice(apply).find((s) => s.uses === './actions/report');
+    expect(applied?.with).toMatchObject({
+      kind: 'applied',
+      comment: 'false',
+      'keys-json': '${{ steps.apply.outputs.keys-json-file }}',
+    });
+  });
+
+  it('alerts after a failed or cancelled deploy', () => {
+    const alert = deploy.jobs.alert as Job & { if?: string };
+    expect(alert.if).toMatch(/failure\(\) \|\| cancelled\(\)/);
+    expect(needsOf(alert)).toEqual(['deploy']);
+    expect(alert.permissions).toEqual({ contents: 'read', actions: 'read', issues: 'write' });
+    expect(alert.steps?.find((s) => s.uses === './actions/alert')?.with).toMatchObject({
+      check: 'run',
+      workflow: 'apply',
+    });
+  });
+});
+
 describe('keymaster.yml', () => {
   const keymaster = workflow('keymaster.yml');
   const on = keymaster.on as {

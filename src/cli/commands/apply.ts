@@ -27,6 +27,7 @@ export function registerApply(
       'the commit the plan was made at (default GITHUB_SHA); recorded on the bank',
     )
     .option('--bootstrap', 'the plan was made with the OIDC provider and roles (an administrator)')
+    .option('--json', 'print the decision and each applied section as JSON')
     .addHelpText(
       'after',
       '\nExample:\n  $ nomad-ops apply --env staging --approved-plan staging-plan.json --commit 0123abc…',
@@ -37,6 +38,7 @@ export function registerApply(
         approvedPlan: string;
         commit?: string;
         bootstrap?: boolean;
+        json?: boolean;
       }) => {
         const progress = createProgress({ sink: stderrSink(), label: 'keys apply' });
         progress.begin(`${options.env}: checking the plan file, then reading AWS once`);
@@ -55,12 +57,35 @@ export function registerApply(
           verifyKeyTrust: true,
           progress,
         });
-        io.out(
-          [job.decision.message, job.keys?.console, job.iam?.console, job.bucket?.console]
-            .filter(Boolean)
-            .join('\n\n'),
-        );
-        if (job.failed) io.out(job.failed.message);
+        if (options.json) {
+          const section = (json: string | undefined) =>
+            json ? (JSON.parse(json) as unknown) : null;
+          io.out(
+            JSON.stringify(
+              {
+                ok: job.ok,
+                decision: {
+                  ok: job.decision.ok,
+                  message: job.decision.message,
+                  differences: job.decision.differences,
+                },
+                keys: job.keys?.json ?? null,
+                iam: section(job.iam?.json),
+                bucket: section(job.bucket?.json),
+                ...(job.failed ? { failed: job.failed } : {}),
+              },
+              null,
+              2,
+            ),
+          );
+        } else {
+          io.out(
+            [job.decision.message, job.keys?.console, job.iam?.console, job.bucket?.console]
+              .filter(Boolean)
+              .join('\n\n'),
+          );
+          if (job.failed) io.out(job.failed.message);
+        }
         if (!job.ok) setExitCode(EXIT.failed);
       },
     );
