@@ -13,7 +13,7 @@ import { gitHistoryAt, type GitHistory } from './git-history.js';
  * `keymaster approved`: what the bank records as approved (commit, settings hash, when), whether
  * this checkout's settings are those, whether the recorded commit is on this checkout's history,
  * and the merged funding change still waiting for approval. Reads the record with whatever role
- * runs it (the Keymaster role in the workflow).
+ * runs it (the read-only plan role in keymaster.yml).
  */
 
 export interface ApprovedOptions {

@@ -121,6 +121,14 @@ describe('the funding record on the bank secret (development)', () => {
   it('the apply role writes it; the Keymaster reads it and cannot write it or the key', async () => {
     expect(await as('nomad-ops-development-apply', 'secretsmanager:TagResource')).toBe('Allowed');
     expect(await as('development-keymaster', 'secretsmanager:DescribeSecret')).toBe('Allowed');
+    // keymaster.yml's approved job reads it with the plan role.
+    expect(await as('nomad-ops-development-plan', 'secretsmanager:DescribeSecret')).toBe('Allowed');
+    for (const action of ['secretsmanager:TagResource', 'secretsmanager:GetSecretValue']) {
+      expect([action, await as('nomad-ops-development-plan', action)]).toEqual([
+        action,
+        'ImplicitlyDenied',
+      ]);
+    }
     for (const action of [
       'secretsmanager:TagResource',
       'secretsmanager:UntagResource',

@@ -1,7 +1,8 @@
 /**
- * keymaster.yml's keymaster job, rehearsed step by step offline (see rehearse.ts) on moto and
- * the harness chains: it reads the commit the last apply recorded on the bank, checks out exactly
- * that commit and runs the Keymaster from it. A funding change merged but not applied does not
+ * keymaster.yml's approved and keymaster jobs, rehearsed step by step offline (see rehearse.ts)
+ * on moto and the harness chains: the approved job reads the commit the last apply recorded on
+ * the bank (main's code, no secret), the keymaster job checks out exactly that commit, handed on
+ * through the approved job's per-environment output, and runs the Keymaster from it. A funding change merged but not applied does not
  * stop top-ups: the recorded settings are paid and the summary says a change awaits approval;
  * once applied, the new settings are paid. A recorded commit that is not on main's history is
  * refused and nothing is sent. The RPC URLs come only from the `NOMAD_RPC_URLS` secret.
@@ -21,7 +22,14 @@ import { developmentWorkspace } from '../actions/workspace.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
 import { nextAccountId, requireChains } from '../harness/emulators.js';
 import { startPushgateway, type RunningServer } from '../harness/prometheus.js';
-import { commitAll, loadWorkflow, runJob, type JobResult, type World } from './rehearse.js';
+import {
+  commitAll,
+  jobStarts,
+  loadWorkflow,
+  runJob,
+  type JobResult,
+  type World,
+} from './rehearse.js';
 
 const ACCOUNT = nextAccountId();
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
@@ -77,10 +85,19 @@ function world(): World {
   };
 }
 
-/** Runs the job, then removes its second checkout so the next commit does not take it in. */
-async function keymasterJob(): Promise<JobResult> {
+interface Run {
+  approved: JobResult;
+  keymaster: JobResult;
+}
+
+/** Runs both jobs as GitHub chains them, then removes the second checkout (not to be committed). */
+async function keymasterJob(): Promise<Run> {
   try {
-    return await runJob(KEYMASTER, 'keymaster', world());
+    // Main's code runs there: it is given no secret at all.
+    const approved = await runJob(KEYMASTER, 'approved', { ...world(), secrets: {} });
+    const needs = { approved: { result: approved.result, outputs: approved.outputs } };
+    const keymaster = await runJob(KEYMASTER, 'keymaster', { ...world(), needs });
+    return { approved, keymaster };
   } finally {
     rmSync(path.join(workspace, 'approved'), { recursive: true, force: true });
   }
@@ -115,6 +132,18 @@ describe('keymaster.yml: the keymaster job runs the recorded commit', () => {
     const first = commitAll(workspace, 'development on the harness chains');
     const applied = await apply(first);
     const bank = applied.json.keys.find((k) => k.purpose === 'bank')!.address;
+    /** The bank's balance on every chain: unchanged when nothing was sent. */
+    const bankWei = async () =>
+      Promise.all(
+        requireChains().map(async (chain) => {
+          const provider = new JsonRpcProvider(chain.url, chain.chainId, { staticNetwork: true });
+          try {
+            return await provider.getBalance(bank);
+          } finally {
+            provider.destroy();
+          }
+        }),
+      );
     for (const chain of requireChains()) {
       const funder = new Wallet(
         FUNDER,
@@ -135,20 +164,29 @@ describe('keymaster.yml: the keymaster job runs the recorded commit', () => {
     const second = commitAll(workspace, 'raise the updater target');
 
     const waiting = await keymasterJob();
-    const approved = step(waiting, 'Approved commit');
+    const approved = step(waiting.approved, 'Approved commit');
     expect(approved.outcome, approved.log).toBe('success');
     expect(approved.outputs.commit).toBe(first);
     expect(approved.outputs.pending).toBe('true');
     expect(approved.summary).toContain(
       `a funding change awaits approval since commit \`${second.slice(0, 12)}\``,
     );
-    // The URLs reached the run only through the secret, and the runner was told to mask them.
-    expect(approved.log).toContain(`::add-mask::${vars.ALPHA_RPC_URL}`);
-    const run = step(waiting, 'Keymaster (the approved commit)');
+    // Each environment's commit reaches its own leg of the keymaster job.
+    expect(waiting.approved.outputs).toMatchObject({
+      'commit-development': first,
+      'commit-staging': '',
+      'commit-production': '',
+    });
+    expect(step(waiting.keymaster, 'Check out the approved commit').outcome).toBe('success');
+    // The URLs reached the run only through the secret, given to the approved commit's action,
+    // and the runner was told to mask them; main's code never saw them.
+    const run = step(waiting.keymaster, 'Keymaster (the approved commit)');
+    expect(run.log).toContain(`::add-mask::${vars.ALPHA_RPC_URL}`);
+    expect(approved.log).not.toContain(vars.ALPHA_RPC_URL);
     expect(run.outcome, run.log.slice(-2000)).toBe('success');
-    expect(waiting.result).toBe('success');
+    expect(waiting.keymaster.result).toBe('success');
     // Paid per the recorded settings (target 1), not the merged ones (target 5).
-    expect(updaterBalances(waiting)).toEqual([parseEther('1'), parseEther('1')]);
+    expect(updaterBalances(waiting.keymaster)).toEqual([parseEther('1'), parseEther('1')]);
     // The pending change is a metric too, beside the run's own groups.
     expect(await pendingGauges()).toEqual([
       expect.stringMatching(/^nomad_keymaster_pending_settings\{.*\} 1$/),
@@ -158,12 +196,12 @@ describe('keymaster.yml: the keymaster job runs the recorded commit', () => {
     // Applied: the record names the new commit and the next run pays the new settings.
     await apply(second);
     const paid = await keymasterJob();
-    expect(step(paid, 'Approved commit').outputs).toMatchObject({
+    expect(step(paid.approved, 'Approved commit').outputs).toMatchObject({
       commit: second,
       pending: 'false',
     });
-    expect(paid.result).toBe('success');
-    expect(updaterBalances(paid)).toEqual([parseEther('5'), parseEther('5')]);
+    expect(paid.keymaster.result).toBe('success');
+    expect(updaterBalances(paid.keymaster)).toEqual([parseEther('5'), parseEther('5')]);
     expect(await pendingGauges()).toEqual([
       expect.stringMatching(/^nomad_keymaster_pending_settings\{.*\} 0$/),
       expect.stringMatching(/^nomad_keymaster_pending_settings_age_seconds\{.*\} 0$/),
@@ -182,13 +220,23 @@ describe('keymaster.yml: the keymaster job runs the recorded commit', () => {
     );
     const before = await record.read();
     await record.write({ sha256: 'ab'.repeat(32), commit: side });
+    const balancesBefore = await bankWei();
     const refused = await keymasterJob();
-    expect(refused.result).toBe('failure');
-    expect(step(refused, 'Approved commit').log).toContain(
+    expect(refused.approved.result).toBe('failure');
+    expect(step(refused.approved, 'Approved commit').log).toContain(
       `commit ${side}, recorded on the development bank as approved, is not on main's history`,
     );
-    expect(step(refused, 'Check out the approved commit').outcome).toBe('skipped');
-    expect(step(refused, 'Keymaster (the approved commit)').outcome).toBe('skipped');
+    expect(refused.approved.outputs['commit-development']).toBe('');
+    // The keymaster job still starts (the other environment's leg must not wait on this one),
+    // checks nothing out (an empty ref would be main's head) and fails without sending.
+    const needs = { approved: { result: 'failure', outputs: refused.approved.outputs } };
+    expect(jobStarts(KEYMASTER, 'keymaster', { ...world(), needs }, { cancelled: false })).toBe(
+      true,
+    );
+    expect(step(refused.keymaster, 'Check out the approved commit').outcome).toBe('skipped');
+    expect(step(refused.keymaster, 'Keymaster (the approved commit)').outcome).toBe('failure');
+    expect(refused.keymaster.result).toBe('failure');
+    expect(await bankWei()).toEqual(balancesBefore);
     if (before.bank === 'found' && before.record) await record.write(before.record);
   }, 240_000);
 });

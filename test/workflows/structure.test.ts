@@ -378,27 +378,63 @@ describe('keymaster.yml', () => {
     }
   });
 
-  it('wires only: the keymaster job runs no shell, and runs the recorded commit from main', () => {
-    const steps = (keymaster.jobs.keymaster as { steps: Array<Record<string, unknown>> }).steps;
+  type Steps = Array<Record<string, unknown>>;
+  const stepsOf = (id: string) => (keymaster.jobs[id] as { steps: Steps }).steps;
+
+  it('reads the recorded commit from main with the read-only plan role, no secret, no environment', () => {
+    const job = keymaster.jobs.approved!;
+    const steps = stepsOf('approved');
+    expect(environmentOf(job)).toBeUndefined();
+    // Main's code runs here: it gets no secret (not the RPC URLs) and cannot sign.
+    expect(JSON.stringify(job)).not.toMatch(/secrets\./);
+    expect(JSON.stringify(job)).not.toContain('NOMAD_KEYMASTER_ROLE_ARN');
+    expect(steps.filter((s) => 'run' in s)).toEqual([]);
+    expect(steps[0]!.with).toMatchObject({ ref: 'main', 'fetch-depth': 0 });
+    const role = steps.find((s) => String(s.uses).startsWith('aws-actions/'))!;
+    expect(String((role.with as Record<string, unknown>)['role-to-assume'])).toMatch(
+      /^\$\{\{ matrix\.environment == 'production' && vars\.NOMAD_PLAN_ROLE_ARN_PRODUCTION \|\| matrix\.environment == 'staging' && vars\.NOMAD_PLAN_ROLE_ARN_STAGING \|\| '' \}\}$/,
+    );
+    const approved = steps.find((s) => s.id === 'approved')!;
+    expect(approved).toMatchObject({ uses: './actions/keymaster', with: { mode: 'approved' } });
+    // One output per environment: a matrix job's outputs are merged across its legs, so one
+    // shared name would hand every leg below the commit of whichever leg finished last.
+    const outputs = (job as { outputs: Record<string, string> }).outputs;
+    for (const env of ['development', 'staging', 'production']) {
+      expect(outputs[`commit-${env}`]).toBe(
+        `\${{ matrix.environment == '${env}' && steps.approved.outputs.commit || '' }}`,
+      );
+    }
+  });
+
+  it('the Keymaster role runs only the approved checkout: no code of main, no shell', () => {
+    const job = keymaster.jobs.keymaster as Job & { needs?: unknown; if?: string; env?: unknown };
+    const steps = stepsOf('keymaster');
+    expect(job.needs).toBe('approved');
+    expect(job.if).toBe('${{ !cancelled() }}');
+    expect(job.env).toEqual({
+      APPROVED_COMMIT: "${{ needs.approved.outputs[format('commit-{0}', matrix.environment)] }}",
+    });
     // Workflows wire, code decides: every decision is in a tested action.
     expect(steps.filter((s) => 'run' in s)).toEqual([]);
-    const main = steps[0]!.with as Record<string, unknown>;
-    expect(main).toMatchObject({ ref: 'main', 'fetch-depth': 0 });
-    const approved = steps.find((s) => s.id === 'approved')!;
-    expect(approved.with).toMatchObject({ mode: 'approved' });
-    expect(String((approved.with as Record<string, unknown>)['rpc-urls'])).toContain(
-      'secrets.NOMAD_RPC_URLS',
-    );
-    const checkout = steps.find(
-      (s) => String(s.uses).startsWith('actions/checkout') && s !== steps[0],
-    )!;
-    expect(checkout.with).toMatchObject({
-      ref: '${{ steps.approved.outputs.commit }}',
-      path: 'approved',
-    });
+    // The only checkout is the approved commit, in its own path, and only when there is one
+    // (an empty ref would fetch main's head); every local action comes from that path.
+    const checkouts = steps.filter((s) => String(s.uses).startsWith('actions/checkout'));
+    expect(checkouts).toEqual([
+      expect.objectContaining({
+        if: "${{ env.APPROVED_COMMIT != '' }}",
+        with: { ref: '${{ env.APPROVED_COMMIT }}', path: 'approved', 'persist-credentials': false },
+      }),
+    ]);
+    const local = steps.filter((s) => !/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/.test(String(s.uses)));
+    expect(local.map((s) => s.uses)).toEqual(['./approved/actions/keymaster']);
+    const role = steps.findIndex((s) => String(s.uses).startsWith('aws-actions/'));
+    expect(role).toBeGreaterThan(steps.indexOf(checkouts[0]!));
     const run = steps.find((s) => s.id === 'keymaster')!;
-    expect(run).toMatchObject({ uses: './approved/actions/keymaster' });
-    expect(run.with).toMatchObject({ mode: 'top-up', 'working-directory': 'approved' });
+    expect(run.with).toMatchObject({
+      mode: 'top-up',
+      'working-directory': 'approved',
+      'rpc-urls': '${{ secrets.NOMAD_RPC_URLS }}',
+    });
     // Then only the upload of the run's JSON, also after a failed run.
     const upload = steps.at(-1)!;
     expect(steps.indexOf(upload)).toBe(steps.indexOf(run) + 1);
@@ -414,7 +450,7 @@ describe('keymaster.yml', () => {
     const alert = keymaster.jobs.alert as Job & { if?: string; needs?: unknown };
     expect(alert.if).toMatch(/failure\(\)/);
     expect(alert.if).toMatch(/cancelled\(\)/);
-    expect(alert.needs).toBe('keymaster');
+    expect(alert.needs).toEqual(['approved', 'keymaster']);
     expect(alert.permissions).toEqual({ contents: 'read', actions: 'read', issues: 'write' });
     expect(alert.steps?.find((s) => s.uses === './actions/alert')?.with).toMatchObject({
       check: 'run',

@@ -9,7 +9,7 @@ import { errorText } from '../../redact.js';
 import { core } from './core.js';
 
 /**
- * The keymaster action's `approved` mode: reads the record with the Keymaster role, says in the
+ * The keymaster action's `approved` mode: reads the record (with the plan role in keymaster.yml), says in the
  * job summary what is approved and what awaits approval (and pushes the pending gauges), and
  * outputs the commit to run, only when it is on the checked-out history (main's, in the
  * workflow); otherwise it fails and says why.
