@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage, OperationError } from '../errors.js';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { awsErrorName } from '../aws/key-store-errors.js';
 import { LEASE_KEY, stateBucketName } from '../inventory/keymaster-state.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
 import { createLease, type LeaseRecord } from '../keymaster/lease.js';
@@ -67,8 +68,7 @@ export interface LedgerReport {
 
 export type StatefulRun = KeymasterRun & { lease?: LeaseReport; ledger?: LedgerReport };
 
-const isMissingBucket = (error: unknown) =>
-  (error as { name?: string } | undefined)?.name === 'NoSuchBucket';
+const isMissingBucket = (error: unknown) => awsErrorName(error) === 'NoSuchBucket';
 
 export async function payUnderLease(input: {
   env: ResolvedEnvironment;

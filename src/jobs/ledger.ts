@@ -1,4 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
+import { createLimiter } from '../aws/limiter.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
 import { unitsOf } from '../config/amounts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
@@ -36,12 +37,10 @@ export interface LedgerJobOptions {
   objects?: StateObjects;
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += limit) {
-    out.push(...(await Promise.all(items.slice(i, i + limit).map(fn))));
-  }
-  return out;
+/** The project's one bounded pool, over a list (answers in the list's order). */
+function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const run = createLimiter(limit);
+  return Promise.all(items.map((item) => run(() => fn(item))));
 }
 
 export async function readLedger(

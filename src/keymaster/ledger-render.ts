@@ -26,16 +26,21 @@ export interface LedgerReportData {
 function groupTable(title: string, rows: LedgerGroup[], units: UnitsByNetwork): Table {
   return {
     columns: ['Network', title, 'Top-ups', 'Sent', 'Sent (wei)', 'Fees', 'Fees (wei)'],
-    rows: rows.map((g) => [
-      g.network,
-      g.group,
-      String(g.topUps),
-      formatAmount(g.sentWei, g.network, units),
-      g.sentWei.toString(),
-      formatAmount(g.feesWei, g.network, units),
-      g.feesWei.toString(),
-    ]),
+    rows: rows.map((g) => groupCells(g, units)),
   };
+}
+
+/** One group's cells, shared by the console table and the CSV: amounts in unit and in wei. */
+function groupCells(g: LedgerGroup, units: UnitsByNetwork): string[] {
+  return [
+    g.network,
+    g.group,
+    String(g.topUps),
+    formatAmount(g.sentWei, g.network, units),
+    g.sentWei.toString(),
+    formatAmount(g.feesWei, g.network, units),
+    g.feesWei.toString(),
+  ];
 }
 
 export function renderLedgerConsole(data: LedgerReportData, units: UnitsByNetwork): string {
@@ -65,15 +70,7 @@ const csvCell = (value: string) =>
 
 export function renderLedgerCsv(data: LedgerReportData, units: UnitsByNetwork): string {
   const header = ['network', data.summary.by, 'top_ups', 'sent', 'sent_wei', 'fees', 'fees_wei'];
-  const rows = data.summary.groups.map((g) => [
-    g.network,
-    g.group,
-    String(g.topUps),
-    formatAmount(g.sentWei, g.network, units),
-    g.sentWei.toString(),
-    formatAmount(g.feesWei, g.network, units),
-    g.feesWei.toString(),
-  ]);
+  const rows = data.summary.groups.map((g) => groupCells(g, units));
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n');
 }
 
