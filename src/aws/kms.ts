@@ -8,10 +8,10 @@ import {
 } from '@aws-sdk/client-kms';
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
 import { classifyFailure } from './failures.js';
+import { awsErrorName } from '../errors.js';
 import {
   AliasExistsError,
   AmbiguousWriteError,
-  awsErrorName,
   keyStoreError,
   KeyStoreError,
 } from './key-store-errors.js';

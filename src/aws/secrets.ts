@@ -10,7 +10,8 @@ import {
 import { SigningKey, computeAddress, getAddress } from 'ethers';
 import { TAG_KEYS } from '../inventory/tags.js';
 import { registerSecret } from '../redact.js';
-import { awsErrorName, keyStoreError, KeyStoreError, secretReadError } from './key-store-errors.js';
+import { awsErrorName } from '../errors.js';
+import { keyStoreError, KeyStoreError, secretReadError } from './key-store-errors.js';
 import { createLimiter } from './limiter.js';
 
 /**

@@ -6,6 +6,7 @@ import {
   InputError,
   NomadOpsError,
   OperationError,
+  awsErrorName,
   errorMessage,
   exitCodeOf,
 } from '../../src/errors.js';
@@ -74,6 +75,22 @@ describe('the error hierarchy', () => {
     expect(errorMessage(null)).toBe('null');
     // A look-alike is not an Error: its message field is not trusted to be a string.
     expect(errorMessage({ message: 'look-alike' })).toBe('[object Object]');
+  });
+});
+
+describe('awsErrorName', () => {
+  it('reads the error code an SDK error carries as its name, Error or plain object', () => {
+    const sdkError = Object.assign(new Error('Alias not found'), { name: 'NotFoundException' });
+    expect(awsErrorName(sdkError)).toBe('NotFoundException');
+    expect(awsErrorName({ name: 'NoSuchEntity', $metadata: {} })).toBe('NoSuchEntity');
+    expect(awsErrorName(new TypeError('x'))).toBe('TypeError');
+  });
+
+  it('is undefined for anything without a string name', () => {
+    expect(awsErrorName(undefined)).toBeUndefined();
+    expect(awsErrorName('ThrottlingException')).toBeUndefined();
+    expect(awsErrorName({ name: 429 })).toBeUndefined();
+    expect(awsErrorName({ message: 'no name' })).toBeUndefined();
   });
 });
 
