@@ -1,9 +1,11 @@
+import { InputError } from '../errors.js';
+
 /** Runs at most `concurrency` of the given tasks at a time (a dependency-free p-limit). */
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 
 export function createLimiter(concurrency: number): Limiter {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(`limiter concurrency must be a positive integer, got ${concurrency}`);
+    throw new InputError(`limiter concurrency must be a positive integer, got ${concurrency}`);
   }
   let active = 0;
   const waiting: Array<() => void> = [];

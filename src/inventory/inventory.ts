@@ -4,6 +4,7 @@ import { fundingMatrixFor } from './funding.js';
 import { iamFor } from './iam.js';
 import { keysFor } from './keys.js';
 import type { Inventory } from './types.js';
+import { InputError } from '../errors.js';
 
 export interface InventoryOptions {
   /** Fallback GitHub repository (`GITHUB_REPOSITORY`) when the environment file names none. */
@@ -38,7 +39,7 @@ export function toJsonValue(value: unknown): JsonValue {
   if (typeof value === 'bigint') return value.toString(10);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`cannot render ${value} as JSON`);
+    if (!Number.isFinite(value)) throw new InputError(`cannot render ${value} as JSON`);
     return value;
   }
   if (Array.isArray(value)) return value.map((item) => toJsonValue(item ?? null));
@@ -49,7 +50,7 @@ export function toJsonValue(value: unknown): JsonValue {
     }
     return out;
   }
-  throw new TypeError(`cannot render a ${typeof value} as JSON`);
+  throw new InputError(`cannot render a ${typeof value} as JSON`);
 }
 
 /** The `--json` form of an inventory. */

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Wallet, id } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
@@ -147,6 +149,24 @@ describe('domain errors', () => {
       expect((error as Error).name).toBe(domain.name);
     },
   );
+});
+
+describe('the source', () => {
+  it('throws no built-in error class and reads none as bad input: validation throws InputError', () => {
+    const src = path.resolve(import.meta.dirname, '../../src');
+    const found = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) =>
+        readFileSync(path.join(src, file), 'utf8')
+          .split('\n')
+          .flatMap((line, i) =>
+            /(throw new|instanceof) (RangeError|TypeError|SyntaxError)\b/.test(line)
+              ? [`src/${file}:${i + 1}`]
+              : [],
+          ),
+      );
+    expect(found).toEqual([]);
+  });
 });
 
 describe('the library', () => {

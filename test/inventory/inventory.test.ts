@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
 import { inventoryFor, inventoryJson, toJsonValue } from '../../src/inventory/inventory.js';
 import { production, staging } from './fixtures.js';
 
@@ -46,7 +47,7 @@ describe('inventoryJson', () => {
       b: '1180591620717411303424',
       c: [1, null],
     });
-    expect(() => toJsonValue({ x: Number.NaN })).toThrow(TypeError);
-    expect(() => toJsonValue({ f: () => 1 })).toThrow(TypeError);
+    expect(() => toJsonValue({ x: Number.NaN })).toThrow(InputError);
+    expect(() => toJsonValue({ f: () => 1 })).toThrow(InputError);
   });
 });
