@@ -49,6 +49,7 @@ export const UNIT_TESTS = [
   'test/keys/pure.test.ts',
   'test/leak/redact.test.ts',
   'test/plan/*.test.ts',
+  'test/pool/*.test.ts',
   'test/workflows/lint.test.ts',
   'test/workflows/secrets.test.ts',
   'test/workflows/structure.test.ts',

@@ -17,7 +17,7 @@ import {
 } from './key-store-errors.js';
 import { kmsReads, toKeyInfo } from './kms-reads.js';
 import { KMS_QUOTAS, KMS_SOCKETS, type KmsKeyStore, type KmsKeyStoreOptions } from './kms-types.js';
-import { createLimiter, type Limiter } from './limiter.js';
+import { createLimiter, type Limiter } from '../pool.js';
 import { createPacer } from './pacer.js';
 
 export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE };
