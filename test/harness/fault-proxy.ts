@@ -7,7 +7,7 @@ import {
   type LatencyProxy,
   type ProxyRequest,
   type ProxyResponse,
-} from '../../bench/latency-proxy.js';
+} from './latency-proxy.js';
 
 /**
  * A fault-injecting proxy in front of moto (built on bench/latency-proxy.ts): per AWS operation and
