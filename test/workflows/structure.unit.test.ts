@@ -11,6 +11,8 @@ import { parse } from 'yaml';
 const DIR = path.resolve(import.meta.dirname, '../../.github/workflows');
 
 interface Step {
+  id?: string;
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
