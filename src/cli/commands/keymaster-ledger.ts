@@ -24,9 +24,13 @@ export function registerKeymasterLedger(
     .option('--json', 'print the totals as JSON')
     .option('--csv', 'print the groups as CSV')
     .option('--verify', "check each record against its chain's transaction and receipt")
+    .option(
+      '--burn',
+      'daily burn per network and role from the balances snapshots (top-ups excluded); --since defaults to 7d',
+    )
     .addHelpText(
       'after',
-      '\nExample:\n  $ nomad-ops keymaster ledger --env production --since 30d --by role\n  $ nomad-ops keymaster ledger --env staging --verify --json',
+      '\nExample:\n  $ nomad-ops keymaster ledger --env production --since 30d --by role\n  $ nomad-ops keymaster ledger --env staging --verify --json\n  $ nomad-ops keymaster ledger --env production --burn --since 14d',
     )
     .action(
       async (options: {
@@ -37,11 +41,17 @@ export function registerKeymasterLedger(
         json?: boolean;
         csv?: boolean;
         verify?: boolean;
+        burn?: boolean;
       }) => {
         if (!(GROUPINGS as readonly string[]).includes(options.by)) {
           throw new InputError(`--by ${options.by}: give one of ${GROUPINGS.join(', ')}`);
         }
         if (options.json && options.csv) throw new InputError('give --json or --csv, not both');
+        if (options.burn && (options.csv || options.verify)) {
+          throw new InputError(
+            '--burn prints a table or --json; it takes neither --csv nor --verify',
+          );
+        }
         const [{ loadEnvironment }, { awsForEnvironment }, { ledgerJob }] = await jobModules(
           import('../../jobs/ledger.js'),
         );
@@ -53,6 +63,15 @@ export function registerKeymasterLedger(
           ['--until', options.until],
         ]) {
           if (value) parseInstant(value, flag!, Date.now());
+        }
+        if (options.burn) {
+          const { burnJob } = await import('../../jobs/burn.js');
+          const burn = await burnJob(env, await awsForEnvironment(env, io.env), {
+            ...(options.since ? { since: options.since } : {}),
+            ...(options.until ? { until: options.until } : {}),
+          });
+          io.out(options.json ? burn.json() : burn.console());
+          return;
         }
         const report = await ledgerJob(env, await awsForEnvironment(env, io.env), io.env, {
           by: options.by as (typeof GROUPINGS)[number],
