@@ -312,6 +312,7 @@ describe('the Keymaster with a real Prometheus and Pushgateway', () => {
       belowLower: ['alpha', 'beta'],
       topUps: ['alpha', 'beta', 'gamma'],
       topUpAmount: ['alpha', 'beta', 'gamma'],
+      fees: ['alpha', 'beta', 'gamma'],
       rpcErrors: ['gamma'],
       lastSuccessAge: ['alpha', 'beta'],
     };
