@@ -5,11 +5,14 @@
  * sent and paid in fees. Then three scheduled runs, each a new process pushing to Debian's
  * Pushgateway scraped by Debian's Prometheus: the totals query equals the sum of the three runs.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { formatEther } from 'ethers';
 import type { StatefulRun } from '../../src/jobs/keymaster-state.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
+import { loadEnvironment } from '../../src/jobs/environment.js';
 import { latestSnapshot } from '../../src/jobs/ledger-snapshot.js';
 import { PANEL_QUERIES } from '../../src/keymaster/deploy/dashboard.js';
 import type { BalanceRow, TxResult } from '../../src/keymaster/types.js';
@@ -24,6 +27,14 @@ import { balanceOf } from './chains.js';
 import { bench, setBalance, type Bench } from './state-bench.js';
 
 const DAY = 86_400_000;
+
+/** Up to two significant digits, as the proposal rounds for people. */
+function roundUp(wei: bigint): bigint {
+  const digits = wei.toString().length;
+  if (digits <= 2) return wei;
+  const step = 10n ** BigInt(digits - 2);
+  return ((wei + step - 1n) / step) * step;
+}
 const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop();
@@ -107,6 +118,55 @@ describe('burn and totals from the ledger', () => {
       expect(role.wallets).toBe(members.length);
       expect(BigInt(role.dailyWei)).toBe(members.reduce((s, r) => s + r.target / 4n, 0n));
     }
+
+    // The proposal follows the rule (lower 2 days, target 5 days of the hungriest wallet's burn,
+    // 2 significant digits up) and is written into the file, its comments kept.
+    const file = path.join(b.cwd, 'environments/development.yaml');
+    const before = readFileSync(file, 'utf8');
+    const proposed = await cli(
+      [
+        'keymaster',
+        'propose-thresholds',
+        '--env',
+        'development',
+        '--since',
+        '7d',
+        '--write',
+        '--json',
+      ],
+      { cwd: b.cwd, env: b.vars },
+    );
+    expect(proposed.code, proposed.stderr).toBe(0);
+    const proposal = JSON.parse(proposed.stdout) as {
+      changed: number;
+      proposals: Array<{
+        network: string;
+        role: string;
+        proposed: { lower: string; target: string };
+      }>;
+      markdown: string;
+    };
+    const edited = loadEnvironment('development', b.cwd);
+    let rows = 0;
+    for (const [network, settings] of Object.entries(b.env.keymaster.networks)) {
+      for (const [role, old] of Object.entries(settings.roles)) {
+        const daily = old!.target / 4n;
+        const want = { lower: roundUp(2n * daily), target: roundUp(5n * daily) };
+        const row = proposal.proposals.find((p) => p.network === network && p.role === role)!;
+        expect(row.proposed, `${network} ${role}`).toEqual({
+          lower: want.lower.toString(),
+          target: want.target.toString(),
+        });
+        expect(edited.keymaster.networks[network]!.roles[role as 'updater']).toEqual(want);
+        rows++;
+      }
+    }
+    expect(proposal.changed).toBeGreaterThan(0);
+    expect(proposal.markdown).toContain('lower = 2 days and target = 5 days');
+    for (const line of before.split('\n').filter((l) => l.trimStart().startsWith('#'))) {
+      expect(readFileSync(file, 'utf8')).toContain(line);
+    }
+    expect(rows).toBeGreaterThan(4);
 
     // The running totals of the last snapshot: what the five runs sent and paid, per network.
     const last = await latestSnapshot(b.objects, Date.now());

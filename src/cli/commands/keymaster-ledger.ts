@@ -84,3 +84,32 @@ export function registerKeymasterLedger(
       },
     );
 }
+
+/** `keymaster propose-thresholds`: lower and target per network and role from the measured burn. */
+export function registerProposeThresholds(keymaster: Command, io: CliIo): void {
+  keymaster
+    .command('propose-thresholds')
+    .description(
+      "Propose lower and target per network and role from the measured burn (keymaster.burn's rule); --write edits the environment file, keeping its comments.",
+    )
+    .requiredOption('--env <name|path>', 'environment name or file')
+    .option('--since <when>', 'the burn measured from this instant: 14d, 2w, or a date', '14d')
+    .option('--write', 'write the proposed amounts into the environment file')
+    .option('--json', 'print the proposal as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ nomad-ops keymaster propose-thresholds --env production --since 14d\n  $ nomad-ops keymaster propose-thresholds --env staging --write --json',
+    )
+    .action(async (options: { env: string; since: string; write?: boolean; json?: boolean }) => {
+      const [{ loadEnvironment }, { awsForEnvironment }, { proposeThresholdsJob }] =
+        await jobModules(import('../../jobs/propose-thresholds.js'));
+      const env = loadEnvironment(options.env, io.cwd);
+      const { parseInstant } = await import('../../keymaster/ledger-totals.js');
+      parseInstant(options.since, '--since', Date.now());
+      const proposal = await proposeThresholdsJob(env, await awsForEnvironment(env, io.env), {
+        since: options.since,
+        write: options.write ?? false,
+      });
+      io.out(options.json ? proposal.json() : proposal.markdown);
+    });
+}
