@@ -1,4 +1,4 @@
-import type { AgentRole, EnvironmentName, KeyName } from './schema.js';
+import type { AgentRole, EnvironmentName, KeyName } from './names.js';
 import type { KeymasterBurnConfig } from './schema-burn.js';
 
 /**

@@ -4,9 +4,13 @@ import { unitsOf } from '../config/amounts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage, OperationError } from '../errors.js';
 import { stateBucketName } from '../inventory/keymaster-state.js';
-import { roleBurns, walletBurns } from '../keymaster/burn.js';
-import { burnJson, renderBurnConsole, type BurnReportData } from '../keymaster/burn-render.js';
-import { parseInstant } from '../keymaster/ledger-totals.js';
+import { roleBurns, walletBurns } from '../keymaster/state/burn.js';
+import {
+  burnJson,
+  renderBurnConsole,
+  type BurnReportData,
+} from '../keymaster/state/burn-render.js';
+import { parseInstant } from '../keymaster/state/ledger-totals.js';
 import { snapshotsBetween } from './ledger-snapshot.js';
 
 /**

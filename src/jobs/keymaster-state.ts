@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage, OperationError } from '../errors.js';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName } from '../aws/key-store-errors.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { LEASE_KEY, stateBucketName } from '../inventory/keymaster-state.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
-import { createLease, type LeaseRecord } from '../keymaster/lease.js';
+import { createLease, type LeaseRecord } from '../keymaster/state/lease.js';
 import {
   intentKey,
   intentOf,
@@ -15,11 +15,11 @@ import {
   recordsOf,
   type LedgerContext,
   type LedgerRecord,
-} from '../keymaster/ledger.js';
-import type { BalanceSnapshot } from '../keymaster/ledger-snapshot.js';
+} from '../keymaster/state/ledger.js';
+import { chainTransfer, recordFromChain } from '../keymaster/state/ledger-chain.js';
+import type { RunKeymasterOptions } from '../keymaster/run/options.js';
+import type { BalanceSnapshot } from '../keymaster/state/ledger-snapshot.js';
 import { appendSnapshot } from './ledger-snapshot.js';
-import { chainTransfer, recordFromChain } from '../keymaster/ledger-chain.js';
-import type { RunKeymasterOptions } from '../keymaster/run-options.js';
 import type {
   Decision,
   KeymasterFailure,

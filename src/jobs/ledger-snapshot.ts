@@ -1,5 +1,10 @@
 import type { StateObjects } from '../aws/state-objects.js';
-import { intentPrefixes, parseRecord, recordKey, type LedgerRecord } from '../keymaster/ledger.js';
+import {
+  intentPrefixes,
+  parseRecord,
+  recordKey,
+  type LedgerRecord,
+} from '../keymaster/state/ledger.js';
 import {
   BALANCES_PREFIX,
   nextSnapshot,
@@ -7,7 +12,7 @@ import {
   snapshotDayPrefix,
   snapshotKey,
   type BalanceSnapshot,
-} from '../keymaster/ledger-snapshot.js';
+} from '../keymaster/state/ledger-snapshot.js';
 import type { KeymasterRun } from '../keymaster/types.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   proposalMarkdown,
   proposeThresholds,
   type ThresholdProposal,
-} from '../keymaster/threshold-proposal.js';
+} from '../keymaster/state/threshold-proposal.js';
 import { toJsonValue } from '../inventory/inventory.js';
 import { burnJob } from './burn.js';
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EXIT, InputError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 import { jobModules } from './load.js';
 
@@ -56,7 +57,7 @@ export function registerKeymasterLedger(
           import('../../jobs/ledger.js'),
         );
         const env = loadEnvironment(options.env, io.cwd);
-        const { parseInstant } = await import('../../keymaster/ledger-totals.js');
+        const { parseInstant } = await import('../../keymaster/state/ledger-totals.js');
         // Bad flags are exit 2 before any AWS call.
         for (const [flag, value] of [
           ['--since', options.since],
@@ -104,7 +105,7 @@ export function registerProposeThresholds(keymaster: Command, io: CliIo): void {
       const [{ loadEnvironment }, { awsForEnvironment }, { proposeThresholdsJob }] =
         await jobModules(import('../../jobs/propose-thresholds.js'));
       const env = loadEnvironment(options.env, io.cwd);
-      const { parseInstant } = await import('../../keymaster/ledger-totals.js');
+      const { parseInstant } = await import('../../keymaster/state/ledger-totals.js');
       parseInstant(options.since, '--since', Date.now());
       const proposal = await proposeThresholdsJob(env, await awsForEnvironment(env, io.env), {
         since: options.since,
