@@ -48,7 +48,7 @@ export interface WalletSnapshot {
   interval?: { fromMs: number; toMs: number; burnWei: string } | { excluded: string };
   /** Everything this wallet burned in the intervals counted so far. */
   burnTotalWei: string;
-  /** The last "after" reading and when, carried forward while a run cannot read it. */
+  /** This run's "after" reading and when: where the next interval starts (absent when unread). */
   lastWei?: string;
   lastAtMs?: number;
 }
