@@ -29,6 +29,8 @@ export async function proposeThresholdsJob(
   proposals: ThresholdProposal[];
   changed: number;
   markdown: string;
+  /** The environment file with the proposed amounts (its text as read when nothing changes). */
+  content: string;
   json(): string;
 }> {
   const since = options.since ?? DEFAULT_PROPOSAL_WINDOW;
@@ -46,9 +48,9 @@ export async function proposeThresholdsJob(
     lower: fileAmount(p.proposed.lower, decimals(p.network)),
     target: fileAmount(p.proposed.target, decimals(p.network)),
   }));
-  if (options.write && edits.length > 0) {
-    writeFileSync(env.source, editThresholds(readFileSync(env.source, 'utf8'), env.source, edits));
-  }
+  const original = readFileSync(env.source, 'utf8');
+  const content = edits.length > 0 ? editThresholds(original, env.source, edits) : original;
+  if (options.write && edits.length > 0) writeFileSync(env.source, content);
   const units = Object.fromEntries(env.networks.map((n) => [n.name, n.nativeToken]));
   const markdown = proposalMarkdown(env.name, proposals, env.keymaster.burn, units, {
     since,
@@ -58,6 +60,7 @@ export async function proposeThresholdsJob(
     proposals,
     changed: edits.length,
     markdown,
+    content,
     json: () =>
       JSON.stringify(
         toJsonValue({ environment: env.name, since, changed: edits.length, proposals, markdown }),

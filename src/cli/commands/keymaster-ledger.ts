@@ -1,3 +1,4 @@
+import { relative, sep } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT } from '../errors.js';
 import { InputError } from '../../errors.js';
@@ -97,11 +98,16 @@ export function registerProposeThresholds(keymaster: Command, io: CliIo): void {
     .option('--since <when>', 'the burn measured from this instant: 14d, 2w, or a date', '14d')
     .option('--write', 'write the proposed amounts into the environment file')
     .option('--json', 'print the proposal as JSON')
+    .option(
+      '--repo <owner/name>',
+      'open or update the pull request proposing them (GITHUB_TOKEN; closes it when nothing changes)',
+    )
+    .option('--base <branch>', 'the branch the pull request targets', 'main')
     .addHelpText(
       'after',
-      '\nExample:\n  $ nomad-ops keymaster propose-thresholds --env production --since 14d\n  $ nomad-ops keymaster propose-thresholds --env staging --write --json',
+      '\nExample:\n  $ nomad-ops keymaster propose-thresholds --env production --since 14d\n  $ nomad-ops keymaster propose-thresholds --env staging --write --json\n  $ nomad-ops keymaster propose-thresholds --env production --repo nomad-xyz/nomad-agent-ops',
     )
-    .action(async (options: { env: string; since: string; write?: boolean; json?: boolean }) => {
+    .action(async (options: ProposeOptions) => {
       const [{ loadEnvironment }, { awsForEnvironment }, { proposeThresholdsJob }] =
         await jobModules(import('../../jobs/propose-thresholds.js'));
       const env = loadEnvironment(options.env, io.cwd);
@@ -112,5 +118,32 @@ export function registerProposeThresholds(keymaster: Command, io: CliIo): void {
         write: options.write ?? false,
       });
       io.out(options.json ? proposal.json() : proposal.markdown);
+      if (options.repo) {
+        const [{ githubClient, repositoryOf }, { upsertProposalPullRequest }] = await Promise.all([
+          import('../../github/client.js'),
+          import('../../github/proposal-pr.js'),
+        ]);
+        const octokit = githubClient(io.env.GITHUB_TOKEN ?? '', io.env.GITHUB_API_URL);
+        const pr = await upsertProposalPullRequest(octokit, {
+          ...repositoryOf(options.repo),
+          environment: env.name,
+          base: options.base,
+          path: relative(io.cwd, env.source).split(sep).join('/'),
+          content: proposal.content,
+          changed: proposal.changed,
+          title: `Keymaster thresholds of ${env.name} from the measured burn`,
+          body: proposal.markdown,
+        });
+        io.err(`pull request: ${pr.action}${pr.url ? ` ${pr.url}` : ''}`);
+      }
     });
+}
+
+interface ProposeOptions {
+  env: string;
+  since: string;
+  write?: boolean;
+  json?: boolean;
+  repo?: string;
+  base: string;
 }
