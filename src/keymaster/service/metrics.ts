@@ -8,7 +8,7 @@ import { SPEND_COUNTERS, SpendMetrics } from './spend-metrics.js';
 
 /** A run as the job returns it: with its lease and the ledger snapshot it appended, when any. */
 export type ObservedRun = KeymasterRun & {
-  lease?: { held: boolean; message?: string };
+  lease?: { held: boolean; holder?: unknown; message?: string };
   ledger?: { snapshot?: BalanceSnapshot };
 };
 
@@ -160,9 +160,9 @@ export class KeymasterMetrics {
         );
       }
     }
-    // A run that paid nothing without the lease (another Keymaster holds it) counts nothing:
-    // series it made at zero would later jump to the ledger's totals.
-    if (run.lease?.held !== false || run.sent.length > 0) {
+    // A run that watched while another Keymaster held the lease counts nothing: series it made
+    // at zero would later jump to the ledger's totals (that payer's snapshot carries them).
+    if (!(run.lease?.held === false && run.lease.holder !== undefined)) {
       this.spend.observe(run, run.ledger?.snapshot);
     }
     for (const { network, method } of run.rpcErrors) this.rpcErrors.inc({ network, method });
