@@ -18,6 +18,10 @@ export interface ResolvedEnvironment {
   gracePeriodDays: number;
   /** `keys.rotate`, in file order; each names a key of this file at most once. */
   rotations: ResolvedRotation[];
+  /** `keys.abandon`: removed networks whose orphaned keys `--prune` retires with funds left. */
+  abandonNetworks?: string[];
+  /** `keys.drain`: orphaned or retired signer keys `keys drain` may empty into the bank. */
+  drains?: ResolvedDrain[];
   networks: ResolvedNetwork[];
   iam: { signerUser: string; signerGroup: string; adminUser: string; adminGroup: string };
   proofsBucket: { name: string; corsOrigins: string[] };
@@ -53,6 +57,13 @@ export interface ResolvedOperator {
   name: string;
   runs: ResolvedAssignment[];
   access: ResolvedOperatorAccess;
+}
+
+/** A key `keys drain` may empty: its network, key name and the alias it was made for. */
+export interface ResolvedDrain {
+  network: string;
+  keyName: string;
+  alias: string;
 }
 
 export interface ResolvedNetwork {

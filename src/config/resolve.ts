@@ -50,6 +50,11 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
     keyNames: config.keys.names ?? defaultKeyNames(env),
     gracePeriodDays: config.keys.gracePeriodDays,
     rotations: config.keys.rotate.map(resolveRotation),
+    abandonNetworks: config.keys.abandon ?? [],
+    drains: (config.keys.drain ?? []).map((key) => {
+      const [network = '', keyName = ''] = key.split('/');
+      return { network, keyName, alias: `alias/${env}-${network}-${keyName}` };
+    }),
     networks: config.networks.map((network) => resolveNetwork(network, config)),
     iam: {
       signerUser: config.iam.signerUser ?? `nomad-signer-${env}`,

@@ -13,6 +13,12 @@ export const GRACE_PERIOD_DAYS = { min: 7, max: 30, default: 30 } as const;
 /** `<network>/<keyName>` of a key of this file, or `bank`. Cross-field rules in validate-rotate.ts. */
 export const ROTATION_KEY_PATTERN = /^(bank|[A-Za-z0-9][A-Za-z0-9_.-]*\/[a-z]+-[a-z]+)$/;
 
+/** A network's name as `networks[].name` spells it. */
+export const NETWORK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** `<network>/<keyName>` of a key whose wallet `keys drain` may empty. */
+export const DRAIN_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[a-z]+-[a-z]+$/;
+
 export const ROTATION_STATES = ['staged', 'switched'] as const;
 export type RotationState = (typeof ROTATION_STATES)[number];
 
@@ -55,6 +61,23 @@ export const Keys = z
       .array(KeyRotation)
       .default([])
       .describe('Keys being rotated (docs/runbooks/rotating-an-agent-key.md).'),
+    abandon: z
+      .array(z.string().regex(NETWORK_NAME_PATTERN, { message: 'must be a network name' }))
+      .optional()
+      .describe(
+        'Networks removed from this file whose orphaned keys --prune may retire with funds left on them (a dead chain, dust not worth a transfer). Cross-field rules in validate-lifecycle.ts.',
+      ),
+    drain: z
+      .array(
+        z.string().regex(DRAIN_KEY_PATTERN, {
+          message:
+            'must be <network>/<keyName> of an orphaned or retired key (e.g. hoodi/relayer-signer)',
+        }),
+      )
+      .optional()
+      .describe(
+        'Orphaned or retired signer keys `nomad-ops keys drain` may empty into the bank: while listed, the drain policy lets the apply role sign with them (docs/runbooks/draining-a-key.md).',
+      ),
   })
   .describe(
     'Key names (default Nomad six, plus kathy-signer outside production), rotations and the grace period of retired keys.',

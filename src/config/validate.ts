@@ -8,6 +8,7 @@ import { resourceNameIssues } from './resource-names.js';
 import { longStringIssues } from './string-limits.js';
 import { keymasterIssues } from './validate-keymaster.js';
 import { networkIssues } from './validate-networks.js';
+import { lifecycleIssues } from './validate-lifecycle.js';
 import { rotationIssues } from './validate-rotate.js';
 
 export { fundedRoles } from './validate-keymaster.js';
@@ -28,6 +29,7 @@ export function crossFieldIssues(
     ...regionIssues(data),
     ...keyNameIssues(data),
     ...rotationIssues(data, networks),
+    ...lifecycleIssues(data, networks),
     ...networkIssues(networks),
     ...keymasterIssues(data, networks),
     ...githubSubjectIssues(data),

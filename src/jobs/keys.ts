@@ -3,12 +3,14 @@ import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
 import { planFunding, type FundingPlan } from '../plan/funding.js';
 import { prepareKeys, type KeysResult } from '../plan/keys.js';
+import type { OrphanBalanceReader } from '../plan/keys-orphans.js';
 import type { KeyRow } from '../plan/keys-types.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
 import type { Progress } from '../progress.js';
 import { fundingRecordFor, settingsAtCommit } from './funding.js';
+import { orphanBalanceReader } from './orphan-balances.js';
 
 export interface KeysJobResult {
   result: KeysResult;
@@ -36,6 +38,12 @@ export interface KeysJobOptions {
   settingsAtCommit?: typeof settingsAtCommit;
   /** The clock the record's time comes from (default: the system's). */
   now?: () => Date;
+  /** `--prune`: retire orphaned keys that are drained or whose network the file abandons. */
+  prune?: boolean;
+  /** Reads orphaned wallets' balances (default: through the networks' RPC, `orphanBalanceReader`). */
+  orphanBalances?: OrphanBalanceReader;
+  /** Where the networks' RPC URLs are read from (default: process.env). */
+  variables?: Record<string, string | undefined>;
 }
 
 /** A keys job read once (funding record and keys), and the apply of exactly that plan. */
@@ -82,6 +90,13 @@ export async function prepareKeysJob(
       ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
       ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
       ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
+      orphans: {
+        balanceOf:
+          options.orphanBalances ??
+          orphanBalanceReader(env, options.variables ? { variables: options.variables } : {}),
+        prune: Boolean(options.prune),
+        abandon: env.abandonNetworks ?? [],
+      },
     },
     mode,
   );
@@ -144,7 +159,11 @@ async function recordFunding(
   write: () => Promise<void>,
 ): Promise<FundingPlan> {
   const missing = result.rows.filter(
-    (r) => r.status !== 'leftover' && r.status !== 'scheduled' && !IN_PLACE.has(r.status),
+    (r) =>
+      r.status !== 'leftover' &&
+      r.status !== 'scheduled' &&
+      r.status !== 'orphaned' &&
+      !IN_PLACE.has(r.status),
   );
   if (missing.length > 0 || !result.rows.some((r) => r.purpose === 'bank')) {
     const named = missing

@@ -231,7 +231,7 @@ async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Pro
     deletionDate = await store.retireKey(keyId, LEFTOVER_DELETION_DAYS);
   } catch (error) {
     throw new OperationError(
-      `could not retire extra key ${keyId} tagged for ${detail.alias}: ${errorMessage(error)}; apply again`,
+      `could not retire ${detail.orphaned ? 'orphaned' : 'extra'} key ${keyId} tagged for ${detail.alias}: ${errorMessage(error)}; apply again`,
       { cause: error },
     );
   }
@@ -243,7 +243,7 @@ async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Pro
     },
     status: 'scheduled',
     reason:
-      `extra key ${keyId} tagged for ${detail.alias}` +
+      `${detail.orphaned ? 'orphaned' : 'extra'} key ${keyId} tagged for ${detail.alias}` +
       (target ? `, which points at ${target}` : '') +
       ': disabled and scheduled for deletion' +
       (deletionDate ? ` on ${deletionDate}` : ` in ${LEFTOVER_DELETION_DAYS} days`) +

@@ -205,7 +205,11 @@ export function outcomesOf(
     if (failure)
       return { detail: change.detail!, status: 'failed', reason: errorMessage(failure.error) };
     if (change.detail?.leftover) {
-      const status = change.detail.conflict ? 'conflict' : 'leftover';
+      const status = change.detail.orphaned
+        ? 'orphaned'
+        : change.detail.conflict
+          ? 'conflict'
+          : 'leftover';
       return { detail: change.detail, status, reason: change.reason };
     }
     if (change.action === 'broken') {

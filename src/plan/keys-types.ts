@@ -46,6 +46,25 @@ export interface KeyDetail {
    * for it): a `conflict` row that fails the plan and is never changed.
    */
   conflict?: boolean;
+  /** Only on an `orphaned` key: its alias left the file (`keys-orphans.ts`). */
+  orphaned?: OrphanDetail;
+}
+
+/** What the plan knows about an orphaned key's wallet and whether `--prune` may retire it. */
+export interface OrphanDetail {
+  /** An alias still points at it. */
+  aliased: boolean;
+  /** The file abandons its network (`keys.abandon`). */
+  abandoned: boolean;
+  /** Integer wei as a decimal string, when read. */
+  balanceWei?: string;
+  /** One plain transfer's fee on its network now, integer wei. */
+  feeWei?: string;
+  symbol?: string;
+  /** Why the balance is unknown ("unknown: network not in the file"). */
+  balanceUnknown?: string;
+  /** `ready`: drained, abandoned or an attestation key; `--prune` retires it. */
+  retire: 'ready' | 'not-drained' | 'pending-deletion';
 }
 
 /** What happened to one key: a planned action, or (after apply) its outcome. */
@@ -65,7 +84,9 @@ export type KeyStatus =
    * A key the toolkit made for an alias that now points elsewhere, not provably extra (it may
    * have held the alias): fails the plan, never changed until a person decides.
    */
-  | 'conflict';
+  | 'conflict'
+  /** A toolkit key of the environment whose alias left the file (see `orphaned`). */
+  | 'orphaned';
 
 /** One line of the key and address table (Nomad's six columns plus what the report needs). */
 export interface KeyRow {
@@ -84,6 +105,8 @@ export interface KeyRow {
   store: KeyStoreKind;
   /** Leftover rows: what apply does (or did not do) about the key. */
   leftover?: 'schedule-deletion' | 'keep';
+  /** Orphaned rows: the wallet's balance and what `--prune` may do. */
+  orphaned?: OrphanDetail;
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {

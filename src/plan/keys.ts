@@ -15,6 +15,7 @@ import {
   secretsReconciler,
   type KeysReconciler,
 } from './keys-reconcile.js';
+import type { OrphanOptions } from './keys-orphans.js';
 import type { KeyDetail, KeyRow, KeyStatus } from './keys-types.js';
 import { blocks, type Planned } from './reconcile.js';
 
@@ -47,6 +48,8 @@ export interface KeysOptions {
   runId?: string;
   /** The apply of an approved plan: retire no leftover it did not list (`applyKeyPasses`). */
   onlyPlannedLeftovers?: boolean;
+  /** Orphaned keys (KMS): balances, `--prune`, `keys.abandon` (`keys-orphans.ts`). */
+  orphans?: OrphanOptions;
 }
 
 const DEFAULT_CONCURRENCY = 32;
@@ -62,6 +65,7 @@ function reconcilerFor(
     ? kmsReconciler(keys, store, {
         ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
         ...(options.runId ? { runId: options.runId } : {}),
+        ...(options.orphans ? { orphans: options.orphans } : {}),
       })
     : secretsReconciler(keys, store, mode);
 }
@@ -94,19 +98,22 @@ function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warning ?? 
     ...(detail.keyName !== undefined ? { keyName: detail.keyName } : {}),
     store: detail.store,
     ...(detail.leftover ? { leftover: detail.leftover } : {}),
+    ...(detail.orphaned ? { orphaned: detail.orphaned } : {}),
   };
 }
 
 /** The table rows of a plan: what each key is and what apply would do. */
 export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
   return changes.map((c) =>
-    c.detail!.leftover
-      ? rowOf(c.detail!, c.detail!.conflict ? 'conflict' : 'leftover', c.reason)
-      : rowOf(
-          c.detail!,
-          c.action as KeyStatus,
-          c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
-        ),
+    c.detail!.orphaned
+      ? rowOf(c.detail!, 'orphaned', c.reason)
+      : c.detail!.leftover
+        ? rowOf(c.detail!, c.detail!.conflict ? 'conflict' : 'leftover', c.reason)
+        : rowOf(
+            c.detail!,
+            c.action as KeyStatus,
+            c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
+          ),
   );
 }
 

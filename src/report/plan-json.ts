@@ -69,6 +69,7 @@ const KEY_STATUSES = [
   'leftover',
   'scheduled',
   'conflict',
+  'orphaned',
 ] as const;
 
 export const keyRowJsonSchema = z.object({
@@ -86,6 +87,18 @@ export const keyRowJsonSchema = z.object({
   store: z.string(),
   /** Leftover rows: whether apply schedules the key's deletion or leaves it. */
   leftover: z.enum(['schedule-deletion', 'keep']).optional(),
+  /** Orphaned rows: the wallet's balance (integer wei strings) and what `--prune` may do. */
+  orphaned: z
+    .object({
+      aliased: z.boolean(),
+      abandoned: z.boolean(),
+      balanceWei: z.string().optional(),
+      feeWei: z.string().optional(),
+      symbol: z.string().optional(),
+      balanceUnknown: z.string().optional(),
+      retire: z.enum(['ready', 'not-drained', 'pending-deletion']),
+    })
+    .optional(),
 });
 export type KeyRowJson = z.infer<typeof keyRowJsonSchema>;
 

@@ -35,6 +35,10 @@ export function registerKeys(
         '--kms-writes-per-second <n>',
         `KMS CreateKey/CreateAlias pace, each (default 5, the KMS quota; or ${KMS_WRITES_PER_SECOND_ENV})`,
       )
+      .option(
+        '--prune',
+        'retire orphaned keys (network or key name no longer in the file) once drained or abandoned (keys.abandon): disabled, deletion scheduled',
+      )
       .addHelpText('after', `\nExample:\n  $ nomad-ops keys ${mode} --env staging`)
       .action(
         async (options: {
@@ -42,6 +46,7 @@ export function registerKeys(
           json?: boolean;
           verifyKeyTrust?: boolean;
           kmsWritesPerSecond?: string;
+          prune?: boolean;
         }) => {
           const rate = kmsWritesPerSecond(options.kmsWritesPerSecond, io.env);
           // Progress on stderr only: stdout stays the table or the JSON. Its first line comes
@@ -61,6 +66,8 @@ export function registerKeys(
             ...(commit ? { commit } : {}),
             ...(rate ? { kmsWritesPerSecond: rate } : {}),
             ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
+            ...(options.prune ? { prune: true } : {}),
+            variables: io.env,
             ...(progress ? { progress } : {}),
           });
           io.out(options.json ? toJson(job.json) : job.console);
