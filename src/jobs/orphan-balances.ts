@@ -19,6 +19,27 @@ export interface OrphanBalanceOptions {
 }
 
 /**
+ * The RPC URL of a network: the file's `rpcUrlEnv` for a network it still has, else
+ * `{NETWORK}_RPC_URL` when the runner still sets it; registered for redaction once read.
+ */
+export function rpcUrlOf(
+  env: ResolvedEnvironment,
+  network: string,
+  variables: Record<string, string | undefined>,
+): { url?: string; why: string } {
+  const known = env.networks.find((n) => n.name === network);
+  const variable = known?.rpcUrlEnv ?? rpcUrlEnvOf(network);
+  const url = known
+    ? rpcUrlsFromEnv(env, variables)[network]
+    : variables[variable]?.trim() || undefined;
+  registerRpcUrl(url);
+  if (url) return { url, why: '' };
+  return {
+    why: known ? `${variable} is not set` : `network not in the file (set ${variable} to read it)`,
+  };
+}
+
+/**
  * Reads an orphaned wallet's balance on its network, with the fee of one plain transfer there
  * (21,000 gas at the node's gas price), in one JSON-RPC batch. The URL is the file's
  * `rpcUrlEnv` for a network it still has, else `{NETWORK}_RPC_URL` when the runner still sets it;
@@ -29,20 +50,10 @@ export function orphanBalanceReader(
   options: OrphanBalanceOptions = {},
 ): OrphanBalanceReader {
   const variables = options.variables ?? process.env;
-  const urls = rpcUrlsFromEnv(env, variables);
   return async (network, address): Promise<OrphanBalance> => {
     const known = env.networks.find((n) => n.name === network);
-    const variable = known?.rpcUrlEnv ?? rpcUrlEnvOf(network);
-    const url = known ? urls[network] : variables[variable]?.trim() || undefined;
-    registerRpcUrl(url);
-    if (!url) {
-      return {
-        state: 'unknown',
-        why: known
-          ? `unknown: ${variable} is not set`
-          : `unknown: network not in the file (set ${variable} to read it)`,
-      };
-    }
+    const { url, why } = rpcUrlOf(env, network, variables);
+    if (!url) return { state: 'unknown', why: `unknown: ${why}` };
     try {
       const [balance, gasPrice] = await rpcBatch(
         url,
