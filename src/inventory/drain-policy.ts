@@ -1,5 +1,5 @@
 import type { ResolvedEnvironment } from '../config/model.js';
-import type { KeyName } from '../config/schema.js';
+import type { KeyName } from '../config/names.js';
 import { keyArnPattern, secretArnPattern, secretNameFor } from './names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';

@@ -3,8 +3,8 @@ import type { ResolvedEnvironment } from '../config/model.js';
 import { InputError, OperationError, errorMessage } from '../errors.js';
 import { bankAlias } from '../inventory/names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../inventory/tags.js';
-import { quantity, rpcBatch, rpcCall, sleep } from '../keymaster/rpc.js';
-import { keyStoreFor } from '../plan/keys.js';
+import { quantity, rpcBatch, rpcCall, sleep } from '../keymaster/rpc/rpc.js';
+import { keyStoreFor } from '../plan/keys/keys.js';
 import { KmsSigner } from '../signer/kms-signer.js';
 import { rpcUrlOf } from './orphan-balances.js';
 

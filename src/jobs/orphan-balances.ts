@@ -1,8 +1,8 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage } from '../errors.js';
-import { quantity, rpcBatch, type FetchLike } from '../keymaster/rpc.js';
-import { rpcUrlsFromEnv } from '../keymaster/rpc-url.js';
-import type { OrphanBalance, OrphanBalanceReader } from '../plan/keys-orphans.js';
+import { quantity, rpcBatch, type FetchLike } from '../keymaster/rpc/rpc.js';
+import { rpcUrlsFromEnv } from '../keymaster/rpc/url.js';
+import type { OrphanBalance, OrphanBalanceReader } from '../plan/keys/orphans.js';
 import { registerRpcUrl } from '../redact.js';
 
 /** Gas of a plain transfer to an account without code: what one drain transfer costs at least. */

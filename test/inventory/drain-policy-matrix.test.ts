@@ -6,12 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import { drainPolicyName } from '../../src/inventory/drain-policy.js';
-import {
-  iamFor,
-  roleDocuments,
-  toolkitKeyPolicyDocument,
-  type PolicyDocument,
-} from '../../src/inventory/index.js';
+import { iamFor, roleDocuments } from '../../src/inventory/iam.js';
+import { toolkitKeyPolicyDocument } from '../../src/inventory/policies.js';
+import { type PolicyDocument } from '../../src/inventory/types.js';
 import { production, staging } from './fixtures.js';
 import { simulate } from './simulate.js';
 
