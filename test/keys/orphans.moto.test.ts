@@ -48,7 +48,7 @@ beforeAll(() => {
 const network = (name: string, chainId: number) =>
   `  - { name: ${name}, chainId: ${chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ${name.toUpperCase()}_RPC_URL }\n`;
 const funding = (name: string) =>
-  `    ${name}:\n      roles:\n        relayer: { lower: '0.5', target: '1' }\n      bank: { reserve: '1', alertBelow: '5' }\n      capPerRun: '20'\n`;
+  `    ${name}:\n      roles:\n        relayer: { lower: '0.5', target: '1' }\n        processor: { lower: '0.5', target: '1' }\n      bank: { reserve: '1', alertBelow: '5' }\n      capPerRun: '20'\n`;
 
 /** A staging file of `accountId` with the given networks (alpha on 31337, beta on 31338). */
 function writeFile(dir: string, accountId: string, names: string[], keysExtra = ''): string {
@@ -57,7 +57,7 @@ function writeFile(dir: string, accountId: string, names: string[], keysExtra = 
   writeFileSync(
     file,
     `environment: staging\naws: { accountId: '${accountId}', region: us-west-2 }\n` +
-      `keys:\n  names: [relayer-signer, updater-attestation]\n${keysExtra}` +
+      `keys:\n  names: [relayer-signer, processor-signer, updater-attestation]\n${keysExtra}` +
       `networks:\n${names.map((n) => network(n, ids[n]!)).join('')}` +
       `keymaster:\n  networks:\n${names.map(funding).join('')}`,
   );
@@ -71,7 +71,7 @@ async function keys(args: string[], env: Record<string, string>): Promise<KeysOu
 }
 
 describe('decommissioning a network: orphaned rows and --prune', () => {
-  it('lists the removed network’s keys with balances, and prunes only drained or abandoned ones', async () => {
+  it('lists the removed network’s keys with balances; drain, abandon and --prune retire them', async () => {
     const accountId = nextAccountId();
     const dir = mkdtempSync(path.join(tmpdir(), 'nomad-orphans-'));
     const aws = await motoEnv(motoUrl, accountId);
@@ -80,28 +80,32 @@ describe('decommissioning a network: orphaned rows and --prune', () => {
 
     const both = writeFile(dir, accountId, ['alpha', 'beta']);
     const applied = await keys(['apply', '--env', both], env);
-    expect(applied.keys.map((k) => k.status)).toEqual(Array(5).fill('created'));
-    const betaRelayer = applied.keys.find((k) => k.alias === 'alias/staging-beta-relayer-signer')!;
-    const betaAttestation = applied.keys.find(
-      (k) => k.alias === 'alias/staging-beta-updater-attestation',
-    )!;
+    expect(applied.keys.map((k) => k.status)).toEqual(Array(7).fill('created'));
+    const row = (alias: string) => applied.keys.find((k) => k.alias === alias)!;
+    const betaRelayer = row('alias/staging-beta-relayer-signer');
+    const betaProcessor = row('alias/staging-beta-processor-signer');
+    const betaAttestation = row('alias/staging-beta-updater-attestation');
+    const bank = row('alias/staging-bank');
 
-    // Funds left on the beta relayer's wallet, on beta's chain.
+    // Funds left on beta's relayer and processor wallets, on beta's chain.
     const provider = new JsonRpcProvider(chains[1]!.url, chains[1]!.chainId, {
       staticNetwork: true,
     });
-    const sent = await new Wallet(FUNDER, provider).sendTransaction({
-      to: betaRelayer.address,
-      value: parseEther('0.25'),
-    });
-    await sent.wait();
+    const funder = new Wallet(FUNDER, provider);
+    const nonce = await provider.getTransactionCount(funder.address, 'latest');
+    for (const [i, to] of [betaRelayer.address, betaProcessor.address].entries()) {
+      await (
+        await funder.sendTransaction({ to, value: parseEther('0.25'), nonce: nonce + i })
+      ).wait();
+    }
 
-    // beta leaves the file: its two keys are orphaned rows, with address and balance.
+    // beta leaves the file: its three keys are orphaned rows, with address and balance.
     const alphaOnly = writeFile(dir, accountId, ['alpha']);
     const plan = await keys(['plan', '--env', alphaOnly], env);
     expect(plan.ok).toBe(true);
     const orphaned = plan.keys.filter((k) => k.status === 'orphaned');
     expect(orphaned.map((k) => k.alias).sort()).toEqual([
+      'alias/staging-beta-processor-signer',
       'alias/staging-beta-relayer-signer',
       'alias/staging-beta-updater-attestation',
     ]);
@@ -114,45 +118,72 @@ describe('decommissioning a network: orphaned rows and --prune', () => {
     });
     expect(BigInt(relayerRow.orphaned!.feeWei!)).toBeGreaterThan(0n);
     expect(relayerRow.reason).toContain('keys drain');
-    expect(plan.keys.filter((k) => k.status === 'exists')).toHaveLength(3);
-    // The table and the reasons say it too.
+    expect(plan.keys.filter((k) => k.status === 'exists')).toHaveLength(4);
     const table = await cli(['keys', 'plan', '--env', alphaOnly], { env });
-    expect(table.stdout).toContain('2 orphaned');
+    expect(table.stdout).toContain('3 orphaned');
     expect(table.stdout).toContain(`ORPHANED ${betaRelayer.keyId}`);
 
     // Without beta's RPC the balance is unknown, never zero.
     const blind = await keys(['plan', '--env', alphaOnly], {
       ...aws,
-      ...{ ALPHA_RPC_URL: rpc.ALPHA_RPC_URL },
+      ALPHA_RPC_URL: rpc.ALPHA_RPC_URL,
     });
     const blindRow = blind.keys.find((k) => k.keyId === betaRelayer.keyId)!;
     expect(blindRow.orphaned?.balanceWei).toBeUndefined();
     expect(blindRow.orphaned?.balanceUnknown).toContain('network not in the file');
 
-    // --prune: the attestation key (no funds) is retired, the funded relayer key is not.
-    const pruned = await keys(['apply', '--env', alphaOnly, '--prune'], env);
+    // --prune: the attestation key (no funds) is retired, the funded signer keys are not.
     const { kms } = await clientsFor(motoUrl, accountId, 'us-west-2');
     const stateOf = async (keyId: string) =>
       (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState;
+    const pruned = await keys(['apply', '--env', alphaOnly, '--prune'], env);
     expect(await stateOf(betaAttestation.keyId)).toBe('PendingDeletion');
     expect(await stateOf(betaRelayer.keyId)).toBe('Enabled');
+    expect(await stateOf(betaProcessor.keyId)).toBe('Enabled');
     expect(pruned.keys.find((k) => k.keyId === betaAttestation.keyId)?.status).toBe('scheduled');
     expect(pruned.keys.find((k) => k.keyId === betaRelayer.keyId)?.status).toBe('orphaned');
 
-    // The file abandons beta: --prune retires the relayer key with its funds.
+    // keys drain: refused for a key keys.drain does not declare, and for an agent key of the file.
+    const drain = (file: string, key: string) =>
+      cli(['keys', 'drain', '--env', file, '--key', key, '--to', 'bank', '--json'], { env });
+    expect((await drain(alphaOnly, betaRelayer.alias)).code).toBe(2);
+    const declared = writeFile(dir, accountId, ['alpha'], '  drain: [beta/relayer-signer]\n');
+    expect((await drain(declared, 'alias/staging-alpha-relayer-signer')).code).toBe(2);
+    // Declared: the balance less the fee goes to the bank.
+    const bankBefore = await provider.getBalance(bank.address);
+    const drained = await drain(declared, betaRelayer.alias);
+    expect(drained.code, drained.stderr).toBe(0);
+    const result = JSON.parse(drained.stdout) as { status: string; amount: string; maxFee: string };
+    expect(result.status).toBe('sent');
+    expect(BigInt(result.amount) + BigInt(result.maxFee)).toBe(parseEther('0.25'));
+    expect((await provider.getBalance(bank.address)) - bankBefore).toBe(BigInt(result.amount));
+    expect(await provider.getBalance(betaRelayer.address)).toBeLessThanOrEqual(
+      BigInt(result.maxFee),
+    );
+
+    // Drained: --prune retires it; the processor still holds funds and stays.
+    const afterDrain = await keys(['plan', '--env', declared, '--prune'], env);
+    expect(afterDrain.keys.find((k) => k.keyId === betaRelayer.keyId)?.orphaned?.retire).toBe(
+      'ready',
+    );
+    await keys(['apply', '--env', declared, '--prune'], env);
+    expect(await stateOf(betaRelayer.keyId)).toBe('PendingDeletion');
+    expect(await stateOf(betaProcessor.keyId)).toBe('Enabled');
+
+    // The file abandons beta: --prune retires the processor key with its funds.
     const abandoned = writeFile(dir, accountId, ['alpha'], '  abandon: [beta]\n');
     const planAbandon = await keys(['plan', '--env', abandoned, '--prune'], env);
-    const abandonRow = planAbandon.keys.find((k) => k.keyId === betaRelayer.keyId)!;
+    const abandonRow = planAbandon.keys.find((k) => k.keyId === betaProcessor.keyId)!;
     expect(abandonRow.orphaned).toMatchObject({ abandoned: true, retire: 'ready' });
     await keys(['apply', '--env', abandoned, '--prune'], env);
-    expect(await stateOf(betaRelayer.keyId)).toBe('PendingDeletion');
-    // Every key of alpha is untouched.
-    for (const k of applied.keys.filter((row) => row.alias.includes('-alpha-'))) {
+    expect(await stateOf(betaProcessor.keyId)).toBe('PendingDeletion');
+    // Every key of alpha, and the bank, is untouched.
+    for (const k of applied.keys.filter((r) => !r.alias.includes('-beta-'))) {
       expect(await stateOf(k.keyId)).toBe('Enabled');
     }
     const after = await keys(['plan', '--env', abandoned], env);
     expect(
       after.keys.filter((k) => k.status === 'orphaned').map((k) => k.orphaned?.retire),
-    ).toEqual(['pending-deletion', 'pending-deletion']);
-  }, 180_000);
+    ).toEqual(['pending-deletion', 'pending-deletion', 'pending-deletion']);
+  }, 240_000);
 });

@@ -3,6 +3,7 @@ import { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from '../../jobs/keys-r
 import { createProgress, stderrSink } from '../../progress.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
+import { registerKeysDrain } from './keys-drain.js';
 import { jobModules } from './load.js';
 
 export function registerKeys(
@@ -78,5 +79,6 @@ export function registerKeys(
         },
       );
   }
+  registerKeysDrain(keys, io, setExitCode);
   return keys;
 }
