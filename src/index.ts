@@ -13,7 +13,8 @@ export { assertAccount, callerAccount, AccountMismatchError } from './aws/sts.js
 export {
   runKeys,
   planKeys,
-  applyKeys,
+  prepareKeysIn,
+  keyRows,
   keyStoreFor,
   type KeysResult,
   type KeyRow,

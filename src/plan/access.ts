@@ -24,7 +24,13 @@ import type {
 import { validateAccessInventory } from './access-validate.js';
 import type { Change } from './change.js';
 import { type KeyAccessChange, planKeyAccess } from './key-access.js';
-import { prepare, type ReconcileResult } from './reconcile.js';
+import {
+  prepare,
+  type ApplyResult,
+  type PlanResult,
+  type Prepared,
+  type ReconcileResult,
+} from './reconcile.js';
 
 /**
  * The access plan (DESIGN §5): IAM users, groups, memberships, managed policies, attachments,
@@ -94,16 +100,17 @@ export interface RunAccessInput extends AccessOptions {
   onStep?: (description: string) => void;
 }
 
-export interface AccessResult {
-  /** The plan (in apply mode: the plan that was applied). */
-  changes: Change<AccessDetail>[];
-  /** apply only: the plan read again after applying; all `exists` when apply converged. */
-  after?: Change<AccessDetail>[];
-  /** As `reconcile()` means it for every resource kind: nothing broken or drifted; after apply, nothing left to do either. */
-  ok: boolean;
-  /** Who can sign with which key, now and as wanted, by party (files that list operators). */
+type AccessChange = Change<AccessDetail>;
+
+/** Who can sign with which key, now and as wanted, by party (files that list operators). */
+interface WithKeyAccess {
   keyAccess?: KeyAccessChange[];
 }
+
+/** `reconcile()`'s result for IAM, with who can sign with which key. */
+export type AccessResult = ReconcileResult<AccessChange> & WithKeyAccess;
+export type AccessPlanResult = PlanResult<AccessChange> & WithKeyAccess;
+export type AccessApplyResult = ApplyResult<AccessChange> & WithKeyAccess;
 
 function queryFor(inventory: AccessInventory, options: AccessOptions) {
   const { iam } = inventory;
@@ -134,8 +141,8 @@ function queryFor(inventory: AccessInventory, options: AccessOptions) {
 
 /** An access plan read once, and the apply of exactly its changes (`prepare` in reconcile.ts). */
 export interface PreparedAccess {
-  plan: AccessResult;
-  apply(): Promise<AccessResult>;
+  plan: AccessPlanResult;
+  apply(): Promise<AccessApplyResult>;
 }
 
 /**
@@ -148,7 +155,7 @@ export async function prepareAccess(input: Omit<RunAccessInput, 'mode'>): Promis
   const { inventory, clients } = input;
   validateAccessInventory(inventory);
   let first: AccessState | undefined;
-  const prepared = await prepare<AccessState, Change<AccessDetail>, IamStep>(
+  const prepared: Prepared<AccessChange> = await prepare<AccessState, AccessChange, IamStep, void>(
     {
       read: async () => {
         const state = await readAccessState(clients, queryFor(inventory, input));
@@ -165,17 +172,22 @@ export async function prepareAccess(input: Omit<RunAccessInput, 'mode'>): Promis
       ...(input.onStep ? { onStep: input.onStep } : {}),
     },
   );
-  const keyAccess = planKeyAccess(inventory.iam, inventory.accountId, first!);
-  const resultOf = (result: ReconcileResult<Change<AccessDetail>>): AccessResult => ({
-    changes: result.changes,
-    ...(result.after ? { after: result.after } : {}),
-    ok: result.ok,
-    ...(keyAccess ? { keyAccess } : {}),
-  });
-  return { plan: resultOf(prepared.plan), apply: async () => resultOf(await prepared.apply()) };
+  const keyAccess = first && planKeyAccess(inventory.iam, inventory.accountId, first);
+  const withKeyAccess = keyAccess ? { keyAccess } : {};
+  return {
+    plan: { ...prepared.plan, ...withKeyAccess },
+    apply: async () => ({ ...(await prepared.apply()), ...withKeyAccess }),
+  };
 }
 
 /** Plans, and in apply mode carries out the plan and plans again (`prepareAccess`). */
+export async function runAccess(
+  input: RunAccessInput & { mode: 'plan' },
+): Promise<AccessPlanResult>;
+export async function runAccess(
+  input: RunAccessInput & { mode: 'apply' },
+): Promise<AccessApplyResult>;
+export async function runAccess(input: RunAccessInput): Promise<AccessResult>;
 export async function runAccess(input: RunAccessInput): Promise<AccessResult> {
   const prepared = await prepareAccess(input);
   return input.mode === 'plan' ? prepared.plan : prepared.apply();

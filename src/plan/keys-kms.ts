@@ -6,7 +6,6 @@ import {
 } from '../aws/kms.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../inventory/tags.js';
 import type { KeySpec } from '../inventory/types.js';
-import type { Change } from './change.js';
 import {
   chooseKey,
   decideLeftovers,
@@ -21,9 +20,7 @@ import {
   type KmsReadOptions,
   type KmsState,
 } from './keys-kms-read.js';
-import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './keys-types.js';
-
-type KeyChange = Change<KeyDetail>;
+import { KEY_CHANGE_KIND, baseDetail, type KeyChange, type KeyDetail } from './keys-types.js';
 
 /**
  * Why a key cannot be used as an Ethereum signing key, with what to do; undefined if it can.
@@ -187,7 +184,7 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
   const leftovers = decideLeftovers(state.found, {
     inventory: new Set(keys.map((k) => k.alias)),
     targetOf: (alias) => targets.get(alias),
-    keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail!.keyId!)),
+    keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail.keyId!)),
     addressOf: (keyId) => state.addresses.get(keyId),
   });
   return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region))];
@@ -201,7 +198,7 @@ const recordOf = (state: KmsState, keyId: string) =>
 function leftoverTarget(change: KeyChange, state: KmsState): LeftoverTarget | undefined {
   if (change.action === 'create') return { planned: true };
   if (change.action === 'adopt') return { planned: true, keyId: change.detail?.keyId };
-  const alias = change.detail!.alias;
+  const alias = change.detail.alias;
   const keyId =
     change.detail?.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
   if (!keyId) return undefined;
