@@ -19,7 +19,8 @@ import { createAwsClients, type AwsClients } from '../src/aws/clients.js';
 import { addressFromSpki } from '../src/eth/address.js';
 import { keysFor } from '../src/inventory/keys.js';
 import type { KeySpec } from '../src/inventory/types.js';
-import { keyRows, runKeys } from '../src/plan/keys.js';
+import { runKeys } from '../src/plan/keys/keys.js';
+import { keyRows } from '../src/plan/keys/rows.js';
 import { motoCredentials, startMoto } from '../test/harness/moto.js';
 import {
   benchOptions,

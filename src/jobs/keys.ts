@@ -1,10 +1,11 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
-import type { FundingPlan } from '../plan/funding.js';
-import { fundingOf, fundingReconciler, keysNotInPlace } from '../plan/funding-reconcile.js';
-import { keyRows, prepareKeys, type KeysResult } from '../plan/keys.js';
-import type { KeyRow } from '../plan/keys-types.js';
+import type { FundingPlan } from '../plan/funding/funding.js';
+import { fundingOf, fundingReconciler, keysNotInPlace } from '../plan/funding/reconcile.js';
+import { prepareKeys } from '../plan/keys/keys.js';
+import { keyRows, type KeysResult } from '../plan/keys/rows.js';
+import type { KeyRow } from '../plan/keys/types.js';
 import { prepare } from '../plan/reconcile.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -133,6 +134,3 @@ export async function keysJob(
   const prepared = await prepareKeysJob(env, clients, { ...options, mode });
   return mode === 'plan' ? prepared.plan : prepared.apply();
 }
-
-export { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from './keys-rate.js';
-export { committedHead } from './git-history.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { KEY_STATUSES } from '../plan/keys-types.js';
+import { KEY_STATUSES } from '../plan/keys/types.js';
 
 /**
  * The plan JSON the actions exchange, as zod schemas: provision-keys' `keys-json`, apply-iam's
@@ -49,7 +49,7 @@ export const keyAccessRowSchema = z.object({
 });
 
 /** apply-iam's and proofs-bucket's `plan-json` (and `nomad-ops iam|bucket plan --json`). */
-export const accessPlanJsonSchema = z.object({
+export const iamPlanJsonSchema = z.object({
   ok: z.boolean(),
   summary: z.record(z.string(), z.number()),
   changes: z.array(changeRowSchema),
@@ -57,7 +57,7 @@ export const accessPlanJsonSchema = z.object({
   after: z.array(changeRowSchema).optional(),
   keyAccess: z.array(keyAccessRowSchema).optional(),
 });
-export type AccessPlanJson = z.infer<typeof accessPlanJsonSchema>;
+export type IamPlanJson = z.infer<typeof iamPlanJsonSchema>;
 
 export const keyRowJsonSchema = z.object({
   alias: z.string(),
@@ -149,8 +149,8 @@ export const planFileSchema = z.object({
   /** The commit planned. */
   commit: z.string().optional(),
   keys: keysPlanJsonSchema.optional(),
-  iam: accessPlanJsonSchema.optional(),
-  bucket: accessPlanJsonSchema.optional(),
+  iam: iamPlanJsonSchema.optional(),
+  bucket: iamPlanJsonSchema.optional(),
   sha256: z.string(),
 });
 export type PlanFileJson = z.infer<typeof planFileSchema>;

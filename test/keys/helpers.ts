@@ -5,7 +5,8 @@ import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import { parseDerSignature, SECP256K1_N } from '../../src/eth/der-signature.js';
-import { keyRows, runKeys, type RunKeysOptions } from '../../src/plan/keys.js';
+import { runKeys, type RunKeysOptions } from '../../src/plan/keys/keys.js';
+import { keyRows } from '../../src/plan/keys/rows.js';
 import { requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 

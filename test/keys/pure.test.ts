@@ -1,9 +1,11 @@
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms.js';
+import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms-types.js';
 import { createLimiter } from '../../src/aws/limiter.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { planKeys, rowsFromChanges, type KeyRow } from '../../src/plan/keys.js';
+import { planKeys } from '../../src/plan/keys/keys.js';
+import { rowsFromChanges } from '../../src/plan/keys/rows.js';
+import { type KeyRow } from '../../src/plan/keys/types.js';
 import {
   KEY_TABLE_COLUMNS,
   attestationAddresses,

@@ -17,7 +17,7 @@ import type { AwsClients } from '../../src/aws/clients.js';
 import { createSecretKeyStore } from '../../src/aws/secrets.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
-import { keyRows, type KeysResult } from '../../src/plan/keys.js';
+import { keyRows, type KeysResult } from '../../src/plan/keys/rows.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown } from '../../src/report/keys.js';
 import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 import { nextAccountId } from '../harness/emulators.js';
