@@ -1,4 +1,3 @@
-import type { KeysResult } from '../plan/keys/keys.js';
 import type { KeyRow, KeyStatus } from '../plan/keys/types.js';
 import type { FundingPlan } from '../plan/funding/funding.js';
 import { renderFundingConsole, renderFundingMarkdown } from './funding.js';
@@ -87,7 +86,7 @@ export function attestationTable(
   };
 }
 
-function summaryLine(rows: KeyRow[]): string {
+function summaryLine(rows: readonly KeyRow[]): string {
   const counts = new Map<KeyStatus, number>();
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const order: KeyStatus[] = [
@@ -109,7 +108,7 @@ function summaryLine(rows: KeyRow[]): string {
     .join(', ');
 }
 
-function problems(rows: KeyRow[]): KeyRow[] {
+function problems(rows: readonly KeyRow[]): KeyRow[] {
   return rows.filter((r) => PROBLEM.has(r.status));
 }
 
@@ -174,17 +173,16 @@ export function orphanedMarkdown(
   );
 }
 
-export function renderKeysConsole(result: KeysResult, funding?: FundingPlan): string {
-  const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
-  const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
+export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan): string {
+  const parts = [`Keys: ${summaryLine(rows)}`, renderConsoleTable(keyTable(rows))];
+  const adopted = rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
   for (const r of adopted) parts.push(`adopt ${r.alias}: ${r.reason}`);
-  const attest = attestationTable(result.rows);
+  const attest = attestationTable(rows);
   if (attest.rows.length) parts.push('Attestation addresses:', renderConsoleTable(attest));
-  for (const r of problems(result.rows))
-    parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
-  for (const r of result.rows.filter((row) => LEFTOVER.has(row.status)))
+  for (const r of problems(rows)) parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
+  for (const r of rows.filter((row) => LEFTOVER.has(row.status)))
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
-  for (const r of result.rows.filter((row) => ORPHANED.has(row.status)))
+  for (const r of rows.filter((row) => ORPHANED.has(row.status)))
     parts.push(`ORPHANED ${r.keyId} (${r.alias}): ${r.reason}`);
   if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
@@ -198,18 +196,22 @@ export interface KeysMarkdownOptions {
 }
 
 /** For job summaries and pull-request comments; keys this run creates or adopts are marked. */
-export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOptions = {}): string {
+export function renderKeysMarkdown(
+  rows: readonly KeyRow[],
+  ok: boolean,
+  options: KeysMarkdownOptions = {},
+): string {
   const parts: string[] = [];
   if (options.title) parts.push(`### ${options.title}`);
-  parts.push(`${result.ok ? '✅' : '❌'} ${summaryLine(result.rows)}`);
-  const attention = needsAttentionMarkdown(result.rows);
+  parts.push(`${ok ? '✅' : '❌'} ${summaryLine(rows)}`);
+  const attention = needsAttentionMarkdown(rows);
   if (attention) parts.push(attention);
-  const leftovers = leftoversMarkdown(result.rows);
+  const leftovers = leftoversMarkdown(rows);
   if (leftovers) parts.push(leftovers);
-  const orphaned = orphanedMarkdown(result.rows);
+  const orphaned = orphanedMarkdown(rows);
   if (orphaned) parts.push(orphaned);
-  parts.push(renderMarkdownTable(keyTable(result.rows, { markNew: '🆕' })));
-  const attest = attestationTable(result.rows);
+  parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
+  const attest = attestationTable(rows);
   if (attest.rows.length) {
     parts.push('**Attestation addresses**', renderMarkdownTable(attest));
   }
@@ -220,10 +222,10 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
 /** For machines (the action's `keys-json` output): rows plus attestation addresses. */
 export type KeysJson = KeysPlanJson;
 
-export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
+export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: FundingPlan): KeysJson {
   return {
-    ok: result.ok && funding?.outcome !== 'failed',
-    keys: result.rows.map((r) => ({
+    ok: ok && funding?.outcome !== 'failed',
+    keys: rows.map((r) => ({
       alias: r.alias,
       region: r.region,
       keyId: r.keyId,
@@ -239,7 +241,7 @@ export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
       ...(r.leftover ? { leftover: r.leftover } : {}),
       ...(r.orphaned ? { orphaned: r.orphaned } : {}),
     })),
-    attestation: attestationAddresses(result.rows),
+    attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),
   };
 }

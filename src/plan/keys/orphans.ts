@@ -2,14 +2,13 @@ import type { KmsAliasEntry, KmsKeyInfo, KmsKeyStore } from '../../aws/kms-types
 import { errorMessage } from '../../errors.js';
 import { TAG_KEYS } from '../../inventory/tags.js';
 import type { KeyPurpose } from '../../inventory/types.js';
-import type { Change } from '../change.js';
 import {
   isEnvironmentKey,
   LEFTOVER_DELETION_DAYS,
   undoDeletionCommand,
   type FoundKey,
 } from './leftovers.js';
-import { KEY_CHANGE_KIND, type KeyDetail, type OrphanDetail } from './types.js';
+import { KEY_CHANGE_KIND, type KeyChange, type OrphanDetail } from './types.js';
 
 /**
  * Decommissioning (DESIGN §3 "Lifecycle", issue 26 item 4): a toolkit key of this environment
@@ -128,7 +127,7 @@ export function planOrphans(
   reads: readonly OrphanRead[],
   region: string,
   options: Pick<OrphanOptions, 'prune' | 'abandon'>,
-): Change<KeyDetail>[] {
+): KeyChange[] {
   const abandon = new Set(options.abandon ?? []);
   return reads.map((read) => {
     const network = read.tags[TAG_KEYS.network];
