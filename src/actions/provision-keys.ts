@@ -17,6 +17,8 @@ await runAction(async () => {
   // Workflows check every aliased key's policy, grants and tags: reviewers approve a plan that
   // would show a key someone else can sign with. The CLI leaves it to --verify-key-trust.
   const verifyKeyTrust = getBooleanInput('verify-key-trust', true);
+  // A prune plan says so in keys-json (hashed): the approved apply retires exactly its rows.
+  const prune = getBooleanInput('prune', false);
   // Plain lines in the job log (not a terminal): a line at the start, then every 5 s.
   const progress =
     mode === 'apply'
@@ -27,6 +29,7 @@ await runAction(async () => {
     ...(commit ? { commit } : {}),
     ...(rate ? { kmsWritesPerSecond: rate } : {}),
     ...(verifyKeyTrust ? { verifyKeyTrust: true } : {}),
+    ...(prune ? { prune: true } : {}),
     ...(progress ? { progress } : {}),
   });
   setJsonOutput('keys-json', env.name, JSON.stringify(job.json));

@@ -21,7 +21,7 @@ import { readPlanFile, type ReadFile } from './plan-inputs.js';
  * before its first write.
  */
 
-export interface ApplyApprovedOptions extends Omit<KeysJobOptions, 'commit'> {
+export interface ApplyApprovedOptions extends Omit<KeysJobOptions, 'commit' | 'prune'> {
   /** The approved plan (the plan job's artifact), read with `readApprovedPlan`. */
   approved: PlanFileJson;
   /**
@@ -87,6 +87,8 @@ export async function applyApprovedJob(
     ...keyOptions,
     ...(commit ? { commit } : {}),
     onlyPlannedLeftovers: true,
+    // Orphans are retired exactly when reviewers approved a --prune plan (and its rows match).
+    prune: approved.keys?.prune === true,
   });
   const iam = await prepareIamJob(env, clients, {
     bootstrap: bootstrap ?? false,

@@ -116,7 +116,7 @@ export async function prepareKeysJob(
       result,
       rows,
       funding: outcome,
-      json: keysJson(rows, result.ok, outcome),
+      json: keysJson(rows, result.ok, outcome, options.prune),
       console: renderKeysConsole(rows, outcome),
       markdown: renderKeysMarkdown(rows, result.ok, {
         title: `Keys — ${env.name} (${result.mode})`,

@@ -27,7 +27,10 @@ export interface GuardDecision {
 export function differingParts(a: EnvironmentPlans, b: EnvironmentPlans): string[] {
   const left = hashablePlan(a);
   const right = hashablePlan(b);
-  return Object.keys(left).filter((k) => canonicalJson(left[k]) !== canonicalJson(right[k]));
+  // A part only one side has (`prune`, hashed only when true) counts as null on the other.
+  return Object.keys({ ...left, ...right }).filter(
+    (k) => canonicalJson(left[k] ?? null) !== canonicalJson(right[k] ?? null),
+  );
 }
 
 export function decideApply(input: GuardInput): GuardDecision {

@@ -71,7 +71,11 @@ export function rowDifferences(
 
 /** Every row of every part (keys, funding, IAM, bucket) that differs, in report order. */
 export function planDifferences(approved: EnvironmentPlans, current: EnvironmentPlans): string[] {
+  const pruned = (p: EnvironmentPlans) => (p.keys?.prune ? 'a --prune plan' : 'not a --prune plan');
   const lines = [
+    ...(pruned(approved) !== pruned(current)
+      ? [`keys: the approved plan is ${pruned(approved)}, the plan read now is ${pruned(current)}`]
+      : []),
     ...rowDifferences(
       'keys',
       (approved.keys?.keys ?? []).map(keyRow),

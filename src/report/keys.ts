@@ -222,7 +222,12 @@ export function renderKeysMarkdown(
 /** For machines (the action's `keys-json` output): rows plus attestation addresses. */
 export type KeysJson = KeysPlanJson;
 
-export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: FundingPlan): KeysJson {
+export function keysJson(
+  rows: readonly KeyRow[],
+  ok: boolean,
+  funding?: FundingPlan,
+  prune?: boolean,
+): KeysJson {
   return {
     ok: ok && funding?.outcome !== 'failed',
     keys: rows.map((r) => ({
@@ -243,5 +248,6 @@ export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: Funding
     })),
     attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),
+    ...(prune ? { prune: true as const } : {}),
   };
 }

@@ -40,6 +40,8 @@ export function hashablePlan(plans: EnvironmentPlans): Record<string, unknown> {
   return {
     environment: plans.environment,
     keys: plans.keys?.keys ?? null,
+    // Only a prune plan says so: the hash of every other plan stays what it was.
+    ...(plans.keys?.prune ? { prune: true } : {}),
     funding: funding
       ? {
           sha256: funding.sha256,

@@ -116,6 +116,11 @@ export const keysPlanJsonSchema = z.object({
    * their sha256, the settings, what the bank records and what changes.
    */
   funding: fundingJsonSchema.optional(),
+  /**
+   * A `--prune` plan: its orphaned rows that are ready are retired. Hashed with the rows, so the
+   * apply of an approved plan prunes exactly when the approved plan did.
+   */
+  prune: z.literal(true).optional(),
 });
 export type KeysPlanJson = z.infer<typeof keysPlanJsonSchema>;
 

@@ -58,6 +58,22 @@ describe('decideApproved', () => {
     ]);
   });
 
+  it('hashes whether the plan prunes: the same rows planned with and without --prune differ', () => {
+    const pruning = plans();
+    pruning.keys = { ...pruning.keys!, prune: true };
+    expect(planFile(pruning, COMMIT).sha256).not.toBe(planFile(plans(), COMMIT).sha256);
+    const decision = decideApproved({
+      environment: 'staging',
+      current: plans(),
+      approved: planFile(pruning, COMMIT),
+      commit: COMMIT,
+    });
+    expect(decision.ok).toBe(false);
+    expect(decision.differences).toEqual([
+      'keys: the approved plan is a --prune plan, the plan read now is not a --prune plan',
+    ]);
+  });
+
   it('refuses an approved plan of another commit before comparing', () => {
     const decision = decideApproved({
       environment: 'staging',
