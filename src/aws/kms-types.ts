@@ -105,6 +105,8 @@ export interface KmsKeyStore {
   createKey(input: { description: string; tags: Record<string, string> }): Promise<KmsKeyInfo>;
   /** Throws `AliasExistsError` when the alias exists: read it to know what it points at. */
   createAlias(aliasName: string, keyId: string): Promise<void>;
+  /** DeleteAlias; an alias already gone is done (a retry, or another run). */
+  deleteAlias(aliasName: string): Promise<void>;
   /** DisableKey then ScheduleKeyDeletion; returns the deletion date (ISO) KMS answers. */
   retireKey(keyId: string, pendingWindowInDays: number): Promise<string | undefined>;
   /** The key policy, grants and tags, to decide whether the key may be used or adopted. */

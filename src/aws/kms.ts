@@ -1,6 +1,7 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
+  DeleteAliasCommand,
   DisableKeyCommand,
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
@@ -52,6 +53,7 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
     disableKey: writePacer(),
     scheduleDeletion: writePacer(),
     tagResource: writePacer(),
+    deleteAlias: writePacer(),
   };
   const once = options.singleAttempt ?? kms;
   const createAttempts = options.createAttempts ?? 8;
@@ -141,6 +143,16 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
         );
       } catch (error) {
         throw keyStoreError(error, 'KMS TagResource', keyId);
+      }
+    },
+
+    async deleteAlias(aliasName) {
+      try {
+        await paced.deleteAlias(() => kms.send(new DeleteAliasCommand({ AliasName: aliasName })));
+      } catch (error) {
+        // A retry, or another run, deleted it already: what we wanted.
+        if (awsErrorName(error) === 'NotFoundException') return;
+        throw keyStoreError(error, 'KMS DeleteAlias', aliasName);
       }
     },
 

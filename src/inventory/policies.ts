@@ -5,6 +5,7 @@ import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
 import { environmentAliasPattern, type KeyGrant } from './patterns.js';
 import { iamReadStatements, kmsReadStatements, kmsWriteStatements } from './role-statements.js';
 import { iamWriteStatements, type IamWriteScope } from './iam-write-statements.js';
+import { pruneAliasStatements } from './prune-statements.js';
 import { FUNDING_RECORD_TAG_KEYS, MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
@@ -267,6 +268,7 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
           Null: { 'kms:ResourceAliases': 'true' },
         },
       },
+      ...pruneAliasStatements(env),
       {
         // The approval record of the funding settings: only these tags, only on this bank.
         Sid: 'RecordApprovedFunding',

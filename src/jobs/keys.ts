@@ -106,6 +106,7 @@ export async function prepareKeysJob(
           orphanBalanceReader(env, options.variables ? { variables: options.variables } : {}),
         prune: Boolean(options.prune),
         abandon: env.abandonNetworks ?? [],
+        gracePeriodDays: env.gracePeriodDays,
       },
     },
     mode,

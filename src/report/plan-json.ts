@@ -84,6 +84,7 @@ export const keyRowJsonSchema = z.object({
       symbol: z.string().optional(),
       balanceUnknown: z.string().optional(),
       retire: z.enum(['ready', 'not-drained', 'pending-deletion']),
+      deletionDays: z.number().int().optional(),
     })
     .optional(),
 });

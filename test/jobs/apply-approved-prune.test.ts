@@ -4,6 +4,8 @@
  * orphaned rows the approved plan retires: a non-prune plan never retires an orphan, a prune
  * plan reviewers approved does, and a plan file whose prune flag was flipped is refused.
  */
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   CreateAliasCommand,
   CreateKeyCommand,
@@ -40,7 +42,13 @@ beforeAll(async () => {
     { staging: ACCOUNT },
     { bucketSuffix: bucketSuffix(ACCOUNT) },
   );
+  // A grace period of its own: the orphan's deletion waits that long, not KMS's 30 days.
+  appendFileSync(
+    path.join(workspace, 'environments/staging.yaml'),
+    'keys:\n  gracePeriodDays: 9\n',
+  );
   env = loadEnvironment('staging', workspace);
+  expect(env.gracePeriodDays).toBe(9);
   clients = await awsForEnvironment(env, await motoEnv(requireMotoUrl(), ACCOUNT));
   expect((await iamJob(env, clients, { mode: 'apply', bootstrap: true })).ok).toBe(true);
   expect((await keysJob(env, clients, 'apply', {})).ok).toBe(true);
@@ -91,8 +99,9 @@ async function approvedPlan(prune: boolean): Promise<PlanFile> {
 const apply = (approved: PlanFile) =>
   applyApprovedJob(env, clients, { approved, commit: COMMIT, verifyKeyTrust: true });
 
-const stateOf = async (keyId: string) =>
-  (await clients.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState;
+const metadataOf = async (keyId: string) =>
+  (await clients.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
+const stateOf = async (keyId: string) => (await metadataOf(keyId))?.KeyState;
 
 async function hasAlias(name: string): Promise<boolean> {
   for await (const page of paginateListAliases({ client: clients.kms }, {})) {
@@ -135,10 +144,23 @@ describe('--prune through the approved plan (staging on moto)', () => {
     expect(approved.keys!.prune).toBe(true);
     const row = approved.keys!.keys.find((k) => k.keyId === orphanKey)!;
     expect(row.leftover).toBe('schedule-deletion');
+    expect(row.orphaned).toMatchObject({ deletionDays: 9 });
+    expect(row.reason).toContain(`removes ${ORPHAN_ALIAS}`);
     const result = await apply(approved);
     expect(result.ok, result.failed?.message ?? result.decision.message).toBe(true);
     expect(result.keys!.rows.find((r) => r.keyId === orphanKey)?.status).toBe('scheduled');
-    expect(await stateOf(orphanKey)).toBe('PendingDeletion');
+    const retired = await metadataOf(orphanKey);
+    expect(retired?.KeyState).toBe('PendingDeletion');
+    // KMS schedules it the file's 9 days out (moto answers no window: read the date).
+    const days = (retired!.DeletionDate!.getTime() - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(9);
+    // Its alias is gone: no signer policy's alias pattern matches the key any more.
+    expect(await hasAlias(ORPHAN_ALIAS)).toBe(false);
+    // The next plan has nothing left to do for it.
+    const again = await approvedPlan(true);
+    expect(again.keys!.keys.find((k) => k.keyId === orphanKey)?.orphaned?.retire).toBe(
+      'pending-deletion',
+    );
     // Every key of the file is untouched.
     for (const k of approved.keys!.keys.filter((r) => r.keyId !== orphanKey)) {
       expect(await stateOf(k.keyId)).toBe('Enabled');

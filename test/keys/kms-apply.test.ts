@@ -90,6 +90,9 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
       const k = keys.find((x) => x.keyId === keyId)!;
       k.tags = { ...k.tags, ...tags };
     },
+    deleteAlias: async (aliasName) => {
+      aliases.delete(aliasName);
+    },
     retireKey: async (keyId) => {
       const k = keys.find((x) => x.keyId === keyId)!;
       k.keyState = 'PendingDeletion';

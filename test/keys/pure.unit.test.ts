@@ -78,6 +78,9 @@ function fakeKms(
     retireKey: async () => {
       throw new Error('plan must not retire');
     },
+    deleteAlias: async () => {
+      throw new Error('plan must not remove an alias');
+    },
     tagKey: async () => {
       throw new Error('plan must not tag');
     },

@@ -38,7 +38,7 @@ export function registerKeys(
       )
       .option(
         '--prune',
-        'retire orphaned keys (network or key name no longer in the file) once drained or abandoned (keys.abandon): disabled, deletion scheduled',
+        'retire orphaned keys (network or key name no longer in the file) once drained or abandoned (keys.abandon): alias removed, disabled, deletion scheduled after keys.gracePeriodDays',
       )
       .addHelpText('after', `\nExample:\n  $ nomad-ops keys ${mode} --env staging`)
       .action(

@@ -23,9 +23,18 @@ import type { KeyChange, KeyDetail, KeyRow } from './types.js';
  * - retire (a leftover: a key the toolkit made for an alias that points at another key):
  *   DisableKey and ScheduleKeyDeletion in 30 days, reported with the command that undoes it.
  *   Never a key an alias points at, never a key without the toolkit's tags.
+ * - retire an orphan (`--prune`): DeleteAlias first when its alias is still there (no signer
+ *   policy's `alias/{env}-*` pattern matches it from then on, and the apply role may disable
+ *   only a key no alias points at), then DisableKey and ScheduleKeyDeletion after the file's
+ *   `keys.gracePeriodDays`. A run stopped between the two finds an unaliased orphan and retires
+ *   it then.
  */
 
-export type KmsStep = { op: 'create-key' } | { op: 'alias' } | { op: 'retire'; keyId: string };
+export type KmsStep =
+  | { op: 'create-key' }
+  | { op: 'alias' }
+  | { op: 'unalias'; alias: string }
+  | { op: 'retire'; keyId: string; days: number };
 
 /** What one apply's steps share: the store, this run's id, the key each CreateKey made. */
 export interface KmsApplyContext {
@@ -39,9 +48,14 @@ export interface KmsApplyContext {
 export function kmsStepsOf(change: KeyChange): KmsStep[] {
   const detail = change.detail;
   if (detail.leftover) {
-    return change.action === 'remove' && detail.keyId
-      ? [{ op: 'retire', keyId: detail.keyId }]
-      : [];
+    if (change.action !== 'remove' || !detail.keyId) return [];
+    const orphan = detail.orphaned;
+    const retire: KmsStep = {
+      op: 'retire',
+      keyId: detail.keyId,
+      days: orphan?.deletionDays ?? LEFTOVER_DELETION_DAYS,
+    };
+    return orphan?.aliased ? [{ op: 'unalias', alias: detail.alias }, retire] : [retire];
   }
   if (change.action === 'create') return [{ op: 'create-key' }, { op: 'alias' }];
   if (change.action === 'adopt') return [{ op: 'alias' }];
@@ -52,6 +66,7 @@ export function describeKmsStep(step: KmsStep, change: KeyChange): string {
   const alias = change.detail.alias;
   if (step.op === 'create-key') return `CreateKey for ${alias}`;
   if (step.op === 'alias') return `CreateAlias ${alias}`;
+  if (step.op === 'unalias') return `DeleteAlias ${step.alias} of orphaned key`;
   return `retire extra key ${step.keyId} of ${alias}`;
 }
 
@@ -67,7 +82,8 @@ export async function runKmsStep(
     return undefined;
   }
   if (step.op === 'alias') return aliasOne(change, ctx);
-  return retire(change, step.keyId, ctx.store);
+  if (step.op === 'unalias') return unalias(step.alias, change, ctx.store);
+  return retire(change, step.keyId, step.days, ctx.store);
 }
 
 function withKey(detail: KeyDetail, info: KmsKeyInfo, address: string): KeyDetail {
@@ -205,12 +221,29 @@ function aliasRecord(detail: KeyDetail, value: 'true'): Record<string, string> {
   };
 }
 
-async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Promise<KeyRow> {
+async function unalias(alias: string, change: KeyChange, store: KmsKeyStore): Promise<undefined> {
+  try {
+    await store.deleteAlias(alias);
+  } catch (error) {
+    throw new OperationError(
+      `could not remove ${alias} from orphaned key ${change.detail.keyId}: ${errorMessage(error)}; apply again (the key stays enabled until its alias is gone)`,
+      { cause: error },
+    );
+  }
+  return undefined;
+}
+
+async function retire(
+  change: KeyChange,
+  keyId: string,
+  days: number,
+  store: KmsKeyStore,
+): Promise<KeyRow> {
   const detail = change.detail;
   const target = / points at ([^,\s]+), so this/.exec(change.reason)?.[1];
   let deletionDate: string | undefined;
   try {
-    deletionDate = await store.retireKey(keyId, LEFTOVER_DELETION_DAYS);
+    deletionDate = await store.retireKey(keyId, days);
   } catch (error) {
     throw new OperationError(
       `could not retire ${detail.orphaned ? 'orphaned' : 'extra'} key ${keyId} tagged for ${detail.alias}: ${errorMessage(error)}; apply again`,
@@ -222,8 +255,9 @@ async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Pro
     'scheduled',
     `${detail.orphaned ? 'orphaned' : 'extra'} key ${keyId} tagged for ${detail.alias}` +
       (target ? `, which points at ${target}` : '') +
-      ': disabled and scheduled for deletion' +
-      (deletionDate ? ` on ${deletionDate}` : ` in ${LEFTOVER_DELETION_DAYS} days`) +
+      (detail.orphaned?.aliased ? `: alias ${detail.alias} removed, ` : ': ') +
+      'disabled and scheduled for deletion' +
+      (deletionDate ? ` on ${deletionDate}` : ` in ${days} days`) +
       `; to undo: \`${undoDeletionCommand(keyId)}\``,
   );
 }

@@ -77,7 +77,7 @@ export interface KmsState {
   /** Toolkit keys of the environment whose alias left the file (read by `readKms`). */
   orphans?: OrphanRead[];
   /** `--prune` and `keys.abandon`, for the pure plan of the orphans. */
-  orphanOptions?: Pick<OrphanOptions, 'prune' | 'abandon'>;
+  orphanOptions?: Pick<OrphanOptions, 'prune' | 'abandon' | 'gracePeriodDays'>;
 }
 
 /** `arn:aws:kms:{region}:{account}:key/{id}` → the account. */

@@ -39,6 +39,8 @@ export interface OrphanOptions {
   prune?: boolean;
   /** Networks the file abandons (`keys.abandon`): their orphans are retired with funds left. */
   abandon?: readonly string[];
+  /** `keys.gracePeriodDays`: the waiting period of a retired orphan's deletion (default 30). */
+  gracePeriodDays?: number;
 }
 
 /** What was read about one orphaned key. */
@@ -126,13 +128,15 @@ async function withBalance(
 export function planOrphans(
   reads: readonly OrphanRead[],
   region: string,
-  options: Pick<OrphanOptions, 'prune' | 'abandon'>,
+  options: Pick<OrphanOptions, 'prune' | 'abandon' | 'gracePeriodDays'>,
 ): KeyChange[] {
   const abandon = new Set(options.abandon ?? []);
+  const days = options.gracePeriodDays ?? LEFTOVER_DELETION_DAYS;
   return reads.map((read) => {
     const network = read.tags[TAG_KEYS.network];
-    const orphaned = orphanDetail(read, network !== undefined && abandon.has(network));
-    const retire = Boolean(options.prune) && orphaned.retire === 'ready';
+    const found = orphanDetail(read, network !== undefined && abandon.has(network));
+    const retire = Boolean(options.prune) && found.retire === 'ready';
+    const orphaned: OrphanDetail = retire ? { ...found, deletionDays: days } : found;
     return {
       kind: KEY_CHANGE_KIND.kms,
       id: `${read.alias} ${read.keyId}`,
@@ -203,7 +207,10 @@ function orphanReason(
   }
   if (retire) {
     const why = orphaned.abandoned ? 'the file abandons its network (keys.abandon)' : 'drained';
-    return `${what}; ${balance}; ${why}: apply disables it and schedules its deletion in ${LEFTOVER_DELETION_DAYS} days (undo: \`${undoDeletionCommand(read.keyId)}\`)`;
+    const unalias = read.aliased
+      ? `removes ${read.alias} (no signer policy matches it then), `
+      : '';
+    return `${what}; ${balance}; ${why}: apply ${unalias}disables it and schedules its deletion in ${orphaned.deletionDays ?? LEFTOVER_DELETION_DAYS} days (undo: \`${undoDeletionCommand(read.keyId)}\`)`;
   }
   const next =
     orphaned.retire === 'ready'

@@ -68,6 +68,8 @@ export interface OrphanDetail {
   balanceUnknown?: string;
   /** `ready`: drained, abandoned or an attestation key; `--prune` retires it. */
   retire: 'ready' | 'not-drained' | 'pending-deletion';
+  /** When this apply retires it: the deletion's waiting period (`keys.gracePeriodDays`). */
+  deletionDays?: number;
 }
 
 /**
