@@ -8,12 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import {
-  iamFor,
-  roleDocuments,
-  toolkitKeyPolicyDocument,
-  type PolicyDocument,
-} from '../../src/inventory/index.js';
+import { iamFor, roleDocuments } from '../../src/inventory/iam.js';
+import { toolkitKeyPolicyDocument } from '../../src/inventory/policies.js';
+import { type PolicyDocument } from '../../src/inventory/types.js';
 import { development, production, staging } from './fixtures.js';
 import { simulate, type Verdict } from './simulate.js';
 
