@@ -1,6 +1,7 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
+import { rotationsFor } from '../inventory/rotations.js';
 import { planFunding, type FundingPlan } from '../plan/funding/funding.js';
 import { prepareKeys, type KeysResult } from '../plan/keys/keys.js';
 import type { KeyRow } from '../plan/keys/types.js';
@@ -82,6 +83,8 @@ export async function prepareKeysJob(
       ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
       ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
       ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
+      rotations: rotationsFor(env, keys),
+      gracePeriodDays: env.gracePeriodDays,
     },
     mode,
   );
@@ -132,7 +135,14 @@ export async function keysJob(
   return mode === 'plan' ? prepared.plan : prepared.apply();
 }
 
-const IN_PLACE: ReadonlySet<KeyRow['status']> = new Set(['exists', 'created', 'adopted']);
+const IN_PLACE: ReadonlySet<KeyRow['status']> = new Set([
+  'exists',
+  'created',
+  'adopted',
+  // A rotation's row: the alias keeps a usable key through both steps.
+  'staged',
+  'switched',
+]);
 
 /**
  * Records the settings once every key is in place (a missing key is an alias the Keymaster would

@@ -69,6 +69,10 @@ const KEY_STATUSES = [
   'leftover',
   'scheduled',
   'conflict',
+  'stage',
+  'switch',
+  'staged',
+  'switched',
 ] as const;
 
 export const keyRowJsonSchema = z.object({
@@ -86,6 +90,15 @@ export const keyRowJsonSchema = z.object({
   store: z.string(),
   /** Leftover rows: whether apply schedules the key's deletion or leaves it. */
   leftover: z.enum(['schedule-deletion', 'keep']).optional(),
+  /** Rotation rows (`keys.rotate`): state, reason, and the addresses before and after. */
+  rotation: z
+    .object({
+      state: z.enum(['staged', 'switched']),
+      reason: z.string(),
+      from: z.string().optional(),
+      to: z.string().optional(),
+    })
+    .optional(),
 });
 export type KeyRowJson = z.infer<typeof keyRowJsonSchema>;
 

@@ -5,6 +5,7 @@ import { createSecretKeyStore, type SecretKeyStore } from '../../aws/secrets.js'
 import type { ResolvedEnvironment } from '../../config/model.js';
 import { toolkitKeyPolicyDocument } from '../../inventory/policies.js';
 import { TAG_KEYS } from '../../inventory/tags.js';
+import type { RotationSpec } from '../../inventory/rotations.js';
 import type { KeySpec } from '../../inventory/types.js';
 import type { Change } from '../change.js';
 import { OperationError } from '../../errors.js';
@@ -45,6 +46,10 @@ export interface KeysOptions {
   runId?: string;
   /** The apply of an approved plan: retire no leftover it did not list (`applyKeyPasses`). */
   onlyPlannedLeftovers?: boolean;
+  /** The file's key rotations (`rotationsFor`), KMS only. */
+  rotations?: readonly RotationSpec[];
+  /** Days a key retired by a rotation waits before deletion (`keys.gracePeriodDays`). */
+  gracePeriodDays?: number;
 }
 
 const DEFAULT_CONCURRENCY = 32;
@@ -60,6 +65,8 @@ function reconcilerFor(
     ? kmsReconciler(keys, store, {
         ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
         ...(options.runId ? { runId: options.runId } : {}),
+        ...(options.rotations ? { rotations: options.rotations } : {}),
+        ...(options.gracePeriodDays ? { gracePeriodDays: options.gracePeriodDays } : {}),
       })
     : secretsReconciler(keys, store, mode);
 }
@@ -92,19 +99,48 @@ function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warning ?? 
     ...(detail.keyName !== undefined ? { keyName: detail.keyName } : {}),
     store: detail.store,
     ...(detail.leftover ? { leftover: detail.leftover } : {}),
+    ...rotationOf(detail),
   };
+}
+
+/** A rotation row shows the staged (or new) key; `rotation` has both addresses. */
+function rotationOf(detail: KeyDetail): Pick<KeyRow, 'rotation' | 'keyId' | 'address'> | object {
+  const r = detail.rotation;
+  if (!r) return {};
+  const from = r.current?.address;
+  const to = r.next?.address;
+  return {
+    keyId: r.next?.keyId ?? '',
+    address: to ?? '',
+    rotation: {
+      state: r.state,
+      reason: r.reason,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    },
+  };
+}
+
+/** The plan status of a rotation change (`stage`, `switch`, `staged`, `switched`, `broken`). */
+function rotationStatus(change: KeyChange): KeyStatus {
+  const r = change.detail!.rotation!;
+  if (change.action === 'broken') return 'broken';
+  if (change.action === 'exists') return r.state;
+  return r.steps.some((s) => s.op === 'create-staged') || r.state === 'staged' ? 'stage' : 'switch';
 }
 
 /** The table rows of a plan: what each key is and what apply would do. */
 export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
   return changes.map((c) =>
-    c.detail!.leftover
-      ? rowOf(c.detail!, c.detail!.conflict ? 'conflict' : 'leftover', c.reason)
-      : rowOf(
-          c.detail!,
-          c.action as KeyStatus,
-          c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
-        ),
+    c.detail!.rotation
+      ? rowOf(c.detail!, rotationStatus(c), c.reason)
+      : c.detail!.leftover
+        ? rowOf(c.detail!, c.detail!.conflict ? 'conflict' : 'leftover', c.reason)
+        : rowOf(
+            c.detail!,
+            c.action as KeyStatus,
+            c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
+          ),
   );
 }
 
@@ -156,7 +192,9 @@ export async function applyKeys(
   store: KeyStore,
   options: KeysOptions = {},
 ): Promise<KeysResult> {
-  const keys = changes.filter((c) => !c.detail!.leftover).map((c) => specOf(c.detail!));
+  const keys = changes
+    .filter((c) => !c.detail!.leftover && !c.detail!.rotation)
+    .map((c) => specOf(c.detail!));
   const reconciler = reconcilerFor(keys, store, 'apply', options);
   const planned = changes.map((change) => ({ change, steps: reconciler.stepsOf(change) }));
   return applyWith(reconciler, planned, options);

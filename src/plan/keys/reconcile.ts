@@ -13,6 +13,15 @@ import {
   type KmsStep,
 } from './kms-apply.js';
 import type { KmsReadOptions, KmsState } from './kms-read.js';
+import type { RotationSpec } from '../../inventory/rotations.js';
+import type { RotationRead, RotationStep } from './rotation.js';
+import {
+  planRotations,
+  readRotations,
+  rotationStepsOf,
+  runRotationStep,
+} from './rotation-apply.js';
+import { describeRotationStep } from './rotation.js';
 import {
   describeSecretStep,
   planSecretKeys,
@@ -57,30 +66,57 @@ export interface KeysReconciler<State, Step> extends Reconciler<State, KeyChange
 export function kmsReconciler(
   keys: readonly KeySpec[],
   store: KmsKeyStore,
-  options: KmsReadOptions & { runId?: string } = {},
-): KeysReconciler<KmsState, KmsStep> {
+  options: KmsReadOptions & KmsRotationOptions & { runId?: string } = {},
+): KeysReconciler<KmsState & { rotations: Map<string, RotationRead> }, KmsStep | RotationStep> {
   const ctx: KmsApplyContext = {
     store,
     runId: options.runId ?? randomUUID(),
     created: new Map(),
     outcomes: new Map(),
   };
+  const rotations = options.rotations ?? [];
+  const rotationCtx = {
+    store,
+    runId: ctx.runId,
+    now: () => new Date().toISOString(),
+    outcomes: ctx.outcomes,
+  };
+  const isRotation = (change: KeyChange) => Boolean(change.detail?.rotation);
+  const stepsOf = (change: KeyChange) =>
+    isRotation(change) ? rotationStepsOf(change) : kmsStepsOf(change);
   return {
     outcomes: ctx.outcomes,
-    stepsOf: kmsStepsOf,
-    read: () => readKms(keys, store, options),
+    stepsOf,
+    read: async () => {
+      const state = await readKms(keys, store, options);
+      return { ...state, rotations: await readRotations(rotations, store, state) };
+    },
     plan: (state) => {
-      const changes = planKmsKeys(keys, state);
+      const changes = [
+        ...planKmsKeys(keys, state, new Set(rotations.map((r) => r.key.alias))),
+        ...planRotations(rotations, state.rotations, state.region, options.gracePeriodDays ?? 30),
+      ];
       const settled = new Set(changes.filter((c) => c.action === 'exists').map((c) => c.id));
       return changes.map((change) => ({
         change,
-        steps:
-          change.detail?.leftover && !settled.has(change.detail.alias) ? [] : kmsStepsOf(change),
+        steps: change.detail?.leftover && !settled.has(change.detail.alias) ? [] : stepsOf(change),
       }));
     },
-    runStep: (step, change) => runKmsStep(step, change, ctx),
-    describeStep: describeKmsStep,
+    runStep: (step, change) =>
+      isRotation(change)
+        ? runRotationStep(step as RotationStep, change, rotationCtx)
+        : runKmsStep(step as KmsStep, change, ctx),
+    describeStep: (step, change) =>
+      isRotation(change)
+        ? describeRotationStep(step as RotationStep, change)
+        : describeKmsStep(step as KmsStep, change),
   };
+}
+
+/** The file's rotations (`keys.rotate`) and the grace period of the keys they retire. */
+export interface KmsRotationOptions {
+  rotations?: readonly RotationSpec[];
+  gracePeriodDays?: number;
 }
 
 /**
@@ -204,6 +240,11 @@ export function outcomesOf(
     const failure = failures.get(change.id);
     if (failure)
       return { detail: change.detail!, status: 'failed', reason: errorMessage(failure.error) };
+    const rotation = change.detail?.rotation;
+    if (rotation) {
+      const status = change.action === 'broken' ? 'broken' : rotation.state;
+      return { detail: change.detail!, status, reason: change.reason };
+    }
     if (change.detail?.leftover) {
       const status = change.detail.conflict ? 'conflict' : 'leftover';
       return { detail: change.detail, status, reason: change.reason };

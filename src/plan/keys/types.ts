@@ -1,4 +1,5 @@
 import type { KeyPurpose, KeySpec } from '../../inventory/types.js';
+import type { RotationDetail } from './rotation.js';
 
 /** Where an environment keeps its agent keys (DESIGN §2). */
 export type KeyStoreKind = 'kms' | 'secrets-manager';
@@ -46,6 +47,8 @@ export interface KeyDetail {
    * for it): a `conflict` row that fails the plan and is never changed.
    */
   conflict?: boolean;
+  /** A declared rotation of the key (`keys.rotate`): where it stands and its steps. */
+  rotation?: RotationDetail;
 }
 
 /** What happened to one key: a planned action, or (after apply) its outcome. */
@@ -65,7 +68,15 @@ export type KeyStatus =
    * A key the toolkit made for an alias that now points elsewhere, not provably extra (it may
    * have held the alias): fails the plan, never changed until a person decides.
    */
-  | 'conflict';
+  | 'conflict'
+  /** A declared rotation (`keys.rotate`): apply creates the staged key (plan). */
+  | 'stage'
+  /** A declared rotation: apply moves the alias and retires the old key, or finishes that (plan). */
+  | 'switch'
+  /** A rotation whose new key is staged beside the current one. */
+  | 'staged'
+  /** A rotation whose alias points at the new key, the old one retired. */
+  | 'switched';
 
 /** One line of the key and address table (Nomad's six columns plus what the report needs). */
 export interface KeyRow {
@@ -84,6 +95,12 @@ export interface KeyRow {
   store: KeyStoreKind;
   /** Leftover rows: what apply does (or did not do) about the key. */
   leftover?: 'schedule-deletion' | 'keep';
+  /**
+   * Rotation rows: the declared state and reason, and the addresses of the key the alias points
+   * at now (`from`) and of the staged or new key (`to`); for attestation keys, `to` is the address
+   * governance enrols before the switch.
+   */
+  rotation?: { state: 'staged' | 'switched'; reason: string; from?: string; to?: string };
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {
