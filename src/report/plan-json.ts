@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { KEY_STATUSES } from '../plan/keys/types.js';
 
 /**
  * The plan JSON the actions exchange, as zod schemas: provision-keys' `keys-json`, apply-iam's
@@ -57,23 +58,6 @@ export const iamPlanJsonSchema = z.object({
   keyAccess: z.array(keyAccessRowSchema).optional(),
 });
 export type IamPlanJson = z.infer<typeof iamPlanJsonSchema>;
-
-const KEY_STATUSES = [
-  'exists',
-  'create',
-  'adopt',
-  'broken',
-  'created',
-  'adopted',
-  'failed',
-  'leftover',
-  'scheduled',
-  'conflict',
-  'stage',
-  'switch',
-  'staged',
-  'switched',
-] as const;
 
 export const keyRowJsonSchema = z.object({
   alias: z.string(),

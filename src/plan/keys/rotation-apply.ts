@@ -2,19 +2,12 @@ import type { KmsKeyStore } from '../../aws/kms-types.js';
 import { OperationError } from '../../errors.js';
 import type { RotationSpec } from '../../inventory/rotations.js';
 import { ROTATION_TAG, TAG_KEYS } from '../../inventory/tags.js';
-import type { Change } from '../change.js';
 import { createKeyFor } from './kms-create.js';
 import type { KmsState } from './kms-read.js';
-import {
-  isRotationKeyOf,
-  planRotation,
-  type RotationDetail,
-  type RotationRead,
-  type RotationStep,
-} from './rotation.js';
-import type { KeyDetail, KeyStatus } from './types.js';
-
-type KeyChange = Change<KeyDetail>;
+import { isRotationKeyOf, planRotation, type RotationRead } from './rotation.js';
+import type { RotationDetail, RotationStep } from './rotation-types.js';
+import { rowOf } from './rows.js';
+import type { KeyChange, KeyRow } from './types.js';
 
 /**
  * The reads and writes of key rotations (the decisions are in `rotation.ts`). Per declared
@@ -78,17 +71,19 @@ export interface RotationApplyContext {
   runId: string;
   /** ISO time for `nomad:retired-at`. */
   now: () => string;
-  outcomes: Map<string, { detail: KeyDetail; status: KeyStatus; reason?: string }>;
 }
 
-/** One step of a rotation; each is safe to run again after a crash (the plan re-reads first). */
+/**
+ * One step of a rotation; each is safe to run again after a crash (the plan re-reads first).
+ * Returns the rotation's row as the step left it.
+ */
 export async function runRotationStep(
   step: RotationStep,
   change: KeyChange,
   ctx: RotationApplyContext,
-): Promise<void> {
+): Promise<KeyRow> {
   const { store } = ctx;
-  const detail = change.detail!;
+  const detail = change.detail;
   const rotation = detail.rotation!;
   const alias = detail.alias;
   let outcome: RotationDetail = rotation;
@@ -137,10 +132,5 @@ export async function runRotationStep(
       break;
     }
   }
-  const previous = ctx.outcomes.get(change.id)?.detail.rotation;
-  ctx.outcomes.set(change.id, {
-    detail: { ...detail, rotation: { ...(previous ?? rotation), ...outcome } },
-    status: rotation.state,
-    reason: change.reason,
-  });
+  return rowOf({ ...detail, rotation: outcome }, rotation.state, change.reason);
 }

@@ -1,9 +1,9 @@
 import type { KmsKeyInfo } from '../../aws/kms-types.js';
 import { ROTATION_TAG, TAG_KEYS } from '../../inventory/tags.js';
 import type { RotationSpec } from '../../inventory/rotations.js';
-import type { Change } from '../change.js';
 import { chooseKey, undoDeletionCommand, type FoundKey } from './leftovers.js';
-import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './types.js';
+import type { RotationDetail, RotationStep } from './rotation-types.js';
+import { KEY_CHANGE_KIND, baseDetail, type KeyChange } from './types.js';
 
 /**
  * A key rotation in two approved steps (issue 26 item 1, DESIGN §3 "Lifecycle"), planned from
@@ -20,29 +20,6 @@ import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './types.js';
  * The bank's alias is moved by the Keymaster after it moved the money (bank rotation); once it
  * has, the same steps 1, 3, 4, 5 finish the bank's switch here.
  */
-
-export type RotationStep =
-  | { op: 'create-staged' }
-  | { op: 'mark-retired'; keyId: string }
-  | { op: 'move-alias'; keyId: string }
-  | { op: 'unmark-staged'; keyId: string }
-  | { op: 'untag-alias'; keyId: string }
-  | { op: 'retire'; keyId: string; days: number }
-  /** A second staged key a racing or retried stage made (it never held the alias). */
-  | { op: 'retire-extra'; keyId: string; days: number };
-
-/** `KeyDetail.rotation`: what a reviewer reads, and the steps apply runs. */
-export interface RotationDetail {
-  state: 'staged' | 'switched';
-  reason: string;
-  /** The key the alias points at now, and its address. */
-  current?: { keyId: string; address?: string };
-  /** The staged (or, after the switch, new) key, and its address. */
-  next?: { keyId: string; address?: string };
-  /** The key the switch retired, once it did. */
-  retired?: { keyId: string; address?: string; deletionDate?: string };
-  steps: RotationStep[];
-}
 
 /** What was read for one rotation. */
 export interface RotationRead {
@@ -65,8 +42,6 @@ export function isRotationKeyOf(alias: string, tags: Record<string, string>): bo
     (tags[TAG_KEYS.rotation] === ROTATION_TAG.retired && tags[TAG_KEYS.retiredFrom] === alias)
   );
 }
-
-type KeyChange = Change<KeyDetail>;
 
 export function planRotation(
   rotation: RotationSpec,
@@ -243,7 +218,7 @@ const withAddress = (keyId: string, address: string | undefined) => ({
 });
 
 export function describeRotationStep(step: RotationStep, change: KeyChange): string {
-  const alias = change.detail!.alias;
+  const alias = change.detail.alias;
   switch (step.op) {
     case 'create-staged':
       return `CreateKey staged for ${alias}`;
