@@ -209,6 +209,7 @@ export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: Funding
       purpose: r.purpose,
       store: r.store,
       ...(r.leftover ? { leftover: r.leftover } : {}),
+      ...(r.rotation ? { rotation: r.rotation } : {}),
     })),
     attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),
