@@ -147,6 +147,15 @@ export function leftoversMarkdown(
   );
 }
 
+const rotationRows = (rows: readonly KeyRow[]) =>
+  rows.filter((r) => r.rotation && !PROBLEM.has(r.status));
+
+/** One rotation: alias, status, both addresses, and the plan's reason (governance, next step). */
+function rotationLine(r: KeyRow): string {
+  const { from = '?', to = '(made on apply)', reason } = r.rotation!;
+  return `\`${r.alias}\` (${r.status}, ${reason}): ${from} → ${to}. ${r.reason.replace(/\r?\n/g, ' ')}`;
+}
+
 export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan): string {
   const parts = [`Keys: ${summaryLine(rows)}`, renderConsoleTable(keyTable(rows))];
   const adopted = rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
@@ -156,6 +165,7 @@ export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan
   for (const r of problems(rows)) parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
   for (const r of rows.filter((row) => LEFTOVER.has(row.status)))
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
+  for (const r of rotationRows(rows)) parts.push(`ROTATION ${rotationLine(r)}`);
   if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
@@ -180,6 +190,13 @@ export function renderKeysMarkdown(
   if (attention) parts.push(attention);
   const leftovers = leftoversMarkdown(rows);
   if (leftovers) parts.push(leftovers);
+  const rotations = rotationRows(rows);
+  if (rotations.length) {
+    parts.push(
+      '**Key rotations** (`keys.rotate`; address now → address after the switch):\n' +
+        rotations.map((r) => `- ${rotationLine(r)}`).join('\n'),
+    );
+  }
   parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
   const attest = attestationTable(rows);
   if (attest.rows.length) {

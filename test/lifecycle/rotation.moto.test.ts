@@ -135,6 +135,10 @@ describe('rotating a relayer signer in two approved steps (CLI, moto)', () => {
     expect(attest.reason).toMatch(/governance must enrol/);
     expect(attest.rotation!.from).not.toBe(attest.rotation!.to);
 
+    // The plan a reviewer reads shows both addresses.
+    const shown = await cli(['keys', 'plan', '--env', a.file], { env: a.vars });
+    expect(shown.stdout).toContain(`${oldAddress} → ${stagedRow.rotation!.to}`);
+
     // A second apply of the same file changes nothing: one staged key, never two.
     const again = await apply(a);
     expect(again.code).toBe(0);
