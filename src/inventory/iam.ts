@@ -278,8 +278,10 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           ],
           ['-rotate', 'key rotations (stage, switch)', applyRotationPolicyDocument(env)],
         ] as const
-      ).map(([suffix, what, document]) =>
-        addPolicy(`${applyRole}${suffix}`, `${env.name} apply: ${what}`, document, BOOTSTRAP),
+      ).flatMap(([suffix, what, document]) =>
+        document
+          ? [addPolicy(`${applyRole}${suffix}`, `${env.name} apply: ${what}`, document, BOOTSTRAP)]
+          : [],
       ),
       keymaster: [keymasterPolicy],
     };

@@ -304,21 +304,11 @@ export function applyIamPolicyDocument(
 
 /**
  * The apply role's part in key rotations (issue 26), a managed policy of its own (size limit):
- * KMS tag and alias rules in `rotation-statements.ts`; in development, a rotation stages the new
- * hex key as the secret's AWSPENDING version and the switch makes it AWSCURRENT.
+ * the KMS tag and alias rules of `rotation-statements.ts`. Development declares no rotation
+ * (`keys.rotate` is refused there), so it has none: undefined.
  */
-export function applyRotationPolicyDocument(env: ResolvedEnvironment): PolicyDocument {
-  if (env.keyStore === 'kms') return doc(...rotationStatements(env));
-  return doc({
-    Sid: 'RotateKeySecrets',
-    Effect: 'Allow',
-    Action: [
-      'secretsmanager:PutSecretValue',
-      'secretsmanager:UntagResource',
-      'secretsmanager:UpdateSecretVersionStage',
-    ],
-    Resource: secretsOf(env),
-  });
+export function applyRotationPolicyDocument(env: ResolvedEnvironment): PolicyDocument | undefined {
+  return env.keyStore === 'kms' ? doc(...rotationStatements(env)) : undefined;
 }
 
 /** IAM size limits (characters, whitespace not counted). */
