@@ -1,4 +1,4 @@
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, UpdateAliasCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +185,39 @@ describe('rotating a relayer signer in two approved steps (CLI, moto)', () => {
     );
     expect(rows.find((r) => r.alias === RELAYER && r.rotation)!.status).toBe('switched');
     expect(rows.some((r) => r.status === 'leftover' || r.status === 'conflict')).toBe(false);
+  }, 120_000);
+});
+
+describe("the bank's switch (its alias moved by the Keymaster)", () => {
+  it('leaves the bank alias to the Keymaster, then retires the old bank once it moved', async () => {
+    const BANK = 'alias/staging-bank';
+    const a = await account();
+    expect((await apply(a)).code).toBe(0);
+    const oldBank = (await kmsState(a.direct.kms)).aliases.get(BANK)!;
+    a.write(rotation('bank', 'staged'));
+    expect((await apply(a)).code).toBe(0);
+    const stagedBank = (await kmsState(a.direct.kms)).keys.find(
+      (k) => k.tags['nomad:rotation'] === 'staged' && k.tags['nomad:alias'] === BANK,
+    )!.keyId;
+
+    a.write(rotation('bank', 'switched'));
+    const waiting = await apply(a);
+    expect(waiting.code, waiting.stderr).toBe(0);
+    expect(waiting.json.keys.find((r) => r.alias === BANK && r.rotation)!.reason).toMatch(
+      /Keymaster/,
+    );
+    expect((await kmsState(a.direct.kms)).aliases.get(BANK)).toBe(oldBank);
+
+    // What the Keymaster does once the money moved (bank-rotate): the alias onto the staged key.
+    await a.direct.kms.send(new UpdateAliasCommand({ AliasName: BANK, TargetKeyId: stagedBank }));
+    const finished = await apply(a);
+    expect(finished.code, finished.stderr).toBe(0);
+    const after = await kmsState(a.direct.kms);
+    expect(after.aliases.get(BANK)).toBe(stagedBank);
+    const old = after.keys.find((k) => k.keyId === oldBank)!;
+    expect(old.state).toBe('PendingDeletion');
+    expect(old.tags).toMatchObject({ 'nomad:rotation': 'retired', 'nomad:retired-from': BANK });
+    expect(finished.json.keys.some((r) => r.status === 'conflict')).toBe(false);
   }, 120_000);
 });
 

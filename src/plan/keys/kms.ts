@@ -132,9 +132,14 @@ export function planKmsKeys(
   keys: readonly KeySpec[],
   read: KmsState,
   rotating: ReadonlySet<string> = new Set(),
+  /** Keys a rotation's switch retires (`rotation.ts`): not leftovers. */
+  switching: ReadonlySet<string> = new Set(),
 ): KeyChange[] {
   const kind = KEY_CHANGE_KIND.kms;
-  const state = { ...read, found: read.found.filter((f) => !isRotationKey(f.tags, rotating)) };
+  const found = read.found.filter(
+    (f) => !isRotationKey(f.tags, rotating) && !switching.has(f.keyId),
+  );
+  const state = { ...read, found };
   const unreadableNote = unreadableKeysNote(state.unreadable);
   const changes = keys.map((key): KeyChange => {
     const read = state.aliased.get(key.alias);

@@ -100,7 +100,14 @@ export function kmsPasses(
   };
   /** The keys' changes, then one per declared rotation (`rotation.ts`). */
   const planAll = (state: KeysState): KeyChange[] => [
-    ...planKmsKeys(keys, state, rotating),
+    ...planKmsKeys(
+      keys,
+      state,
+      rotating,
+      new Set(
+        [...state.rotations.values()].flatMap((r) => (r.displaced ?? []).map((f) => f.keyId)),
+      ),
+    ),
     ...planRotations(rotations, state.rotations, state.region, options.gracePeriodDays ?? 30),
   ];
   const stepsOf = (change: KeyChange): Step[] =>

@@ -4,7 +4,7 @@ import type { RotationSpec } from '../../inventory/rotations.js';
 import { ROTATION_TAG, TAG_KEYS } from '../../inventory/tags.js';
 import { createKeyFor } from './kms-create.js';
 import type { KmsState } from './kms-read.js';
-import { isRotationKeyOf, planRotation, type RotationRead } from './rotation.js';
+import { displacedBy, isRotationKeyOf, planRotation, type RotationRead } from './rotation.js';
 import type { RotationDetail, RotationStep } from './rotation-types.js';
 import { rowOf } from './rows.js';
 import type { KeyChange, KeyRow } from './types.js';
@@ -22,6 +22,9 @@ export async function readRotations(
   const targets = new Map(state.aliases.map((a) => [a.aliasName, a.targetKeyId]));
   const reads = await Promise.all(
     rotations.map(async ({ key }): Promise<[string, RotationRead]> => {
+      const keyId = targets.get(key.alias);
+      const tags = keyId ? await store.readTags(keyId) : undefined;
+      const displaced = displacedBy(key.alias, tags, state.found);
       const keys = state.found.filter((f) => isRotationKeyOf(key.alias, f.tags));
       const addresses = new Map<string, string>();
       await Promise.all(
@@ -32,14 +35,12 @@ export async function readRotations(
             if (read.state === 'usable' && read.address) addresses.set(f.keyId, read.address);
           }),
       );
-      const keyId = targets.get(key.alias);
-      if (!keyId) return [key.alias, { keys, addresses }];
+      if (!keyId || !tags) return [key.alias, { keys, addresses }];
       const aliased = state.aliased.get(key.alias);
       const address = aliased?.kind === 'public' ? aliased.key.address : undefined;
-      const tags = await store.readTags(keyId);
       return [
         key.alias,
-        { current: { keyId, tags, ...(address ? { address } : {}) }, keys, addresses },
+        { current: { keyId, tags, ...(address ? { address } : {}) }, keys, addresses, displaced },
       ];
     }),
   );

@@ -29,6 +29,33 @@ export interface RotationRead {
   keys: FoundKey[];
   /** Addresses read of those keys, by key id. */
   addresses: ReadonlyMap<string, string>;
+  /**
+   * Keys made for the alias that held it and lost it without being marked retired: the old bank
+   * after the Keymaster moved the bank's alias (it does not run step 1). Absent for agent keys,
+   * whose switch marks the old key before it moves the alias.
+   */
+  displaced?: FoundKey[];
+}
+
+/**
+ * Found keys an alias left without a retired mark while its switch is declared and the alias
+ * already points at the staged key (the bank's case): the switch's old key.
+ */
+export function displacedBy(
+  alias: string,
+  currentTags: Record<string, string> | 'gone' | 'denied' | undefined,
+  found: readonly FoundKey[],
+): FoundKey[] {
+  if (typeof currentTags !== 'object' || currentTags[TAG_KEYS.rotation] !== ROTATION_TAG.staged) {
+    return [];
+  }
+  return found.filter(
+    (f) =>
+      f.tags[TAG_KEYS.alias] === alias &&
+      f.tags[TAG_KEYS.rotation] === undefined &&
+      f.tags[TAG_KEYS.aliased] !== 'false' &&
+      !gone(f.info),
+  );
 }
 
 const isRotation = (f: FoundKey, value: string) => f.tags[TAG_KEYS.rotation] === value;
@@ -163,10 +190,20 @@ export function planRotation(
     if (onStaged) {
       // The alias moved (by this switch, or by the Keymaster for the bank): finish.
       detail.next = withAddress(current.keyId, current.address);
-      const old = retiredKeys[0];
+      const displaced = read.displaced ?? [];
+      const old = retiredKeys[0] ?? displaced[0];
       if (old) detail.current = withAddress(old.keyId, addressOf(old.keyId));
+      detail.steps.push(
+        ...displaced.map((f): RotationStep => ({ op: 'mark-retired', keyId: f.keyId })),
+      );
       detail.steps.push({ op: 'unmark-staged', keyId: current.keyId });
       detail.steps.push(...retiredKeys.flatMap(retire));
+      detail.steps.push(
+        ...displaced.flatMap((f): RotationStep[] => [
+          { op: 'untag-alias', keyId: f.keyId },
+          { op: 'retire', keyId: f.keyId, days: gracePeriodDays },
+        ]),
+      );
       return change(
         'update',
         `${alias} already points at the staged key ${current.keyId}; finish the switch`,
