@@ -30,7 +30,7 @@ export function rotationIssues(data: Raw, networks: readonly NetworkView[]): Fie
         path,
         message:
           'development keeps hex keys in Secrets Manager, where keys.rotate is not supported yet: ' +
-          'remove the entry and rotate the key by deleting its secret (docs/runbooks/rotating-an-agent-key.md#development)',
+          'remove the entry and rotate the key by deleting its secret (docs/runbooks/rotating-an-agent-key.md#development-hex-keys-in-secrets-manager)',
       });
       return;
     }

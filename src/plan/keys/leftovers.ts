@@ -211,7 +211,7 @@ function conflictReason(
       : `carries no ${TAG_KEYS.aliased} record (made by an older toolkit version), so it may have held it`;
   const choices = [
     `move the alias back (\`aws kms update-alias --alias-name ${alias} --target-key-id ${key.keyId}\`)`,
-    `or make the new key the approved one by declaring a rotation (\`keys.rotate\`, not available yet: issue 26)`,
+    `or, if the new key must stay, move the alias back and rotate through the file (\`keys.rotate\`: docs/runbooks/rotating-an-agent-key.md)`,
   ];
   if (targetOurs && !neverAliased) {
     choices.push(
