@@ -1,5 +1,7 @@
 import { OperationError } from '../errors.js';
 import { httpStatus, type GithubClient } from './client.js';
+import { coAuthorsOf } from './co-authors.js';
+import type { GithubPerson } from './person.js';
 
 /**
  * The people behind a deployment, read through the REST API (GETs only): who approved a run's
@@ -7,14 +9,6 @@ import { httpStatus, type GithubClient } from './client.js';
  * decision over them is pure (src/report/self-approval.ts). Any read that fails stops the run:
  * the check fails closed.
  */
-
-/** A GitHub account as the API shows it, or a bare git identity (no account: no login). */
-export interface GithubPerson {
-  login?: string;
-  id?: number;
-  name?: string;
-  email?: string;
-}
 
 /** One approval of `GET /repos/{o}/{r}/actions/runs/{run_id}/approvals`. */
 export interface RunApproval {
@@ -38,6 +32,8 @@ export interface CommitPeople {
   /** The git identity, with the GitHub account GitHub attributes it to when there is one. */
   author: GithubPerson;
   committer: GithubPerson;
+  /** People credited in `Co-authored-by:` trailers (src/github/co-authors.ts). */
+  coAuthors: GithubPerson[];
   /** The merged pull requests GitHub associates with the commit. */
   pulls: PullPeople[];
 }
@@ -133,6 +129,7 @@ export async function readChangeHistory(
       subject: (commit.commit.message ?? '').split('\n')[0] ?? '',
       author: person(commit.author, commit.commit.author),
       committer: person(commit.committer, commit.commit.committer),
+      coAuthors: coAuthorsOf(commit.commit.message ?? ''),
       pulls: await Promise.all(merged.map((p) => pulls.get(p.number)!)),
     });
   }

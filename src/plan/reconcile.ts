@@ -1,4 +1,5 @@
 import { PRUNE_ACTIONS, WRITING_ACTIONS, type Change } from './change.js';
+import { mapLimited } from '../pool.js';
 
 /**
  * The one loop every resource kind runs: read → plan (pure) → apply steps → re-read → result.
@@ -176,24 +177,15 @@ async function applyPlanned<State, C extends Change, Step, Outcome>(
   options.onApplyStart?.(todo.reduce((n, p) => n + p.steps.length, 0));
   const applied: AppliedChange<C, Outcome>[] = [];
   const failed: FailedChange<C>[] = [];
-  const queue = todo.values();
-  let stopped = false;
-  const worker = async () => {
-    for (const { change, steps } of queue) {
-      if (stopped) return;
-      try {
-        applied.push({ change, outcome: await runSteps(reconciler, change, steps, options) });
-      } catch (error) {
-        if (options.stopOnFailure) {
-          stopped = true;
-          throw error;
-        }
-        failed.push({ change, error });
-      }
+  // With stopOnFailure a failure rejects the pool, which then starts no further change.
+  await mapLimited(todo, Math.max(1, options.concurrency ?? 1), async ({ change, steps }) => {
+    try {
+      applied.push({ change, outcome: await runSteps(reconciler, change, steps, options) });
+    } catch (error) {
+      if (options.stopOnFailure) throw error;
+      failed.push({ change, error });
     }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 1, todo.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  });
   return result(
     reconciler.plan(await reconciler.read()).map((p) => p.change),
     applied,
