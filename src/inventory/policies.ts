@@ -5,6 +5,7 @@ import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
 import { environmentAliasPattern, type KeyGrant } from './patterns.js';
 import { iamReadStatements, kmsReadStatements, kmsWriteStatements } from './role-statements.js';
 import { iamWriteStatements, type IamWriteScope } from './iam-write-statements.js';
+import { rotationStatements } from './rotation-statements.js';
 import { FUNDING_RECORD_TAG_KEYS, MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
@@ -305,6 +306,15 @@ export function applyIamPolicyDocument(
   scope: ApplyScope,
 ): PolicyDocument {
   return doc(...iamWriteStatements(env.aws.accountId, scope.iam));
+}
+
+/**
+ * The apply role's part in key rotations (issue 26), a managed policy of its own (size limit):
+ * the KMS tag and alias rules of `rotation-statements.ts`. Development declares no rotation
+ * (`keys.rotate` is refused there), so it has none: undefined.
+ */
+export function applyRotationPolicyDocument(env: ResolvedEnvironment): PolicyDocument | undefined {
+  return env.keyStore === 'kms' ? doc(...rotationStatements(env)) : undefined;
 }
 
 /** IAM size limits (characters, whitespace not counted). */

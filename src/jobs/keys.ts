@@ -4,6 +4,7 @@ import { keysFor } from '../inventory/keys.js';
 import type { FundingPlan } from '../plan/funding/funding.js';
 import { fundingOf, fundingReconciler, keysNotInPlace } from '../plan/funding/reconcile.js';
 import { prepareKeys } from '../plan/keys/keys.js';
+import { rotationsFor } from '../inventory/rotations.js';
 import { keyRows, type KeysResult } from '../plan/keys/rows.js';
 import type { OrphanBalanceReader } from '../plan/keys/orphans.js';
 import type { KeyRow } from '../plan/keys/types.js';
@@ -107,6 +108,8 @@ export async function prepareKeysJob(
         prune: Boolean(options.prune),
         abandon: env.abandonNetworks ?? [],
       },
+      rotations: rotationsFor(env, keys),
+      gracePeriodDays: env.gracePeriodDays,
     },
     mode,
   );

@@ -173,6 +173,15 @@ export function orphanedMarkdown(
   );
 }
 
+const rotationRows = (rows: readonly KeyRow[]) =>
+  rows.filter((r) => r.rotation && !PROBLEM.has(r.status));
+
+/** One rotation: alias, status, both addresses, and the plan's reason (governance, next step). */
+function rotationLine(r: KeyRow): string {
+  const { from = '?', to = '(made on apply)', reason } = r.rotation!;
+  return `\`${r.alias}\` (${r.status}, ${reason}): ${from} → ${to}. ${r.reason.replace(/\r?\n/g, ' ')}`;
+}
+
 export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan): string {
   const parts = [`Keys: ${summaryLine(rows)}`, renderConsoleTable(keyTable(rows))];
   const adopted = rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
@@ -184,6 +193,7 @@ export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
   for (const r of rows.filter((row) => ORPHANED.has(row.status)))
     parts.push(`ORPHANED ${r.keyId} (${r.alias}): ${r.reason}`);
+  for (const r of rotationRows(rows)) parts.push(`ROTATION ${rotationLine(r)}`);
   if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
@@ -210,6 +220,13 @@ export function renderKeysMarkdown(
   if (leftovers) parts.push(leftovers);
   const orphaned = orphanedMarkdown(rows);
   if (orphaned) parts.push(orphaned);
+  const rotations = rotationRows(rows);
+  if (rotations.length) {
+    parts.push(
+      '**Key rotations** (`keys.rotate`; address now → address after the switch):\n' +
+        rotations.map((r) => `- ${rotationLine(r)}`).join('\n'),
+    );
+  }
   parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
   const attest = attestationTable(rows);
   if (attest.rows.length) {
@@ -240,6 +257,7 @@ export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: Funding
       store: r.store,
       ...(r.leftover ? { leftover: r.leftover } : {}),
       ...(r.orphaned ? { orphaned: r.orphaned } : {}),
+      ...(r.rotation ? { rotation: r.rotation } : {}),
     })),
     attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),

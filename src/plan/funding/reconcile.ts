@@ -112,6 +112,9 @@ const IN_PLACE: ReadonlySet<KeyStatus> = new Set([
   'scheduled',
   // Not an inventory key: its alias left the file (issue 26); the Keymaster funds it no more.
   'orphaned',
+  // A rotation's row: its alias keeps a usable key through both steps.
+  'staged',
+  'switched',
 ]);
 
 /**

@@ -1,6 +1,6 @@
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../../aws/kms.js';
 import { type KmsKeyInfo, type KmsKeyStore } from '../../aws/kms-types.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../../inventory/tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ROTATION_TAG, TAG_KEYS } from '../../inventory/tags.js';
 import type { KeySpec } from '../../inventory/types.js';
 import {
   chooseKey,
@@ -141,8 +141,18 @@ export async function readKms(
  * Pure: per key, `exists` (with address), `create`, `adopt` or `broken`, then the leftovers (keys
  * the toolkit made for an alias that points at another key), from what `readKms` read.
  */
-export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChange[] {
+export function planKmsKeys(
+  keys: readonly KeySpec[],
+  read: KmsState,
+  rotating: ReadonlySet<string> = new Set(),
+  /** Keys a rotation's switch retires (`rotation.ts`): not leftovers. */
+  switching: ReadonlySet<string> = new Set(),
+): KeyChange[] {
   const kind = KEY_CHANGE_KIND.kms;
+  const found = read.found.filter(
+    (f) => !isRotationKey(f.tags, rotating) && !switching.has(f.keyId),
+  );
+  const state = { ...read, found };
   const unreadableNote = unreadableKeysNote(state.unreadable);
   const changes = keys.map((key): KeyChange => {
     const read = state.aliased.get(key.alias);
@@ -198,6 +208,17 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
   });
   const orphans = planOrphans(state.orphans ?? [], state.region, state.orphanOptions ?? {});
   return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region)), ...orphans];
+}
+
+/**
+ * Keys of a rotation are planned by `rotation.ts`, never as extra keys or for adoption: a key
+ * retired by a switch, and a key staged for an alias while the file declares its rotation (once
+ * the rotation is removed from the file, a staged key that never held the alias is an extra).
+ */
+function isRotationKey(tags: Record<string, string>, rotating: ReadonlySet<string>): boolean {
+  const mark = tags[TAG_KEYS.rotation];
+  if (mark === ROTATION_TAG.retired) return true;
+  return mark === ROTATION_TAG.staged && rotating.has(tags[TAG_KEYS.alias] ?? '');
 }
 
 /** A found key's `nomad:aliased` record. */

@@ -20,12 +20,15 @@ export interface FoundKey {
   info?: KmsKeyInfo;
 }
 
-/** Whether the tags mark a key the toolkit made for this environment. */
+/**
+ * Whether the tags mark a key the toolkit made for this environment: for an alias, or retired
+ * from one by a rotation's switch (`nomad:retired-from`, its `nomad:alias` removed).
+ */
 export function isEnvironmentKey(environment: string, tags: Record<string, string>): boolean {
   return (
     tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE &&
     tags[TAG_KEYS.environment] === environment &&
-    Boolean(tags[TAG_KEYS.alias])
+    Boolean(tags[TAG_KEYS.alias] || tags[TAG_KEYS.retiredFrom])
   );
 }
 
@@ -198,7 +201,7 @@ function conflictReason(
       : `carries no ${TAG_KEYS.aliased} record (made by an older toolkit version), so it may have held it`;
   const choices = [
     `move the alias back (\`aws kms update-alias --alias-name ${alias} --target-key-id ${key.keyId}\`)`,
-    `or make the new key the approved one by declaring a rotation (\`keys.rotate\`, not available yet: issue 26)`,
+    `or, if the new key must stay, move the alias back and rotate through the file (\`keys.rotate\`: docs/runbooks/rotating-an-agent-key.md)`,
   ];
   if (targetOurs && !neverAliased) {
     choices.push(

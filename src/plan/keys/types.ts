@@ -1,4 +1,5 @@
 import type { KeyPurpose, KeySpec } from '../../inventory/types.js';
+import type { RotationDetail } from './rotation-types.js';
 import type { Change } from '../change.js';
 
 /** Where an environment keeps its agent keys (DESIGN §2). */
@@ -49,6 +50,8 @@ export interface KeyDetail {
    * for it): a `conflict` row that fails the plan and is never changed.
    */
   conflict?: boolean;
+  /** A declared rotation of the key (`keys.rotate`): where it stands and its steps. */
+  rotation?: RotationDetail;
   /** Only on an `orphaned` key: its alias left the file (`keys-orphans.ts`). */
   orphaned?: OrphanDetail;
 }
@@ -97,6 +100,14 @@ export const KEY_STATUSES = [
   'conflict',
   /** A toolkit key of the environment whose alias left the file (see `orphaned`). */
   'orphaned',
+  /** A declared rotation (`keys.rotate`): apply creates the staged key (plan). */
+  'stage',
+  /** A declared rotation: apply moves the alias and retires the old key, or finishes that (plan). */
+  'switch',
+  /** A rotation whose new key is staged beside the current one. */
+  'staged',
+  /** A rotation whose alias points at the new key, the old one retired. */
+  'switched',
 ] as const;
 
 export type KeyStatus = (typeof KEY_STATUSES)[number];
@@ -123,6 +134,12 @@ export interface KeyRow {
   leftover?: 'schedule-deletion' | 'keep';
   /** Orphaned rows: the wallet's balance and what `--prune` may do. */
   orphaned?: OrphanDetail;
+  /**
+   * Rotation rows: the declared state and reason, and the addresses of the key the alias points
+   * at now (`from`) and of the staged or new key (`to`); for attestation keys, `to` is the address
+   * governance enrols before the switch.
+   */
+  rotation?: { state: 'staged' | 'switched'; reason: string; from?: string; to?: string };
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {
