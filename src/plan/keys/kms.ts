@@ -193,15 +193,15 @@ const recordOf = (state: KmsState, keyId: string) =>
 /** What the alias of a planned change points at, for the leftover decision. */
 function leftoverTarget(change: KeyChange, state: KmsState): LeftoverTarget | undefined {
   if (change.action === 'create') return { planned: true };
-  if (change.action === 'adopt') return { planned: true, keyId: change.detail?.keyId };
+  if (change.action === 'adopt') return { planned: true, keyId: change.detail.keyId };
   const alias = change.detail.alias;
   const keyId =
-    change.detail?.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
+    change.detail.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
   if (!keyId) return undefined;
   return {
     keyId,
     tags: state.targetTags.get(keyId),
-    ...(change.detail?.address ? { address: change.detail.address } : {}),
+    ...(change.detail.address ? { address: change.detail.address } : {}),
   };
 }
 
