@@ -5,7 +5,7 @@ import type { FundingPlan } from '../plan/funding/funding.js';
 import { fundingOf, fundingReconciler, keysNotInPlace } from '../plan/funding/reconcile.js';
 import { prepareKeys } from '../plan/keys/keys.js';
 import { keyRows, type KeysResult } from '../plan/keys/rows.js';
-import type { KeyRow } from '../plan/keys/types.js';
+import { KEY_STATUS, type KeyRow } from '../plan/keys/types.js';
 import { prepare } from '../plan/reconcile.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -107,7 +107,8 @@ export async function prepareKeysJob(
         title: `Keys — ${env.name} (${result.mode})`,
         funding: outcome,
       }),
-      created: rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
+      created: rows.filter((r) => KEY_STATUS[r.status].isNew && KEY_STATUS[r.status].inPlace)
+        .length,
       ok: result.ok && outcome.outcome !== 'failed',
     };
   };
