@@ -134,9 +134,7 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
   const changes = keys.map((key): KeyChange => {
     const read = state.aliased.get(key.alias);
     if (read) return aliasedChange(key, read, state);
-    const tagged = state.found
-      .filter((o) => o.info && isTaggedFor(key, o.tags))
-      .map((o) => o.info!);
+    const tagged = state.found.flatMap((o) => (o.info && isTaggedFor(key, o.tags) ? [o.info] : []));
     const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
     const { chosen, refused } = chooseTrusted(key, usable, state.access, state.iamErrors);
     const skipped = tagged
