@@ -1,4 +1,5 @@
 import { PRUNE_ACTIONS, WRITING_ACTIONS, type Change } from './change.js';
+import { mapLimited } from '../pool.js';
 
 /**
  * The one loop every resource kind runs: read → plan (pure) → apply steps → re-read → result.
@@ -76,9 +77,9 @@ export interface ApplyResult<C extends Change, Outcome = void> {
   changes: C[];
   /** The plan as read again after the writes (what is still to do). */
   after: C[];
-  /** The changes whose steps all ran, in the order they finished. */
+  /** The changes whose steps all ran, in plan order. */
   applied: AppliedChange<C, Outcome>[];
-  /** Changes whose steps threw; the changes not depending on them were applied. */
+  /** Changes whose steps threw (in plan order); the changes not depending on them were applied. */
   failed: FailedChange<C>[];
   /** Nothing failed and the re-read plan has nothing left to do (prune-only changes count only when pruning). */
   ok: boolean;
@@ -174,32 +175,29 @@ async function applyPlanned<State, C extends Change, Step, Outcome>(
   });
   if (todo.length === 0) return result(changes, [], []);
   options.onApplyStart?.(todo.reduce((n, p) => n + p.steps.length, 0));
-  const applied: AppliedChange<C, Outcome>[] = [];
-  const failed: FailedChange<C>[] = [];
-  const queue = todo.values();
-  let stopped = false;
-  const worker = async () => {
-    for (const { change, steps } of queue) {
-      if (stopped) return;
+  // With stopOnFailure a failure rejects the pool, which then starts no further change.
+  const done = await mapLimited(
+    todo,
+    Math.max(1, options.concurrency ?? 1),
+    async ({ change, steps }): Promise<Done<C, Outcome>> => {
       try {
-        applied.push({ change, outcome: await runSteps(reconciler, change, steps, options) });
+        return { change, outcome: await runSteps(reconciler, change, steps, options) };
       } catch (error) {
-        if (options.stopOnFailure) {
-          stopped = true;
-          throw error;
-        }
-        failed.push({ change, error });
+        if (options.stopOnFailure) throw error;
+        return { change, error, failed: true };
       }
-    }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 1, todo.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+    },
+  );
   return result(
     reconciler.plan(await reconciler.read()).map((p) => p.change),
-    applied,
-    failed,
+    done.filter((d): d is AppliedChange<C, Outcome> => !('failed' in d)),
+    done.filter((d): d is FailedChange<C> & { failed: true } => 'failed' in d),
   );
 }
+
+/** What one change's steps came to: its outcome, or the error that stopped them. */
+type Done<C extends Change, Outcome> =
+  AppliedChange<C, Outcome> | (FailedChange<C> & { failed: true });
 
 /** The steps of one change in order; the last step's outcome is the change's. */
 async function runSteps<State, C extends Change, Step, Outcome>(

@@ -1,5 +1,6 @@
 import { keccak256 } from 'ethers';
 import { errorMessage } from '../../errors.js';
+import { mapLimited } from '../../pool.js';
 import type { RpcLink } from '../rpc/batch.js';
 import { broadcastAll } from './broadcast.js';
 import { fillRefused } from './gap.js';
@@ -16,23 +17,6 @@ import type { TxResult } from '../types.js';
  * twice. Then the receipts are polled together until all are mined or the receipt timeout passes
  * (see receipts.ts, which also replaces top-ups priced out meanwhile).
  */
-
-async function mapLimited<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T, i);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
 
 /**
  * The bytes to broadcast at each nonce: the top-up, or, when it could not be signed, a zero-value
