@@ -5,7 +5,7 @@ import { mapLimited } from '../pool.js';
  * The one loop every resource kind runs: read → plan (pure) → apply steps → re-read → result.
  * Keys, the funding record, IAM and the bucket differ only in the adapter they pass in; planning
  * never writes, `ok` means the same for all of them, and this module is the only one that runs a
- * reconciler's steps (test/build/one-loop.test.ts).
+ * reconciler's steps (test/build/one-loop.unit.test.ts).
  */
 
 /** One planned change and the writes that carry it out, in order. */
