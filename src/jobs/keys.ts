@@ -5,12 +5,14 @@ import type { FundingPlan } from '../plan/funding/funding.js';
 import { fundingOf, fundingReconciler, keysNotInPlace } from '../plan/funding/reconcile.js';
 import { prepareKeys } from '../plan/keys/keys.js';
 import { keyRows, type KeysResult } from '../plan/keys/rows.js';
+import type { OrphanBalanceReader } from '../plan/keys/orphans.js';
 import { KEY_STATUS, type KeyRow } from '../plan/keys/types.js';
 import { prepare } from '../plan/reconcile.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Progress } from '../progress.js';
 import { fundingRecordFor, settingsAtCommit } from './funding.js';
+import { orphanBalanceReader } from './orphan-balances.js';
 
 export interface KeysJobResult {
   result: KeysResult;
@@ -40,6 +42,12 @@ export interface KeysJobOptions {
   settingsAtCommit?: typeof settingsAtCommit;
   /** The clock the record's time comes from (default: the system's). */
   now?: () => Date;
+  /** `--prune`: retire orphaned keys that are drained or whose network the file abandons. */
+  prune?: boolean;
+  /** Reads orphaned wallets' balances (default: through the networks' RPC, `orphanBalanceReader`). */
+  orphanBalances?: OrphanBalanceReader;
+  /** Where the networks' RPC URLs are read from (default: process.env). */
+  variables?: Record<string, string | undefined>;
 }
 
 /** A keys job read once (funding record and keys), and the apply of exactly that plan. */
@@ -92,6 +100,13 @@ export async function prepareKeysJob(
       ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
       ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
       ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
+      orphans: {
+        balanceOf:
+          options.orphanBalances ??
+          orphanBalanceReader(env, options.variables ? { variables: options.variables } : {}),
+        prune: Boolean(options.prune),
+        abandon: env.abandonNetworks ?? [],
+      },
     },
     mode,
   );

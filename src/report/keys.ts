@@ -17,6 +17,8 @@ export const KEY_TABLE_COLUMNS = [
 const NEW = { has: (s: KeyStatus) => KEY_STATUS[s].isNew };
 const PROBLEM = { has: (s: KeyStatus) => KEY_STATUS[s].problem };
 const LEFTOVER = { has: (s: KeyStatus) => KEY_STATUS[s].leftover };
+/** Keys whose alias left the file (issue 26 item 4): listed apart, with their wallets' balances. */
+const ORPHANED = { has: (s: KeyStatus) => KEY_STATUS[s].orphaned };
 
 /** The columns of a key row the tables show (a plan's rows, or the rows of its JSON). */
 type TableRow = Pick<
@@ -29,7 +31,7 @@ function addressCell(row: TableRow): string {
   if (row.address) return row.address;
   if (row.status === 'create') return '(made on apply)';
   if (PROBLEM.has(row.status)) return `(${row.status}: see below)`;
-  if (LEFTOVER.has(row.status)) return `(${row.status}: see below)`;
+  if (LEFTOVER.has(row.status) || ORPHANED.has(row.status)) return `(${row.status}: see below)`;
   return '';
 }
 
@@ -61,6 +63,7 @@ export function attestationAddresses(
   const byNetwork = new Map<string, AttestationAddresses>();
   for (const r of rows) {
     if (r.purpose !== 'attestation' || !r.network || LEFTOVER.has(r.status)) continue;
+    if (ORPHANED.has(r.status)) continue;
     const entry = byNetwork.get(r.network) ?? { network: r.network, updater: '', watcher: '' };
     if (r.keyName === 'updater-attestation') entry.updater = r.address;
     if (r.keyName === 'watcher-attestation') entry.watcher = r.address;
@@ -134,6 +137,28 @@ export function leftoversMarkdown(
   );
 }
 
+/**
+ * The keys whose network or key name left the file, each with its wallet's balance and what
+ * `--prune` does about it; undefined when there are none. Shown by every plan (issue 26).
+ */
+export function orphanedMarkdown(
+  rows: ReadonlyArray<{
+    alias: string;
+    keyId: string;
+    status: KeyStatus;
+    reason?: string | undefined;
+  }>,
+): string | undefined {
+  const left = rows.filter((r) => ORPHANED.has(r.status));
+  if (left.length === 0) return undefined;
+  return (
+    '**Orphaned keys** (their network or key name is no longer in the file):\n' +
+    left
+      .map((r) => `- \`${r.keyId}\` for \`${r.alias}\`: ${(r.reason ?? '').replace(/\r?\n/g, ' ')}`)
+      .join('\n')
+  );
+}
+
 export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan): string {
   const parts = [`Keys: ${summaryLine(rows)}`, renderConsoleTable(keyTable(rows))];
   const adopted = rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
@@ -143,6 +168,8 @@ export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan
   for (const r of problems(rows)) parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
   for (const r of rows.filter((row) => LEFTOVER.has(row.status)))
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
+  for (const r of rows.filter((row) => ORPHANED.has(row.status)))
+    parts.push(`ORPHANED ${r.keyId} (${r.alias}): ${r.reason}`);
   if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
@@ -167,6 +194,8 @@ export function renderKeysMarkdown(
   if (attention) parts.push(attention);
   const leftovers = leftoversMarkdown(rows);
   if (leftovers) parts.push(leftovers);
+  const orphaned = orphanedMarkdown(rows);
+  if (orphaned) parts.push(orphaned);
   parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
   const attest = attestationTable(rows);
   if (attest.rows.length) {
@@ -196,6 +225,7 @@ export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: Funding
       purpose: r.purpose,
       store: r.store,
       ...(r.leftover ? { leftover: r.leftover } : {}),
+      ...(r.orphaned ? { orphaned: r.orphaned } : {}),
     })),
     attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),

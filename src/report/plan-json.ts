@@ -74,6 +74,18 @@ export const keyRowJsonSchema = z.object({
   store: z.string(),
   /** Leftover rows: whether apply schedules the key's deletion or leaves it. */
   leftover: z.enum(['schedule-deletion', 'keep']).optional(),
+  /** Orphaned rows: the wallet's balance (integer wei strings) and what `--prune` may do. */
+  orphaned: z
+    .object({
+      aliased: z.boolean(),
+      abandoned: z.boolean(),
+      balanceWei: z.string().optional(),
+      feeWei: z.string().optional(),
+      symbol: z.string().optional(),
+      balanceUnknown: z.string().optional(),
+      retire: z.enum(['ready', 'not-drained', 'pending-deletion']),
+    })
+    .optional(),
 });
 export type KeyRowJson = z.infer<typeof keyRowJsonSchema>;
 

@@ -34,7 +34,7 @@ describe('the key policy of created keys', () => {
     const result = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(result.ok).toBe(true);
     expect(result.rows.map((r) => r.alias)).toEqual([
-      'alias/staging-kovan-relayer-signer',
+      'alias/staging-hoodi-relayer-signer',
       'alias/staging-bank',
     ]);
 
@@ -51,7 +51,7 @@ describe('the key policy of created keys', () => {
         alias.endsWith('-bank') ? 'bank' : 'signer',
       ).Statement.map((s) => s.Sid);
     expect(sids('alias/staging-bank')).toContain('BankAliasFixed');
-    expect(sids('alias/staging-kovan-relayer-signer')).not.toContain('BankAliasFixed');
+    expect(sids('alias/staging-hoodi-relayer-signer')).not.toContain('BankAliasFixed');
   });
 });
 

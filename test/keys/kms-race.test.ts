@@ -41,10 +41,10 @@ function stagingFile(accountId: string): string {
 aws: { accountId: '${accountId}', region: us-west-2 }
 keys: { names: [updater-signer, relayer-signer] }
 networks:
-  - { name: kovan, chainId: 42, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: KOVAN_RPC_URL }
+  - { name: hoodi, chainId: 560048, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: HOODI_RPC_URL }
 keymaster:
   networks:
-    kovan:
+    hoodi:
       roles:
         updater: { lower: '0.5', target: '1' }
         relayer: { lower: '0.5', target: '1' }

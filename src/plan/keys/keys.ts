@@ -11,6 +11,7 @@ import { noProgress, reconcileProgress, type Progress } from '../../progress.js'
 import { prepareKmsKeys, secretsReconciler } from './reconcile.js';
 import { prepare, type ApplyResult, type PlanResult, type Prepared } from '../reconcile.js';
 import type { KeyOutcome, KeysResult } from './rows.js';
+import type { OrphanOptions } from './orphans.js';
 import type { KeyChange } from './types.js';
 
 /** KMS for staging and production, Secrets Manager for development. */
@@ -30,6 +31,8 @@ export interface KeysOptions {
   runId?: string;
   /** The apply of an approved plan: retire no leftover it did not list (`prepareKmsKeys`). */
   onlyPlannedLeftovers?: boolean;
+  /** Orphaned keys (KMS): balances, `--prune`, `keys.abandon` (`keys-orphans.ts`). */
+  orphans?: OrphanOptions;
 }
 
 const DEFAULT_CONCURRENCY = 32;
@@ -60,6 +63,7 @@ export async function prepareKeysIn(
           ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
           ...(options.runId ? { runId: options.runId } : {}),
           ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
+          ...(options.orphans ? { orphans: options.orphans } : {}),
         })
       : await prepare(secretsReconciler(keys, store, mode), { ...loop, prune: true });
   return {

@@ -213,14 +213,14 @@ async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Pro
     deletionDate = await store.retireKey(keyId, LEFTOVER_DELETION_DAYS);
   } catch (error) {
     throw new OperationError(
-      `could not retire extra key ${keyId} tagged for ${detail.alias}: ${errorMessage(error)}; apply again`,
+      `could not retire ${detail.orphaned ? 'orphaned' : 'extra'} key ${keyId} tagged for ${detail.alias}: ${errorMessage(error)}; apply again`,
       { cause: error },
     );
   }
   return rowOf(
     { ...detail, keyState: 'PendingDeletion', ...(deletionDate ? { deletionDate } : {}) },
     'scheduled',
-    `extra key ${keyId} tagged for ${detail.alias}` +
+    `${detail.orphaned ? 'orphaned' : 'extra'} key ${keyId} tagged for ${detail.alias}` +
       (target ? `, which points at ${target}` : '') +
       ': disabled and scheduled for deletion' +
       (deletionDate ? ` on ${deletionDate}` : ` in ${LEFTOVER_DELETION_DAYS} days`) +

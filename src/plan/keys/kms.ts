@@ -16,6 +16,7 @@ import {
   type KmsReadOptions,
   type KmsState,
 } from './kms-read.js';
+import { planOrphans, readKmsOrphans } from './orphans.js';
 import { KEY_CHANGE_KIND, baseDetail, type KeyChange, type KeyDetail } from './types.js';
 
 /**
@@ -111,17 +112,29 @@ export function chooseTrusted(
 }
 
 /** Reads what a KMS key plan needs (see `readKmsState`). */
-export function readKms(
+export async function readKms(
   keys: readonly KeySpec[],
   store: KmsKeyStore,
   options: KmsReadOptions = {},
 ): Promise<KmsState> {
-  return readKmsState(
+  const state = await readKmsState(
     keys,
     store,
     { usable: (alias, info) => !kmsKeyProblem(alias, info), isTaggedFor },
     options,
   );
+  const environment = keys[0]?.environment;
+  if (!environment) return state;
+  const inventory = new Set(keys.map((k) => k.alias));
+  const orphans = await readKmsOrphans(
+    environment,
+    inventory,
+    store,
+    state.aliases,
+    state.found,
+    options.orphans ?? {},
+  );
+  return { ...state, orphans, orphanOptions: options.orphans ?? {} };
 }
 
 /**
@@ -181,7 +194,8 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
     keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail.keyId!)),
     addressOf: (keyId) => state.addresses.get(keyId),
   });
-  return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region))];
+  const orphans = planOrphans(state.orphans ?? [], state.region, state.orphanOptions ?? {});
+  return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region)), ...orphans];
 }
 
 /** A found key's `nomad:aliased` record. */

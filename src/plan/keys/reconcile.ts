@@ -57,7 +57,9 @@ const isRetirement = (c: KeyChange) => Boolean(c.detail.leftover) && c.action ==
 /** A leftover is retired only once its alias exists (points at the toolkit's key). */
 function leftoversWaiting(changes: readonly KeyChange[]): (change: KeyChange) => boolean {
   const settled = new Set(changes.filter((c) => c.action === 'exists').map((c) => c.id));
-  return (change) => Boolean(change.detail.leftover) && !settled.has(change.detail.alias);
+  // An orphan's alias left the file: nothing to wait for, --prune retires it in pass 1.
+  return (change) =>
+    Boolean(change.detail.leftover) && !change.detail.orphaned && !settled.has(change.detail.alias);
 }
 
 /** A leftover the approved plan did not list, as the second pass reports it: kept, not failing. */
@@ -169,10 +171,11 @@ export async function prepareKmsKeys(
   store: KmsKeyStore,
   options: KmsReadOptions & { runId?: string } & KeyPassesOptions,
 ): Promise<Prepared<KeyChange, KeyOutcome>> {
-  const { onlyPlannedLeftovers, verifyTrust, runId, ...loop } = options;
+  const { onlyPlannedLeftovers, verifyTrust, runId, orphans, ...loop } = options;
   const passes = kmsPasses(keys, store, {
     ...(verifyTrust ? { verifyTrust } : {}),
     ...(runId ? { runId } : {}),
+    ...(orphans ? { orphans } : {}),
   });
   const prepared = await prepare(passes.first, { ...loop, prune: true });
   const approved = onlyPlannedLeftovers

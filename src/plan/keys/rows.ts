@@ -28,12 +28,13 @@ export function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warn
     ...(detail.keyName !== undefined ? { keyName: detail.keyName } : {}),
     store: detail.store,
     ...(detail.leftover ? { leftover: detail.leftover } : {}),
+    ...(detail.orphaned ? { orphaned: detail.orphaned } : {}),
   };
 }
 
 /** The status of a leftover key's row: a conflict fails the plan, the others are listed. */
 const leftoverStatus = (detail: KeyDetail): KeyStatus =>
-  detail.conflict ? 'conflict' : 'leftover';
+  detail.orphaned ? 'orphaned' : detail.conflict ? 'conflict' : 'leftover';
 
 /** The row of a planned change: what the key is and what apply would do. */
 export function planRow(change: KeyChange): KeyRow {

@@ -51,6 +51,25 @@ export interface KeyDetail {
    * for it): a `conflict` row that fails the plan and is never changed.
    */
   conflict?: boolean;
+  /** Only on an `orphaned` key: its alias left the file (`keys-orphans.ts`). */
+  orphaned?: OrphanDetail;
+}
+
+/** What the plan knows about an orphaned key's wallet and whether `--prune` may retire it. */
+export interface OrphanDetail {
+  /** An alias still points at it. */
+  aliased: boolean;
+  /** The file abandons its network (`keys.abandon`). */
+  abandoned: boolean;
+  /** Integer wei as a decimal string, when read. */
+  balanceWei?: string;
+  /** One plain transfer's fee on its network now, integer wei. */
+  feeWei?: string;
+  symbol?: string;
+  /** Why the balance is unknown ("unknown: network not in the file"). */
+  balanceUnknown?: string;
+  /** `ready`: drained, abandoned or an attestation key; `--prune` retires it. */
+  retire: 'ready' | 'not-drained' | 'pending-deletion';
 }
 
 /**
@@ -79,6 +98,8 @@ export const KEY_STATUSES = [
    * have held the alias): fails the plan, never changed until a person decides.
    */
   'conflict',
+  /** A toolkit key of the environment whose alias left the file (see `orphaned`). */
+  'orphaned',
 ] as const;
 
 export type KeyStatus = (typeof KEY_STATUSES)[number];
@@ -95,6 +116,8 @@ export interface KeyStatusMeaning {
   problem: boolean;
   /** A key of the environment no alias points at. */
   leftover: boolean;
+  /** A toolkit key whose alias left the file: listed apart, with its wallet's balances. */
+  orphaned: boolean;
 }
 
 const status = (meaning: Partial<KeyStatusMeaning>): KeyStatusMeaning => ({
@@ -103,6 +126,7 @@ const status = (meaning: Partial<KeyStatusMeaning>): KeyStatusMeaning => ({
   isNew: false,
   problem: false,
   leftover: false,
+  orphaned: false,
   ...meaning,
 });
 
@@ -119,6 +143,8 @@ export const KEY_STATUS: Readonly<Record<KeyStatus, KeyStatusMeaning>> = {
   leftover: status({ inPlace: true, leftover: true }),
   scheduled: status({ inPlace: true, leftover: true }),
   conflict: status({ problem: true }),
+  // Not an inventory key: its alias left the file (issue 26); the Keymaster funds it no more.
+  orphaned: status({ inPlace: true, orphaned: true }),
 };
 
 /** A planned key change (KMS or Secrets Manager): its detail is always there. */
@@ -141,6 +167,8 @@ export interface KeyRow {
   store: KeyStoreKind;
   /** Leftover rows: what apply does (or did not do) about the key. */
   leftover?: 'schedule-deletion' | 'keep';
+  /** Orphaned rows: the wallet's balance and what `--prune` may do. */
+  orphaned?: OrphanDetail;
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {
