@@ -7,7 +7,7 @@ import { prepareKeys } from '../plan/keys/keys.js';
 import { rotationsFor } from '../inventory/rotations.js';
 import { keyRows, type KeysResult } from '../plan/keys/rows.js';
 import type { OrphanBalanceReader } from '../plan/keys/orphans.js';
-import type { KeyRow } from '../plan/keys/types.js';
+import { KEY_STATUS, type KeyRow } from '../plan/keys/types.js';
 import { prepare } from '../plan/reconcile.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -125,7 +125,8 @@ export async function prepareKeysJob(
         title: `Keys — ${env.name} (${result.mode})`,
         funding: outcome,
       }),
-      created: rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
+      created: rows.filter((r) => KEY_STATUS[r.status].isNew && KEY_STATUS[r.status].inPlace)
+        .length,
       ok: result.ok && outcome.outcome !== 'failed',
     };
   };

@@ -1,4 +1,4 @@
-import type { KeyRow, KeyStatus } from '../plan/keys/types.js';
+import { KEY_STATUS, KEY_STATUSES, type KeyRow, type KeyStatus } from '../plan/keys/types.js';
 import type { FundingPlan } from '../plan/funding/funding.js';
 import { renderFundingConsole, renderFundingMarkdown } from './funding.js';
 import type { KeysPlanJson } from './plan-json.js';
@@ -14,11 +14,11 @@ export const KEY_TABLE_COLUMNS = [
   'Ethereum address',
 ] as const;
 
-const NEW: ReadonlySet<KeyStatus> = new Set(['create', 'adopt', 'created', 'adopted']);
-const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed', 'conflict']);
-const LEFTOVER: ReadonlySet<KeyStatus> = new Set(['leftover', 'scheduled']);
+const NEW = { has: (s: KeyStatus) => KEY_STATUS[s].isNew };
+const PROBLEM = { has: (s: KeyStatus) => KEY_STATUS[s].problem };
+const LEFTOVER = { has: (s: KeyStatus) => KEY_STATUS[s].leftover };
 /** Keys whose alias left the file (issue 26 item 4): listed apart, with their wallets' balances. */
-const ORPHANED: ReadonlySet<KeyStatus> = new Set(['orphaned']);
+const ORPHANED = { has: (s: KeyStatus) => KEY_STATUS[s].orphaned };
 
 /** The columns of a key row the tables show (a plan's rows, or the rows of its JSON). */
 type TableRow = Pick<
@@ -89,21 +89,7 @@ export function attestationTable(
 function summaryLine(rows: readonly KeyRow[]): string {
   const counts = new Map<KeyStatus, number>();
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  const order: KeyStatus[] = [
-    'exists',
-    'create',
-    'adopt',
-    'created',
-    'adopted',
-    'broken',
-    'failed',
-    'leftover',
-    'scheduled',
-    'conflict',
-    'orphaned',
-  ];
-  return order
-    .filter((s) => counts.get(s))
+  return KEY_STATUSES.filter((s) => counts.get(s))
     .map((s) => `${counts.get(s)} ${s}`)
     .join(', ');
 }

@@ -207,7 +207,7 @@ function aliasRecord(detail: KeyDetail, value: 'true'): Record<string, string> {
 
 async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Promise<KeyRow> {
   const detail = change.detail;
-  const target = / points at ([^,\s]+), so this/.exec(change.reason)?.[1];
+  const target = detail.aliasTarget;
   let deletionDate: string | undefined;
   try {
     deletionDate = await store.retireKey(keyId, LEFTOVER_DELETION_DAYS);

@@ -157,9 +157,7 @@ export function planKmsKeys(
   const changes = keys.map((key): KeyChange => {
     const read = state.aliased.get(key.alias);
     if (read) return aliasedChange(key, read, state);
-    const tagged = state.found
-      .filter((o) => o.info && isTaggedFor(key, o.tags))
-      .map((o) => o.info!);
+    const tagged = state.found.flatMap((o) => (o.info && isTaggedFor(key, o.tags) ? [o.info] : []));
     const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
     const { chosen, refused } = chooseTrusted(key, usable, state.access, state.iamErrors);
     const skipped = tagged
@@ -228,15 +226,15 @@ const recordOf = (state: KmsState, keyId: string) =>
 /** What the alias of a planned change points at, for the leftover decision. */
 function leftoverTarget(change: KeyChange, state: KmsState): LeftoverTarget | undefined {
   if (change.action === 'create') return { planned: true };
-  if (change.action === 'adopt') return { planned: true, keyId: change.detail?.keyId };
+  if (change.action === 'adopt') return { planned: true, keyId: change.detail.keyId };
   const alias = change.detail.alias;
   const keyId =
-    change.detail?.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
+    change.detail.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
   if (!keyId) return undefined;
   return {
     keyId,
     tags: state.targetTags.get(keyId),
-    ...(change.detail?.address ? { address: change.detail.address } : {}),
+    ...(change.detail.address ? { address: change.detail.address } : {}),
   };
 }
 

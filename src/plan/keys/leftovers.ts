@@ -55,6 +55,8 @@ export interface LeftoverDecision {
   action: LeftoverAction;
   /** Not provably extra: a `conflict` row that fails the plan; the key is left alone. */
   conflict?: boolean;
+  /** Scheduled for deletion: the key its alias points at (absent while apply creates it). */
+  aliasTarget?: string | undefined;
   /** One line for the reviewer: what the key is and what apply does about it. */
   reason: string;
 }
@@ -165,6 +167,7 @@ export function decideLeftovers(
         key,
         alias,
         action: 'schedule-deletion',
+        ...(target.keyId ? { aliasTarget: target.keyId } : {}),
         reason:
           `${base}: ${alias} points at ${target.keyId ?? 'the key apply creates'}, so this is an ` +
           `extra key the toolkit made for it (a retried or racing CreateKey; it never held the ` +
@@ -230,14 +233,20 @@ export function leftoverDetail(
     alias: decision.alias,
     region,
     description: key.info?.description ?? '',
-    purpose: (tags[TAG_KEYS.purpose] ?? 'signer') as KeyPurpose,
+    purpose: purposeOf(tags[TAG_KEYS.purpose]),
     ...(tags[TAG_KEYS.network] ? { network: tags[TAG_KEYS.network] } : {}),
-    ...(tags[TAG_KEYS.keyName] ? { keyName: tags[TAG_KEYS.keyName] as string } : {}),
+    ...(tags[TAG_KEYS.keyName] ? { keyName: tags[TAG_KEYS.keyName] } : {}),
     tags: { ...tags },
     keyId: key.keyId,
     ...(key.info?.arn ? { arn: key.info.arn } : {}),
     ...(key.info?.keyState ? { keyState: key.info.keyState } : {}),
     leftover: action,
     ...(decision.conflict ? { conflict: true } : {}),
+    ...(decision.aliasTarget ? { aliasTarget: decision.aliasTarget } : {}),
   };
+}
+
+/** A key's purpose tag as the row shows it (a key tagged otherwise, or not, counts as a signer). */
+function purposeOf(tag: string | undefined): KeyPurpose {
+  return tag === 'bank' || tag === 'attestation' ? tag : 'signer';
 }
