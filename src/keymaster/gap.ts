@@ -7,12 +7,12 @@ import {
   type Attempt,
   type AttemptIn,
   type Attempts,
-} from './attempt.js';
+} from './send-attempt.js';
 import { broadcastAll } from './broadcast.js';
 import { bumpedFees } from './gas.js';
 import { quantity } from './rpc.js';
 import type { SendOptions } from './send-options.js';
-import { signSelfTransfer, signTransfer } from './sign.js';
+import { signSelfTransfer, signTransfer } from './send-sign.js';
 import { classifyRefusal } from './transactions.js';
 import type { FeeQuote } from './types.js';
 

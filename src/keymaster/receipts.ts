@@ -8,13 +8,13 @@ import {
   type AttemptIn,
   type Attempts,
   type Receipt,
-} from './attempt.js';
+} from './send-attempt.js';
 import { callNamed, type RpcLink } from './batch.js';
 import { broadcastAll } from './broadcast.js';
 import { replacementFees } from './gas.js';
 import { quantity, sleep } from './rpc.js';
 import type { SendOptions } from './send-options.js';
-import { signSelfTransfer, signTransfer } from './sign.js';
+import { signSelfTransfer, signTransfer } from './send-sign.js';
 import type { FeeQuote } from './types.js';
 
 /**

@@ -8,12 +8,12 @@ import {
   withMoved,
   type Attempt,
   type Attempts,
-} from './attempt.js';
+} from './send-attempt.js';
 import { broadcastAll, type Broadcast } from './broadcast.js';
 import { fillRefused } from './gap.js';
 import { waitForReceipts } from './receipts.js';
 import type { SendOptions } from './send-options.js';
-import { signSelfTransfer, signTransfer, type Signature } from './sign.js';
+import { signSelfTransfer, signTransfer, type Signature } from './send-sign.js';
 import type { TxResult } from './types.js';
 
 export type { SendOptions } from './send-options.js';

@@ -7,7 +7,7 @@ import {
   type Attempt,
   type AttemptIn,
   type Attempts,
-} from '../../src/keymaster/attempt.js';
+} from '../../src/keymaster/send-attempt.js';
 import { minedBy } from '../../src/keymaster/receipts.js';
 import { afterBroadcast } from '../../src/keymaster/send.js';
 import type { FeeQuote } from '../../src/keymaster/types.js';

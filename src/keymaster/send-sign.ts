@@ -1,6 +1,6 @@
 import { keccak256 } from 'ethers';
 import { errorMessage } from '../errors.js';
-import type { Attempt } from './attempt.js';
+import type { Attempt } from './send-attempt.js';
 import type { SendOptions } from './send-options.js';
 import { selfTransfer, unsignedTransfer } from './transactions.js';
 import type { FeeQuote } from './types.js';
