@@ -247,4 +247,71 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     for (const to of recipients) expect(await balanceOf(chain.url, to)).toBe(ETH);
     expect(await nonceOf(bank.address, 'latest')).toBe(2);
   });
+
+  it('a refused nonce that not even a self-transfer fills: the top-ups queued behind it are withdrawn at their nonces and never pay', async () => {
+    const bank = Wallet.createRandom();
+    const recipients = Array.from({ length: 4 }, () => Wallet.createRandom().address);
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[9]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    await rpc('evm_setAutomine', [false]);
+    const broadcast: Transaction[] = [];
+    proxy.refuse = (call) => {
+      if (call.method !== 'eth_sendRawTransaction') return undefined;
+      const tx = Transaction.from(call.params[0] as string);
+      broadcast.push(tx);
+      // Whatever is sent at nonce 1, the node refuses: the gap cannot be filled.
+      return tx.nonce === 1 ? 'intrinsic gas too low' : undefined;
+    };
+    let results: TxResult[];
+    try {
+      const sending = sendTopUps({
+        network: 'gap',
+        chainId: chain.chainId,
+        rpcUrl: proxy.url,
+        signer: bank,
+        fees: FEES,
+        startNonce: 0,
+        transfers: recipients.map((to) => ({ to, amount: ETH })),
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 20_000,
+        pollIntervalMs: 20,
+      });
+      // The four top-ups, the self-transfer at nonce 1, then the withdrawals at nonces 2 and 3.
+      await vi.waitFor(() => expect(broadcast).toHaveLength(7), { timeout: 10_000, interval: 20 });
+      await rpc('evm_mine');
+      results = await sending;
+    } finally {
+      proxy.refuse = undefined;
+      await rpc('evm_setAutomine', [true]);
+    }
+    expect(broadcast.slice(5).map((t) => [t.nonce, t.to, t.value])).toEqual([
+      [2, bank.address, 0n],
+      [3, bank.address, 0n],
+    ]);
+    expect(broadcast[5]!.maxFeePerGas!).toBeGreaterThan(FEES.maxFeePerGas);
+    expect(results.map((r) => r.status)).toEqual(['mined', 'rejected', 'not-sent', 'not-sent']);
+    for (const i of [2, 3]) {
+      expect(results[i]?.cancelHash).toBe(broadcast[i + 3]!.hash);
+      expect(results[i]?.replaced).toEqual([broadcast[i]!.hash]);
+      expect(results[i]?.error).toMatch(/^withdrawn: nonce 1 /);
+    }
+    // The next run uses nonce 1: what was queued behind it is mined as the withdrawals, not as pay.
+    await rpc('eth_sendRawTransaction', [
+      await bank.signTransaction({
+        to: bank.address,
+        value: 0n,
+        nonce: 1,
+        chainId: chain.chainId,
+        gasLimit: 21_000n,
+        ...FEES,
+      }),
+    ]);
+    await vi.waitFor(async () => expect(await nonceOf(bank.address, 'latest')).toBe(4), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(await balanceOf(chain.url, recipients[0]!)).toBe(ETH);
+    for (const i of [1, 2, 3]) expect(await balanceOf(chain.url, recipients[i]!)).toBe(0n);
+  });
 });
