@@ -1,4 +1,4 @@
-import type { AgentRole, EnvironmentName, KeyName } from './schema.js';
+import type { AgentRole, EnvironmentName, KeyName } from './names.js';
 
 /**
  * A validated environment with every default applied and every amount parsed to integer wei.

@@ -9,13 +9,12 @@ import type {
   ThresholdWei,
 } from './model.js';
 import {
-  defaultKeyNames,
   type AgentAssignmentConfig,
-  type AgentRole,
   type EnvironmentConfig,
   type KeymasterNetworkConfig,
   type ThresholdConfig,
 } from './schema.js';
+import { defaultKeyNames, type AgentRole } from './names.js';
 
 /**
  * Defaults applied and amounts parsed to integer wei. Only call with a config that passed the

@@ -7,9 +7,9 @@ import {
   type Attempt,
   type AttemptIn,
   type Attempts,
-} from '../../src/keymaster/send-attempt.js';
-import { minedBy } from '../../src/keymaster/receipts.js';
-import { afterBroadcast } from '../../src/keymaster/send.js';
+} from '../../src/keymaster/send/attempt.js';
+import { minedBy } from '../../src/keymaster/send/receipts.js';
+import { afterBroadcast } from '../../src/keymaster/send/send.js';
 import type { FeeQuote } from '../../src/keymaster/types.js';
 
 /** The send path's attempts as values: pure transitions, keyed by nonce (see attempt.ts). */
