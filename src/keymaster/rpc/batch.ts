@@ -82,7 +82,10 @@ async function callPart(link: RpcLink, calls: RpcCall[]): Promise<RpcOutcome[]> 
     return callAll(link, calls);
   }
   // A truncated answer: the calls it left out go again, in halves.
-  const missing = outcomes.flatMap((o, i) => (!o.ok && o.missing ? [i] : []));
+  const missing = calls.flatMap((call, index) => {
+    const outcome = outcomes[index];
+    return outcome && !outcome.ok && outcome.missing ? [{ index, call }] : [];
+  });
   if (missing.length === 0 || calls.length === 1) return outcomes;
   const answered = calls.length - missing.length;
   link.maxBatchSize = Math.max(
@@ -91,12 +94,10 @@ async function callPart(link: RpcLink, calls: RpcCall[]): Promise<RpcOutcome[]> 
   );
   const again = await callAll(
     link,
-    missing.map((i) => calls[i]!),
+    missing.map((m) => m.call),
   );
-  missing.forEach((index, j) => {
-    outcomes[index] = again[j]!;
-  });
-  return outcomes;
+  const retried = new Map(missing.map((m, j) => [m.index, again[j]]));
+  return outcomes.map((outcome, index) => retried.get(index) ?? outcome);
 }
 
 async function sendWithRetries(link: RpcLink, calls: RpcCall[]): Promise<RpcOutcome[]> {

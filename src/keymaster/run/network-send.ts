@@ -38,7 +38,7 @@ export async function sendOnNetwork(input: {
   rpcTimeoutMs: number;
 }): Promise<NetworkSending> {
   const { options, network, settings, funded, before, link } = input;
-  const { env, logger } = options;
+  const { env, logger, beforeBroadcast } = options;
   const name = network.name;
   const signer =
     typeof options.bankSigner === 'function' ? options.bankSigner(name) : options.bankSigner;
@@ -74,10 +74,10 @@ export async function sendOnNetwork(input: {
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.beforeBroadcast
+    ...(beforeBroadcast
       ? {
           beforeBroadcast: (signed: TxResult[]) =>
-            options.beforeBroadcast!(signed, { from: input.bankAddress, decisions: funded }),
+            beforeBroadcast(signed, { from: input.bankAddress, decisions: funded }),
         }
       : {}),
     maxBatchSize: link.maxBatchSize,
