@@ -64,6 +64,32 @@ const receipt = (fields: Record<string, string | undefined>) => ({
   ...fields,
 });
 
+describe('withMoved: only the moves of the state diagram', () => {
+  it('a final state never moves again, and a nonce not planned is never moved to', () => {
+    const signed = signedAttempts(2);
+    const [first] = inState(signed, 'signed');
+    const failed: Attempt = { ...first!, state: 'failed', status: 'not-sent' };
+    const after = withMoved(signed, [failed]);
+    // Sending a failed nonce again: refused, whatever step tries it.
+    expect(() => withMoved(after, [{ ...first!, state: 'broadcast', replaced: [] }])).toThrow(
+      /nonce 7 from failed to broadcast.*bug/,
+    );
+    expect(() => withMoved(after, [{ ...first!, nonce: 99 }])).toThrow(/nonce 99 from nowhere/);
+    // Skipping signing: planned straight to broadcast is no move of the diagram.
+    const planned = planAttempts({
+      network: 'a',
+      chainId: 1,
+      startNonce: 0,
+      fees: FEES,
+      transfers: [first!.transfer],
+    });
+    const [fresh] = inState(planned, 'planned');
+    expect(() =>
+      withMoved(planned, [{ ...fresh!, state: 'broadcast', hash: hashAt(0), replaced: [] }]),
+    ).toThrow(/from planned to broadcast/);
+  });
+});
+
 describe('afterBroadcast: each nonce takes its own answer', () => {
   it('answers given in any order land on their nonces; the input attempts are left as they were', () => {
     const signed = signedAttempts(4);

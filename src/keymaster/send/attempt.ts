@@ -1,3 +1,4 @@
+import { OperationError } from '../../errors.js';
 import { TRANSFER_GAS } from './gas.js';
 import type { FeeQuote, Transfer, TxResult, TxStatus } from '../types.js';
 
@@ -7,11 +8,15 @@ import type { FeeQuote, Transfer, TxResult, TxStatus } from '../types.js';
  * returns the attempts it moved, never changing one in place. The states:
  *
  *     planned → signed → broadcast → mined
- *                  │         └─────→ unknown   (not mined within the receipt timeout: it may be)
- *                  └────→ refused → broadcast  (sent again, or put over a self-transfer)
- *                            └────→ failed     (its nonce filled by a self-transfer, or taken)
+ *                  │         ├─────→ unknown   (not mined within the receipt timeout: it may be)
+ *                  │         └─────→ failed    (withdrawn: a self-transfer replaced it at its nonce)
+ *                  ├────→ refused → broadcast  (sent again, or put over a self-transfer)
+ *                  │         └────→ failed     (its nonce filled by a self-transfer, or taken)
+ *                  └────→ failed               (not sent: an earlier broadcast was not confirmed)
  *     planned → failed (not signed, or not sent: behind a nonce that could not be used)
- *     broadcast → failed (withdrawn: a self-transfer replaced it at its nonce)
+ *
+ * (`TRANSITIONS` below; a broadcast attempt also moves to itself: replaced with bumped fees, or
+ * noted.) `withMoved` refuses any other move, so a step cannot, say, send a failed nonce again.
  *
  * A transfer is only ever paid at its nonce: every version of an attempt (a replacement with
  * bumped fees, a cancel) shares it, so whichever is mined, the others never can be.
@@ -112,10 +117,34 @@ export function inState<S extends AttemptState>(attempts: Attempts, state: S): A
     .sort((a, b) => a.nonce - b.nonce);
 }
 
-/** `attempts` with `moved` put in their nonces' places (a new map). */
+/** The states each state may move to; mined, unknown and failed are final. */
+export const TRANSITIONS: Readonly<Record<AttemptState, readonly AttemptState[]>> = {
+  planned: ['signed', 'failed'],
+  signed: ['broadcast', 'refused', 'failed'],
+  refused: ['broadcast', 'failed'],
+  broadcast: ['broadcast', 'mined', 'unknown', 'failed'],
+  mined: [],
+  unknown: [],
+  failed: [],
+};
+
+/**
+ * `attempts` with `moved` put in their nonces' places (a new map). Each move is checked against
+ * the attempt's state in `attempts` (a step may move a nonce twice, e.g. refused → failed, then
+ * refused → broadcast: the later wins); a move `TRANSITIONS` does not allow is a bug of the send
+ * path and throws rather than, say, sending a failed nonce again.
+ */
 export function withMoved(attempts: Attempts, moved: Iterable<Attempt>): Attempts {
   const next = new Map(attempts);
-  for (const attempt of moved) next.set(attempt.nonce, attempt);
+  for (const attempt of moved) {
+    const from = attempts.get(attempt.nonce)?.state;
+    if (from === undefined || !TRANSITIONS[from].includes(attempt.state)) {
+      throw new OperationError(
+        `the send path moved nonce ${attempt.nonce} from ${from ?? 'nowhere'} to ${attempt.state}, which no step may do; this is a bug: please report it`,
+      );
+    }
+    next.set(attempt.nonce, attempt);
+  }
   return next;
 }
 
