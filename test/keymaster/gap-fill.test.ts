@@ -198,6 +198,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     ]);
     await rpc('evm_setAutomine', [false]);
     const broadcast: Transaction[] = [];
+    const intents: Array<string | undefined> = [];
     proxy.refuse = (call) => {
       if (call.method === 'eth_sendRawTransaction') {
         broadcast.push(Transaction.from(call.params[0] as string));
@@ -229,6 +230,9 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
         rpcTimeoutMs: 5000,
         receiptTimeoutMs: 20_000,
         pollIntervalMs: 20,
+        beforeBroadcast: async (signed) => {
+          intents.push(...signed.map((t) => t.hash));
+        },
       });
       // Nonce 0, then the top-up over the self-transfer at nonce 1: mined together.
       await vi.waitFor(() => expect(broadcast).toHaveLength(3), { timeout: 10_000, interval: 20 });
@@ -244,6 +248,8 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     expect(broadcast[2]!.maxFeePerGas!).toBeGreaterThan(120n * 10n ** 9n);
     expect(results.map((r) => r.status)).toEqual(['mined', 'mined']);
     expect(results[1]?.hash).toBe(broadcast[2]?.hash);
+    // The top-up put over the self-transfer is a new version of the payment: it has its intent.
+    expect(intents).toEqual(broadcast.map((t) => t.hash));
     for (const to of recipients) expect(await balanceOf(chain.url, to)).toBe(ETH);
     expect(await nonceOf(bank.address, 'latest')).toBe(2);
   });
@@ -313,5 +319,63 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     });
     expect(await balanceOf(chain.url, recipients[0]!)).toBe(ETH);
     for (const i of [1, 2, 3]) expect(await balanceOf(chain.url, recipients[i]!)).toBe(0n);
+  });
+
+  it("a stuck top-up's replacement gets its ledger intent before its broadcast, like the first version", async () => {
+    const bank = Wallet.createRandom();
+    const to = Wallet.createRandom().address;
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[9]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    await rpc('evm_setAutomine', [false]);
+    // What happened, in order: an intent written, a transaction broadcast.
+    const events: string[] = [];
+    proxy.refuse = (call) => {
+      if (call.method === 'eth_sendRawTransaction') {
+        events.push(`broadcast ${Transaction.from(call.params[0] as string).hash}`);
+      }
+      return undefined;
+    };
+    let results: TxResult[];
+    try {
+      const sending = sendTopUps({
+        network: 'gap',
+        chainId: chain.chainId,
+        rpcUrl: proxy.url,
+        signer: bank,
+        fees: FEES,
+        startNonce: 0,
+        transfers: [{ to, amount: ETH }],
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 20_000,
+        pollIntervalMs: 20,
+        replaceAfterMs: 50,
+        // The chain now asks twice as much: the top-up is priced out and replaced.
+        requote: async () => ({
+          type: 2,
+          maxFeePerGas: 2n * FEES.maxFeePerGas,
+          maxPriorityFeePerGas: 2n * FEES.maxPriorityFeePerGas,
+        }),
+        beforeBroadcast: async (signed) => {
+          for (const tx of signed) events.push(`intent ${tx.hash}`);
+        },
+      });
+      await vi.waitFor(() => expect(events).toHaveLength(4), { timeout: 10_000, interval: 20 });
+      await rpc('evm_mine');
+      results = await sending;
+    } finally {
+      proxy.refuse = undefined;
+      await rpc('evm_setAutomine', [true]);
+    }
+    const [result] = results;
+    const first = result!.replaced![0]!;
+    expect(events).toEqual([
+      `intent ${first}`,
+      `broadcast ${first}`,
+      `intent ${result!.hash}`,
+      `broadcast ${result!.hash}`,
+    ]);
+    expect(result).toMatchObject({ status: 'mined', replaced: [first] });
+    expect(await balanceOf(chain.url, to)).toBe(ETH);
   });
 });

@@ -11,6 +11,7 @@ import {
 import { broadcastAll } from './broadcast.js';
 import { bumpedFees } from './gas.js';
 import { quantity } from '../rpc/rpc.js';
+import { intentRefused } from './intent.js';
 import type { SendOptions } from './options.js';
 import { signSelfTransfer, signTransfer } from './sign.js';
 import { classifyRefusal } from './transactions.js';
@@ -297,16 +298,24 @@ async function replaceSelfTransfers(
 ): Promise<Attempt[]> {
   if (taken.length === 0) return [];
   const selfTransfers = await pendingSelfTransfers(options, link);
-  const signed = new Map<number, { attempt: Refused; raw: string; hash: string; fees: FeeQuote }>();
+  const signed = new Map<number, { raw: string; version: Attempt }>();
   for (const attempt of taken) {
     const theirs = selfTransfers.get(attempt.nonce);
     if (!theirs) continue;
     const bump = bumpedFees(theirs, attempt.fees, options.maxFeePerGas);
     if (bump.kind !== 'replace') continue;
     const over = await signTransfer(attempt, bump.fees, options);
-    // Not signed: it stays refused.
-    if (over.ok)
-      signed.set(attempt.nonce, { attempt, raw: over.raw, hash: over.hash, fees: bump.fees });
+    // Not signed, or its ledger intent refused: it stays refused.
+    if (!over.ok) continue;
+    const version: Attempt = {
+      ...baseOf(attempt, []),
+      fees: bump.fees,
+      state: 'broadcast',
+      hash: over.hash,
+      replaced: [],
+    };
+    if (await intentRefused(version, options)) continue;
+    signed.set(attempt.nonce, { raw: over.raw, version });
   }
   const answers = await broadcastAll(
     new Map([...signed].map(([nonce, s]) => [nonce, s.raw])),
@@ -314,11 +323,10 @@ async function replaceSelfTransfers(
     options.onRpcError,
   );
   const moved: Attempt[] = [];
-  for (const [nonce, { attempt, hash, fees }] of signed) {
+  for (const [nonce, { version }] of signed) {
     if (answers.get(nonce)?.kind !== 'accepted') continue;
-    const over: Attempt = { ...baseOf(attempt, []), fees, state: 'broadcast', hash, replaced: [] };
-    moved.push(over);
-    options.onFilled?.(resultOf(over), 'replaced-self-transfer');
+    moved.push(version);
+    options.onFilled?.(resultOf(version), 'replaced-self-transfer');
   }
   return moved;
 }

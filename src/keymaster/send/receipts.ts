@@ -14,6 +14,7 @@ import { broadcastAll } from './broadcast.js';
 import { replacementFees } from './gas.js';
 import { quantity, sleep } from '../rpc/rpc.js';
 import type { SendOptions } from './options.js';
+import { intentRefused } from './intent.js';
 import { signSelfTransfer, signTransfer } from './sign.js';
 import type { FeeQuote } from '../types.js';
 
@@ -106,13 +107,6 @@ async function replaceStuck(open: Open[], options: SendOptions, link: RpcLink): 
       noted(attempt, `its replacement could not be signed: ${signed.error}`);
       continue;
     }
-    const sent = (
-      await broadcastAll(new Map([[attempt.nonce, signed.raw]]), link, options.onRpcError)
-    ).get(attempt.nonce);
-    if (sent?.kind === 'refused') {
-      noted(attempt, `the node refused its replacement: ${sent.message}`);
-      continue;
-    }
     // Accepted, or perhaps accepted: either version may be mined now, both are watched.
     const replaced: Attempt = {
       ...attempt,
@@ -121,6 +115,19 @@ async function replaceStuck(open: Open[], options: SendOptions, link: RpcLink): 
       replaced: [...attempt.replaced, attempt.hash],
       ...(cancel ? { cancelHash: signed.hash } : {}),
     };
+    // A payment's new version gets its ledger intent before its broadcast, like the first one.
+    const refusedBy = cancel ? undefined : await intentRefused(replaced, options);
+    if (refusedBy) {
+      noted(attempt, `its replacement was not broadcast: ${refusedBy}`);
+      continue;
+    }
+    const sent = (
+      await broadcastAll(new Map([[attempt.nonce, signed.raw]]), link, options.onRpcError)
+    ).get(attempt.nonce);
+    if (sent?.kind === 'refused') {
+      noted(attempt, `the node refused its replacement: ${sent.message}`);
+      continue;
+    }
     moved.push(replaced);
     options.onReplaced?.(resultOf(replaced), attempt.hash);
   }
