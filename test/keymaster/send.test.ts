@@ -1,4 +1,4 @@
-import { Wallet } from 'ethers';
+import { Wallet, type TransactionRequest } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingIncoming, sweepChain } from '../../src/keymaster/sweep/balances.js';
 import { accountKey } from '../../src/keymaster/decide/decide.js';
@@ -294,6 +294,91 @@ describe('in-flight transfers (own chain, mining paused)', () => {
       await rpcCall(chain.url, { method: 'evm_mine', params: [] }, { timeoutMs: 5000 });
     }
     expect(await balanceOf(chain.url, to)).toBe(3n);
+  });
+});
+
+describe('a signer that fails: the nonce is filled or nothing after it is sent (Hardhat chain)', () => {
+  let chain: Chain;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    const running = await keymasterChains();
+    chain = running.chains[0]!;
+    stop = running.stop;
+  }, 60_000);
+  afterAll(() => stop());
+
+  /** A bank whose signer throws (KMS throttled, say) for the transactions `fails` picks. */
+  class FlakySigner extends Wallet {
+    constructor(
+      key: string,
+      private readonly fails: (tx: TransactionRequest) => boolean,
+    ) {
+      super(key);
+    }
+    override async signTransaction(tx: TransactionRequest): Promise<string> {
+      if (this.fails(tx)) throw new Error('ThrottlingException: rate exceeded');
+      return super.signTransaction(tx);
+    }
+  }
+
+  async function sendFour(fails: (tx: TransactionRequest) => boolean) {
+    const bank = new FlakySigner(Wallet.createRandom().privateKey, fails);
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    const recipients = Array.from({ length: 4 }, () => Wallet.createRandom().address);
+    const intents: Array<string | undefined> = [];
+    const results = await sendTopUps({
+      network: 'alpha',
+      chainId: chain.chainId,
+      rpcUrl: chain.url,
+      signer: bank,
+      fees: { type: 2, maxFeePerGas: 100n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n },
+      startNonce: 0,
+      transfers: recipients.map((to) => ({ to, amount: ETH })),
+      rpcTimeoutMs: 5000,
+      receiptTimeoutMs: 10_000,
+      pollIntervalMs: 20,
+      beforeBroadcast: async (signed) => {
+        intents.push(...signed.map((t) => t.hash));
+      },
+    });
+    const nonce = Number(
+      BigInt(
+        (await rpcCall(
+          chain.url,
+          { method: 'eth_getTransactionCount', params: [bank.address, 'latest'] },
+          { timeoutMs: 5000 },
+        )) as string,
+      ),
+    );
+    const balances = await Promise.all(recipients.map((to) => balanceOf(chain.url, to)));
+    return { results, intents, nonce, balances };
+  }
+
+  it('a top-up that cannot be signed: its nonce is filled by a self-transfer, the others are paid', async () => {
+    const { results, intents, nonce, balances } = await sendFour(
+      (tx) => tx.nonce === 1 && BigInt(tx.value ?? 0) > 0n,
+    );
+    expect(results.map((r) => r.status)).toEqual(['mined', 'not-signed', 'mined', 'mined']);
+    expect(results[1]?.hash).toBeUndefined();
+    expect(results[1]?.error).toMatch(
+      /^signing failed: ThrottlingException.*; nonce 1 filled by the zero-value self-transfer 0x/,
+    );
+    expect(balances).toEqual([ETH, 0n, ETH, ETH]);
+    // Every nonce used (the fill too); intents only for the payments.
+    expect(nonce).toBe(4);
+    expect(intents).toEqual([results[0]!.hash, results[2]!.hash, results[3]!.hash]);
+  });
+
+  it('a nonce where not even a self-transfer can be signed: nothing after it is broadcast', async () => {
+    const { results, intents, nonce, balances } = await sendFour((tx) => tx.nonce === 1);
+    expect(results.map((r) => r.status)).toEqual(['mined', 'not-signed', 'not-sent', 'not-sent']);
+    expect(results[2]?.error).toMatch(/nonce 1 could not be signed/);
+    expect(results[2]?.hash).toBeUndefined();
+    expect(balances).toEqual([ETH, 0n, 0n, 0n]);
+    expect(nonce).toBe(1);
+    expect(intents).toEqual([results[0]!.hash]);
   });
 });
 
