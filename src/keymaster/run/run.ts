@@ -56,7 +56,9 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
     }
   }
 
-  const accounts = await resolveAddresses(rows, env, options.resolveAddress, failures);
+  const resolution = await resolveAddresses(rows, env, options.resolveAddress);
+  const { accounts } = resolution;
+  failures.push(...resolution.failures);
   logger?.info(`sweeping ${accounts.length} wallet rows on ${networks.length} network(s)`);
 
   // Each network on its own from sweep to receipts: a slow or hanging chain delays only itself.
