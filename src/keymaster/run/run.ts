@@ -95,7 +95,9 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   const rpcErrors: RpcErrorNote[] = outcomes.flatMap((o) => o.rpcErrors);
   const latest = before.map((s) => afterSweeps.find((a) => a.network === s.network && a.ok) ?? s);
 
-  const banks = summarizeBanks({ env, plans, afterSweeps, dryRun, bankAddress: bank, failures });
+  const summary = summarizeBanks({ env, plans, afterSweeps, dryRun, bankAddress: bank });
+  const { banks } = summary;
+  failures.push(...summary.failures);
   const bankLow = banks.some((b) => b.low);
 
   return {
