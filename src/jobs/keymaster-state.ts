@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { errorMessage, OperationError } from '../errors.js';
+import { awsErrorName, errorMessage, OperationError } from '../errors.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { awsErrorName } from '../aws/key-store-errors.js';
 import { LEASE_KEY, stateBucketName } from '../inventory/keymaster-state.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
 import { createLease, type LeaseRecord } from '../keymaster/state/lease.js';

@@ -18,7 +18,7 @@ import { rpcUrlsFromEnv } from '../keymaster/rpc/url.js';
 import { trustedAddresses, trustedKey } from '../keymaster/run/key-trust.js';
 import { runKeymaster } from '../keymaster/run/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
-import { toJsonValue } from '../inventory/inventory.js';
+import { toJsonValue } from '../inventory/json.js';
 import { fundingRecordFor } from './funding.js';
 import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
 

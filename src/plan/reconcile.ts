@@ -1,4 +1,5 @@
 import { PRUNE_ACTIONS, WRITING_ACTIONS, type Change } from './change.js';
+import { mapLimited } from '../pool.js';
 
 /**
  * The one loop every resource kind runs: read → plan (pure) → apply steps → re-read → result.
@@ -136,33 +137,25 @@ export async function applyPlanned<State, C extends Change, Step>(
   }
   options.onApplyStart?.(todo.reduce((n, p) => n + p.steps.length, 0));
   const failed: FailedChange<C>[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const { change, steps } = todo[next++]!;
-      try {
-        for (const step of steps) {
-          const description = reconciler.describeStep(step, change);
-          options.onStep?.(description);
-          try {
-            await reconciler.runStep(step, change);
-          } catch (error) {
-            options.onStepDone?.(description, error);
-            throw error;
-          }
-          options.onStepDone?.(description);
-        }
-      } catch (error) {
-        if (options.stopOnFailure) {
-          next = todo.length;
+  // With stopOnFailure a failure rejects the pool, which then starts no further change.
+  await mapLimited(todo, Math.max(1, options.concurrency ?? 1), async ({ change, steps }) => {
+    try {
+      for (const step of steps) {
+        const description = reconciler.describeStep(step, change);
+        options.onStep?.(description);
+        try {
+          await reconciler.runStep(step, change);
+        } catch (error) {
+          options.onStepDone?.(description, error);
           throw error;
         }
-        failed.push({ change, error });
+        options.onStepDone?.(description);
       }
+    } catch (error) {
+      if (options.stopOnFailure) throw error;
+      failed.push({ change, error });
     }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 1, todo.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  });
 
   const after = reconciler.plan(await reconciler.read()).map((p) => p.change);
   return {

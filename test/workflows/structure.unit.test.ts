@@ -11,6 +11,8 @@ import { parse } from 'yaml';
 const DIR = path.resolve(import.meta.dirname, '../../.github/workflows');
 
 interface Step {
+  id?: string;
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -193,6 +195,16 @@ describe('plan.yml', () => {
     const report = steps.find((s) => s.uses === './actions/report');
     expect(report?.with?.['keys-json']).toMatch(/steps\.keys\.outputs\.keys-json/);
     expect(report?.with?.['offline-plan']).toMatch(/steps\.offline\.outputs/);
+  });
+
+  it('hands the public RPC URLs to the Keymaster action, which masks them: no masking in YAML', () => {
+    const steps = plan.jobs.plan!.steps ?? [];
+    const check = steps.find((s) => s.id === 'keymaster');
+    expect(check?.with?.['rpc-urls']).toMatch(/secrets\.NOMAD_PUBLIC_RPC_URLS_STAGING/);
+    expect(check?.with?.['rpc-urls']).toMatch(/secrets\.NOMAD_PUBLIC_RPC_URLS_PRODUCTION/);
+    for (const step of steps) {
+      expect(step.run ?? '', step.name).not.toMatch(/add-mask|GITHUB_ENV/);
+    }
   });
 });
 
