@@ -13,9 +13,12 @@ import {
   recordKey,
   recordsOf,
   type LedgerContext,
+  type LedgerRecord,
 } from '../keymaster/state/ledger.js';
 import { chainTransfer, recordFromChain } from '../keymaster/state/ledger-chain.js';
 import type { RunKeymasterOptions } from '../keymaster/run/options.js';
+import type { BalanceSnapshot } from '../keymaster/state/ledger-snapshot.js';
+import { appendSnapshot } from './ledger-snapshot.js';
 import type {
   Decision,
   KeymasterFailure,
@@ -63,6 +66,8 @@ export interface LedgerReport {
   intents: number;
   /** Records written for intents an earlier, interrupted run left. */
   completed: number;
+  /** The balances snapshot this run appended (burn and running totals); absent when it failed. */
+  snapshot?: BalanceSnapshot;
 }
 
 export type StatefulRun = KeymasterRun & { lease?: LeaseReport; ledger?: LedgerReport };
@@ -150,6 +155,7 @@ export async function payUnderLease(input: {
   } finally {
     clearInterval(renewing);
   }
+  const written: LedgerRecord[] = [];
   for (const record of recordsOf(run, state.context, state.clock())) {
     try {
       await state.objects.putIfAbsent(
@@ -157,6 +163,7 @@ export async function payUnderLease(input: {
         JSON.stringify(record),
       );
       report.records++;
+      written.push(record);
     } catch (error) {
       failures.push({
         kind: 'ledger',
@@ -164,6 +171,21 @@ export async function payUnderLease(input: {
         message: `${record.network}: the ledger record of ${record.txHash} could not be written (${errorMessage(error)}); the payment was made, its intent stays, and the next run records it`,
       });
     }
+  }
+  try {
+    report.snapshot = await appendSnapshot({
+      objects: state.objects,
+      environment: input.env.name,
+      runId: state.context.runId,
+      run,
+      records: written,
+      now: state.clock(),
+    });
+  } catch (error) {
+    failures.push({
+      kind: 'ledger',
+      message: `the balances snapshot could not be appended to the ledger (${errorMessage(error)}); this run's burn is not measured, and the next run counts its payments`,
+    });
   }
   const released = await lease.release();
   if (released) logger?.warn(released);

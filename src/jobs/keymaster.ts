@@ -121,6 +121,8 @@ export function keymasterJob(
         resolveAddress: resolveWallet,
         rpcUrls: rpcUrlsFromEnv(env, vars),
         dryRun,
+        // The run's times (balances snapshots measure burn between them) and the lease's: one clock.
+        clock: state.clock,
         ...(signal ? { signal } : {}),
         ...(logger ? { logger } : {}),
       };
