@@ -170,9 +170,9 @@ async function main() {
   }
 
   heading(
-    "The processor's configuration (staging, home kovan): signer aliases and the proofs bucket",
+    "The processor's configuration (staging, home hoodi): signer aliases and the proofs bucket",
   );
-  await nomadOps(['agent-config', '--env', 'staging', '--agent', 'processor', '--home', 'kovan']);
+  await nomadOps(['agent-config', '--env', 'staging', '--agent', 'processor', '--home', 'hoodi']);
 
   heading('The operators of staging: who runs which agent, its keys and their addresses');
   const stagingVars = banks.find((b) => b.env.name === 'staging')!.vars;

@@ -7,7 +7,7 @@ import { attestationAddresses } from '../report/keys.js';
  * configuration: the Home's `updater` and the xAppConnectionManager's `watchers`.
  *
  *   { "environment": "staging",
- *     "networks": { "kovan": { "updater": "0x…", "watchers": ["0x…"] }, … } }
+ *     "networks": { "hoodi": { "updater": "0x…", "watchers": ["0x…"] }, … } }
  */
 export interface AttestationConfig {
   environment: EnvironmentName;

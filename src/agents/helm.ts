@@ -6,15 +6,15 @@ import type { AgentConfig, HomeAgentConfig, KeyRef } from './types.js';
  *
  *   nomad:
  *     runEnv: staging
- *     homeChain: { name: kovan }
+ *     homeChain: { name: hoodi }
  *     replicaChains: [{ name: moonbasealpha }, …]
  *     processor:                       # the agent's own section, enabled
  *       enabled: true
  *       transactionSigners:            # one per network the agent signs on
  *         - name: moonbasealpha
- *           aws: { keyId: alias/staging-kovan-processor-signer, region: us-west-2 }
+ *           aws: { keyId: alias/staging-hoodi-processor-signer, region: us-west-2 }
  *       attestationSigner:             # updater and watcher
- *         aws: { keyId: alias/staging-kovan-updater-attestation, region: us-west-2 }
+ *         aws: { keyId: alias/staging-hoodi-updater-attestation, region: us-west-2 }
  *       s3Proofs: { bucket: nomadxyz-staging-proofs, region: us-west-2 }   # processor
  *
  * Development keys are hex keys, which the chart takes as `hexKey`; the toolkit never reads

@@ -1,4 +1,5 @@
 import type { AgentRole, EnvironmentName, KeyName } from './names.js';
+import type { RotationState } from './schema-keys.js';
 import type { KeymasterBurnConfig } from './schema-burn.js';
 
 /**
@@ -15,6 +16,14 @@ export interface ResolvedEnvironment {
   /** development: hex keys in Secrets Manager; staging/production: KMS keys. */
   keyStore: 'secrets-manager' | 'kms';
   keyNames: KeyName[];
+  /** Days between retiring a key (disabled, deletion scheduled) and its deletion (7–30). */
+  gracePeriodDays: number;
+  /** `keys.rotate`, in file order; each names a key of this file at most once. */
+  rotations: ResolvedRotation[];
+  /** `keys.abandon`: removed networks whose orphaned keys `--prune` retires with funds left. */
+  abandonNetworks?: string[];
+  /** `keys.drain`: orphaned or retired signer keys `keys drain` may empty into the bank. */
+  drains?: ResolvedDrain[];
   networks: ResolvedNetwork[];
   iam: { signerUser: string; signerGroup: string; adminUser: string; adminGroup: string };
   proofsBucket: { name: string; corsOrigins: string[] };
@@ -27,6 +36,14 @@ export interface ResolvedEnvironment {
   /** The agents left to the core team's signer group; absent: every agent. */
   coreTeam?: { runs: ResolvedAssignment[] };
 }
+
+/**
+ * One declared rotation. `bank` rotates the environment's funding key; otherwise `network` and
+ * `keyName` name an agent key of this file (`alias/{env}-{network}-{keyName}`).
+ */
+export type ResolvedRotation = (
+  { target: 'bank' } | { target: 'agent'; network: string; keyName: KeyName }
+) & { state: RotationState; reason: string };
 
 /** Agents of one role on the listed homes (every network when the file lists none). */
 export interface ResolvedAssignment {
@@ -42,6 +59,13 @@ export interface ResolvedOperator {
   name: string;
   runs: ResolvedAssignment[];
   access: ResolvedOperatorAccess;
+}
+
+/** A key `keys drain` may empty: its network, key name and the alias it was made for. */
+export interface ResolvedDrain {
+  network: string;
+  keyName: string;
+  alias: string;
 }
 
 export interface ResolvedNetwork {

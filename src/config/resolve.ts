@@ -6,15 +6,17 @@ import type {
   ResolvedOperator,
   ResolvedKeymasterNetwork,
   ResolvedNetwork,
+  ResolvedRotation,
   ThresholdWei,
 } from './model.js';
 import {
   type AgentAssignmentConfig,
   type EnvironmentConfig,
   type KeymasterNetworkConfig,
+  type KeyRotationConfig,
   type ThresholdConfig,
 } from './schema.js';
-import { defaultKeyNames, type AgentRole } from './names.js';
+import { type KeyName, defaultKeyNames, type AgentRole } from './names.js';
 
 /**
  * Defaults applied and amounts parsed to integer wei. Only call with a config that passed the
@@ -44,6 +46,13 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
     },
     keyStore: env === 'development' ? 'secrets-manager' : 'kms',
     keyNames: config.keys.names ?? defaultKeyNames(env),
+    gracePeriodDays: config.keys.gracePeriodDays,
+    rotations: config.keys.rotate.map(resolveRotation),
+    abandonNetworks: config.keys.abandon ?? [],
+    drains: (config.keys.drain ?? []).map((key) => {
+      const [network = '', keyName = ''] = key.split('/');
+      return { network, keyName, alias: `alias/${env}-${network}-${keyName}` };
+    }),
     networks: config.networks.map((network) => resolveNetwork(network, config)),
     iam: {
       signerUser: config.iam.signerUser ?? `nomad-signer-${env}`,
@@ -84,6 +93,13 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
     },
     ...resolveOperators(config),
   };
+}
+
+function resolveRotation(entry: KeyRotationConfig): ResolvedRotation {
+  const { state, reason } = entry;
+  if (entry.key === 'bank') return { target: 'bank', state, reason };
+  const [network, keyName] = entry.key.split('/') as [string, KeyName];
+  return { target: 'agent', network, keyName, state, reason };
 }
 
 /** Neither operators nor coreTeam: the fields stay absent and the core team runs every agent. */

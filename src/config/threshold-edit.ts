@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 /**
  * Writes new `lower` and `target` amounts into an environment file's text, keeping everything
  * else as it was: comments, key order, quoting and flow style (the `yaml` package's Document
- * API). A network whose entry is an alias (`kovan: *testnet`) gets a copy of what the alias
+ * API). A network whose entry is an alias (`hoodi: *testnet`) gets a copy of what the alias
  * points at before it is edited, so its neighbours keep their values.
  */
 

@@ -8,6 +8,9 @@ import { resourceNameIssues } from './resource-names.js';
 import { longStringIssues } from './string-limits.js';
 import { keymasterIssues } from './validate-keymaster.js';
 import { networkIssues } from './validate-networks.js';
+import { lifecycleIssues } from './validate-lifecycle.js';
+import { rotationIssues } from './validate-rotate.js';
+
 /**
  * Rules that span fields, which a schema cannot express. Runs on the parsed file even when the
  * schema found problems, so one run reports everything; each rule skips parts whose shape is wrong
@@ -23,6 +26,8 @@ export function crossFieldIssues(
     ...environmentNameIssues(data, context.fileEnvironment),
     ...regionIssues(data),
     ...keyNameIssues(data),
+    ...rotationIssues(data, networks),
+    ...lifecycleIssues(data, networks),
     ...networkIssues(networks),
     ...keymasterIssues(data, networks),
     ...githubSubjectIssues(data),

@@ -1,6 +1,7 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import type { EnvironmentName } from '../config/names.js';
 import { boundaryPolicyDocument } from './boundary.js';
+import { drainPolicy } from './drain-policy.js';
 import { InventoryError } from './errors.js';
 import { checkRepository } from './github.js';
 import { githubOidcFor } from './iam-github.js';
@@ -240,6 +241,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
     );
     const users = [signerUser, ...operatorUsers];
     const groups = [signerGroup, ...operatorGroups];
+    // Before the scope: apply may never rewrite its own drain policy (KeepBootstrapPolicies).
+    const drain = addPolicy(...drainPolicy(env), { bootstrap: true });
     const managed = policies.filter((p) => !p.bootstrap);
     const attachable = attachments.filter((a) => !a.bootstrap && a.target.kind === 'group');
     const applyScope: ApplyScope = {
@@ -277,6 +280,7 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           applyIamPolicyDocument(env, applyScope),
           { bootstrap: true },
         ),
+        drain,
       ],
       keymaster: [keymasterPolicy],
     };

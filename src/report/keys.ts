@@ -1,4 +1,3 @@
-import type { KeysResult } from '../plan/keys/keys.js';
 import type { KeyRow, KeyStatus } from '../plan/keys/types.js';
 import type { FundingPlan } from '../plan/funding/funding.js';
 import { renderFundingConsole, renderFundingMarkdown } from './funding.js';
@@ -18,6 +17,8 @@ export const KEY_TABLE_COLUMNS = [
 const NEW: ReadonlySet<KeyStatus> = new Set(['create', 'adopt', 'created', 'adopted']);
 const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed', 'conflict']);
 const LEFTOVER: ReadonlySet<KeyStatus> = new Set(['leftover', 'scheduled']);
+/** Keys whose alias left the file (issue 26 item 4): listed apart, with their wallets' balances. */
+const ORPHANED: ReadonlySet<KeyStatus> = new Set(['orphaned']);
 
 /** The columns of a key row the tables show (a plan's rows, or the rows of its JSON). */
 type TableRow = Pick<
@@ -30,7 +31,7 @@ function addressCell(row: TableRow): string {
   if (row.address) return row.address;
   if (row.status === 'create') return '(made on apply)';
   if (PROBLEM.has(row.status)) return `(${row.status}: see below)`;
-  if (LEFTOVER.has(row.status)) return `(${row.status}: see below)`;
+  if (LEFTOVER.has(row.status) || ORPHANED.has(row.status)) return `(${row.status}: see below)`;
   return '';
 }
 
@@ -62,6 +63,7 @@ export function attestationAddresses(
   const byNetwork = new Map<string, AttestationAddresses>();
   for (const r of rows) {
     if (r.purpose !== 'attestation' || !r.network || LEFTOVER.has(r.status)) continue;
+    if (ORPHANED.has(r.status)) continue;
     const entry = byNetwork.get(r.network) ?? { network: r.network, updater: '', watcher: '' };
     if (r.keyName === 'updater-attestation') entry.updater = r.address;
     if (r.keyName === 'watcher-attestation') entry.watcher = r.address;
@@ -84,7 +86,7 @@ export function attestationTable(
   };
 }
 
-function summaryLine(rows: KeyRow[]): string {
+function summaryLine(rows: readonly KeyRow[]): string {
   const counts = new Map<KeyStatus, number>();
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const order: KeyStatus[] = [
@@ -98,6 +100,7 @@ function summaryLine(rows: KeyRow[]): string {
     'leftover',
     'scheduled',
     'conflict',
+    'orphaned',
   ];
   return order
     .filter((s) => counts.get(s))
@@ -105,7 +108,7 @@ function summaryLine(rows: KeyRow[]): string {
     .join(', ');
 }
 
-function problems(rows: KeyRow[]): KeyRow[] {
+function problems(rows: readonly KeyRow[]): KeyRow[] {
   return rows.filter((r) => PROBLEM.has(r.status));
 }
 
@@ -148,16 +151,39 @@ export function leftoversMarkdown(
   );
 }
 
-export function renderKeysConsole(result: KeysResult, funding?: FundingPlan): string {
-  const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
-  const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
+/**
+ * The keys whose network or key name left the file, each with its wallet's balance and what
+ * `--prune` does about it; undefined when there are none. Shown by every plan (issue 26).
+ */
+export function orphanedMarkdown(
+  rows: ReadonlyArray<{
+    alias: string;
+    keyId: string;
+    status: KeyStatus;
+    reason?: string | undefined;
+  }>,
+): string | undefined {
+  const left = rows.filter((r) => ORPHANED.has(r.status));
+  if (left.length === 0) return undefined;
+  return (
+    '**Orphaned keys** (their network or key name is no longer in the file):\n' +
+    left
+      .map((r) => `- \`${r.keyId}\` for \`${r.alias}\`: ${(r.reason ?? '').replace(/\r?\n/g, ' ')}`)
+      .join('\n')
+  );
+}
+
+export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan): string {
+  const parts = [`Keys: ${summaryLine(rows)}`, renderConsoleTable(keyTable(rows))];
+  const adopted = rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
   for (const r of adopted) parts.push(`adopt ${r.alias}: ${r.reason}`);
-  const attest = attestationTable(result.rows);
+  const attest = attestationTable(rows);
   if (attest.rows.length) parts.push('Attestation addresses:', renderConsoleTable(attest));
-  for (const r of problems(result.rows))
-    parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
-  for (const r of result.rows.filter((row) => LEFTOVER.has(row.status)))
+  for (const r of problems(rows)) parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
+  for (const r of rows.filter((row) => LEFTOVER.has(row.status)))
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
+  for (const r of rows.filter((row) => ORPHANED.has(row.status)))
+    parts.push(`ORPHANED ${r.keyId} (${r.alias}): ${r.reason}`);
   if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
@@ -170,16 +196,22 @@ export interface KeysMarkdownOptions {
 }
 
 /** For job summaries and pull-request comments; keys this run creates or adopts are marked. */
-export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOptions = {}): string {
+export function renderKeysMarkdown(
+  rows: readonly KeyRow[],
+  ok: boolean,
+  options: KeysMarkdownOptions = {},
+): string {
   const parts: string[] = [];
   if (options.title) parts.push(`### ${options.title}`);
-  parts.push(`${result.ok ? '✅' : '❌'} ${summaryLine(result.rows)}`);
-  const attention = needsAttentionMarkdown(result.rows);
+  parts.push(`${ok ? '✅' : '❌'} ${summaryLine(rows)}`);
+  const attention = needsAttentionMarkdown(rows);
   if (attention) parts.push(attention);
-  const leftovers = leftoversMarkdown(result.rows);
+  const leftovers = leftoversMarkdown(rows);
   if (leftovers) parts.push(leftovers);
-  parts.push(renderMarkdownTable(keyTable(result.rows, { markNew: '🆕' })));
-  const attest = attestationTable(result.rows);
+  const orphaned = orphanedMarkdown(rows);
+  if (orphaned) parts.push(orphaned);
+  parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
+  const attest = attestationTable(rows);
   if (attest.rows.length) {
     parts.push('**Attestation addresses**', renderMarkdownTable(attest));
   }
@@ -190,10 +222,10 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
 /** For machines (the action's `keys-json` output): rows plus attestation addresses. */
 export type KeysJson = KeysPlanJson;
 
-export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
+export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: FundingPlan): KeysJson {
   return {
-    ok: result.ok && funding?.outcome !== 'failed',
-    keys: result.rows.map((r) => ({
+    ok: ok && funding?.outcome !== 'failed',
+    keys: rows.map((r) => ({
       alias: r.alias,
       region: r.region,
       keyId: r.keyId,
@@ -207,8 +239,9 @@ export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
       purpose: r.purpose,
       store: r.store,
       ...(r.leftover ? { leftover: r.leftover } : {}),
+      ...(r.orphaned ? { orphaned: r.orphaned } : {}),
     })),
-    attestation: attestationAddresses(result.rows),
+    attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),
   };
 }

@@ -27,7 +27,7 @@ import { KmsSignerError, SignerMismatchError, kmsSignerError } from './kms-error
 export interface KmsSignerOptions {
   /** Build it with `createAwsClients` so throttling and transient errors are retried. */
   kms: KMSClient;
-  /** Key id, key ARN, alias (`alias/staging-kovan-processor-signer`) or alias ARN. */
+  /** Key id, key ARN, alias (`alias/staging-hoodi-processor-signer`) or alias ARN. */
   keyId: string;
   provider?: Provider | null;
 }

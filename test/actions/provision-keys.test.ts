@@ -34,10 +34,10 @@ describe('the provision-keys action, run as the runner runs it', () => {
     expect(first.summary).toContain(
       '| Alias | Region | Key ID | ARN | Description | Ethereum address |',
     );
-    expect(first.summary).toContain('alias/staging-kovan-processor-signer');
+    expect(first.summary).toContain('alias/staging-hoodi-processor-signer');
     expect(applied.attestation.map((a) => a.network).sort()).toEqual([
-      'goerli',
-      'kovan',
+      'chiado',
+      'hoodi',
       'moonbasealpha',
       'sepolia',
     ]);

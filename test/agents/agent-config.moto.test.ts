@@ -73,7 +73,7 @@ describe('agent configuration against keys applied on moto', () => {
     const error = (JSON.parse(attest.stdout) as { error: { kind: string; message: string } }).error;
     expect(error.kind).toBe('operation');
     expect(error.message).toContain('nomad-ops keys apply --env staging');
-    expect(error.message).toContain('alias/staging-kovan-updater-attestation');
+    expect(error.message).toContain('alias/staging-hoodi-updater-attestation');
   });
 
   it('every alias the env vars name exists in KMS, in the region they name', async () => {
@@ -137,6 +137,6 @@ describe('agent configuration against keys applied on moto', () => {
     }
     const table = await run(['attestations', '--env', 'staging']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toContain(config.networks.kovan!.updater);
+    expect(table.stdout).toContain(config.networks.hoodi!.updater);
   }, 60_000);
 });

@@ -41,15 +41,15 @@ function kmsSignerVars(net: string, alias: string, region: string): Record<strin
 }
 
 describe('agent configuration: environment variables', () => {
-  it('a staging kovan processor gets exactly its replica signers, S3 settings and region', () => {
-    const home = onlyHome(configOf(staging, 'processor', 'kovan'));
+  it('a staging hoodi processor gets exactly its replica signers, S3 settings and region', () => {
+    const home = onlyHome(configOf(staging, 'processor', 'hoodi'));
     const region = staging.aws.region;
-    const replicas = replicasOf(staging, 'kovan');
+    const replicas = replicasOf(staging, 'hoodi');
     expect(replicas.length).toBeGreaterThan(0);
     const expected: Record<string, string> = {
       AWS_REGION: region,
       RUN_ENV: 'staging',
-      AGENT_HOME_NAME: 'kovan',
+      AGENT_HOME_NAME: 'hoodi',
       OPT_PROCESSOR_S3_BUCKET: 'nomadxyz-staging-proofs',
       OPT_PROCESSOR_S3_REGION: region,
       PROCESSOR_S3_BUCKET: 'nomadxyz-staging-proofs',
@@ -59,12 +59,12 @@ describe('agent configuration: environment variables', () => {
       expected[`AGENT_REPLICA_${i}_NAME`] = replica;
       Object.assign(
         expected,
-        kmsSignerVars(replica.toUpperCase(), 'alias/staging-kovan-processor-signer', region),
+        kmsSignerVars(replica.toUpperCase(), 'alias/staging-hoodi-processor-signer', region),
       );
     });
     expect(home.env).toEqual(expected);
     // The processor submits proofs on replicas only: nothing to sign on its home.
-    expect(home.env).not.toHaveProperty('KOVAN_TXSIGNER_ID');
+    expect(home.env).not.toHaveProperty('HOODI_TXSIGNER_ID');
     expect(home.fromSecrets).toEqual([]);
   });
 
@@ -87,11 +87,11 @@ describe('agent configuration: environment variables', () => {
   });
 
   it('an updater signs on its home only and attests with the updater attestation key', () => {
-    const home = onlyHome(configOf(staging, 'updater', 'goerli'));
-    expect(home.transactionSigners.map((s) => s.network)).toEqual(['goerli']);
-    expect(home.env.OPT_BASE_UPDATER_ID).toBe('alias/staging-goerli-updater-attestation');
-    expect(home.env.ATTESTATION_SIGNER_ID).toBe('alias/staging-goerli-updater-attestation');
-    expect(home.env.GOERLI_TXSIGNER_ID).toBe('alias/staging-goerli-updater-signer');
+    const home = onlyHome(configOf(staging, 'updater', 'chiado'));
+    expect(home.transactionSigners.map((s) => s.network)).toEqual(['chiado']);
+    expect(home.env.OPT_BASE_UPDATER_ID).toBe('alias/staging-chiado-updater-attestation');
+    expect(home.env.ATTESTATION_SIGNER_ID).toBe('alias/staging-chiado-updater-attestation');
+    expect(home.env.CHIADO_TXSIGNER_ID).toBe('alias/staging-chiado-updater-signer');
   });
 
   it.each(['relayer', 'kathy', 'processor'] as const)(
@@ -139,20 +139,20 @@ describe('agent configuration: environment variables', () => {
   });
 
   it('development names the secrets to read, never an alias and never a key value', () => {
-    const home = onlyHome(configOf(development, 'updater', 'kovan'));
+    const home = onlyHome(configOf(development, 'updater', 'hoodi'));
     const secretOf = (keyName: string) =>
-      keysFor(development).find((k) => k.network === 'kovan' && k.keyName === keyName)!.secretName!;
-    expect(home.env.OPT_BASE_SIGNERS_KOVAN_TYPE).toBe('hexKey');
+      keysFor(development).find((k) => k.network === 'hoodi' && k.keyName === keyName)!.secretName!;
+    expect(home.env.OPT_BASE_SIGNERS_HOODI_TYPE).toBe('hexKey');
     expect(home.env.OPT_BASE_UPDATER_TYPE).toBe('hexKey');
     expect(home.fromSecrets).toEqual(
       expect.arrayContaining([
         {
-          variable: 'KOVAN_TXSIGNER_KEY',
+          variable: 'HOODI_TXSIGNER_KEY',
           secretName: secretOf('updater-signer'),
           region: 'us-west-2',
         },
         {
-          variable: 'OPT_BASE_SIGNERS_KOVAN_KEY',
+          variable: 'OPT_BASE_SIGNERS_HOODI_KEY',
           secretName: secretOf('updater-signer'),
           region: 'us-west-2',
         },
@@ -196,7 +196,7 @@ describe('agent configuration: formats', () => {
   });
 
   it('helm: one home parses as one YAML document carrying bucket, region and signers', () => {
-    const text = renderAgentConfig(configOf(staging, 'processor', 'kovan'), 'helm');
+    const text = renderAgentConfig(configOf(staging, 'processor', 'hoodi'), 'helm');
     const values = parse(text) as HelmValues & {
       nomad: {
         processor: {
@@ -210,12 +210,12 @@ describe('agent configuration: formats', () => {
       bucket: bucketFor(staging).name,
       region: staging.aws.region,
     });
-    expect(values.nomad.homeChain.name).toBe('kovan');
+    expect(values.nomad.homeChain.name).toBe('hoodi');
     expect(values.nomad.processor.enabled).toBe(true);
     expect(values.nomad.processor.transactionSigners).toEqual(
-      replicasOf(staging, 'kovan').map((name) => ({
+      replicasOf(staging, 'hoodi').map((name) => ({
         name,
-        aws: { keyId: 'alias/staging-kovan-processor-signer', region: staging.aws.region },
+        aws: { keyId: 'alias/staging-hoodi-processor-signer', region: staging.aws.region },
       })),
     );
   });
@@ -259,11 +259,11 @@ describe('agent-config command', () => {
       '--agent',
       'relayer',
       '--home',
-      'kovan',
+      'hoodi',
     ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('OPT_BASE_SIGNERS_GOERLI_ID=alias/staging-kovan-relayer-signer');
+    expect(run.stdout).toContain('OPT_BASE_SIGNERS_CHIADO_ID=alias/staging-hoodi-relayer-signer');
   });
 
   it.each([
@@ -273,7 +273,7 @@ describe('agent-config command', () => {
     ],
     [
       ['--agent', 'relayer', '--home', 'mars'],
-      ['kovan', 'moonbasealpha', 'goerli', 'sepolia'],
+      ['hoodi', 'moonbasealpha', 'chiado', 'sepolia'],
     ],
     [
       ['--agent', 'relayer', '--format', 'toml'],

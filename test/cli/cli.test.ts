@@ -79,7 +79,7 @@ describe('nomad-ops plan --offline', () => {
     for (const section of ['Keys', 'Principals', 'Policies', 'Proofs bucket', 'Funding matrix']) {
       expect(run.stdout).toContain(`\n${section}\n`);
     }
-    expect(run.stdout).toContain('alias/staging-kovan-processor-signer');
+    expect(run.stdout).toContain('alias/staging-hoodi-processor-signer');
     expect(run.stdout).toContain('nomadxyz-staging-proofs');
   });
 

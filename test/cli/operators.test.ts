@@ -77,8 +77,8 @@ describe('agent-config --operator', () => {
       externalId: 'nomad-staging-acme-7c1f',
     });
     expect(parsed.agents.map((a) => [a.agent, a.homes.map((h) => h.home)])).toEqual([
-      ['relayer', ['kovan', 'moonbasealpha', 'goerli', 'sepolia']],
-      ['processor', ['kovan', 'moonbasealpha']],
+      ['relayer', ['hoodi', 'moonbasealpha', 'chiado', 'sepolia']],
+      ['processor', ['hoodi', 'moonbasealpha']],
     ]);
   });
 
@@ -107,7 +107,7 @@ describe('agent-config --operator', () => {
       'processor',
       'relayer',
     ]);
-    expect(documents[6]).toContain('home kovan (hot standby)');
+    expect(documents[6]).toContain('home hoodi (hot standby)');
     expect(run.stdout).toContain('IAM user nomad-operator-staging-blockwatch');
   });
 
@@ -152,7 +152,7 @@ describe('operators', () => {
       expect(keys.every((k) => k.address === undefined)).toBe(true);
     }
     const table = await cli(['operators', '--env', 'staging', '--offline']);
-    expect(table.stdout).toContain('relayer of kovan (hot standby)');
+    expect(table.stdout).toContain('relayer of hoodi (hot standby)');
     expect(table.stdout).not.toContain('Address');
   });
 

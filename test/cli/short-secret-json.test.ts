@@ -52,7 +52,7 @@ describe('--json with a four-character AWS secret', () => {
       if (args[0] === 'keys') {
         const keys = keysPlanJsonSchema.parse(parsed);
         expect(keys.attestation.length).toBeGreaterThan(0);
-        expect(keys.keys.map((k) => k.alias)).toContain('alias/staging-kovan-watcher-attestation');
+        expect(keys.keys.map((k) => k.alias)).toContain('alias/staging-hoodi-watcher-attestation');
       }
     },
     120_000,

@@ -18,17 +18,17 @@ aws:
   accountId: "210987654321"
   region: us-west-2
 networks:
-  - name: kovan
-    chainId: 42
+  - name: hoodi
+    chainId: 560048
     nativeToken: { symbol: ETH, decimals: 18 }
-    rpcUrlEnv: KOVAN_RPC_URL
-  - name: goerli
-    chainId: 5
-    nativeToken: { symbol: ETH, decimals: 18 }
-    rpcUrlEnv: GOERLI_RPC_URL
+    rpcUrlEnv: HOODI_RPC_URL
+  - name: chiado
+    chainId: 10200
+    nativeToken: { symbol: XDAI, decimals: 18 }
+    rpcUrlEnv: CHIADO_RPC_URL
 keymaster:
   networks:
-    kovan: &testnet
+    hoodi: &testnet
       roles:
         updater: { lower: "0.5", target: "1" }
         watcher: { lower: "0.2", target: "0.5" }
@@ -37,7 +37,7 @@ keymaster:
         kathy: { lower: "0.1", target: "0.25" }
       bank: { reserve: "1", alertBelow: "5" }
       capPerRun: "20"
-    goerli: *testnet
+    chiado: *testnet
 `;
 
 function problemsOf(text: string, path = 'env.yaml') {
@@ -77,8 +77,8 @@ describe('shipped environments', () => {
     const result = loadEnvironmentFile(join(repo, 'environments', 'staging.yaml'));
     if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
     const { networks } = result.env.keymaster;
-    expect(Object.keys(networks).sort()).toEqual(['goerli', 'kovan', 'moonbasealpha', 'sepolia']);
-    expect(networks.sepolia).toEqual(networks.kovan);
+    expect(Object.keys(networks).sort()).toEqual(['chiado', 'hoodi', 'moonbasealpha', 'sepolia']);
+    expect(networks.sepolia).toEqual(networks.hoodi);
     expect(networks.sepolia?.roles.kathy).toEqual({ lower: 10n ** 17n, target: 25n * 10n ** 16n });
   });
 });
@@ -90,7 +90,7 @@ describe('loadEnvironmentText', () => {
 
   it('reports three independent mistakes together, each at its own line', () => {
     const text = VALID.replace('region: us-west-2', 'region: eu-wst-1')
-      .replace('chainId: 5', 'chainId: 42')
+      .replace('chainId: 10200', 'chainId: 560048')
       .replace(
         'networks:\n  - name',
         'github:\n  repositry: nomad-xyz/nomad-agent-ops\nnetworks:\n  - name',
@@ -99,47 +99,47 @@ describe('loadEnvironmentText', () => {
     expect(problems.map((p) => [p.path, p.line])).toEqual([
       ['aws.region', lineOf(text, 'eu-wst-1')],
       ['github.repositry', lineOf(text, 'repositry')],
-      ['networks[1].chainId', text.split('\n').lastIndexOf('    chainId: 42') + 1],
+      ['networks[1].chainId', text.split('\n').lastIndexOf('    chainId: 560048') + 1],
     ]);
     expect(problems[0]!.message).toContain('did you mean "eu-west-1"');
     expect(problems[1]!.message).toContain('did you mean "repository"');
-    expect(problems[2]!.message).toContain('networks[0] (kovan)');
+    expect(problems[2]!.message).toContain('networks[0] (hoodi)');
   });
 
   it('reports an anchored mistake once, at the anchor, naming the other aliases', () => {
     const text = VALID.replace('capPerRun: "20"', 'capPerRun: "20"\n      capPerRn: "3"');
     const problems = problemsOf(text);
     expect(problems.map((p) => [p.path, p.line])).toEqual([
-      ['keymaster.networks.goerli.capPerRn', lineOf(text, 'capPerRn')],
+      ['keymaster.networks.chiado.capPerRn', lineOf(text, 'capPerRn')],
     ]);
     expect(problems[0]!.message).toMatch(
-      /\(the same text is used at keymaster\.networks\.kovan\.capPerRn\)$/,
+      /\(the same text is used at keymaster\.networks\.hoodi\.capPerRn\)$/,
     );
   });
 
   it('an anchor shared by four networks gives one line for one mistake', () => {
     const four = VALID.replace(
-      '    goerli: *testnet\n',
-      '    goerli: *testnet\n    rinkeby: *testnet\n    ropsten: *testnet\n',
+      '    chiado: *testnet\n',
+      '    chiado: *testnet\n    amoy: *testnet\n    fuji: *testnet\n',
     )
       .replace(
-        'rpcUrlEnv: GOERLI_RPC_URL\n',
-        'rpcUrlEnv: GOERLI_RPC_URL\n  - name: rinkeby\n    chainId: 4\n    nativeToken: { symbol: ETH, decimals: 18 }\n    rpcUrlEnv: RINKEBY_RPC_URL\n  - name: ropsten\n    chainId: 3\n    nativeToken: { symbol: ETH, decimals: 18 }\n    rpcUrlEnv: ROPSTEN_RPC_URL\n',
+        'rpcUrlEnv: CHIADO_RPC_URL\n',
+        'rpcUrlEnv: CHIADO_RPC_URL\n  - name: amoy\n    chainId: 80002\n    nativeToken: { symbol: POL, decimals: 18 }\n    rpcUrlEnv: AMOY_RPC_URL\n  - name: fuji\n    chainId: 43113\n    nativeToken: { symbol: AVAX, decimals: 18 }\n    rpcUrlEnv: FUJI_RPC_URL\n',
       )
       .replace('capPerRun: "20"', 'capPerRun: "20.5.1"');
     const problems = problemsOf(four);
     expect(problems.map(formatProblem)).toHaveLength(1);
     expect(problems[0]!.line).toBe(lineOf(four, '20.5.1'));
-    for (const network of ['kovan', 'rinkeby', 'ropsten']) {
+    for (const network of ['hoodi', 'chiado', 'fuji']) {
       expect(problems[0]!.message).toContain(`keymaster.networks.${network}.capPerRun`);
     }
   });
 
   it('formats problems as file:line:col: field: message, in file order', () => {
-    const goerliToken = 'symbol: ETH, decimals: 18 }\n    rpcUrlEnv: GOERLI';
+    const chiadoToken = 'symbol: XDAI, decimals: 18 }\n    rpcUrlEnv: CHIADO';
     const text = VALID.replace('accountId: "210987654321"', 'accountId: "1"').replace(
-      goerliToken,
-      goerliToken.replace('18', '-1'),
+      chiadoToken,
+      chiadoToken.replace('18', '-1'),
     );
     const badLine = text.split('\n').findIndex((l) => l.includes('decimals: -1'));
     const col = text.split('\n')[badLine]!.indexOf('-1') + 1;
@@ -160,12 +160,12 @@ describe('loadEnvironmentText', () => {
 
   it('supports merge keys and points into the merged block', () => {
     const text = VALID.replace(
-      '    goerli: *testnet\n',
-      '    goerli:\n      <<: *testnet\n      capPerRun: "7"\n',
+      '    chiado: *testnet\n',
+      '    chiado:\n      <<: *testnet\n      capPerRun: "7"\n',
     ).replace('capPerRun: "20"', 'capPerRun: "20.5.1"');
     const problems = problemsOf(text);
     expect(problems.map((p) => [p.path, p.line])).toEqual([
-      ['keymaster.networks.kovan.capPerRun', lineOf(text, '20.5.1')],
+      ['keymaster.networks.hoodi.capPerRun', lineOf(text, '20.5.1')],
     ]);
   });
 

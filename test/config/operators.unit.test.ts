@@ -7,25 +7,25 @@ aws:
   accountId: "210987654321"
   region: us-west-2
 networks:
-  - name: kovan
-    chainId: 42
+  - name: hoodi
+    chainId: 560048
     nativeToken: { symbol: ETH, decimals: 18 }
-    rpcUrlEnv: KOVAN_RPC_URL
-  - name: goerli
-    chainId: 5
-    nativeToken: { symbol: ETH, decimals: 18 }
-    rpcUrlEnv: GOERLI_RPC_URL
+    rpcUrlEnv: HOODI_RPC_URL
+  - name: chiado
+    chainId: 10200
+    nativeToken: { symbol: XDAI, decimals: 18 }
+    rpcUrlEnv: CHIADO_RPC_URL
 keys:
   names: [updater-signer, updater-attestation, relayer-signer]
 keymaster:
   networks:
-    kovan: &testnet
+    hoodi: &testnet
       roles:
         updater: { lower: "0.5", target: "1" }
         relayer: { lower: "0.5", target: "1" }
       bank: { reserve: "1", alertBelow: "5" }
       capPerRun: "20"
-    goerli: *testnet
+    chiado: *testnet
 `;
 
 const ACME = `  - name: acme
@@ -64,7 +64,7 @@ describe('operators in the environment file', () => {
     expect(result.env.operators).toEqual([
       {
         name: 'acme',
-        runs: [{ role: 'relayer', homes: ['kovan', 'goerli'], hotStandby: false }],
+        runs: [{ role: 'relayer', homes: ['hoodi', 'chiado'], hotStandby: false }],
         access: {
           kind: 'role',
           principal: 'arn:aws:iam::111122223333:role/acme',
@@ -73,14 +73,14 @@ describe('operators in the environment file', () => {
       },
     ]);
     expect(result.env.coreTeam?.runs).toEqual([
-      { role: 'updater', homes: ['kovan', 'goerli'], hotStandby: false },
+      { role: 'updater', homes: ['hoodi', 'chiado'], hotStandby: false },
     ]);
   });
 
   it('every agent needs an operator or the core team, once listed', () => {
     const text = `${BASE}operators:\n${ACME}`;
     expect(problems(text)).toEqual([
-      `env.yaml:${lineOf(text, '- name: acme')}:3: operators: the updater of kovan, goerli is run by no operator and not left to the core team: give it to an operator, or add { role: updater, homes: [kovan, goerli] } to coreTeam.runs`,
+      `env.yaml:${lineOf(text, '- name: acme')}:3: operators: the updater of hoodi, chiado is run by no operator and not left to the core team: give it to an operator, or add { role: updater, homes: [hoodi, chiado] } to coreTeam.runs`,
     ]);
   });
 
@@ -88,23 +88,23 @@ describe('operators in the environment file', () => {
     const second = `  - name: bolt
     runs:
       - role: relayer
-        homes: [goerli]
+        homes: [chiado]
     access:
       user: bolt-agents
 `;
     const text = `${BASE}operators:\n${ACME}${second}${CORE_UPDATER}`;
-    const line = lineOf(text, 'homes: [goerli]');
+    const line = lineOf(text, 'homes: [chiado]');
     expect(problems(text)).toEqual([
-      `env.yaml:${line}:17: operators[1].runs[0].homes[0]: the relayer of goerli is already run by operator acme (operators[0].runs[0].role); two agents on one key race on its nonce: remove one, or mark this one hotStandby: true`,
+      `env.yaml:${line}:17: operators[1].runs[0].homes[0]: the relayer of chiado is already run by operator acme (operators[0].runs[0].role); two agents on one key race on its nonce: remove one, or mark this one hotStandby: true`,
     ]);
-    const standby = second.replace('homes: [goerli]', 'homes: [goerli]\n        hotStandby: true');
+    const standby = second.replace('homes: [chiado]', 'homes: [chiado]\n        hotStandby: true');
     expect(load(`${BASE}operators:\n${ACME}${standby}${CORE_UPDATER}`).ok).toBe(true);
   });
 
   it('the core team and an operator cannot both run an agent as primary', () => {
-    const text = `${BASE}operators:\n${ACME}${CORE_UPDATER}    - role: relayer\n      homes: [kovan]\n`;
+    const text = `${BASE}operators:\n${ACME}${CORE_UPDATER}    - role: relayer\n      homes: [hoodi]\n`;
     expect(problems(text)).toEqual([
-      `env.yaml:${lineOf(text, 'homes: [kovan]')}:15: coreTeam.runs[1].homes[0]: the relayer of kovan is already run by operator acme (operators[0].runs[0].role); two agents on one key race on its nonce: remove one, or mark this one hotStandby: true`,
+      `env.yaml:${lineOf(text, 'homes: [hoodi]')}:15: coreTeam.runs[1].homes[0]: the relayer of hoodi is already run by operator acme (operators[0].runs[0].role); two agents on one key race on its nonce: remove one, or mark this one hotStandby: true`,
     ]);
   });
 
@@ -113,11 +113,11 @@ describe('operators in the environment file', () => {
     const messages = problems(text);
     expect(messages).toContainEqual(
       expect.stringContaining(
-        'operators[0].runs[0].role: is a hot standby for the relayer of kovan, which nobody runs as primary',
+        'operators[0].runs[0].role: is a hot standby for the relayer of hoodi, which nobody runs as primary',
       ),
     );
     expect(messages).toContainEqual(
-      expect.stringContaining('the relayer of kovan, goerli is run by no operator'),
+      expect.stringContaining('the relayer of hoodi, chiado is run by no operator'),
     );
   });
 
@@ -162,9 +162,9 @@ ${ACME}  - name: acme
   });
 
   it('homes are networks of the file, roles have keys here, and operators need KMS keys', () => {
-    const typo = `${BASE}operators:\n${ACME.replace('- role: relayer', '- role: relayer\n        homes: [kovn]')}${CORE_UPDATER}`;
+    const typo = `${BASE}operators:\n${ACME.replace('- role: relayer', '- role: relayer\n        homes: [hodi]')}${CORE_UPDATER}`;
     expect(problems(typo)).toContainEqual(
-      `env.yaml:${lineOf(typo, 'homes: [kovn]')}:17: operators[0].runs[0].homes[0]: "kovn" is not a network of this environment (did you mean "kovan"?); known networks: kovan, goerli`,
+      `env.yaml:${lineOf(typo, 'homes: [hodi]')}:17: operators[0].runs[0].homes[0]: "hodi" is not a network of this environment (did you mean "hoodi"?); known networks: hoodi, chiado`,
     );
     const withKathy = `${BASE}operators:\n${ACME.replace('- role: relayer\n', '- role: relayer\n      - role: kathy\n')}${CORE_UPDATER}`;
     expect(problems(withKathy)).toEqual([

@@ -74,7 +74,7 @@ describe('npm run demo', () => {
       'nomad-ops bucket apply --env staging',
       'nomad-ops keymaster once --env development',
       'nomad-ops keymaster once --env staging',
-      'nomad-ops agent-config --env staging --agent processor --home kovan',
+      'nomad-ops agent-config --env staging --agent processor --home hoodi',
       'nomad-ops operators --env staging',
     ]) {
       expect(demo.stdout).toContain(`$ ${command}`);
@@ -90,19 +90,19 @@ describe('npm run demo', () => {
       expect(cell('State')).toBe('ok');
     }
     expect(demo.stdout).toMatch(
-      /nomad_keymaster_bank_balance\{environment="staging",network="kovan"\} \d/,
+      /nomad_keymaster_bank_balance\{environment="staging",network="hoodi"\} \d/,
     );
     expect(demo.stdout).toMatch(/\/healthz -> 200/);
     // The first runs were the first fill: the service's run after them, with every wallet at
     // target, spent nothing, so no runway is projected from the fill (it once read "0.0 days").
-    for (const network of ['kovan', 'moonbasealpha', 'goerli', 'sepolia']) {
+    for (const network of ['hoodi', 'moonbasealpha', 'chiado', 'sepolia']) {
       expect(demo.stdout).toContain(`runway ${network}: no spend since the first fill`);
     }
     expect(demo.stdout).not.toMatch(/runway \S+: 0\.0/);
     expect(demo.stdout).toContain('OPT_PROCESSOR_S3_BUCKET=nomadxyz-staging-proofs');
     // Everything it started is gone: moto and every chain refuse connections.
     const urls = emulatorUrls(demo.stdout);
-    expect(urls.length).toBe(6);
+    expect(urls.length).toBe(5); // moto and one chain per chain id of development and staging
     for (const url of urls) expect(await refused(url), url).toBe(true);
   }, 240_000);
 
@@ -112,7 +112,7 @@ describe('npm run demo', () => {
     expect(demo.code).not.toBe(0);
     expect(demo.stderr).toContain('SIGINT: stopping the emulators');
     const urls = emulatorUrls(demo.stdout);
-    expect(urls.length).toBe(6);
+    expect(urls.length).toBe(5); // moto and one chain per chain id of development and staging
     for (const url of urls) expect(await refused(url), url).toBe(true);
   }, 120_000);
 });

@@ -19,7 +19,7 @@ import { p256Spki } from './spki.js';
 
 const privateKey = id('kms-signer unit test key');
 const wallet = new Wallet(privateKey);
-const alias = 'alias/staging-kovan-processor-signer';
+const alias = 'alias/staging-hoodi-processor-signer';
 
 function signerWith(
   options: Omit<Parameters<typeof fakeKms>[0], 'privateKey'> = {},
@@ -55,7 +55,7 @@ describe('KmsSigner.getAddress', () => {
       errors: { GetPublicKey: [serviceError('KMSInternalException', 'internal error')] },
     });
     await expect(signer.getAddress()).rejects.toThrow(
-      /GetPublicKey with key alias\/staging-kovan-processor-signer failed/,
+      /GetPublicKey with key alias\/staging-hoodi-processor-signer failed/,
     );
     expect(await signer.getAddress()).toBe(wallet.address);
     expect(count('GetPublicKey')).toBe(2);

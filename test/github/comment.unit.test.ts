@@ -175,7 +175,7 @@ describe('reportSections', () => {
     const keymaster = {
       decisions: [
         {
-          network: 'kovan',
+          network: 'hoodi',
           roles: ['relayer'],
           address: '0xaaa',
           balance: { known: true, wei: '1' },
@@ -186,7 +186,7 @@ describe('reportSections', () => {
           detail: 'below lower',
         },
         {
-          network: 'kovan',
+          network: 'hoodi',
           roles: ['updater'],
           address: '0xbbb',
           balance: { known: true, wei: '50' },
@@ -197,7 +197,7 @@ describe('reportSections', () => {
           detail: '',
         },
         {
-          network: 'goerli',
+          network: 'chiado',
           roles: ['watcher'],
           address: '0xccc',
           balance: { known: false, reason: 'timeout' },
@@ -216,7 +216,7 @@ describe('reportSections', () => {
     expect(section!.body).toMatch(
       /2 wallet\(s\) below `lower`; a Keymaster run would make 1 top-up/,
     );
-    expect(section!.body).toContain('| kovan | relayer | 0xaaa | 1 wei | 5 wei | 10 wei | 9 wei |');
+    expect(section!.body).toContain('| hoodi | relayer | 0xaaa | 1 wei | 5 wei | 10 wei | 9 wei |');
     expect(section!.body).toContain('0xccc');
     expect(section!.body).not.toContain('0xbbb');
     expect(section!.body).toContain('## Keymaster staging: ok');

@@ -56,7 +56,7 @@ describe('canonicalJson', () => {
 function withFunding(keys: KeysJson, target: string, recorded: string | null = null): KeysJson {
   const settings = {
     environment: 'staging',
-    networks: { kovan: { roles: { updater: { lower: '1', target } } } },
+    networks: { hoodi: { roles: { updater: { lower: '1', target } } } },
   };
   return {
     ...keys,
@@ -66,7 +66,7 @@ function withFunding(keys: KeysJson, target: string, recorded: string | null = n
       settings,
       recorded: recorded === null ? null : { sha256: recorded },
       baseline: 'none',
-      changes: [{ setting: 'kovan · updater', after: `lower 1, target ${target}` }],
+      changes: [{ setting: 'hoodi · updater', after: `lower 1, target ${target}` }],
     },
   };
 }

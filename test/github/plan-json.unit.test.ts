@@ -27,14 +27,14 @@ describe('the plan JSON boundary', () => {
     const json = iamJson({
       ok: true,
       changes: [
-        { kind: 'iam-policy', id: 'staging-kovan-signer', action: 'create', reason: 'new' },
+        { kind: 'iam-policy', id: 'staging-hoodi-signer', action: 'create', reason: 'new' },
         { kind: 'iam-role', id: 'nomad-ops-staging-plan', action: 'update', reason: 'trust' },
         { kind: 's3-bucket-policy', id: 'nomadxyz-staging-proofs', action: 'update', reason: 'x' },
       ],
     });
     const rows = (JSON.parse(json) as { changes: Array<{ id: string; group: string }> }).changes;
     expect(rows.map((r) => [r.id, r.group])).toEqual([
-      ['staging-kovan-signer', 'iam'],
+      ['staging-hoodi-signer', 'iam'],
       ['nomad-ops-staging-plan', 'github-oidc'],
       ['nomadxyz-staging-proofs', 'bucket'],
     ]);
@@ -52,7 +52,7 @@ describe('the plan JSON boundary', () => {
     const oidc = report.summary.indexOf('### GitHub OIDC provider and roles');
     expect(oidc).toBeGreaterThan(0);
     expect(report.summary.slice(oidc)).toContain('nomad-ops-staging-plan');
-    expect(report.summary.slice(0, oidc)).toContain('staging-kovan-signer');
+    expect(report.summary.slice(0, oidc)).toContain('staging-hoodi-signer');
   });
 
   it('reads back what the keys writer wrote, and the plan file the guard compares with', () => {

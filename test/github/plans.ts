@@ -12,7 +12,7 @@ export function keysPlan(
   count: number,
   options: { create?: number; networks?: string[] } = {},
 ): KeysJson {
-  const networks = options.networks ?? ['kovan', 'moonbasealpha', 'goerli', 'sepolia'];
+  const networks = options.networks ?? ['hoodi', 'moonbasealpha', 'chiado', 'sepolia'];
   const names = ['updater-signer', 'updater-attestation', 'watcher-signer', 'watcher-attestation'];
   const create = options.create ?? 0;
   const keys: KeysJson['keys'] = [];

@@ -73,7 +73,7 @@ describe('report action: one sticky comment per environment', () => {
     expect(staging!.body).toContain(
       `<!-- nomad-agent-ops:plan-hash:staging:${first.outputs['plan-hash']} -->`,
     );
-    expect(staging!.body).toContain('alias/staging-kovan-updater-signer');
+    expect(staging!.body).toContain('alias/staging-hoodi-updater-signer');
     expect(staging!.body).toMatch(/🆕/);
 
     // Another plan on the same pull request: the same comment changes, no second one appears.
@@ -189,7 +189,7 @@ describe('report action: one sticky comment per environment', () => {
     );
     expect(run.summary).toMatch(/❌ staging: the funding settings hash changed/);
     // With the change shown, the same plan passes.
-    keys.funding.changes = [{ setting: 'kovan · updater', before: 'x', after: 'y' }];
+    keys.funding.changes = [{ setting: 'hoodi · updater', before: 'x', after: 'y' }];
     const shown = await report({ ...planInputs('staging', keys), comment: 'false' });
     expect(shown.exitCode, shown.stdout + shown.stderr).toBe(0);
   });
@@ -200,7 +200,7 @@ describe('report action: one sticky comment per environment', () => {
     expect(github.commentsOn(PR)).toHaveLength(0);
     expect(github.writes()).toHaveLength(1);
     expect(github.writes()[0]!.token).toBe('read-only-fork-token');
-    expect(run.summary).toContain('alias/staging-kovan-updater-signer');
+    expect(run.summary).toContain('alias/staging-hoodi-updater-signer');
     expect(run.stdout).toMatch(/::notice::.*job summary/);
     expect(run.outputs['comment-id'] ?? '').toBe('');
   });

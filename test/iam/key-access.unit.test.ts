@@ -61,18 +61,18 @@ describe('allows: the evaluator behind the access table', () => {
     Action: ['kms:GetPublicKey', 'kms:Sign'],
     Resource: 'arn:aws:kms:us-west-2:210987654321:key/*',
     Condition: {
-      'ForAnyValue:StringLike': { 'kms:ResourceAliases': ['alias/staging-kovan-relayer-*'] },
+      'ForAnyValue:StringLike': { 'kms:ResourceAliases': ['alias/staging-hoodi-relayer-*'] },
     },
   });
 
   it('matches action, resource and the alias condition', () => {
-    expect(allows([sign], 'kms:Sign', KEY, aliases('alias/staging-kovan-relayer-signer'))).toBe(
+    expect(allows([sign], 'kms:Sign', KEY, aliases('alias/staging-hoodi-relayer-signer'))).toBe(
       true,
     );
-    expect(allows([sign], 'kms:Sign', KEY, aliases('alias/staging-goerli-relayer-signer'))).toBe(
+    expect(allows([sign], 'kms:Sign', KEY, aliases('alias/staging-chiado-relayer-signer'))).toBe(
       false,
     );
-    expect(allows([sign], 'kms:Decrypt', KEY, aliases('alias/staging-kovan-relayer-signer'))).toBe(
+    expect(allows([sign], 'kms:Decrypt', KEY, aliases('alias/staging-hoodi-relayer-signer'))).toBe(
       false,
     );
     expect(
@@ -80,7 +80,7 @@ describe('allows: the evaluator behind the access table', () => {
         [sign],
         'kms:Sign',
         'arn:aws:kms:us-west-2:999999999999:key/1',
-        aliases('alias/staging-kovan-relayer-signer'),
+        aliases('alias/staging-hoodi-relayer-signer'),
       ),
     ).toBe(false);
   });
@@ -144,9 +144,9 @@ describe('planKeyAccess', () => {
     expect(acme.uploadsProofs).toEqual({ now: false, wanted: true });
     const core = access.find((a) => a.party === 'core team')!;
     expect(core.revoked).toEqual([
-      'alias/staging-kovan-relayer-signer',
+      'alias/staging-hoodi-relayer-signer',
       'alias/staging-moonbasealpha-relayer-signer',
-      'alias/staging-goerli-relayer-signer',
+      'alias/staging-chiado-relayer-signer',
       'alias/staging-sepolia-relayer-signer',
     ]);
     expect(core.granted).toEqual([]);
@@ -154,7 +154,7 @@ describe('planKeyAccess', () => {
     expect(rows).toContainEqual([
       'core team',
       'group staging-signer',
-      'alias/staging-kovan-relayer-signer',
+      'alias/staging-hoodi-relayer-signer',
       '− can no longer sign',
     ]);
     expect(rows).toContainEqual([
@@ -181,7 +181,7 @@ describe('planKeyAccess', () => {
             Resource: 'arn:aws:kms:us-west-2:210987654321:key/*',
             Condition: {
               'ForAnyValue:StringLike': {
-                'kms:ResourceAliases': ['alias/staging-kovan-updater-*'],
+                'kms:ResourceAliases': ['alias/staging-hoodi-updater-*'],
               },
             },
           }),
@@ -194,7 +194,7 @@ describe('planKeyAccess', () => {
     expect(gone).toMatchObject({
       removed: true,
       wanted: [],
-      revoked: ['alias/staging-kovan-updater-signer', 'alias/staging-kovan-updater-attestation'],
+      revoked: ['alias/staging-hoodi-updater-signer', 'alias/staging-hoodi-updater-attestation'],
     });
     // Without operators in the file and without leftovers there is no table at all.
     const { keyAccess: _none, ...plain } = iam;
@@ -203,7 +203,7 @@ describe('planKeyAccess', () => {
 
   it('becomes a section of the pull-request comment from the IAM plan JSON', () => {
     const access = planKeyAccess(iam, accountId, settledState())!;
-    access[0]!.revoked = ['alias/staging-kovan-relayer-signer'];
+    access[0]!.revoked = ['alias/staging-hoodi-relayer-signer'];
     const sections = reportSections({
       // Through the JSON the action outputs and the schema the report action reads it with.
       iam: iamPlanJsonSchema.parse(
@@ -212,7 +212,7 @@ describe('planKeyAccess', () => {
     });
     const section = sections.find((s) => s.title === 'Who can sign, by operator')!;
     expect(section.body).toContain(
-      '| acme | role nomad-ops-staging-operator-acme | alias/staging-kovan-relayer-signer | − can no longer sign |',
+      '| acme | role nomad-ops-staging-operator-acme | alias/staging-hoodi-relayer-signer | − can no longer sign |',
     );
     expect(
       reportSections({ iam: iamPlanJson({ ok: true, changes: [] }) }).map((s) => s.title),

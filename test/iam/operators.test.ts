@@ -42,13 +42,13 @@ function inventoryOf(edit: (text: string) => string = (t) => t): Inventory {
   });
 }
 
-/** The processor of kovan moves from acme to blockwatch. */
-const moveKovanProcessor = (text: string) =>
+/** The processor of hoodi moves from acme to blockwatch. */
+const moveHoodiProcessor = (text: string) =>
   text
-    .replace('homes: [kovan, moonbasealpha]', 'homes: [moonbasealpha]')
-    .replace('homes: [goerli, sepolia]', 'homes: [kovan, goerli, sepolia]');
+    .replace('homes: [hoodi, moonbasealpha]', 'homes: [moonbasealpha]')
+    .replace('homes: [chiado, sepolia]', 'homes: [hoodi, chiado, sepolia]');
 
-const MOVED = 'alias/staging-kovan-processor-signer';
+const MOVED = 'alias/staging-hoodi-processor-signer';
 
 /** The default documents of the policies attached to a role or group, as moto holds them. */
 async function attachedDocuments(
@@ -107,7 +107,7 @@ describe('operators on moto', () => {
     expect(await canSign(acmeCaller, acmeDocs, MOVED)).toBe('Allowed');
 
     // 2. The move, planned.
-    const after = inventoryOf(moveKovanProcessor);
+    const after = inventoryOf(moveHoodiProcessor);
     const plan = await runIam({ inventory: after, clients, mode: 'plan' });
     expect(plan.ok).toBe(true);
     const updates = plan.changes
@@ -151,7 +151,7 @@ describe('operators on moto', () => {
     expect(await canSign(acmeCaller, acmeNow, 'alias/staging-moonbasealpha-processor-signer')).toBe(
       'Allowed',
     );
-    expect(await canSign(acmeCaller, acmeNow, 'alias/staging-kovan-relayer-signer')).toBe(
+    expect(await canSign(acmeCaller, acmeNow, 'alias/staging-hoodi-relayer-signer')).toBe(
       'Allowed',
     );
     const blockwatchUser = `arn:aws:iam::${ACCOUNT}:user/nomad-operator-staging-blockwatch`;
@@ -165,7 +165,7 @@ describe('operators on moto', () => {
     // 5. Offboarding: acme leaves the file, its agents go to the core team. The plan lists it
     //    as removed with every key it loses; an administrator's prune deletes its role.
     const gone = inventoryOf((text) =>
-      moveKovanProcessor(text)
+      moveHoodiProcessor(text)
         .replace(/ {2}- name: acme\n[\s\S]*?(?= {2}- name: blockwatch)/, '')
         .replace(
           '    - role: kathy\n',
@@ -178,9 +178,9 @@ describe('operators on moto', () => {
     expect(acmeGone.removed).toBe(true);
     expect(acmeGone.revoked.sort()).toEqual(
       [
-        'alias/staging-kovan-relayer-signer',
+        'alias/staging-hoodi-relayer-signer',
         'alias/staging-moonbasealpha-relayer-signer',
-        'alias/staging-goerli-relayer-signer',
+        'alias/staging-chiado-relayer-signer',
         'alias/staging-sepolia-relayer-signer',
         'alias/staging-moonbasealpha-processor-signer',
       ].sort(),

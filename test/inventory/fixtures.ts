@@ -33,6 +33,8 @@ function environment(
     github: { repository: 'nomad-xyz/nomad-agent-ops' },
     keyStore: name === 'development' ? 'secrets-manager' : 'kms',
     keyNames: defaultKeyNames(name),
+    gracePeriodDays: 30,
+    rotations: [],
     networks: networks.map((n) => ({
       name: n.name,
       chainId: n.chainId,
@@ -105,11 +107,11 @@ export function development(): ResolvedEnvironment {
     'development',
     '123456789012',
     [
-      { name: 'rinkeby', chainId: 4, symbol: 'ETH' },
-      { name: 'kovan', chainId: 42, symbol: 'ETH' },
+      { name: 'sepolia', chainId: 11155111, symbol: 'ETH' },
+      { name: 'hoodi', chainId: 560048, symbol: 'ETH' },
       { name: 'moonbasealpha', chainId: 1287, symbol: 'DEV' },
     ],
-    { rinkeby: testnet(), kovan: testnet(), moonbasealpha: testnet() },
+    { sepolia: testnet(), hoodi: testnet(), moonbasealpha: testnet() },
     120,
   );
 }
@@ -119,12 +121,12 @@ export function staging(): ResolvedEnvironment {
     'staging',
     '210987654321',
     [
-      { name: 'kovan', chainId: 42, symbol: 'ETH' },
+      { name: 'hoodi', chainId: 560048, symbol: 'ETH' },
       { name: 'moonbasealpha', chainId: 1287, symbol: 'DEV' },
-      { name: 'goerli', chainId: 5, symbol: 'ETH' },
+      { name: 'chiado', chainId: 10200, symbol: 'XDAI' },
       { name: 'sepolia', chainId: 11155111, symbol: 'ETH' },
     ],
-    { kovan: testnet(), moonbasealpha: testnet(), goerli: testnet(), sepolia: testnet() },
+    { hoodi: testnet(), moonbasealpha: testnet(), chiado: testnet(), sepolia: testnet() },
     300,
   );
 }

@@ -160,6 +160,9 @@ const NOT_SENT: RegExp[] = [
   /^keymaster\.rpcTimeoutSeconds$/,
   /^keymaster\.networks\.[^.]+\.rpc\./,
   /^keymaster\.eks\./,
+  // How burn is judged (an alert) and which thresholds a pull request proposes: nothing is sent
+  // on them; a proposal changes lower/target only through its own approved pull request.
+  /^keymaster\.burn\./,
 ];
 
 describe('everything that changes what the Keymaster sends is in the funding settings', () => {
@@ -222,6 +225,8 @@ describe('everything that changes what the Keymaster sends is in the funding set
     next.keymaster.networks.time!.rpc.maxBatchSize += 1;
     next.keymaster.networks.time!.rpc.retries += 1;
     next.keymaster.networks.time!.rpc.timeoutSeconds += 1;
+    next.keymaster.burn.alertFactor += 1;
+    next.keymaster.burn.targetDays += 1;
     expect(fundingSettingsHash(settingsOf(next))).toBe(hash);
   });
 });

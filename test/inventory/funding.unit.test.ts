@@ -31,15 +31,15 @@ describe('fundingFor', () => {
   it('funds the watcher on its home and on every replica; the updater only on its home', () => {
     const env = staging();
     const rows = fundingFor(env, keysFor(env));
-    const watcher = rows.filter((r) => r.alias === 'alias/staging-goerli-watcher-signer');
+    const watcher = rows.filter((r) => r.alias === 'alias/staging-chiado-watcher-signer');
     expect(watcher.map((r) => r.network).sort()).toEqual([
-      'goerli',
-      'kovan',
+      'chiado',
+      'hoodi',
       'moonbasealpha',
       'sepolia',
     ]);
-    const updater = rows.filter((r) => r.alias === 'alias/staging-goerli-updater-signer');
-    expect(updater.map((r) => r.network)).toEqual(['goerli']);
+    const updater = rows.filter((r) => r.alias === 'alias/staging-chiado-updater-signer');
+    expect(updater.map((r) => r.network)).toEqual(['chiado']);
   });
 
   it('never funds attestation keys or the bank', () => {
@@ -64,15 +64,15 @@ describe('fundingFor', () => {
 
   it('follows explicit replica lists', () => {
     const env = staging();
-    env.networks[0]!.replicas = ['goerli'];
-    const rows = fundingFor(env, keysFor(env)).filter((r) => r.home === 'kovan');
+    env.networks[0]!.replicas = ['chiado'];
+    const rows = fundingFor(env, keysFor(env)).filter((r) => r.home === 'hoodi');
     expect(rows.map((r) => `${r.network}/${r.role}`)).toEqual([
-      'kovan/updater',
-      'kovan/watcher',
-      'kovan/kathy',
-      'goerli/relayer',
-      'goerli/processor',
-      'goerli/watcher',
+      'hoodi/updater',
+      'hoodi/watcher',
+      'hoodi/kathy',
+      'chiado/relayer',
+      'chiado/processor',
+      'chiado/watcher',
     ]);
   });
 
@@ -92,15 +92,15 @@ describe('fundingFor', () => {
     env.keymaster.extraAccounts.push({
       address: '0x00000000000000000000000000000000000000aa',
       label: 'bridge gui relayer',
-      network: 'goerli',
+      network: 'chiado',
       lower: 1n,
       target: 2n,
     });
     const rows = fundingFor(env, keysFor(env));
     expect(rows.at(-1)).toEqual({
-      network: 'goerli',
-      chainId: 5,
-      home: 'goerli',
+      network: 'chiado',
+      chainId: 10200,
+      home: 'chiado',
       role: 'extra',
       address: '0x00000000000000000000000000000000000000aa',
       label: 'bridge gui relayer',

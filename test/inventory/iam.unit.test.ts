@@ -146,9 +146,12 @@ describe('iamFor', () => {
       const attached = iam.attachments.filter(
         (a) => a.target.kind === 'role' && a.target.name === role.name,
       );
-      // apply's IAM writes are a second policy: one policy could not hold them all.
+      // apply's IAM writes are a second policy: one policy could not hold them all; the third
+      // is keys drain's (issue 26).
       expect(attached.map((a) => a.policyName)).toEqual(
-        role.kind === 'apply' ? [role.name, `${role.name}-iam`] : [attached[0]?.policyName],
+        role.kind === 'apply'
+          ? [role.name, `${role.name}-iam`, 'production-key-drain']
+          : [attached[0]?.policyName],
       );
       expect(attached.every((a) => a.bootstrap)).toBe(true);
     }
@@ -174,8 +177,9 @@ describe('iamFor', () => {
     const apply = iam.policies.find((p) => p.name === 'nomad-ops-production-apply-iam')!;
     const applyKeys = iam.policies.find((p) => p.name === 'nomad-ops-production-apply')!;
     const bootstrapArns = iam.policies.filter((p) => p.bootstrap).map((p) => p.arn);
-    // boundary, kms-admin (account-wide), keymaster, plan, apply (keys and bucket), apply-iam
-    expect(bootstrapArns).toHaveLength(6);
+    // boundary, kms-admin (account-wide), keymaster, plan, apply (keys and bucket), apply-iam,
+    // keys drain
+    expect(bootstrapArns).toHaveLength(7);
     // Apply's own policies by the environment's name prefix; the bootstrap ones that prefix
     // also matches (the Keymaster's) denied explicitly.
     const namespace = 'arn:aws:iam::345678901234:policy/production-*';
@@ -189,6 +193,10 @@ describe('iamFor', () => {
     );
     expect([keep.Resource].flat()).toContain(
       'arn:aws:iam::345678901234:policy/production-boundary',
+    );
+    // The apply role signs with what its drain policy allows: it never rewrites it.
+    expect([keep.Resource].flat()).toContain(
+      'arn:aws:iam::345678901234:policy/production-key-drain',
     );
     for (const sid of ['CreatePolicies', 'ChangePolicies']) {
       const managed = apply.document.Statement.find((s) => s.Sid === sid)!;

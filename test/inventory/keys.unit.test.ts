@@ -15,14 +15,14 @@ describe('keysFor', () => {
   });
 
   it("uses Nomad's alias and description scheme (DESIGN §3 example)", () => {
-    const key = keysFor(staging()).find((k) => k.alias === 'alias/staging-kovan-processor-signer');
+    const key = keysFor(staging()).find((k) => k.alias === 'alias/staging-hoodi-processor-signer');
     expect(key).toMatchObject({
       environment: 'staging',
-      network: 'kovan',
+      network: 'hoodi',
       keyName: 'processor-signer',
       role: 'processor',
       purpose: 'signer',
-      description: 'staging kovan processor-signer',
+      description: 'staging hoodi processor-signer',
     });
     expect(key?.secretName).toBeUndefined();
     const bank = keysFor(production()).at(-1);
@@ -61,16 +61,16 @@ describe('keysFor', () => {
     const names = keys.map((k) => k.secretName);
     expect(names.every((n) => typeof n === 'string')).toBe(true);
     expect(new Set(names).size).toBe(keys.length);
-    expect(names).toContain('nomad/development/kovan/watcher-signer/key');
+    expect(names).toContain('nomad/development/hoodi/watcher-signer/key');
     expect(names).toContain('nomad/development/bank/key');
     for (const name of names) expect(name).not.toMatch(/-[A-Za-z0-9]{6}$/);
   });
 
   it('refuses an alias KMS would reject, naming the alias', () => {
     const env = staging();
-    env.networks[0]!.name = 'kovan.eth';
+    env.networks[0]!.name = 'hoodi.eth';
     expect(() => keysFor(env)).toThrow(InventoryError);
-    expect(() => keysFor(env)).toThrow(/alias\/staging-kovan\.eth-watcher-signer/);
+    expect(() => keysFor(env)).toThrow(/alias\/staging-hoodi\.eth-watcher-signer/);
     const long = staging();
     long.networks[0]!.name = 'n'.repeat(240);
     expect(() => keysFor(long)).toThrow(/at most 256/);

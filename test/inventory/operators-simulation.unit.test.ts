@@ -38,7 +38,7 @@ function stagingWithThreeOperators(): ResolvedEnvironment {
   - name: ferry
     runs:
       - role: updater
-        homes: [goerli, sepolia]
+        homes: [chiado, sepolia]
     access:
       principal: arn:aws:iam::444455556666:root
       externalId: nomad-staging-ferry-91ab
@@ -46,7 +46,7 @@ function stagingWithThreeOperators(): ResolvedEnvironment {
     )
     .replace(
       'runs:\n    - role: updater\n',
-      'runs:\n    - role: updater\n      homes: [kovan, moonbasealpha]\n',
+      'runs:\n    - role: updater\n      homes: [hoodi, moonbasealpha]\n',
     );
   const result = loadEnvironmentText(text, `${repo}environments/staging.yaml`);
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
@@ -192,7 +192,7 @@ describe('operators: the permission matrix', () => {
     const uploads = await simulate({
       principal: `arn:aws:iam::${staging.aws.accountId}:user/${staging.iam.signerUser}`,
       action: 's3:PutObject',
-      resource: `arn:aws:s3:::${bucket}/kovan_1`,
+      resource: `arn:aws:s3:::${bucket}/hoodi_1`,
       identity: documents,
       resourcePolicy: bucketPolicyDocument(bucket),
     });

@@ -13,7 +13,7 @@ import { allFixtures, staging } from './fixtures.js';
 describe('matchesStringLike', () => {
   it('treats * as any run (hyphens and slashes too), ? as one character, the rest literally', () => {
     expect(
-      matchesStringLike('alias/staging-*-processor-*', 'alias/staging-kovan-processor-signer'),
+      matchesStringLike('alias/staging-*-processor-*', 'alias/staging-hoodi-processor-signer'),
     ).toBe(true);
     expect(matchesStringLike('alias/a*', 'alias/a')).toBe(true);
     expect(matchesStringLike('a?c', 'abc')).toBe(true);
@@ -70,11 +70,11 @@ describe('key grants', () => {
   it('refuse a network name with "-" that makes one role pattern reach another role', () => {
     // The schema forbids "-" in network names; this is the guard behind it.
     const env = staging();
-    env.networks[0]!.name = 'kovan-updater';
-    // alias/staging-kovan-updater-watcher-signer is reached by alias/staging-*-updater-*
+    env.networks[0]!.name = 'hoodi-updater';
+    // alias/staging-hoodi-updater-watcher-signer is reached by alias/staging-*-updater-*
     expect(() => assertKeyGrantsExclusive([env])).toThrow(InventoryError);
     expect(() => assertKeyGrantsExclusive([env])).toThrow(
-      /staging-updater-signer: alias\/staging-\*-updater-\* also reaches alias\/staging-kovan-updater-watcher-signer/,
+      /staging-updater-signer: alias\/staging-\*-updater-\* also reaches alias\/staging-hoodi-updater-watcher-signer/,
     );
   });
 
@@ -85,7 +85,7 @@ describe('key grants', () => {
     const grants = keyGrantsFor(prod, keysFor(prod));
     const watcher = grants.find((g) => g.role === 'watcher')!;
     const wide = keyGrantViolations([{ ...watcher, patterns: ['alias/*-watcher-*'] }], universe);
-    expect(wide.some((v) => v.includes('also reaches alias/staging-kovan-watcher-signer'))).toBe(
+    expect(wide.some((v) => v.includes('also reaches alias/staging-hoodi-watcher-signer'))).toBe(
       true,
     );
     const narrow = keyGrantViolations(

@@ -75,7 +75,7 @@ const keymasterOf = (env: ResolvedEnvironment, identity?: PolicyDocument[]): Pri
 });
 const stagingKeymaster = keymasterOf(envs.staging);
 const stagingKeymasterRewritten = keymasterOf(envs.staging, [EVERYTHING]);
-/** Staging as shipped (with operators), in the shared account: acme runs kovan's and moonbasealpha's processors. */
+/** Staging as shipped (with operators), in the shared account: acme runs hoodi's and moonbasealpha's processors. */
 const stagingFile = (() => {
   const loaded = loadEnvironmentFile(
     new URL('../../environments/staging.yaml', import.meta.url).pathname,
@@ -144,7 +144,7 @@ const stagingBank = key(
 /** A staging key CreateKey just made; CreateAlias has not run yet. */
 const freshStagingKey = key(
   '11111111-0000-0000-0000-000000000003',
-  toolkitTags('staging', 'alias/staging-kovan-relayer-signer'),
+  toolkitTags('staging', 'alias/staging-hoodi-relayer-signer'),
   [],
 );
 const freshProductionKey = key(
@@ -160,13 +160,13 @@ const productionRelayerKey = key(
 /** A staging key that also carries production's bank alias (a second alias put on by hand). */
 const stagingKeyWithProductionBankAlias = key(
   '11111111-0000-0000-0000-000000000007',
-  toolkitTags('staging', 'alias/staging-kovan-relayer-signer'),
-  ['alias/staging-kovan-relayer-signer', 'alias/production-bank'],
+  toolkitTags('staging', 'alias/staging-hoodi-relayer-signer'),
+  ['alias/staging-hoodi-relayer-signer', 'alias/production-bank'],
 );
 const stagingRelayerKey = key(
   '11111111-0000-0000-0000-000000000005',
-  toolkitTags('staging', 'alias/staging-kovan-relayer-signer'),
-  ['alias/staging-kovan-relayer-signer'],
+  toolkitTags('staging', 'alias/staging-hoodi-relayer-signer'),
+  ['alias/staging-hoodi-relayer-signer'],
 );
 /** Somebody's key, not the toolkit's, with KMS's default policy. */
 const foreignKey: Key = {
@@ -239,7 +239,7 @@ const rows: Row[] = [
     what: 'names an alias in the staging namespace',
     principal: stagingApply,
     action: 'kms:CreateAlias',
-    resource: aliasArn('alias/staging-kovan-relayer-signer'),
+    resource: aliasArn('alias/staging-hoodi-relayer-signer'),
     want: 'Allowed',
   },
   {
@@ -471,17 +471,17 @@ const rows: Row[] = [
 
   // operator uploads: only its processors' homes (objects `{home}_{leafIndex}`, issue 24 item 10)
   {
-    what: 'writes a proof of kovan, whose processor it runs',
+    what: 'writes a proof of hoodi, whose processor it runs',
     principal: acme,
     action: 's3:PutObject',
-    resource: `${bucketArn(stagingFile.proofsBucket.name)}/kovan_1`,
+    resource: `${bucketArn(stagingFile.proofsBucket.name)}/hoodi_1`,
     want: 'Allowed',
   },
   {
-    what: "ATTACK overwrites a proof of goerli, another operator's home",
+    what: "ATTACK overwrites a proof of chiado, another operator's home",
     principal: acme,
     action: 's3:PutObject',
-    resource: `${bucketArn(stagingFile.proofsBucket.name)}/goerli_1`,
+    resource: `${bucketArn(stagingFile.proofsBucket.name)}/chiado_1`,
     want: 'Denied',
   },
 
@@ -819,7 +819,7 @@ const rows: Row[] = [
     principal: kmsAdmin,
     action: 'kms:ScheduleKeyDeletion',
     resource: freshStagingKey.arn,
-    context: toolkitTags('staging', 'alias/staging-kovan-relayer-signer'),
+    context: toolkitTags('staging', 'alias/staging-hoodi-relayer-signer'),
     resourcePolicy: freshStagingKey.policy,
     want: 'Allowed',
   },

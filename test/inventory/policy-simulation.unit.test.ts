@@ -260,7 +260,7 @@ describe('development secrets', () => {
 describe('proofs bucket', () => {
   const env = staging();
   const bucket = bucketFor(env);
-  const object = `${bucket.arn}/kovan_42`;
+  const object = `${bucket.arn}/hoodi_560048`;
   const anonymous = (action: string, resource: string, blockPublicAccess = false) =>
     runSimulation(
       {

@@ -14,10 +14,10 @@ import {
   type LatencyProxyOptions,
 } from '../harness/latency-proxy.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { keyStoreFor, runKeys } from '../../src/plan/keys/keys.js';
+import { keyStoreFor } from '../../src/plan/keys/keys.js';
 import { createProgress } from '../../src/progress.js';
 import { nextAccountId } from '../harness/emulators.js';
-import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 
 const env = loadEnv('staging');
 
@@ -135,7 +135,7 @@ describe('keys apply at the KMS quota', () => {
     });
 
     const envOfAccount = { ...env, aws: { ...env.aws, accountId } };
-    const result = await runKeys({
+    const result = await runKeysRows({
       env: envOfAccount,
       keys,
       clients,

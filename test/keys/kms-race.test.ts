@@ -5,11 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys/keys.js';
 import { motoEnv } from '../actions/workspace.js';
 import { repoRoot } from '../cli/helpers.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
-import { clientsFor, motoForTest } from './helpers.js';
+import { clientsFor, motoForTest, runKeysRows } from './helpers.js';
 import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';
 import { nextAccountId } from '../harness/emulators.js';
 
@@ -42,10 +41,10 @@ function stagingFile(accountId: string): string {
 aws: { accountId: '${accountId}', region: us-west-2 }
 keys: { names: [updater-signer, relayer-signer] }
 networks:
-  - { name: kovan, chainId: 42, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: KOVAN_RPC_URL }
+  - { name: hoodi, chainId: 560048, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: HOODI_RPC_URL }
 keymaster:
   networks:
-    kovan:
+    hoodi:
       roles:
         updater: { lower: '0.5', target: '1' }
         relayer: { lower: '0.5', target: '1' }
@@ -150,7 +149,7 @@ describe('keys apply as processes', () => {
     }
 
     proxy.reset();
-    const again = await runKeys({ env, keys, clients, mode: 'apply' });
+    const again = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(again.ok).toBe(true);
     expect(writesIn(proxy.counts())).toEqual({});
     expect(
@@ -178,7 +177,7 @@ describe('keys apply as processes', () => {
     expect(before.keys).toHaveLength(keys.length);
     expect(before.aliases.size).toBe(0);
 
-    const plan = await runKeys({ env, keys, clients, mode: 'plan' });
+    const plan = await runKeysRows({ env, keys, clients, mode: 'plan' });
     expect(plan.rows.map((r) => r.status)).toEqual(keys.map(() => 'adopt'));
 
     const next = applyProcess(file, vars);
@@ -197,7 +196,7 @@ describe('keys apply as processes', () => {
     expect([...pending.values()].flat()).toEqual([]);
 
     proxy.reset();
-    const again = await runKeys({ env, keys, clients, mode: 'apply' });
+    const again = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(again.ok).toBe(true);
     expect(writesIn(proxy.counts())).toEqual({});
   }, 180_000);

@@ -93,7 +93,7 @@ describe('progress', () => {
     const p = createProgress({ sink, label: 'keys apply', now: () => t, redrawMs: 100 });
     p.addTotal(2);
     t = 50;
-    p.advance('CreateKey for alias/staging-kovan-updater-signer-with-a-long-name');
+    p.advance('CreateKey for alias/staging-hoodi-updater-signer-with-a-long-name');
     t = 200;
     p.advance('CreateAlias alias/x');
     p.finish();

@@ -86,7 +86,7 @@ describe('a secret shorter than MIN_SUBSTRING_SECRET_LENGTH', () => {
   const secret = 'test';
   // As a command prints it, with a number more precise than a double (never re-serialised).
   const json = `{
-  "attestation": [{ "alias": "alias/staging-kovan-watcher-attestation", "test": 1 }],
+  "attestation": [{ "alias": "alias/staging-hoodi-watcher-attestation", "test": 1 }],
   "secret": "${secret}",
   "note": "refused ${secret} here",
   "big": 12345678901234567890
@@ -99,8 +99,8 @@ describe('a secret shorter than MIN_SUBSTRING_SECRET_LENGTH', () => {
 
   it('is never replaced inside a word, a key or a name', () => {
     registerEnvironmentSecrets({ AWS_SECRET_ACCESS_KEY: secret });
-    expect(redact('alias/staging-kovan-watcher-attestation')).toBe(
-      'alias/staging-kovan-watcher-attestation',
+    expect(redact('alias/staging-hoodi-watcher-attestation')).toBe(
+      'alias/staging-hoodi-watcher-attestation',
     );
     expect(redact('latest tests: contest')).toBe('latest tests: contest');
     // Standing whole in text, it is replaced.
@@ -118,7 +118,7 @@ describe('a secret shorter than MIN_SUBSTRING_SECRET_LENGTH', () => {
     const parsed = JSON.parse(safe) as Record<string, unknown>;
     expect(Object.keys(parsed)).toEqual(['attestation', 'secret', 'note', 'big']);
     expect(parsed.attestation).toEqual([
-      { alias: 'alias/staging-kovan-watcher-attestation', test: 1 },
+      { alias: 'alias/staging-hoodi-watcher-attestation', test: 1 },
     ]);
     // Numbers are not re-serialised (this one has more digits than a double keeps).
     expect(safe).toContain('12345678901234567890');

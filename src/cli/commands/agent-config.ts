@@ -29,7 +29,7 @@ export function registerAgentConfig(program: Command, io: CliIo): Command {
     .option('--json', 'the same as --format json')
     .addHelpText(
       'after',
-      '\nExample:\n  $ nomad-ops agent-config --env staging --agent processor --home kovan\n  $ nomad-ops agent-config --env production --agent updater --format helm\n  $ nomad-ops agent-config --env staging --operator acme',
+      '\nExample:\n  $ nomad-ops agent-config --env staging --agent processor --home hoodi\n  $ nomad-ops agent-config --env production --agent updater --format helm\n  $ nomad-ops agent-config --env staging --operator acme',
     )
     .action(async (options: AgentConfigFlags) => {
       const [

@@ -3,6 +3,7 @@ import { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from '../../jobs/keys-r
 import { createProgress, stderrSink } from '../../progress.js';
 import { EXIT } from '../errors.js';
 import { toJson, type CliIo } from '../io.js';
+import { registerKeysDrain } from './keys-drain.js';
 import { jobModules } from './load.js';
 
 export function registerKeys(
@@ -35,6 +36,10 @@ export function registerKeys(
         '--kms-writes-per-second <n>',
         `KMS CreateKey/CreateAlias pace, each (default 5, the KMS quota; or ${KMS_WRITES_PER_SECOND_ENV})`,
       )
+      .option(
+        '--prune',
+        'retire orphaned keys (network or key name no longer in the file) once drained or abandoned (keys.abandon): disabled, deletion scheduled',
+      )
       .addHelpText('after', `\nExample:\n  $ nomad-ops keys ${mode} --env staging`)
       .action(
         async (options: {
@@ -42,6 +47,7 @@ export function registerKeys(
           json?: boolean;
           verifyKeyTrust?: boolean;
           kmsWritesPerSecond?: string;
+          prune?: boolean;
         }) => {
           const rate = kmsWritesPerSecond(options.kmsWritesPerSecond, io.env);
           // Progress on stderr only: stdout stays the table or the JSON. Its first line comes
@@ -64,6 +70,8 @@ export function registerKeys(
             ...(commit ? { commit } : {}),
             ...(rate ? { kmsWritesPerSecond: rate } : {}),
             ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
+            ...(options.prune ? { prune: true } : {}),
+            variables: io.env,
             ...(progress ? { progress } : {}),
           });
           io.out(options.json ? toJson(job.json) : job.console);
@@ -71,5 +79,6 @@ export function registerKeys(
         },
       );
   }
+  registerKeysDrain(keys, io, setExitCode);
   return keys;
 }

@@ -10,6 +10,7 @@ import { TAG_KEYS } from '../../inventory/tags.js';
 import type { KeySpec } from '../../inventory/types.js';
 import { keyAccessProblem } from './trust.js';
 import { chooseKey, isEnvironmentKey, type FoundKey } from './leftovers.js';
+import type { OrphanOptions, OrphanRead } from './orphans.js';
 
 /**
  * The read half of a KMS key plan (DESIGN §3, §5): everything the pure planner
@@ -32,6 +33,8 @@ import { chooseKey, isEnvironmentKey, type FoundKey } from './leftovers.js';
 export interface KmsReadOptions {
   /** Read the policy, grants and tags of every aliased key too (`--verify-key-trust`). */
   verifyTrust?: boolean;
+  /** Orphaned keys: their balances, `--prune`, `keys.abandon` (`keys-orphans.ts`). */
+  orphans?: OrphanOptions;
 }
 
 /** What one inventory alias points at. */
@@ -71,6 +74,10 @@ export interface KmsState {
    * the alias's key is the toolkit's for it decides whether the other key is extra.
    */
   targetTags: Map<string, Record<string, string> | 'gone' | 'denied'>;
+  /** Toolkit keys of the environment whose alias left the file (read by `readKms`). */
+  orphans?: OrphanRead[];
+  /** `--prune` and `keys.abandon`, for the pure plan of the orphans. */
+  orphanOptions?: Pick<OrphanOptions, 'prune' | 'abandon'>;
 }
 
 /** `arn:aws:kms:{region}:{account}:key/{id}` → the account. */

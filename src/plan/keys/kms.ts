@@ -2,7 +2,6 @@ import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../../aws/kms.js';
 import { type KmsKeyInfo, type KmsKeyStore } from '../../aws/kms-types.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../../inventory/tags.js';
 import type { KeySpec } from '../../inventory/types.js';
-import type { Change } from '../change.js';
 import {
   chooseKey,
   decideLeftovers,
@@ -17,9 +16,8 @@ import {
   type KmsReadOptions,
   type KmsState,
 } from './kms-read.js';
-import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './types.js';
-
-type KeyChange = Change<KeyDetail>;
+import { planOrphans, readKmsOrphans } from './orphans.js';
+import { KEY_CHANGE_KIND, baseDetail, type KeyChange, type KeyDetail } from './types.js';
 
 /**
  * Why a key cannot be used as an Ethereum signing key, with what to do; undefined if it can.
@@ -114,17 +112,29 @@ export function chooseTrusted(
 }
 
 /** Reads what a KMS key plan needs (see `readKmsState`). */
-export function readKms(
+export async function readKms(
   keys: readonly KeySpec[],
   store: KmsKeyStore,
   options: KmsReadOptions = {},
 ): Promise<KmsState> {
-  return readKmsState(
+  const state = await readKmsState(
     keys,
     store,
     { usable: (alias, info) => !kmsKeyProblem(alias, info), isTaggedFor },
     options,
   );
+  const environment = keys[0]?.environment;
+  if (!environment) return state;
+  const inventory = new Set(keys.map((k) => k.alias));
+  const orphans = await readKmsOrphans(
+    environment,
+    inventory,
+    store,
+    state.aliases,
+    state.found,
+    options.orphans ?? {},
+  );
+  return { ...state, orphans, orphanOptions: options.orphans ?? {} };
 }
 
 /**
@@ -183,10 +193,11 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
   const leftovers = decideLeftovers(state.found, {
     inventory: new Set(keys.map((k) => k.alias)),
     targetOf: (alias) => targets.get(alias),
-    keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail!.keyId!)),
+    keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail.keyId!)),
     addressOf: (keyId) => state.addresses.get(keyId),
   });
-  return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region))];
+  const orphans = planOrphans(state.orphans ?? [], state.region, state.orphanOptions ?? {});
+  return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region)), ...orphans];
 }
 
 /** A found key's `nomad:aliased` record. */
@@ -197,7 +208,7 @@ const recordOf = (state: KmsState, keyId: string) =>
 function leftoverTarget(change: KeyChange, state: KmsState): LeftoverTarget | undefined {
   if (change.action === 'create') return { planned: true };
   if (change.action === 'adopt') return { planned: true, keyId: change.detail?.keyId };
-  const alias = change.detail!.alias;
+  const alias = change.detail.alias;
   const keyId =
     change.detail?.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
   if (!keyId) return undefined;

@@ -128,6 +128,8 @@ export function decideLeftovers(
   for (const key of found) {
     if (ctx.keep.has(key.keyId) || !key.info) continue;
     const alias = key.tags[TAG_KEYS.alias] ?? '';
+    // Its alias left the file: an `orphaned` row (keys-orphans.ts), retired only by --prune.
+    if (!ctx.inventory.has(alias)) continue;
     const state = key.info.keyState ?? 'unknown';
     const base = `key ${key.keyId} (${state}) is tagged for ${alias} but no alias points at it`;
     if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
@@ -139,18 +141,6 @@ export function decideLeftovers(
           `${base}; it is pending deletion` +
           (key.info.deletionDate ? ` on ${key.info.deletionDate}` : '') +
           `: nothing to do (to keep it: \`${undoDeletionCommand(key.keyId)}\`)`,
-      });
-      continue;
-    }
-    if (!ctx.inventory.has(alias)) {
-      decisions.push({
-        key,
-        alias,
-        action: 'keep',
-        reason:
-          `${base}, and the environment no longer has ${alias}: left alone (schedule its ` +
-          `deletion by hand once you are sure it is unused: \`aws kms schedule-key-deletion ` +
-          `--key-id ${key.keyId} --pending-window-in-days ${LEFTOVER_DELETION_DAYS}\`)`,
       });
       continue;
     }

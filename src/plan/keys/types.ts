@@ -1,4 +1,5 @@
 import type { KeyPurpose, KeySpec } from '../../inventory/types.js';
+import type { Change } from '../change.js';
 
 /** Where an environment keeps its agent keys (DESIGN §2). */
 export type KeyStoreKind = 'kms' | 'secrets-manager';
@@ -26,6 +27,8 @@ export interface KeyDetail {
   keyUsage?: string;
   keyState?: string;
   secretName?: string;
+  /** Development `update` only: whether apply adds the missing address tag or corrects it. */
+  addressTag?: 'added' | 'corrected';
   /** Something a reviewer should know about a planned key that is not a problem with it. */
   warning?: string;
   /**
@@ -46,26 +49,60 @@ export interface KeyDetail {
    * for it): a `conflict` row that fails the plan and is never changed.
    */
   conflict?: boolean;
+  /** Only on an `orphaned` key: its alias left the file (`keys-orphans.ts`). */
+  orphaned?: OrphanDetail;
 }
 
-/** What happened to one key: a planned action, or (after apply) its outcome. */
-export type KeyStatus =
-  | 'exists'
-  | 'create'
-  | 'adopt'
-  | 'broken'
-  | 'created'
-  | 'adopted'
-  | 'failed'
+/** What the plan knows about an orphaned key's wallet and whether `--prune` may retire it. */
+export interface OrphanDetail {
+  /** An alias still points at it. */
+  aliased: boolean;
+  /** The file abandons its network (`keys.abandon`). */
+  abandoned: boolean;
+  /** Integer wei as a decimal string, when read. */
+  balanceWei?: string;
+  /** One plain transfer's fee on its network now, integer wei. */
+  feeWei?: string;
+  symbol?: string;
+  /** Why the balance is unknown ("unknown: network not in the file"). */
+  balanceUnknown?: string;
+  /** `ready`: drained, abandoned or an attestation key; `--prune` retires it. */
+  retire: 'ready' | 'not-drained' | 'pending-deletion';
+}
+
+/**
+ * What happened to one key: a planned action, or (after apply) its outcome. The one list the
+ * type and the plan JSON's schema both come from.
+ */
+export const KEY_STATUSES = [
+  // planned
+  'exists',
+  'create',
+  'adopt',
+  /** Development: the secret's address tag is missing or wrong; apply writes it. */
+  'update',
+  'broken',
+  // outcomes
+  'created',
+  'adopted',
+  'failed',
   /** A key the toolkit made for the environment that no alias points at (see `leftover`). */
-  | 'leftover'
+  'leftover',
   /** A leftover this apply disabled and scheduled for deletion (the reason says how to undo). */
-  | 'scheduled'
+  'scheduled',
   /**
    * A key the toolkit made for an alias that now points elsewhere, not provably extra (it may
    * have held the alias): fails the plan, never changed until a person decides.
    */
-  | 'conflict';
+  'conflict',
+  /** A toolkit key of the environment whose alias left the file (see `orphaned`). */
+  'orphaned',
+] as const;
+
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+/** A planned key change (KMS or Secrets Manager): its detail is always there. */
+export type KeyChange = Change<KeyDetail> & { detail: KeyDetail };
 
 /** One line of the key and address table (Nomad's six columns plus what the report needs). */
 export interface KeyRow {
@@ -84,6 +121,8 @@ export interface KeyRow {
   store: KeyStoreKind;
   /** Leftover rows: what apply does (or did not do) about the key. */
   leftover?: 'schedule-deletion' | 'keep';
+  /** Orphaned rows: the wallet's balance and what `--prune` may do. */
+  orphaned?: OrphanDetail;
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {

@@ -2,7 +2,13 @@ import { renderIamMarkdown, summaryLine as changesSummary } from '../iam.js';
 import type { Section } from './render.js';
 import { renderFundingMarkdown } from '../funding.js';
 import { renderKeyAccessMarkdown } from '../key-access.js';
-import { attestationTable, keyTable, leftoversMarkdown, needsAttentionMarkdown } from '../keys.js';
+import {
+  attestationTable,
+  keyTable,
+  leftoversMarkdown,
+  needsAttentionMarkdown,
+  orphanedMarkdown,
+} from '../keys.js';
 import type {
   IamPlanJson,
   AmountJson,
@@ -44,6 +50,8 @@ function keysSections(keys: KeysPlanJson): Section[] {
   if (attention) parts.push(attention);
   const leftovers = leftoversMarkdown(rows);
   if (leftovers) parts.push(leftovers);
+  const orphaned = orphanedMarkdown(rows);
+  if (orphaned) parts.push(orphaned);
   const fresh = rows.filter((r) => NEW_STATUSES.has(r.status));
   if (rows.length > LONG_TABLE && fresh.length > 0) {
     // A long table may be cut in the comment; the keys this plan makes must still be seen.
