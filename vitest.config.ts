@@ -42,6 +42,7 @@ export const UNIT_TESTS = [
   'test/github/self-approval.test.ts',
   'test/harness/moto-python.test.ts',
   'test/inventory/*.test.ts',
+  'test/keymaster/bank-rotation-decide.test.ts',
   'test/keymaster/decide.test.ts',
   'test/keymaster/gas.test.ts',
   'test/keymaster/ledger-totals.test.ts',

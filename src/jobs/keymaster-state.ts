@@ -16,6 +16,7 @@ import {
   type LedgerContext,
 } from '../keymaster/ledger.js';
 import { chainTransfer, recordFromChain } from '../keymaster/ledger-chain.js';
+import { rotationRecords, type WithBankRotation } from '../keymaster/bank-rotation-run.js';
 import type { RunKeymasterOptions } from '../keymaster/run-options.js';
 import type {
   Decision,
@@ -151,7 +152,13 @@ export async function payUnderLease(input: {
   } finally {
     clearInterval(renewing);
   }
-  for (const record of recordsOf(run, state.context, state.clock())) {
+  // A bank rotation's transfers are recorded like top-ups (role `bank-rotation`).
+  const rotation = (run as WithBankRotation).bankRotation;
+  const records = [
+    ...recordsOf(run, state.context, state.clock()),
+    ...(rotation ? rotationRecords(rotation, state.context, state.clock()) : []),
+  ];
+  for (const record of records) {
     try {
       await state.objects.putIfAbsent(
         recordKey(record.chainId, record.txHash),

@@ -19,6 +19,9 @@ import { trustedAddresses, trustedKey } from '../keymaster/key-trust.js';
 import { runKeymaster } from '../keymaster/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/inventory.js';
+import type { FundingRecord } from '../aws/funding-record.js';
+import { withBankRotation } from '../keymaster/bank-rotation-run.js';
+import { rotateBank, type RotateBankInput } from './bank-rotation.js';
 import { fundingRecordFor } from './funding.js';
 import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
 
@@ -85,7 +88,11 @@ export function keymasterJob(
   clients: AwsClients,
   vars: Record<string, string | undefined>,
   logger?: KeymasterLogger,
-  options: { state?: Partial<KeymasterState> } = {},
+  options: {
+    state?: Partial<KeymasterState>;
+    /** Test seams of a bank rotation (the alias move, receipt polling). */
+    bankRotation?: Pick<RotateBankInput, 'moveAlias' | 'pollIntervalMs'>;
+  } = {},
 ): KeymasterJob {
   const keys = keysFor(env);
   const rows = fundingFor(env, keys);
@@ -127,10 +134,12 @@ export function keymasterJob(
       if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
       // Only settings an approved apply recorded on the bank move money; others are reported.
       let approvedCommit: string | undefined;
+      let approvedRecord: FundingRecord | undefined;
       const approval = await record.read().then(
         (state) => {
           if (state.bank !== 'missing' && state.record?.sha256 === settingsHash) {
             approvedCommit = state.record.commit;
+            approvedRecord = state.record;
           }
           const verdict = fundingApproved(settingsHash, state, env.name);
           approvalMetrics.observeApproved(verdict.approved);
@@ -178,6 +187,13 @@ export function keymasterJob(
         signer = { keyId, signer: built };
       }
       const payer = await signer.signer;
+      // A switched bank rotation the approved apply recorded: after the top-ups, which the old
+      // bank still pays, its money moves to the staged bank and the alias follows (bank-rotation.ts).
+      const nextBank = approvedRecord?.nextBank;
+      const rotating =
+        kms && keyId && approvedRecord && nextBank && nextBank !== keyId.toLowerCase()
+          ? { kms, record: { ...approvedRecord, nextBank } }
+          : undefined;
       // One payer per bank, and every payment in the ledger (keymaster-state.ts).
       return payUnderLease({
         env,
@@ -187,7 +203,23 @@ export function keymasterJob(
           : state,
         rpcUrls: common.rpcUrls,
         ...(logger ? { logger } : {}),
-        pay: (beforeBroadcast) => runKeymaster({ ...common, bankSigner: payer, beforeBroadcast }),
+        pay: async (beforeBroadcast) => {
+          const run = await runKeymaster({ ...common, bankSigner: payer, beforeBroadcast });
+          if (!rotating) return run;
+          const rotation = await rotateBank({
+            env,
+            clients,
+            kms: rotating.kms,
+            bank,
+            record: rotating.record,
+            payer,
+            rpcUrls: common.rpcUrls,
+            beforeBroadcast,
+            ...(logger ? { logger } : {}),
+            ...options.bankRotation,
+          });
+          return withBankRotation(run, rotation);
+        },
         watch: async () =>
           runKeymaster({ ...common, dryRun: true, bankAddress: await payer.getAddress() }),
       });

@@ -1,8 +1,14 @@
 import type { AbstractSigner } from 'ethers';
-import type { ResolvedEnvironment } from '../config/model.js';
+import type { ResolvedEnvironment, ResolvedNetwork } from '../config/model.js';
 import { errorMessage } from '../errors.js';
 import { aliasMayMove, type SweepVerdict } from './bank-rotation.js';
-import { sweepOldBank, type ChainSweepOutcome } from './bank-sweep.js';
+import {
+  planSweep,
+  sendSweep,
+  type ChainSweepOutcome,
+  type PlannedSweep,
+  type SweepChainInput,
+} from './bank-sweep.js';
 import { intentOf, type LedgerContext, type LedgerRecord } from './ledger.js';
 import type { RunKeymasterOptions } from './run-options.js';
 import type { FetchLike } from './rpc.js';
@@ -10,6 +16,7 @@ import type {
   Decision,
   KeymasterFailure,
   KeymasterLogger,
+  KeymasterRun,
   RpcErrorNote,
   TxResult,
 } from './types.js';
@@ -35,8 +42,6 @@ export interface BankRotationInput {
   dryRun: boolean;
   /** Moves the bank alias onto the new key (KMS UpdateAlias). */
   moveAlias: () => Promise<void>;
-  /** Why the alias must not move this run even when every chain is swept. */
-  holdAlias?: string | undefined;
   beforeBroadcast?: RunKeymasterOptions['beforeBroadcast'];
   logger?: KeymasterLogger | undefined;
   pollIntervalMs?: number;
@@ -86,34 +91,51 @@ export async function runBankRotation(input: BankRotationInput): Promise<BankRot
   const { env, logger } = input;
   const failures: KeymasterFailure[] = [];
   const rpcErrors: RpcErrorNote[] = [];
-  const networks = env.networks;
+  const chainInput = (network: ResolvedNetwork): SweepChainInput => ({
+    env,
+    network,
+    rpcUrl: input.rpcUrls[network.name],
+    oldBankAddress: input.oldBankAddress,
+    newBankAddress: input.newBank.address,
+    onRpcError: (method) => rpcErrors.push({ network: network.name, method }),
+    ...(input.pollIntervalMs !== undefined ? { pollIntervalMs: input.pollIntervalMs } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.fetch ? { fetch: input.fetch } : {}),
+  });
+  const failedPlan = (network: string, error: unknown): PlannedSweep => ({
+    network,
+    verdict: { kind: 'wait', network, reason: errorMessage(error), failed: true },
+  });
+  const plans = await Promise.all(
+    env.networks.map((n) => planSweep(chainInput(n)).catch((e: unknown) => failedPlan(n.name, e))),
+  );
+  // All or nothing: while one chain cannot be swept, none is, so the old bank keeps paying every
+  // chain's top-ups and no chain's wallets wait for the alias without a bank that can pay them.
+  const blocked = plans.filter((p) => p.verdict.kind === 'wait');
+  const send = !input.dryRun && blocked.length === 0;
   const chains = await Promise.all(
-    networks.map(async (network): Promise<ChainSweepOutcome> => {
+    env.networks.map(async (network, i): Promise<ChainSweepOutcome> => {
+      const planned = plans[i]!;
+      if (!send) return { network: network.name, before: planned.verdict, after: planned.verdict };
       try {
-        return await sweepOldBank({
-          env,
-          network,
-          rpcUrl: input.rpcUrls[network.name],
-          oldBank: input.oldBank,
-          oldBankAddress: input.oldBankAddress,
-          newBankAddress: input.newBank.address,
-          dryRun: input.dryRun,
-          onRpcError: (method) => rpcErrors.push({ network: network.name, method }),
-          ...(input.beforeBroadcast
-            ? {
-                beforeBroadcast: (signed: TxResult[]) =>
-                  input.beforeBroadcast!(signed, {
-                    from: input.oldBankAddress,
-                    decisions: signed.map((tx) =>
-                      newBankDecision(network.name, network.chainId, tx.to, tx.amount),
-                    ),
-                  }),
-              }
-            : {}),
-          ...(input.pollIntervalMs !== undefined ? { pollIntervalMs: input.pollIntervalMs } : {}),
-          ...(input.signal ? { signal: input.signal } : {}),
-          ...(input.fetch ? { fetch: input.fetch } : {}),
-        });
+        return await sendSweep(
+          {
+            ...chainInput(network),
+            oldBank: input.oldBank,
+            ...(input.beforeBroadcast
+              ? {
+                  beforeBroadcast: (signed: TxResult[]) =>
+                    input.beforeBroadcast!(signed, {
+                      from: input.oldBankAddress,
+                      decisions: signed.map((tx) =>
+                        newBankDecision(network.name, network.chainId, tx.to, tx.amount),
+                      ),
+                    }),
+                }
+              : {}),
+          },
+          planned,
+        );
       } catch (error) {
         const wait: SweepVerdict = {
           kind: 'wait',
@@ -121,10 +143,15 @@ export async function runBankRotation(input: BankRotationInput): Promise<BankRot
           reason: `the transfer to the new bank was not sent: ${errorMessage(error)}`,
           failed: true,
         };
-        return { network: network.name, before: wait, after: wait };
+        return { network: network.name, before: planned.verdict, after: wait };
       }
     }),
   );
+  if (!input.dryRun && blocked.length > 0 && plans.some((p) => p.verdict.kind === 'sweep')) {
+    logger?.warn(
+      `bank rotation: nothing swept this run while ${blocked.map((p) => p.network).join(', ')} cannot be; the old bank keeps paying every chain`,
+    );
+  }
   for (const chain of chains) {
     if (chain.sent && chain.sent.status !== 'mined') {
       failures.push({
@@ -144,25 +171,21 @@ export async function runBankRotation(input: BankRotationInput): Promise<BankRot
   }
   const verdict = aliasMayMove(
     chains.map((c) => c.after),
-    networks.map((n) => n.name),
+    env.networks.map((n) => n.name),
   );
   let aliasMoved = false;
   if (verdict.ready && !input.dryRun) {
-    if (input.holdAlias) {
-      failures.push({ kind: 'bank-rotation', message: input.holdAlias });
-    } else {
-      try {
-        await input.moveAlias();
-        aliasMoved = true;
-        logger?.info(
-          `every chain is swept: the bank alias now points at ${input.newBank.keyId} (${input.newBank.address})`,
-        );
-      } catch (error) {
-        failures.push({
-          kind: 'bank-rotation',
-          message: `every chain is swept, but the bank alias could not be moved onto ${input.newBank.keyId} (${errorMessage(error)}); the next run moves it`,
-        });
-      }
+    try {
+      await input.moveAlias();
+      aliasMoved = true;
+      logger?.info(
+        `every chain is swept: the bank alias now points at ${input.newBank.keyId} (${input.newBank.address})`,
+      );
+    } catch (error) {
+      failures.push({
+        kind: 'bank-rotation',
+        message: `every chain is swept, but the bank alias could not be moved onto ${input.newBank.keyId} (${errorMessage(error)}); the next run moves it`,
+      });
     }
   }
   return {
@@ -198,4 +221,23 @@ export function rotationRecords(
     });
   }
   return out;
+}
+
+/** A run that also carried a bank rotation (its report, failures and records with the run's). */
+export type WithBankRotation<R extends KeymasterRun = KeymasterRun> = R & {
+  bankRotation?: BankRotationReport;
+};
+
+/** The run with the rotation's report; its failures fail the run (and so alert). */
+export function withBankRotation(
+  run: KeymasterRun,
+  rotation: { report?: BankRotationReport; failures: KeymasterFailure[] },
+): WithBankRotation {
+  return {
+    ...run,
+    ...(rotation.report ? { bankRotation: rotation.report } : {}),
+    rpcErrors: [...run.rpcErrors, ...(rotation.report?.rpcErrors ?? [])],
+    failures: [...run.failures, ...rotation.failures],
+    ok: run.ok && rotation.failures.length === 0,
+  };
 }

@@ -9,29 +9,36 @@ import { decideSweep, type OldBankReading, type SweepVerdict } from './bank-rota
 import { networkRpcUrlProblem } from './rpc-url.js';
 import type { FetchLike } from './rpc.js';
 import { sendTopUps } from './send.js';
-import type { ChainSweep, TxResult } from './types.js';
+import type { FeeQuote, TxResult } from './types.js';
 
 /**
- * One chain of a bank rotation: read the old bank, decide (bank-rotation.ts), send its balance
- * less the fee to the new bank as one transfer at the old bank's pending nonce (the send path's
- * `sendTopUps`, with the ledger's intent written before the broadcast), then read the old bank
- * again. Never throws on chain faults: the verdict says what is left and why.
+ * One chain of a bank rotation, in two steps. `planSweep` reads the old bank (balance at the
+ * pending block, nonces, fees), estimates the transfer to the new bank with the very amount, and
+ * decides (bank-rotation.ts). `sendSweep` sends it as one transfer at the old bank's pending
+ * nonce through the send path's `sendTopUps` (the ledger's intent written before the broadcast),
+ * waits for its receipt and reads the old bank again. Neither throws on chain faults: the
+ * verdicts say what is left and why.
  */
 
 export interface SweepChainInput {
   env: ResolvedEnvironment;
   network: ResolvedNetwork;
   rpcUrl: string | undefined;
-  oldBank: AbstractSigner;
   oldBankAddress: string;
   newBankAddress: string;
-  dryRun: boolean;
-  /** The ledger's intents (payUnderLease); throws to refuse the broadcast (lease lost). */
-  beforeBroadcast?: (signed: TxResult[]) => Promise<void>;
   onRpcError?: (method: string) => void;
   pollIntervalMs?: number;
   signal?: AbortSignal;
   fetch?: FetchLike;
+}
+
+/** What `planSweep` found on one chain, with what `sendSweep` needs to send. */
+export interface PlannedSweep {
+  network: string;
+  verdict: SweepVerdict;
+  fees?: FeeQuote;
+  nonce?: number;
+  link?: RpcLink;
 }
 
 export interface ChainSweepOutcome {
@@ -47,79 +54,89 @@ export interface ChainSweepOutcome {
 /** The most gas a transfer to the new bank may take when the network sets no ceiling. */
 const DEFAULT_GAS_CEILING = 100_000n;
 
-export async function sweepOldBank(input: SweepChainInput): Promise<ChainSweepOutcome> {
+function sweepOptions(input: SweepChainInput): SweepOptions {
   const { env, network } = input;
-  const name = network.name;
-  const settings = env.keymaster.networks[name];
-  const options: SweepOptions = {
+  const settings = env.keymaster.networks[network.name];
+  return {
     timeoutMs: (settings?.rpc.timeoutSeconds ?? env.keymaster.rpcTimeoutSeconds) * 1000,
     retries: settings?.rpc.retries ?? 2,
     maxBatchSize: settings?.rpc.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.fetch ? { fetch: input.fetch } : {}),
   };
-  const problem = networkRpcUrlProblem(input.rpcUrl, network);
-  if (problem || !input.rpcUrl) {
-    const reason =
-      problem ??
-      `the RPC URL of ${name} is missing: set the environment variable ${network.rpcUrlEnv}`;
-    const wait: SweepVerdict = { kind: 'wait', network: name, reason, failed: true };
-    return { network: name, before: wait, after: wait };
-  }
-  const url = input.rpcUrl;
-  const read = async (): Promise<{ sweep: ChainSweep; reading: OldBankReading }> => {
-    const sweep = await sweepChain(
-      {
-        network: name,
-        chainId: network.chainId,
-        rpcUrl: url,
-        addresses: [],
-        bank: input.oldBankAddress,
-      },
-      options,
-    );
-    for (const method of sweep.rpcErrors) input.onRpcError?.(method);
-    const quote = sweep.ok ? quoteFees(sweep, network.eip1559) : undefined;
-    const bank = sweep.bank;
-    const inFlight = bank ? bank.pendingNonce - bank.latestNonce : 0;
-    const reading: OldBankReading = {
-      network: name,
-      balance: !sweep.ok
-        ? { known: false, reason: sweep.error ?? 'the chain did not answer' }
-        : (bank?.balance ?? { known: false, reason: 'the old bank was not read' }),
-      busy:
-        bank?.busy ??
-        (inFlight > 0
-          ? `${inFlight} transaction(s) of the old bank are in flight on ${name}: the next run sweeps once they are mined`
-          : undefined),
-      fees: quote ? capQuote(quote, settings?.gas.maxFeePerGas) : undefined,
-    };
-    return { sweep, reading };
-  };
+}
 
-  const first = await read();
-  let before = decideSweep(first.reading);
+/** The old bank on one chain as read now, and its pending nonce. */
+async function readOldBank(
+  input: SweepChainInput,
+  url: string,
+): Promise<{ reading: OldBankReading; nonce?: number; link: RpcLink }> {
+  const { env, network } = input;
+  const name = network.name;
+  const settings = env.keymaster.networks[name];
+  const options = sweepOptions(input);
+  const sweep = await sweepChain(
+    {
+      network: name,
+      chainId: network.chainId,
+      rpcUrl: url,
+      addresses: [],
+      bank: input.oldBankAddress,
+    },
+    options,
+  );
+  for (const method of sweep.rpcErrors) input.onRpcError?.(method);
+  const quote = sweep.ok ? quoteFees(sweep, network.eip1559) : undefined;
+  const bank = sweep.bank;
+  const inFlight = bank ? bank.pendingNonce - bank.latestNonce : 0;
+  const reading: OldBankReading = {
+    network: name,
+    balance: !sweep.ok
+      ? { known: false, reason: sweep.error ?? 'the chain did not answer' }
+      : (bank?.balance ?? { known: false, reason: 'the old bank was not read' }),
+    busy:
+      bank?.busy ??
+      (inFlight > 0
+        ? `${inFlight} transaction(s) of the old bank are in flight on ${name}: the next run sweeps once they are mined`
+        : undefined),
+    fees: quote ? capQuote(quote, settings?.gas.maxFeePerGas) : undefined,
+  };
   const link: RpcLink = {
     url,
-    maxBatchSize: first.sweep.batchSize ?? options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
-    ...(first.sweep.noBatches ? { noBatches: true } : {}),
+    maxBatchSize: sweep.batchSize ?? options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+    ...(sweep.noBatches ? { noBatches: true } : {}),
     timeoutMs: options.timeoutMs,
     retries: options.retries ?? 2,
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.fetch ? { fetch: input.fetch } : {}),
   };
-  if (before.kind === 'estimate') {
-    // The transfer is estimated with the very amount, from the old bank: one that would revert
-    // is never sent, so no fee is paid for it.
+  return { reading, ...(bank && sweep.ok ? { nonce: bank.pendingNonce } : {}), link };
+}
+
+export async function planSweep(input: SweepChainInput): Promise<PlannedSweep> {
+  const name = input.network.name;
+  const problem = networkRpcUrlProblem(input.rpcUrl, input.network);
+  if (problem || !input.rpcUrl) {
+    const reason =
+      problem ??
+      `the RPC URL of ${name} is missing: set the environment variable ${input.network.rpcUrlEnv}`;
+    return { network: name, verdict: { kind: 'wait', network: name, reason, failed: true } };
+  }
+  const { reading, nonce, link } = await readOldBank(input, input.rpcUrl);
+  let decided = decideSweep(reading);
+  if (decided.kind === 'estimate') {
+    // Estimated with the very amount, from the old bank: a transfer that would revert is never
+    // sent, so no fee is paid for it.
+    const settings = input.env.keymaster.networks[name];
     const gas = await estimateGas(
       link,
       input.oldBankAddress,
-      [{ address: input.newBankAddress, amount: before.amount }],
+      [{ address: input.newBankAddress, amount: decided.amount }],
       settings?.gas.maxPerTransfer ?? DEFAULT_GAS_CEILING,
       (method) => input.onRpcError?.(method),
     );
-    before = decideSweep({
-      ...first.reading,
+    decided = decideSweep({
+      ...reading,
       gas: gas.get(input.newBankAddress) ?? {
         kind: 'unknown',
         reason: 'no answer to eth_estimateGas',
@@ -127,23 +144,42 @@ export async function sweepOldBank(input: SweepChainInput): Promise<ChainSweepOu
     });
   }
   const verdict: SweepVerdict =
-    before.kind === 'estimate'
+    decided.kind === 'estimate'
       ? { kind: 'wait', network: name, reason: 'the transfer could not be estimated', failed: true }
-      : before;
-  if (verdict.kind !== 'sweep' || input.dryRun) {
-    return { network: name, before: verdict, after: verdict };
-  }
-
-  const [sent] = await sendTopUps({
+      : decided;
+  return {
     network: name,
-    chainId: network.chainId,
-    rpcUrl: url,
+    verdict,
+    ...(reading.fees ? { fees: reading.fees } : {}),
+    ...(nonce !== undefined ? { nonce } : {}),
+    link,
+  };
+}
+
+/** Sends a planned `sweep` and reads the old bank again; any other plan is returned as it is. */
+export async function sendSweep(
+  input: SweepChainInput & {
+    oldBank: AbstractSigner;
+    /** The ledger's intents (payUnderLease); throws to refuse the broadcast (lease lost). */
+    beforeBroadcast?: (signed: TxResult[]) => Promise<void>;
+  },
+  planned: PlannedSweep,
+): Promise<ChainSweepOutcome> {
+  const { verdict, fees, nonce, link } = planned;
+  if (verdict.kind !== 'sweep' || !fees || nonce === undefined || !link) {
+    return { network: planned.network, before: verdict, after: verdict };
+  }
+  const options = sweepOptions(input);
+  const [sent] = await sendTopUps({
+    network: planned.network,
+    chainId: input.network.chainId,
+    rpcUrl: link.url,
     signer: input.oldBank,
-    fees: first.reading.fees!,
-    startNonce: first.sweep.bank!.pendingNonce,
+    fees,
+    startNonce: nonce,
     transfers: [{ to: input.newBankAddress, amount: verdict.amount, gasLimit: verdict.gasLimit }],
     rpcTimeoutMs: options.timeoutMs,
-    receiptTimeoutMs: env.keymaster.receiptTimeoutSeconds * 1000,
+    receiptTimeoutMs: input.env.keymaster.receiptTimeoutSeconds * 1000,
     maxBatchSize: link.maxBatchSize,
     ...(link.noBatches ? { noBatches: true } : {}),
     ...(input.pollIntervalMs !== undefined ? { pollIntervalMs: input.pollIntervalMs } : {}),
@@ -152,23 +188,23 @@ export async function sweepOldBank(input: SweepChainInput): Promise<ChainSweepOu
     ...(input.beforeBroadcast ? { beforeBroadcast: input.beforeBroadcast } : {}),
     ...(input.onRpcError ? { onRpcError: input.onRpcError } : {}),
   });
-  const again = await read();
+  const { reading } = await readOldBank(input, link.url);
   return {
-    network: name,
+    network: planned.network,
     before: verdict,
     ...(sent ? { sent } : {}),
-    after: decideAfter(again.reading),
+    after: decideAfter(reading),
   };
 }
 
-/** After sending, the old bank is read again; a chain left with something to move waits for the next run. */
+/** After sending, a chain left with something to move waits for the next run. */
 function decideAfter(reading: OldBankReading): SweepVerdict {
   const verdict = decideSweep(reading);
   if (verdict.kind === 'swept' || verdict.kind === 'wait') return verdict;
   return {
     kind: 'wait',
     network: reading.network,
-    reason: `the old bank still holds ${reading.balance.known ? reading.balance.wei : 'an unknown amount of'} wei on ${reading.network} after its transfer: the next run sweeps it`,
+    reason: `the old bank still holds ${reading.balance.known ? `${reading.balance.wei} wei` : 'an unknown amount'} on ${reading.network} after its transfer: the next run sweeps it`,
     failed: true,
   };
 }
