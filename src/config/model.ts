@@ -1,4 +1,4 @@
-import type { AgentRole, EnvironmentName, KeyName } from './schema.js';
+import type { AgentRole, EnvironmentName, KeyName, RotationState } from './schema.js';
 
 /**
  * A validated environment with every default applied and every amount parsed to integer wei.
@@ -14,6 +14,10 @@ export interface ResolvedEnvironment {
   /** development: hex keys in Secrets Manager; staging/production: KMS keys. */
   keyStore: 'secrets-manager' | 'kms';
   keyNames: KeyName[];
+  /** Days between retiring a key (disabled, deletion scheduled) and its deletion (7–30). */
+  gracePeriodDays: number;
+  /** `keys.rotate`, in file order; each names a key of this file at most once. */
+  rotations: ResolvedRotation[];
   networks: ResolvedNetwork[];
   iam: { signerUser: string; signerGroup: string; adminUser: string; adminGroup: string };
   proofsBucket: { name: string; corsOrigins: string[] };
@@ -26,6 +30,14 @@ export interface ResolvedEnvironment {
   /** The agents left to the core team's signer group; absent: every agent. */
   coreTeam?: { runs: ResolvedAssignment[] };
 }
+
+/**
+ * One declared rotation. `bank` rotates the environment's funding key; otherwise `network` and
+ * `keyName` name an agent key of this file (`alias/{env}-{network}-{keyName}`).
+ */
+export type ResolvedRotation = (
+  { target: 'bank' } | { target: 'agent'; network: string; keyName: KeyName }
+) & { state: RotationState; reason: string };
 
 /** Agents of one role on the listed homes (every network when the file lists none). */
 export interface ResolvedAssignment {

@@ -6,6 +6,7 @@ import type {
   ResolvedOperator,
   ResolvedKeymasterNetwork,
   ResolvedNetwork,
+  ResolvedRotation,
   ThresholdWei,
 } from './model.js';
 import {
@@ -14,6 +15,8 @@ import {
   type AgentRole,
   type EnvironmentConfig,
   type KeymasterNetworkConfig,
+  type KeyName,
+  type KeyRotationConfig,
   type ThresholdConfig,
 } from './schema.js';
 
@@ -45,6 +48,8 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
     },
     keyStore: env === 'development' ? 'secrets-manager' : 'kms',
     keyNames: config.keys.names ?? defaultKeyNames(env),
+    gracePeriodDays: config.keys.gracePeriodDays,
+    rotations: config.keys.rotate.map(resolveRotation),
     networks: config.networks.map((network) => resolveNetwork(network, config)),
     iam: {
       signerUser: config.iam.signerUser ?? `nomad-signer-${env}`,
@@ -84,6 +89,13 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
     },
     ...resolveOperators(config),
   };
+}
+
+function resolveRotation(entry: KeyRotationConfig): ResolvedRotation {
+  const { state, reason } = entry;
+  if (entry.key === 'bank') return { target: 'bank', state, reason };
+  const [network, keyName] = entry.key.split('/') as [string, KeyName];
+  return { target: 'agent', network, keyName, state, reason };
 }
 
 /** Neither operators nor coreTeam: the fields stay absent and the core team runs every agent. */

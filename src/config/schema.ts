@@ -1,8 +1,9 @@
 import { REPOSITORY_PATTERN } from './github-subject.js';
 import { z } from 'zod';
-import { ENVIRONMENT_NAMES, KEY_NAMES } from './names.js';
+import { ENVIRONMENT_NAMES } from './names.js';
 import { Name, RpcUrlEnvName } from './schema-fields.js';
 import { ExtraAccount, KeymasterNetwork, Threshold } from './schema-keymaster.js';
+import { GRACE_PERIOD_DAYS, KeyRotation, Keys } from './schema-keys.js';
 import { AgentAssignment, Operator } from './schema-operators.js';
 
 /**
@@ -32,6 +33,13 @@ export {
   Threshold,
 } from './schema-keymaster.js';
 export { AgentAssignment, Operator, OperatorAccess, OperatorName } from './schema-operators.js';
+export {
+  GRACE_PERIOD_DAYS,
+  KeyRotation,
+  Keys,
+  ROTATION_STATES,
+  type RotationState,
+} from './schema-keys.js';
 
 export const Network = z
   .strictObject({
@@ -86,12 +94,7 @@ export const Environment = z
           ),
       })
       .default({}),
-    keys: z
-      .strictObject({
-        names: z.array(z.enum(KEY_NAMES)).min(1).optional(),
-      })
-      .default({})
-      .describe('Key names; default Nomad six, plus kathy-signer outside production.'),
+    keys: Keys.default({ gracePeriodDays: GRACE_PERIOD_DAYS.default, rotate: [] }),
     networks: z.array(Network).min(1),
     iam: z
       .strictObject({
@@ -168,3 +171,4 @@ export type KeymasterNetworkConfig = z.output<typeof KeymasterNetwork>;
 export type ThresholdConfig = z.output<typeof Threshold>;
 export type OperatorConfig = z.output<typeof Operator>;
 export type AgentAssignmentConfig = z.output<typeof AgentAssignment>;
+export type KeyRotationConfig = z.output<typeof KeyRotation>;

@@ -8,6 +8,7 @@ import { resourceNameIssues } from './resource-names.js';
 import { longStringIssues } from './string-limits.js';
 import { keymasterIssues } from './validate-keymaster.js';
 import { networkIssues } from './validate-networks.js';
+import { rotationIssues } from './validate-rotate.js';
 
 export { fundedRoles } from './validate-keymaster.js';
 
@@ -26,6 +27,7 @@ export function crossFieldIssues(
     ...environmentNameIssues(data, context.fileEnvironment),
     ...regionIssues(data),
     ...keyNameIssues(data),
+    ...rotationIssues(data, networks),
     ...networkIssues(networks),
     ...keymasterIssues(data, networks),
     ...githubSubjectIssues(data),

@@ -38,6 +38,22 @@ export const TAG_KEYS = {
    */
   aliased: 'nomad:aliased',
   /**
+   * Key rotation (issue 26, docs/runbooks/rotating-an-agent-key.md). `staged`: a key made for
+   * `nomad:alias` by a declared rotation, beside the key that holds the alias; never an extra
+   * key, whatever `nomad:aliased` says. `retired`: the key a switch took the alias from (it
+   * carries `nomad:retired-from` and `nomad:retired-at` instead of `nomad:alias`).
+   */
+  rotation: 'nomad:rotation',
+  /** The alias a retired key held (its `nomad:alias` is removed when the alias moves). */
+  retiredFrom: 'nomad:retired-from',
+  /** ISO 8601 time the switch retired the key. */
+  retiredAt: 'nomad:retired-at',
+  /**
+   * Development: the address of the staged hex key, the secret's AWSPENDING version (the
+   * secret's `nomad:address` stays the current key's until the switch).
+   */
+  stagedAddress: 'nomad:staged-address',
+  /**
    * On the bank (its KMS key, or its secret in development): the sha256 of the funding settings
    * the last successful apply recorded, the commit it applied and when (ISO 8601). Only the apply
    * role may write them; the Keymaster reads them, runs from that commit, and pays nothing while
@@ -53,6 +69,9 @@ export const TAG_KEYS = {
    */
   fundingNextBank: 'nomad:funding-next-bank',
 } as const;
+
+/** The values of `nomad:rotation`. */
+export const ROTATION_TAG = { staged: 'staged', retired: 'retired' } as const;
 
 /** Every tag of the funding record: the apply role may write exactly these on its bank. */
 export const FUNDING_RECORD_TAG_KEYS = [

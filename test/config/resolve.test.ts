@@ -162,3 +162,36 @@ describe('resolveEnvironment', () => {
     ]);
   });
 });
+
+describe('keys.rotate and keys.gracePeriodDays (issue 26)', () => {
+  it('defaults to no rotation and KMS’s longest window, 30 days', () => {
+    const env = resolve(input());
+    expect(env.rotations).toEqual([]);
+    expect(env.gracePeriodDays).toBe(30);
+  });
+
+  it('splits <network>/<keyName> and keeps the bank apart, in file order', () => {
+    const env = resolve(
+      input({
+        keys: {
+          gracePeriodDays: 7,
+          rotate: [
+            { key: 'beta/relayer-signer', state: 'staged', reason: 'operator left' },
+            { key: 'bank', state: 'switched', reason: 'yearly' },
+          ],
+        },
+      }),
+    );
+    expect(env.gracePeriodDays).toBe(7);
+    expect(env.rotations).toEqual([
+      {
+        target: 'agent',
+        network: 'beta',
+        keyName: 'relayer-signer',
+        state: 'staged',
+        reason: 'operator left',
+      },
+      { target: 'bank', state: 'switched', reason: 'yearly' },
+    ]);
+  });
+});

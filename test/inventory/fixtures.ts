@@ -32,6 +32,8 @@ function environment(
     github: { repository: 'nomad-xyz/nomad-agent-ops' },
     keyStore: name === 'development' ? 'secrets-manager' : 'kms',
     keyNames: defaultKeyNames(name),
+    gracePeriodDays: 30,
+    rotations: [],
     networks: networks.map((n) => ({
       name: n.name,
       chainId: n.chainId,

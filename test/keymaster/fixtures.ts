@@ -42,6 +42,8 @@ export function testEnvironment(
     github: {},
     keyStore: 'secrets-manager',
     keyNames: ['relayer-signer', 'processor-signer', 'updater-signer', 'watcher-signer'],
+    gracePeriodDays: 30,
+    rotations: [],
     networks: networks.map((n) => ({
       name: n.name,
       chainId: n.chainId,
