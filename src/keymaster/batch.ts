@@ -120,22 +120,27 @@ async function sendWithRetries(link: RpcLink, calls: RpcCall[]): Promise<RpcOutc
 }
 
 /** A call of a batch, named by what its answer is for. */
-export interface NamedCall<K extends string = string> {
+export interface NamedCall<K extends string | number = string> {
   name: K;
   call: RpcCall;
 }
 
 /**
  * Sends named calls as one list (split and retried like `callAll`) and gives the answers by name,
- * so a reader asks for `bankPendingNonce`, never for the sixth answer.
+ * so a reader asks for `bankPendingNonce` or a nonce's broadcast, never for the sixth answer. Each
+ * answer came back under its call's JSON-RPC id (rpc.ts), in whatever order the node sent them.
  */
-export async function callNamed<K extends string>(
+export async function callNamed<K extends string | number>(
   link: RpcLink,
-  calls: Array<NamedCall<K>>,
+  calls: ReadonlyArray<NamedCall<K>>,
 ): Promise<Map<K, RpcOutcome>> {
   const outcomes = await callAll(
     link,
     calls.map((c) => c.call),
   );
-  return new Map(calls.map((c, i) => [c.name, outcomes[i]!]));
+  return new Map(calls.map((c, i) => [c.name, outcomes[i] ?? missingAnswer(c.call)]));
+}
+
+function missingAnswer(call: RpcCall): RpcOutcome {
+  return { ok: false, code: undefined, message: `no answer for ${call.method}`, missing: true };
 }

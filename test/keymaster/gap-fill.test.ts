@@ -43,7 +43,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
    */
   async function sendFour(
     refuse: (tx: Transaction, seen: number) => string | undefined,
-    options: { lower?: bigint; prefund?: bigint } = {},
+    options: { lower?: bigint; prefund?: bigint; reorder?: boolean } = {},
   ) {
     const bank = Wallet.createRandom();
     const recipients = Array.from({ length: 4 }, () => Wallet.createRandom().address);
@@ -55,6 +55,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     const broadcast: Transaction[] = [];
     proxy.batchSizes = [];
     proxy.methods = [];
+    proxy.reorder = options.reorder ?? false;
     proxy.refuse = (call) => {
       if (call.method !== 'eth_sendRawTransaction') return undefined;
       const tx = Transaction.from(call.params[0] as string);
@@ -97,6 +98,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
       results = await sending;
     } finally {
       proxy.refuse = undefined;
+      proxy.reorder = false;
       await rpc('evm_setAutomine', [true]);
     }
     return { bank, recipients, broadcast, results };
@@ -143,6 +145,31 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     for (const i of [0, 2, 3]) expect(await balanceOf(chain.url, recipients[i]!)).toBe(ETH);
     // The self-transfer was mined too: every nonce is used, none waits behind a hole.
     expect(await nonceOf(bank.address, 'latest')).toBe(4);
+  });
+
+  it('a node answering every batch in reverse order: the refusal is matched to its nonce by id, and only that nonce is filled', async () => {
+    const { bank, recipients, broadcast, results } = await sendFour(
+      (tx) => (tx.nonce === 1 && tx.value > 0n ? 'intrinsic gas too low' : undefined),
+      { reorder: true },
+    );
+    expect(broadcast.map((t) => [t.nonce, t.to])).toEqual([
+      [0, recipients[0]],
+      [1, recipients[1]],
+      [2, recipients[2]],
+      [3, recipients[3]],
+      [1, bank.address],
+    ]);
+    expect(results.map((r) => [r.nonce, r.to, r.status])).toEqual([
+      [0, recipients[0], 'mined'],
+      [1, recipients[1], 'rejected'],
+      [2, recipients[2], 'mined'],
+      [3, recipients[3], 'mined'],
+    ]);
+    expect(results[1]?.fillHash).toBe(broadcast[4]!.hash);
+    // Each mined result carries its own transaction's hash: receipts were matched by id too.
+    for (const i of [0, 2, 3]) expect(results[i]?.hash).toBe(broadcast[i]!.hash);
+    expect(await balanceOf(chain.url, recipients[1]!)).toBe(0n);
+    for (const i of [0, 2, 3]) expect(await balanceOf(chain.url, recipients[i]!)).toBe(ETH);
   });
 
   it('a refused top-up whose wallet is now at or above its lower bound is not sent again: its nonce is filled with nothing', async () => {
