@@ -1,7 +1,8 @@
 import type { AbstractSigner } from 'ethers';
 import type { AwsClients } from '../aws/clients.js';
 import { moveBankAlias } from '../aws/bank-alias.js';
-import { recordFromTags, type FundingRecord } from '../aws/funding-record.js';
+import { kmsFundingRecord, recordFromTags, type FundingRecord } from '../aws/funding-record.js';
+import { createKmsKeyStore } from '../aws/kms.js';
 import type { KmsKeyStore } from '../aws/kms-types.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage, OperationError } from '../errors.js';
@@ -116,4 +117,54 @@ export async function rotateBank(
     ...(input.pollIntervalMs !== undefined ? { pollIntervalMs: input.pollIntervalMs } : {}),
   });
   return { report, failures: report.failures };
+}
+
+/** Whether the file declares the bank's rotation `switched` (KMS banks: staging, production). */
+export function bankSwitched(env: ResolvedEnvironment): boolean {
+  return (
+    env.keyStore === 'kms' &&
+    env.rotations.some((r) => r.target === 'bank' && r.state === 'switched')
+  );
+}
+
+/**
+ * The key staged for the bank alias (no alias yet, the staged tags); undefined when none is (the
+ * Keymaster already moved the alias onto it, or it was never staged). Two are refused: which
+ * one the money should go to is for a person to say.
+ */
+export async function findStagedBank(
+  kms: Pick<KmsKeyStore, 'findUnaliasedKeys'>,
+  env: ResolvedEnvironment,
+): Promise<string | undefined> {
+  const wanted = Object.entries(stagedBankTags(env.name));
+  const found = await kms.findUnaliasedKeys((tags) => wanted.every(([k, v]) => tags[k] === v));
+  if (found.keys.length > 1) {
+    throw new OperationError(
+      `${found.keys.length} keys are staged for the ${env.name} bank (${found.keys.map((k) => k.keyId).join(', ')}): keep one, schedule the others' deletion, and apply again`,
+    );
+  }
+  return found.keys[0]?.keyId;
+}
+
+/**
+ * The funding record a `keys apply` writes. With the bank's rotation `switched` and a staged
+ * bank in KMS, the record names it (`nextBank`) and is written on the staged key first, so the
+ * new bank carries the approved record before the Keymaster moves the alias onto it.
+ */
+export async function writeFundingRecord(input: {
+  env: ResolvedEnvironment;
+  clients: Pick<AwsClients, 'kms'>;
+  record: FundingRecord;
+  write: (record: FundingRecord) => Promise<void>;
+}): Promise<void> {
+  const { env, clients } = input;
+  if (!bankSwitched(env)) return input.write(input.record);
+  const nextBank = await findStagedBank(
+    createKmsKeyStore(clients.kms, { region: env.aws.region }),
+    env,
+  );
+  if (!nextBank) return input.write(input.record);
+  const record = { ...input.record, nextBank };
+  await kmsFundingRecord(clients.kms, nextBank).write(record);
+  await input.write(record);
 }

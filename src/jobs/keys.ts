@@ -8,6 +8,7 @@ import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '
 import type { AwsClients } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
 import type { Progress } from '../progress.js';
+import { writeFundingRecord } from './bank-rotation.js';
 import { fundingRecordFor, settingsAtCommit } from './funding.js';
 
 export interface KeysJobResult {
@@ -102,10 +103,16 @@ export async function prepareKeysJob(
     if (funding.outcome === 'failed') return finish(result, funding, 'apply');
     const recordedAt = (options.now ?? (() => new Date()))().toISOString();
     const outcome = await recordFunding(funding, result, () =>
-      record.write({
-        sha256: funding.sha256,
-        ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
-        recordedAt,
+      // A switched bank rotation also names the staged bank and records on it (bank-rotation.ts).
+      writeFundingRecord({
+        env,
+        clients,
+        write: (r) => record.write(r),
+        record: {
+          sha256: funding.sha256,
+          ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
+          recordedAt,
+        },
       }),
     );
     return finish(result, outcome, 'apply');

@@ -8,14 +8,14 @@ import { capQuote, quoteFees } from './gas.js';
 import { decideSweep, type OldBankReading, type SweepVerdict } from './bank-rotation.js';
 import { networkRpcUrlProblem } from './rpc-url.js';
 import type { FetchLike } from './rpc.js';
-import { sendTopUps } from './send.js';
+import { sendTransfer } from './send-transfer.js';
 import type { FeeQuote, TxResult } from './types.js';
 
 /**
  * One chain of a bank rotation, in two steps. `planSweep` reads the old bank (balance at the
  * pending block, nonces, fees), estimates the transfer to the new bank with the very amount, and
  * decides (bank-rotation.ts). `sendSweep` sends it as one transfer at the old bank's pending
- * nonce through the send path's `sendTopUps` (the ledger's intent written before the broadcast),
+ * nonce through the send path's `sendTransfer` (the ledger's intent written before the broadcast),
  * waits for its receipt and reads the old bank again. Neither throws on chain faults: the
  * verdicts say what is left and why.
  */
@@ -39,6 +39,8 @@ export interface PlannedSweep {
   fees?: FeeQuote;
   nonce?: number;
   link?: RpcLink;
+  /** The old bank's balance at the pending block: all of it may leave, the fee included. */
+  available?: bigint;
 }
 
 export interface ChainSweepOutcome {
@@ -152,6 +154,7 @@ export async function planSweep(input: SweepChainInput): Promise<PlannedSweep> {
     verdict,
     ...(reading.fees ? { fees: reading.fees } : {}),
     ...(nonce !== undefined ? { nonce } : {}),
+    ...(reading.balance.known ? { available: reading.balance.wei } : {}),
     link,
   };
 }
@@ -165,29 +168,49 @@ export async function sendSweep(
   },
   planned: PlannedSweep,
 ): Promise<ChainSweepOutcome> {
-  const { verdict, fees, nonce, link } = planned;
-  if (verdict.kind !== 'sweep' || !fees || nonce === undefined || !link) {
+  const { verdict, fees, nonce, link, available } = planned;
+  if (
+    verdict.kind !== 'sweep' ||
+    !fees ||
+    nonce === undefined ||
+    !link ||
+    available === undefined
+  ) {
     return { network: planned.network, before: verdict, after: verdict };
   }
   const options = sweepOptions(input);
-  const [sent] = await sendTopUps({
+  const settings = input.env.keymaster.networks[planned.network];
+  // The send path's one transfer: estimated again with the very amount, never signed when it
+  // would fail, sent at the old bank's pending nonce like a top-up.
+  const outcome = await sendTransfer({
     network: planned.network,
     chainId: input.network.chainId,
-    rpcUrl: link.url,
+    link,
+    from: input.oldBankAddress,
+    to: input.newBankAddress,
+    available,
+    maxGas: settings?.gas.maxPerTransfer ?? DEFAULT_GAS_CEILING,
     signer: input.oldBank,
     fees,
     startNonce: nonce,
-    transfers: [{ to: input.newBankAddress, amount: verdict.amount, gasLimit: verdict.gasLimit }],
     rpcTimeoutMs: options.timeoutMs,
     receiptTimeoutMs: input.env.keymaster.receiptTimeoutSeconds * 1000,
-    maxBatchSize: link.maxBatchSize,
-    ...(link.noBatches ? { noBatches: true } : {}),
     ...(input.pollIntervalMs !== undefined ? { pollIntervalMs: input.pollIntervalMs } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.fetch ? { fetch: input.fetch } : {}),
     ...(input.beforeBroadcast ? { beforeBroadcast: input.beforeBroadcast } : {}),
     ...(input.onRpcError ? { onRpcError: input.onRpcError } : {}),
   });
+  if (outcome.kind === 'not-sent') {
+    const wait: SweepVerdict = {
+      kind: 'wait',
+      network: planned.network,
+      reason: outcome.reason,
+      failed: true,
+    };
+    return { network: planned.network, before: verdict, after: wait };
+  }
+  const sent = outcome.result;
   const { reading } = await readOldBank(input, link.url);
   return {
     network: planned.network,
