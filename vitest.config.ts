@@ -24,9 +24,9 @@ const workflowParserWithoutSourceMaps: Plugin = {
  * test/harness/emulators.ts) instead of silently starting them. Everything else is integration.
  */
 export const UNIT_TESTS = [
-  'test/access/key-access.test.ts',
-  'test/access/policy-document.test.ts',
-  'test/access/report.test.ts',
+  'test/iam/key-access.test.ts',
+  'test/iam/policy-document.test.ts',
+  'test/iam/report.test.ts',
   'test/build/*.test.ts',
   'test/config/*.test.ts',
   'test/docs/reference.test.ts',

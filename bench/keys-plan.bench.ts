@@ -19,7 +19,7 @@ import { createAwsClients, type AwsClients } from '../src/aws/clients.js';
 import { addressFromSpki } from '../src/eth/address.js';
 import { keysFor } from '../src/inventory/keys.js';
 import type { KeySpec } from '../src/inventory/types.js';
-import { runKeys } from '../src/plan/keys.js';
+import { runKeys } from '../src/plan/keys/keys.js';
 import { motoCredentials, startMoto } from '../test/harness/moto.js';
 import {
   benchOptions,

@@ -8,7 +8,7 @@
  *   npm run bench -- topups [--quick] [--runs N]
  */
 import { JsonRpcProvider, Wallet, getAddress, hexlify, randomBytes } from 'ethers';
-import { sendTopUps } from '../src/keymaster/send.js';
+import { sendTopUps } from '../src/keymaster/send/send.js';
 import { FUNDED_PRIVATE_KEYS } from '../test/harness/chains.js';
 import { rpc, startBenchChains, type BenchChain } from './support/chains.js';
 import {

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { JsonRpcProvider } from 'ethers';
-import { sweepBalances } from '../../src/keymaster/balances.js';
+import { sweepBalances } from '../../src/keymaster/sweep/balances.js';
 import { BALANCE_READER_ADDRESS, decodeBalances, encodeBalanceCall } from './balance-reader.js';
 
 export type SweepWay = 'ours' | 'ethers' | 'multicall';

@@ -1,4 +1,4 @@
-import { iamJob } from '../jobs/access.js';
+import { iamJob } from '../jobs/iam.js';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';

@@ -4,7 +4,7 @@ import { OperationError } from '../errors.js';
 import { applyApprovedJob, readApprovedPlan } from '../jobs/apply-approved.js';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
-import { kmsWritesPerSecond } from '../jobs/keys.js';
+import { kmsWritesPerSecond } from '../jobs/keys-rate.js';
 import { createProgress } from '../progress.js';
 import { getBooleanInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';

@@ -1,4 +1,4 @@
-import { bucketJob } from '../jobs/access.js';
+import { bucketJob } from '../jobs/iam.js';
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
 import { getChoiceInput, workingDirectory } from './support/inputs.js';

@@ -1,6 +1,7 @@
 import { awsForEnvironment } from '../jobs/aws.js';
 import { loadEnvironment } from '../jobs/environment.js';
-import { keysJob, kmsWritesPerSecond } from '../jobs/keys.js';
+import { keysJob } from '../jobs/keys.js';
+import { kmsWritesPerSecond } from '../jobs/keys-rate.js';
 import { createProgress } from '../progress.js';
 import { getBooleanInput, getChoiceInput, workingDirectory } from './support/inputs.js';
 import { setJsonOutput } from './support/outputs.js';

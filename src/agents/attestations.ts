@@ -1,5 +1,5 @@
-import type { EnvironmentName } from '../config/schema.js';
-import type { KeyRow } from '../plan/keys.js';
+import type { EnvironmentName } from '../config/names.js';
+import type { KeyRow } from '../plan/keys/types.js';
 import { attestationAddresses } from '../report/keys.js';
 
 /**

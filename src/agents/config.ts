@@ -1,5 +1,5 @@
 import type { ResolvedEnvironment, ResolvedNetwork } from '../config/model.js';
-import { AGENT_ROLES, type AgentRole } from '../config/schema.js';
+import { AGENT_ROLES, type AgentRole } from '../config/names.js';
 import { InputError } from '../errors.js';
 import { FUNDED_ON_HOME, FUNDED_ON_REPLICAS } from '../inventory/funding.js';
 import type { KeySpec } from '../inventory/types.js';

@@ -1,6 +1,6 @@
 import { Document } from 'yaml';
 import type { ResolvedEnvironment } from '../config/model.js';
-import type { AgentRole } from '../config/schema.js';
+import type { AgentRole } from '../config/names.js';
 import { InputError } from '../errors.js';
 import { operatorsFor, type OperatorSpec } from '../inventory/operators.js';
 import type { KeySpec } from '../inventory/types.js';
@@ -94,7 +94,7 @@ function findOperator(
 }
 
 /** The `~/.aws/config` profile of a role operator, or how a user operator authenticates. */
-function accessLines(config: OperatorAgentConfig): string[] {
+function iamLines(config: OperatorAgentConfig): string[] {
   const a = config.access;
   if (a.kind === 'user') {
     return [
@@ -138,7 +138,7 @@ export function renderOperatorAgentConfig(
     case 'env': {
       const header = [
         `# Operator ${config.operator}, ${config.environment}: every agent it runs.`,
-        ...accessLines(config),
+        ...iamLines(config),
         ...(config.access.kind === 'role' ? [`AWS_PROFILE=${config.access.profile}`] : []),
       ].join('\n');
       const agents = config.agents.map((agent) =>
@@ -153,7 +153,7 @@ export function renderOperatorAgentConfig(
             const doc = new Document(helmValuesFor(agent, home));
             doc.commentBefore = [
               ` Operator ${config.operator}: nomad ${agent.agent} agent, ${config.environment}, home ${home.home}${agent.hotStandby.includes(home.home) ? ' (hot standby)' : ''}`,
-              ...accessLines(config).map((l) => l.replace(/^#/, '')),
+              ...iamLines(config).map((l) => l.replace(/^#/, '')),
             ].join('\n');
             return doc.toString();
           }),

@@ -1,4 +1,4 @@
-import type { AgentRole, EnvironmentName, KeyName } from '../config/schema.js';
+import type { AgentRole, EnvironmentName, KeyName } from '../config/names.js';
 
 /** Where an agent finds one of its keys. Never a key value: a KMS alias or a secret's name. */
 export type KeyRef =

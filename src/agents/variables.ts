@@ -1,4 +1,4 @@
-import type { AgentRole } from '../config/schema.js';
+import type { AgentRole } from '../config/names.js';
 import type { KeyRef, SecretVariable, TransactionSigner } from './types.js';
 
 /**

@@ -17,7 +17,7 @@ import { withFailureHandling } from './failures.js';
  *
  * `kmsSingleAttempt` sends each request once: for KMS calls that are not idempotent (CreateKey),
  * where a blind retry after a lost answer makes a second key. Its callers resolve an ambiguous
- * failure themselves (src/plan/keys-kms-apply.ts).
+ * failure themselves (src/plan/keys/kms-apply.ts).
  */
 export interface AwsClients {
   region: string;

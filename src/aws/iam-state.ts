@@ -19,7 +19,7 @@ import { listInlinePolicyNames } from './iam-inline.js';
  * ARN), and the leftovers — resources in the account marked as ours for this environment that
  * it no longer wants. Only reads; the plan decides from this data alone.
  */
-export interface AccessState {
+export interface IamState {
   users: Record<string, IamUser | undefined>;
   groups: Record<string, IamGroup | undefined>;
   /** By ARN. */
@@ -37,10 +37,10 @@ export interface AccessState {
   inline: Record<string, string[]>;
   /** Access key ids per user asked to have a stored key, and whether its secret exists. */
   accessKeys: Record<string, { keyIds: string[]; secretExists: boolean }>;
-  leftovers: AccessLeftovers;
+  leftovers: IamLeftovers;
 }
 
-export interface AccessLeftovers {
+export interface IamLeftovers {
   users: Array<{ user: IamUser; groups: string[]; attached: string[]; accessKeys: string[] }>;
   groups: Array<{ group: IamGroup; attached: string[] }>;
   policies: Array<{ policy: IamPolicy; entities: PrincipalRef[] }>;
@@ -48,7 +48,7 @@ export interface AccessLeftovers {
   oidcProviders: IamOidcProvider[];
 }
 
-export interface AccessStateQuery {
+export interface IamStateQuery {
   users: string[];
   groups: string[];
   policyArns: string[];
@@ -95,10 +95,10 @@ async function byKey<T>(
   return Object.fromEntries(keys.map((k, i) => [k, values[i] as T]));
 }
 
-export async function readAccessState(
+export async function readIamState(
   clients: { iam: IAMClient; secrets: SecretsManagerClient },
-  query: AccessStateQuery,
-): Promise<AccessState> {
+  query: IamStateQuery,
+): Promise<IamState> {
   const c = clients.iam;
   const users = await byKey(query.users, (name) => iam.getUser(c, name));
   const groups = await byKey(query.groups, (name) => iam.getGroup(c, name));
@@ -130,7 +130,7 @@ export async function readAccessState(
   );
   const attachedPolicyTags = await byKey(strayArns, (arn) => iam.findPolicyTags(c, arn));
 
-  const accessKeys: AccessState['accessKeys'] = {};
+  const accessKeys: IamState['accessKeys'] = {};
   for (const { user, secretName } of query.accessKeys) {
     const keyIds = users[user] ? await lists.listAccessKeyIds(c, user) : [];
     accessKeys[user] = {
@@ -162,7 +162,7 @@ export async function readAccessState(
  */
 async function groupIsOurs(
   c: IAMClient,
-  query: AccessStateQuery,
+  query: IamStateQuery,
   group: IamGroup,
   attached: string[],
 ): Promise<boolean> {
@@ -179,7 +179,7 @@ async function groupIsOurs(
   return true;
 }
 
-async function readLeftovers(c: IAMClient, query: AccessStateQuery): Promise<AccessLeftovers> {
+async function readLeftovers(c: IAMClient, query: IamStateQuery): Promise<IamLeftovers> {
   const wantedUsers = new Set(query.users);
   const userNames = (await lists.listUserNames(c)).filter((n) => !wantedUsers.has(n));
   const candidateUsers = (await mapLimited(userNames, 4, (n) => iam.getUser(c, n))).filter(

@@ -21,8 +21,6 @@ import { createLimiter, type Limiter } from './limiter.js';
 import { createPacer } from './pacer.js';
 
 export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE };
-export * from './kms-types.js';
-
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Writes in flight at once, whatever their pace (a lost answer must not pile them up). */

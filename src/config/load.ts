@@ -3,15 +3,12 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { ResolvedEnvironment } from './model.js';
 import { fileProblem, type FieldIssue, formatPath, type Problem } from './problem.js';
 import { resolveEnvironment } from './resolve.js';
-import { Environment, ENVIRONMENT_NAMES } from './schema.js';
+import { Environment } from './schema.js';
+import { ENVIRONMENT_NAMES } from './names.js';
 import { schemaIssues } from './schema-issues.js';
 import { closest } from './suggest.js';
 import { crossFieldIssues } from './validate.js';
 import { locate, parseYaml, toData, yamlSyntaxProblems, type YamlSource } from './yaml-source.js';
-
-export type { Problem } from './problem.js';
-export { formatProblem } from './problem.js';
-
 export type LoadResult =
   { ok: true; env: ResolvedEnvironment } | { ok: false; problems: Problem[] };
 

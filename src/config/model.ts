@@ -1,4 +1,5 @@
-import type { AgentRole, EnvironmentName, KeyName, RotationState } from './schema.js';
+import type { RotationState } from './schema-keys.js';
+import type { AgentRole, EnvironmentName, KeyName } from './names.js';
 
 /**
  * A validated environment with every default applied and every amount parsed to integer wei.

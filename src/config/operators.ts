@@ -1,6 +1,6 @@
 import type { FieldIssue, PathSegment } from './problem.js';
 import { formatPath } from './problem.js';
-import { AGENT_ROLES, type AgentRole } from './schema.js';
+import { AGENT_ROLES, type AgentRole } from './names.js';
 import { isRecord, type Raw } from './raw.js';
 import { didYouMean } from './suggest.js';
 

@@ -10,15 +10,13 @@ import type {
   ThresholdWei,
 } from './model.js';
 import {
-  defaultKeyNames,
   type AgentAssignmentConfig,
-  type AgentRole,
   type EnvironmentConfig,
   type KeymasterNetworkConfig,
-  type KeyName,
   type KeyRotationConfig,
   type ThresholdConfig,
 } from './schema.js';
+import { type KeyName, defaultKeyNames, type AgentRole } from './names.js';
 
 /**
  * Defaults applied and amounts parsed to integer wei. Only call with a config that passed the

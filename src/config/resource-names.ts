@@ -1,5 +1,5 @@
 import type { FieldIssue, PathSegment } from './problem.js';
-import { ENVIRONMENT_NAMES } from './schema.js';
+import { ENVIRONMENT_NAMES } from './names.js';
 import { isRecord, type Raw } from './raw.js';
 
 /**

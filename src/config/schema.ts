@@ -5,42 +5,6 @@ import { Name, RpcUrlEnvName } from './schema-fields.js';
 import { ExtraAccount, KeymasterNetwork, Threshold } from './schema-keymaster.js';
 import { GRACE_PERIOD_DAYS, KeyRotation, Keys } from './schema-keys.js';
 import { AgentAssignment, Operator } from './schema-operators.js';
-
-/**
- * The environment file (`environments/<env>.yaml`). This schema is the single source of truth:
- * the TypeScript types, the validation and the exported JSON Schema all come from it.
- * Cross-field rules (decimals, lower < target, replica names…) live in `validate.ts`. The parts
- * live in schema-fields.ts (value types), schema-keymaster.ts and schema-operators.ts.
- */
-
-export {
-  AGENT_ROLES,
-  ENVIRONMENT_NAMES,
-  KEY_NAMES,
-  defaultKeyNames,
-  type AgentRole,
-  type EnvironmentName,
-  type KeyName,
-} from './names.js';
-export { Amount, RPC_URL_ENV_PATTERN, looksLikeUrl } from './schema-fields.js';
-export {
-  DEFAULT_MAX_BATCH_SIZE,
-  DEFAULT_MAX_GAS_PER_TRANSFER,
-  DEFAULT_REPLACE_AFTER_SECONDS,
-  DEFAULT_RPC_RETRIES,
-  ExtraAccount,
-  KeymasterNetwork,
-  Threshold,
-} from './schema-keymaster.js';
-export { AgentAssignment, Operator, OperatorAccess, OperatorName } from './schema-operators.js';
-export {
-  GRACE_PERIOD_DAYS,
-  KeyRotation,
-  Keys,
-  ROTATION_STATES,
-  type RotationState,
-} from './schema-keys.js';
-
 export const Network = z
   .strictObject({
     name: Name.describe('Network name as Nomad uses it, e.g. "ethereum", "moonbeam".'),

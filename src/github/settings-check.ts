@@ -6,16 +6,6 @@ import type {
   ExpectedSettings,
   RepositorySettings,
 } from './settings-types.js';
-
-/**
- * The repository settings the production gate depends on, judged from what the REST API
- * answered. Pure: settings in, findings out. A `problem` fails `github check`; `unknown` says
- * what could not be told and does not.
- */
-
-export type { Finding, FindingArea } from './settings-finding.js';
-export { OWNED_DIRECTORIES } from './settings-main.js';
-
 export function checkRepositorySettings(
   settings: RepositorySettings,
   expected: ExpectedSettings,

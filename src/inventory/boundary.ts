@@ -1,5 +1,5 @@
 import type { ResolvedEnvironment } from '../config/model.js';
-import { ENVIRONMENT_NAMES } from '../config/schema.js';
+import { ENVIRONMENT_NAMES } from '../config/names.js';
 import {
   bankAlias,
   bankSecretName,

@@ -3,18 +3,7 @@ import { canonicalSha256 } from './canonical.js';
 import { InventoryError } from './errors.js';
 import { fundingMatrixFor } from './funding.js';
 import type { FundingNetworkSettings, FundingSettings } from './funding-types.js';
-import type { KeySpec } from './types.js';
-
-export type {
-  FundingNetworkSettings,
-  FundingSettingChange,
-  FundingSettingLine,
-  FundingSettings,
-  FundingThresholds,
-} from './funding-types.js';
-export { diffFundingSettings, fundingSettingLines } from './funding-lines.js';
-
-/**
+import type { KeySpec } from './types.js'; /**
  * The funding settings: everything in an environment file that decides who the bank pays, how
  * much, on which chain, through which endpoint, at what fees and how often. They move money, so
  * they are approved like IAM (DESIGN §6): the plan carries them and their sha256, `keys apply`

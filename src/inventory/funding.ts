@@ -1,4 +1,4 @@
-import type { AgentRole } from '../config/schema.js';
+import type { AgentRole } from '../config/names.js';
 import type { ResolvedEnvironment, ThresholdWei } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import type { FundingAccount, KeySpec, UnfundedAccount } from './types.js';

@@ -4,7 +4,7 @@ import {
   subjectPrefixFor,
   type SubjectPrefix,
 } from '../config/github-subject.js';
-import type { EnvironmentName } from '../config/schema.js';
+import type { EnvironmentName } from '../config/names.js';
 import { errorMessage } from '../errors.js';
 import { InventoryError } from './errors.js';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './trust-policies.js';

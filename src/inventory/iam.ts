@@ -1,5 +1,5 @@
 import type { ResolvedEnvironment } from '../config/model.js';
-import type { EnvironmentName } from '../config/schema.js';
+import type { EnvironmentName } from '../config/names.js';
 import { boundaryPolicyDocument } from './boundary.js';
 import { InventoryError } from './errors.js';
 import { checkRepository } from './github.js';
@@ -24,11 +24,11 @@ import {
   type ApplyScope,
   checkPolicySize,
   keymasterPolicyDocument,
-  kmsAdminPolicyDocument,
   planPolicyDocument,
   signerPolicyDocument,
   uploaderPolicyDocument,
 } from './policies.js';
+import { kmsAdminPolicyDocument } from './kms-admin.js';
 import { baseTags, sharedTags } from './tags.js';
 import type {
   GithubOidcSpec,

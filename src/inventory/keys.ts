@@ -1,7 +1,9 @@
-import type { AgentRole, KeyName } from '../config/schema.js';
+import type { AgentRole, KeyName } from '../config/names.js';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { checkKmsAlias, checkSecretName, checkTags } from './names.js';
 import {
+  checkKmsAlias,
+  checkSecretName,
+  checkTags,
   aliasFor,
   bankAlias,
   bankDescription,

@@ -1,4 +1,4 @@
-import type { AgentRole, EnvironmentName, KeyName } from '../config/schema.js';
+import type { AgentRole, EnvironmentName, KeyName } from '../config/names.js';
 import { bucketNameProblems, iamNameProblem, type IamNameKind } from '../config/resource-names.js';
 import { InventoryError } from './errors.js';
 

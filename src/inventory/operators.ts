@@ -1,5 +1,5 @@
 import type { ResolvedEnvironment } from '../config/model.js';
-import type { AgentRole, EnvironmentName } from '../config/schema.js';
+import type { AgentRole, EnvironmentName } from '../config/names.js';
 import { InventoryError } from './errors.js';
 import { FUNDED_ON_HOME, FUNDED_ON_REPLICAS } from './funding.js';
 import { rolesWithKeys } from './keys.js';

@@ -7,16 +7,6 @@ import { iamReadStatements, kmsReadStatements, kmsWriteStatements } from './role
 import { iamWriteStatements, type IamWriteScope } from './iam-write-statements.js';
 import { FUNDING_RECORD_TAG_KEYS, MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
-
-/**
- * The policy documents, one function each. They take the environment (and the grants computed
- * in `patterns.ts`) and return documents; nothing here decides names. Trust policies (who may
- * assume a role) are in `trust-policies.ts`.
- */
-
-export * from './trust-policies.js';
-export { kmsAdminPolicyDocument } from './kms-admin.js';
-
 const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
   Version: '2012-10-17',
   Statement: statements,
@@ -74,7 +64,7 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
       },
       {
         // Addresses, and what decides whether a key is the toolkit's and no one else's: the
-        // Keymaster pays from and to such keys only (src/keymaster/key-trust.ts).
+        // Keymaster pays from and to such keys only (src/keymaster/run/key-trust.ts).
         Sid: 'ReadAgentAddresses',
         Effect: 'Allow',
         Action: ['kms:GetKeyPolicy', 'kms:GetPublicKey', 'kms:ListGrants', 'kms:ListResourceTags'],

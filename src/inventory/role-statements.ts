@@ -1,4 +1,4 @@
-import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/schema.js';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/names.js';
 import { aliasArnPattern, keyArnPattern } from './names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyStatement } from './types.js';

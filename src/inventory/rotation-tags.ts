@@ -1,4 +1,4 @@
-import type { EnvironmentName } from '../config/schema.js';
+import type { EnvironmentName } from '../config/names.js';
 import { bankAlias } from './names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ROTATION_TAG, TAG_KEYS } from './tags.js';
 

@@ -1,4 +1,4 @@
-import type { EnvironmentName } from '../config/schema.js';
+import type { EnvironmentName } from '../config/names.js';
 
 /** The tag every resource the toolkit creates carries; nothing without it is changed or deleted. */
 export const MANAGED_BY_TAG = 'managed-by';

@@ -1,4 +1,4 @@
-import type { AgentRole, EnvironmentName, KeyName } from '../config/schema.js';
+import type { AgentRole, EnvironmentName, KeyName } from '../config/names.js';
 
 /** How a key is used: signs transactions (needs gas), signs attestations (off-chain), or funds. */
 export type KeyPurpose = 'signer' | 'attestation' | 'bank';

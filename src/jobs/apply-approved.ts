@@ -4,12 +4,12 @@ import { errorMessage, InputError } from '../errors.js';
 import { decideApproved, type ApprovedDecision } from '../report/approved-plan.js';
 import type { EnvironmentPlans } from '../report/plan-hash.js';
 import {
-  accessPlanJsonSchema,
+  iamPlanJsonSchema,
   checkPlanJson,
   keysPlanJsonSchema,
   type PlanFileJson,
 } from '../report/plan-json.js';
-import { prepareBucketJob, prepareIamJob, type AccessJobResult } from './access.js';
+import { prepareBucketJob, prepareIamJob, type IamJobResult } from './iam.js';
 import { prepareKeysJob, type KeysJobOptions, type KeysJobResult } from './keys.js';
 import { readPlanFile, type ReadFile } from './plan-inputs.js';
 
@@ -40,8 +40,8 @@ export interface ApplyApprovedResult {
   decision: ApprovedDecision;
   /** The applied sections, in order; a section after one that failed is not applied. */
   keys?: KeysJobResult;
-  iam?: AccessJobResult;
-  bucket?: AccessJobResult;
+  iam?: IamJobResult;
+  bucket?: IamJobResult;
   /** The section whose apply failed (threw or is not ok), with what it said. */
   failed?: { part: ApprovedPart; message: string };
   ok: boolean;
@@ -96,8 +96,8 @@ export async function applyApprovedJob(
   const current: EnvironmentPlans = {
     environment: env.name,
     keys: asArtifact('keys', keys.plan.json, keysPlanJsonSchema),
-    iam: asArtifact('iam', JSON.parse(iam.plan.json), accessPlanJsonSchema),
-    bucket: asArtifact('bucket', JSON.parse(bucket.plan.json), accessPlanJsonSchema),
+    iam: asArtifact('iam', JSON.parse(iam.plan.json), iamPlanJsonSchema),
+    bucket: asArtifact('bucket', JSON.parse(bucket.plan.json), iamPlanJsonSchema),
   };
   const decision = decideApproved({ environment: env.name, current, approved, commit });
   const heading = `### Apply of the approved plan — \`${env.name}\`\n\n${decision.ok ? '✅' : '⛔'} ${decision.message}`;
@@ -107,13 +107,13 @@ export async function applyApprovedJob(
   }
 
   const result: ApplyApprovedResult = { decision, ok: false, markdown: heading };
-  const sections: Array<[ApprovedPart, () => Promise<KeysJobResult | AccessJobResult>]> = [
+  const sections: Array<[ApprovedPart, () => Promise<KeysJobResult | IamJobResult>]> = [
     ['keys', () => keys.applyKeys()],
     ['iam', () => iam.apply()],
     ['bucket', () => bucket.apply()],
   ];
   for (const [part, apply] of sections) {
-    let done: KeysJobResult | AccessJobResult;
+    let done: KeysJobResult | IamJobResult;
     try {
       done = await apply();
     } catch (error) {
@@ -121,7 +121,7 @@ export async function applyApprovedJob(
       break;
     }
     if (part === 'keys') result.keys = done as KeysJobResult;
-    else result[part] = done as AccessJobResult;
+    else result[part] = done as IamJobResult;
     if (!done.ok) {
       result.failed = { part, message: failureOf(part, env.name, done) };
       break;
@@ -143,7 +143,7 @@ export async function applyApprovedJob(
   return result;
 }
 
-function failureOf(part: ApprovedPart, env: string, done: KeysJobResult | AccessJobResult): string {
+function failureOf(part: ApprovedPart, env: string, done: KeysJobResult | IamJobResult): string {
   if (part === 'keys') {
     const keys = done as KeysJobResult;
     if (keys.result.ok && keys.funding.outcome === 'failed') return `${env}: ${keys.funding.error}`;

@@ -1,6 +1,6 @@
 import { decideApply, type GuardDecision } from '../report/apply-guard.js';
 import type { EnvironmentPlans } from '../report/plan-hash.js';
-import { readAccessPlan, readKeysPlan, readPlanFile, type ReadFile } from './plan-inputs.js';
+import { readIamPlan, readKeysPlan, readPlanFile, type ReadFile } from './plan-inputs.js';
 
 /**
  * The apply guard's job: the plan made now in the gated job (its keys, IAM and bucket outputs)
@@ -29,8 +29,8 @@ export function applyGuardJob(inputs: ApplyGuardInputs): ApplyGuardResult {
   const current: EnvironmentPlans = {
     environment,
     keys: readKeysPlan({ name: 'keys-json', text: inputs.keysJson }, readFile),
-    iam: readAccessPlan({ name: 'iam-json', text: inputs.iamJson }, readFile),
-    bucket: readAccessPlan({ name: 'bucket-json', text: inputs.bucketJson }, readFile),
+    iam: readIamPlan({ name: 'iam-json', text: inputs.iamJson }, readFile),
+    bucket: readIamPlan({ name: 'bucket-json', text: inputs.bucketJson }, readFile),
   };
   const approved = readPlanFile({ name: 'approved-plan', text: inputs.approvedPlan }, readFile);
   const decision = decideApply({ environment, current, approved });

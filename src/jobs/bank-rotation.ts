@@ -8,11 +8,11 @@ import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage, OperationError } from '../errors.js';
 import { stagedBankTags } from '../inventory/rotation-tags.js';
 import type { KeySpec } from '../inventory/types.js';
-import { runBankRotation, type BankRotationReport } from '../keymaster/bank-rotation-run.js';
-import { UntrustedKeyError } from '../keymaster/key-trust.js';
-import type { RunKeymasterOptions } from '../keymaster/run-options.js';
+import { runBankRotation, type BankRotationReport } from '../keymaster/bank-rotation/run.js';
+import { UntrustedKeyError } from '../keymaster/run/key-trust.js';
+import type { RunKeymasterOptions } from '../keymaster/run/options.js';
 import type { KeymasterFailure, KeymasterLogger } from '../keymaster/types.js';
-import { keyAccessProblem } from '../plan/key-trust.js';
+import { keyAccessProblem } from '../plan/keys/trust.js';
 
 /**
  * The Keymaster's part of a switched bank rotation (issue 26 item 2). The approved apply names

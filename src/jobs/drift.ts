@@ -10,11 +10,11 @@ import {
   type EnvironmentPlan,
   type Finding,
 } from '../report/drift.js';
-import { accessPlanJsonSchema, keysPlanJsonSchema } from '../report/plan-json.js';
-import { bucketJob, iamJob } from './access.js';
+import { iamPlanJsonSchema, keysPlanJsonSchema } from '../report/plan-json.js';
+import { bucketJob, iamJob } from './iam.js';
 import { ALERT_LABELS, alertMarker, deliverAlert, type AlertChannels } from './alert.js';
 import { keysJob } from './keys.js';
-import { readAccessPlan, readKeysPlan, type PlanInputText, type ReadFile } from './plan-inputs.js';
+import { readIamPlan, readKeysPlan, type PlanInputText, type ReadFile } from './plan-inputs.js';
 import { OperationError } from '../errors.js';
 
 /**
@@ -36,8 +36,8 @@ export async function planEnvironment(
   return {
     plan: {
       keys: keysPlanJsonSchema.parse(keys.json),
-      iam: accessPlanJsonSchema.parse(JSON.parse(iam.json)),
-      bucket: accessPlanJsonSchema.parse(JSON.parse(bucket.json)),
+      iam: iamPlanJsonSchema.parse(JSON.parse(iam.json)),
+      bucket: iamPlanJsonSchema.parse(JSON.parse(bucket.json)),
     },
     console: [keys.console, iam.console, bucket.console],
   };
@@ -137,8 +137,8 @@ export async function driftFromPlanInputs(
 ): Promise<DriftOutcome & { markdown: string }> {
   const plan: EnvironmentPlan = {};
   const keys = readKeysPlan(text('keys-json', inputs.keys), readFile);
-  const iam = readAccessPlan(text('iam-json', inputs.iam), readFile);
-  const bucket = readAccessPlan(text('bucket-json', inputs.bucket), readFile);
+  const iam = readIamPlan(text('iam-json', inputs.iam), readFile);
+  const bucket = readIamPlan(text('bucket-json', inputs.bucket), readFile);
   if (!keys || !iam || !bucket) {
     throw new OperationError(
       `the plan of ${environment} is incomplete (${[!keys && 'keys-json', !iam && 'iam-json', !bucket && 'bucket-json'].filter(Boolean).join(', ')} missing): a plan step failed before writing it; see its log. The tracking issue is left as it was.`,

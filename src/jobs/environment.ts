@@ -1,10 +1,5 @@
-import {
-  formatProblem,
-  loadEnvironmentFile,
-  resolveEnvironmentArg,
-  type Problem,
-} from '../config/load.js';
-import { fileProblem } from '../config/problem.js';
+import { loadEnvironmentFile, resolveEnvironmentArg } from '../config/load.js';
+import { formatProblem, type Problem, fileProblem } from '../config/problem.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InputError } from '../errors.js';
 import { InventoryError } from '../inventory/errors.js';

@@ -3,7 +3,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { fundingSettingsHash, fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
-import { pendingChange, type ApprovedStatus, type PendingChange } from '../plan/funding.js';
+import { pendingChange, type ApprovedStatus, type PendingChange } from '../plan/funding/funding.js';
 
 export type { ApprovedStatus };
 import { fundingRecordFor, settingsAtCommit } from './funding.js';

@@ -9,7 +9,8 @@ import {
 import { loadEnvironmentText } from '../config/load.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { InputError } from '../errors.js';
-import { fundingSettingsOf, type FundingSettings } from '../inventory/funding-settings.js';
+import { fundingSettingsOf } from '../inventory/funding-settings.js';
+import { type FundingSettings } from '../inventory/funding-types.js';
 import { keysFor } from '../inventory/keys.js';
 import type { KeySpec } from '../inventory/types.js';
 

@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage, OperationError } from '../errors.js';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName } from '../aws/key-store-errors.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { LEASE_KEY, stateBucketName } from '../inventory/keymaster-state.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
-import { createLease, type LeaseRecord } from '../keymaster/lease.js';
+import { createLease, type LeaseRecord } from '../keymaster/state/lease.js';
 import {
   intentKey,
   intentOf,
@@ -14,10 +14,10 @@ import {
   recordKey,
   recordsOf,
   type LedgerContext,
-} from '../keymaster/ledger.js';
-import { chainTransfer, recordFromChain } from '../keymaster/ledger-chain.js';
-import { rotationRecords, type WithBankRotation } from '../keymaster/bank-rotation-run.js';
-import type { RunKeymasterOptions } from '../keymaster/run-options.js';
+} from '../keymaster/state/ledger.js';
+import { chainTransfer, recordFromChain } from '../keymaster/state/ledger-chain.js';
+import { rotationRecords, type WithBankRotation } from '../keymaster/bank-rotation/run.js';
+import type { RunKeymasterOptions } from '../keymaster/run/options.js';
 import type {
   Decision,
   KeymasterFailure,

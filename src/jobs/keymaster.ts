@@ -8,19 +8,19 @@ import { errorMessage, InputError, OperationError } from '../errors.js';
 import { createSigner } from '../signer/factory.js';
 import { fundingFor } from '../inventory/funding.js';
 import { fundingSettingsHash, fundingSettingsOf } from '../inventory/funding-settings.js';
-import { fundingApproved } from '../plan/funding.js';
+import { fundingApproved } from '../plan/funding/funding.js';
 import { keysFor } from '../inventory/keys.js';
 import type { KeySpec } from '../inventory/types.js';
-import { ApprovalMetrics } from '../keymaster/approval-metrics.js';
-import { KeymasterMetrics } from '../keymaster/metrics.js';
-import { renderRunConsole, renderRunMarkdown } from '../keymaster/render.js';
-import { rpcUrlsFromEnv } from '../keymaster/rpc-url.js';
-import { trustedAddresses, trustedKey } from '../keymaster/key-trust.js';
-import { runKeymaster } from '../keymaster/run.js';
+import { ApprovalMetrics } from '../keymaster/service/approval-metrics.js';
+import { KeymasterMetrics } from '../keymaster/service/metrics.js';
+import { renderRunConsole, renderRunMarkdown } from '../keymaster/run/render.js';
+import { rpcUrlsFromEnv } from '../keymaster/rpc/url.js';
+import { trustedAddresses, trustedKey } from '../keymaster/run/key-trust.js';
+import { runKeymaster } from '../keymaster/run/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/inventory.js';
 import type { FundingRecord } from '../aws/funding-record.js';
-import { withBankRotation } from '../keymaster/bank-rotation-run.js';
+import { withBankRotation } from '../keymaster/bank-rotation/run.js';
 import { rotateBank, type RotateBankInput } from './bank-rotation.js';
 import { fundingRecordFor } from './funding.js';
 import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
@@ -99,7 +99,7 @@ export function keymasterJob(
   const resolveAddress = addressResolver(env, clients, keys);
   const bank = keys.find((k) => k.purpose === 'bank')!;
   const bankAlias = bank.alias;
-  // KMS keys are checked before the bank signs and before a wallet is paid (src/keymaster/key-trust.ts).
+  // KMS keys are checked before the bank signs and before a wallet is paid (src/keymaster/run/key-trust.ts).
   const kms = bank.secretName
     ? undefined
     : createKmsKeyStore(clients.kms, { region: env.aws.region });

@@ -1,9 +1,9 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
-import { planFunding, type FundingPlan } from '../plan/funding.js';
-import { prepareKeys, type KeysResult } from '../plan/keys.js';
-import type { KeyRow } from '../plan/keys-types.js';
+import { planFunding, type FundingPlan } from '../plan/funding/funding.js';
+import { prepareKeys, type KeysResult } from '../plan/keys/keys.js';
+import type { KeyRow } from '../plan/keys/types.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
 import { errorMessage } from '../errors.js';
@@ -175,6 +175,3 @@ async function recordFunding(
     };
   }
 }
-
-export { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from './keys-rate.js';
-export { committedHead } from './git-history.js';

@@ -5,22 +5,22 @@ import { unitsOf } from '../config/amounts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { errorMessage, OperationError } from '../errors.js';
 import { stateBucketName } from '../inventory/keymaster-state.js';
-import { parseRecord, recordKey, type LedgerRecord } from '../keymaster/ledger.js';
-import { chainTransfer, recordDifferences } from '../keymaster/ledger-chain.js';
+import { parseRecord, recordKey, type LedgerRecord } from '../keymaster/state/ledger.js';
+import { chainTransfer, recordDifferences } from '../keymaster/state/ledger-chain.js';
 import {
   renderLedgerConsole,
   renderLedgerCsv,
   ledgerJson,
   type LedgerProblem,
   type LedgerReportData,
-} from '../keymaster/ledger-render.js';
+} from '../keymaster/state/ledger-render.js';
 import {
   inWindow,
   parseInstant,
   summarizeLedger,
   type LedgerGrouping,
-} from '../keymaster/ledger-totals.js';
-import { rpcUrlsFromEnv } from '../keymaster/rpc-url.js';
+} from '../keymaster/state/ledger-totals.js';
+import { rpcUrlsFromEnv } from '../keymaster/rpc/url.js';
 
 /**
  * `nomad-ops keymaster ledger`: reads every record of the environment's ledger (with the

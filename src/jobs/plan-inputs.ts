@@ -1,6 +1,6 @@
 import { parsePlanInput } from '../report/plan-hash.js';
 import {
-  accessPlanJsonSchema,
+  iamPlanJsonSchema,
   checkPlanJson,
   keymasterPlanJsonSchema,
   keysPlanJsonSchema,
@@ -36,8 +36,8 @@ const read = <S extends Parameters<typeof checkPlanJson>[2]>(
 
 export const readKeysPlan = (input: PlanInputText | undefined, readFile: ReadFile) =>
   read(input, readFile, keysPlanJsonSchema);
-export const readAccessPlan = (input: PlanInputText | undefined, readFile: ReadFile) =>
-  read(input, readFile, accessPlanJsonSchema);
+export const readIamPlan = (input: PlanInputText | undefined, readFile: ReadFile) =>
+  read(input, readFile, iamPlanJsonSchema);
 export const readKeymasterPlan = (input: PlanInputText | undefined, readFile: ReadFile) =>
   read(input, readFile, keymasterPlanJsonSchema);
 export const readPlanFile = (input: PlanInputText | undefined, readFile: ReadFile) =>

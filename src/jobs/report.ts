@@ -6,19 +6,13 @@ import {
   type IssueComment,
 } from '../github/comments.js';
 import { InputError } from '../errors.js';
-import {
-  commentMarker,
-  renderComment,
-  renderReport,
-  reportSections,
-  type CommentInput,
-  type CommentKind,
-  type ReportPlans,
-} from '../report/comment.js';
+import { commentMarker, type CommentKind } from '../report/comment/markers.js';
+import { renderComment, renderReport, type CommentInput } from '../report/comment/render.js';
+import { reportSections, type ReportPlans } from '../report/comment/sections.js';
 import { hasPlans, planFile, type PlanFile } from '../report/plan-hash.js';
-import { unseenChange } from '../plan/funding.js';
+import { unseenChange } from '../plan/funding/funding.js';
 import { redact } from '../redact.js';
-import { readAccessPlan, readKeymasterPlan, readKeysPlan, type ReadFile } from './plan-inputs.js';
+import { readIamPlan, readKeymasterPlan, readKeysPlan, type ReadFile } from './plan-inputs.js';
 
 /**
  * The report action's job: the plans of one environment (each checked against its schema) become
@@ -73,8 +67,8 @@ function readPlans(inputs: ReportJobInputs): ReportPlans {
   const input = (part: Part) => ({ name: `${part}-json`, text: json[part] });
   return {
     keys: readKeysPlan(input('keys'), readFile),
-    iam: readAccessPlan(input('iam'), readFile),
-    bucket: readAccessPlan(input('bucket'), readFile),
+    iam: readIamPlan(input('iam'), readFile),
+    bucket: readIamPlan(input('bucket'), readFile),
     keymaster: readKeymasterPlan(input('keymaster'), readFile),
     markdown: Object.fromEntries(
       PARTS.flatMap((p) => (inputs.markdown[p] ? [[p, inputs.markdown[p]]] : [])),

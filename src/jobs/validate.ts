@@ -1,12 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadEnvironmentFile, type Problem } from '../config/load.js';
+import { loadEnvironmentFile } from '../config/load.js';
+import { type Problem } from '../config/problem.js';
 import { InputError } from '../errors.js';
 import { inventoryProblem } from './environment.js';
 import { validationMarkdown, type FileValidation } from '../report/validation.js';
-
-export type { FileValidation } from '../report/validation.js';
-
 /**
  * `validate`: the environment files checked against the schema and the cross-field rules. Shared
  * by the CLI and the validate action.

@@ -1,4 +1,4 @@
-import { TRANSFER_GAS } from './gas.js';
+import { TRANSFER_GAS } from './send/gas.js';
 import type { FeeQuote, Transfer, TxResult, TxStatus } from './types.js';
 
 /**

@@ -1,11 +1,5 @@
-import {
-  canonicalJson,
-  hashablePlan,
-  hasPlans,
-  planHash,
-  shortHash,
-  type EnvironmentPlans,
-} from './plan-hash.js';
+import { hashablePlan, hasPlans, planHash, type EnvironmentPlans } from './plan-hash.js';
+import { canonicalJson, shortHash } from '../inventory/canonical.js';
 
 /**
  * The apply guard's decision: what reviewers approved (the plan the apply workflow's plan job

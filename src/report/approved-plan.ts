@@ -1,5 +1,6 @@
 import { decideApply, type GuardDecision } from './apply-guard.js';
-import { canonicalJson, hashablePlan, shortHash, type EnvironmentPlans } from './plan-hash.js';
+import { hashablePlan, type EnvironmentPlans } from './plan-hash.js';
+import { canonicalJson, shortHash } from '../inventory/canonical.js';
 import type { ChangeRow, KeyRowJson, PlanFileJson } from './plan-json.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ApprovedStatus, PendingChange } from '../plan/funding.js';
+import type { ApprovedStatus, PendingChange } from '../plan/funding/funding.js';
 
 /**
  * `keymaster approved` as people and workflows read it: the approved commit, settings hash and

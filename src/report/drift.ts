@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AccessPlanJson, KeysPlanJson } from './plan-json.js';
+import type { IamPlanJson, KeysPlanJson } from './plan-json.js';
 
 /**
  * What a scheduled plan of an environment found, in four kinds a reader acts on differently:
@@ -20,8 +20,8 @@ export interface Finding {
 
 export interface EnvironmentPlan {
   keys?: KeysPlanJson;
-  iam?: AccessPlanJson;
-  bucket?: AccessPlanJson;
+  iam?: IamPlanJson;
+  bucket?: IamPlanJson;
 }
 
 const KIND_ORDER: FindingKind[] = ['drift', 'broken', 'leftover', 'not-applied'];
@@ -62,7 +62,7 @@ function keyFindings(keys: KeysPlanJson): Finding[] {
   return out;
 }
 
-function accessFindings(plan: AccessPlanJson): Finding[] {
+function iamFindings(plan: IamPlanJson): Finding[] {
   const out: Finding[] = [];
   for (const row of plan.changes) {
     const subject = `${row.kind} ${row.id}`;
@@ -80,8 +80,8 @@ function accessFindings(plan: AccessPlanJson): Finding[] {
 export function driftFindings(plan: EnvironmentPlan): Finding[] {
   const all = [
     ...(plan.keys ? keyFindings(plan.keys) : []),
-    ...(plan.iam ? accessFindings(plan.iam) : []),
-    ...(plan.bucket ? accessFindings(plan.bucket) : []),
+    ...(plan.iam ? iamFindings(plan.iam) : []),
+    ...(plan.bucket ? iamFindings(plan.bucket) : []),
   ];
   return all.sort(
     (a, b) =>

@@ -1,6 +1,6 @@
 import { shortHash } from '../inventory/canonical.js';
-import type { FundingSettingChange } from '../inventory/funding-settings.js';
-import type { FundingPlan } from '../plan/funding.js';
+import type { FundingSettingChange } from '../inventory/funding-types.js';
+import type { FundingPlan } from '../plan/funding/funding.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Finding } from '../github/settings-check.js';
+import type { Finding } from '../github/settings-finding.js';
 
 /** `github check` for a terminal: each problem with its fix, then what could not be told. */
 export function renderGithubCheck(repository: string, findings: Finding[]): string {

@@ -1,4 +1,4 @@
-import type { KeyAccessChange } from '../plan/key-access.js';
+import type { KeyAccessChange } from '../plan/keys/key-access.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
 
 /**

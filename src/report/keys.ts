@@ -1,5 +1,6 @@
-import type { KeyRow, KeysResult, KeyStatus } from '../plan/keys.js';
-import type { FundingPlan } from '../plan/funding.js';
+import type { KeysResult } from '../plan/keys/keys.js';
+import type { KeyRow, KeyStatus } from '../plan/keys/types.js';
+import type { FundingPlan } from '../plan/funding/funding.js';
 import { renderFundingConsole, renderFundingMarkdown } from './funding.js';
 import type { KeysPlanJson } from './plan-json.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';

@@ -1,9 +1,6 @@
 import { errorMessage, InputError } from '../errors.js';
 import { canonicalSha256 } from '../inventory/canonical.js';
-import type { AccessPlanJson, KeysPlanJson, PlanFileJson } from './plan-json.js';
-
-export { canonicalJson, shortHash } from '../inventory/canonical.js';
-
+import type { IamPlanJson, KeysPlanJson, PlanFileJson } from './plan-json.js';
 /**
  * The hash of an environment's plan: the full sha256 of the canonical JSON of what an apply
  * writes (keys, IAM, bucket) and of the funding settings the Keymaster will pay with. The apply
@@ -18,9 +15,9 @@ export interface EnvironmentPlans {
   /** provision-keys `keys-json`: `{ ok, keys: [...], attestation: [...], funding: {...} }`. */
   keys?: KeysPlanJson | undefined;
   /** apply-iam `plan-json`: `{ ok, summary, changes: [...], after? }`. */
-  iam?: AccessPlanJson | undefined;
+  iam?: IamPlanJson | undefined;
   /** proofs-bucket `plan-json`, same shape as IAM's. */
-  bucket?: AccessPlanJson | undefined;
+  bucket?: IamPlanJson | undefined;
 }
 
 /**
@@ -85,7 +82,7 @@ export function planWrites(plans: EnvironmentPlans): boolean {
     (k) => k.status === 'create' || k.status === 'adopt' || k.leftover === 'schedule-deletion',
   );
   const fundingWrites = plans.keys?.funding?.action === 'record';
-  const changeWrites = (plan: AccessPlanJson | undefined) =>
+  const changeWrites = (plan: IamPlanJson | undefined) =>
     (plan?.changes ?? []).some((c) => WRITING.has(c.action));
   return keyWrites || fundingWrites || changeWrites(plans.iam) || changeWrites(plans.bucket);
 }

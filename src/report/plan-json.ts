@@ -48,7 +48,7 @@ export const keyAccessRowSchema = z.object({
 });
 
 /** apply-iam's and proofs-bucket's `plan-json` (and `nomad-ops iam|bucket plan --json`). */
-export const accessPlanJsonSchema = z.object({
+export const iamPlanJsonSchema = z.object({
   ok: z.boolean(),
   summary: z.record(z.string(), z.number()),
   changes: z.array(changeRowSchema),
@@ -56,7 +56,7 @@ export const accessPlanJsonSchema = z.object({
   after: z.array(changeRowSchema).optional(),
   keyAccess: z.array(keyAccessRowSchema).optional(),
 });
-export type AccessPlanJson = z.infer<typeof accessPlanJsonSchema>;
+export type IamPlanJson = z.infer<typeof iamPlanJsonSchema>;
 
 const KEY_STATUSES = [
   'exists',
@@ -161,8 +161,8 @@ export const planFileSchema = z.object({
   /** The commit planned. */
   commit: z.string().optional(),
   keys: keysPlanJsonSchema.optional(),
-  iam: accessPlanJsonSchema.optional(),
-  bucket: accessPlanJsonSchema.optional(),
+  iam: iamPlanJsonSchema.optional(),
+  bucket: iamPlanJsonSchema.optional(),
   sha256: z.string(),
 });
 export type PlanFileJson = z.infer<typeof planFileSchema>;

@@ -1,4 +1,4 @@
-import type { Problem } from '../config/load.js';
+import type { Problem } from '../config/problem.js';
 import { renderMarkdownTable } from './table.js';
 
 /** One environment file's validation: every problem with its file, line and column. */

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import {
-  agentConfigFor,
-  renderAgentConfig,
-  type AgentConfig,
-  type HelmValues,
-} from '../../src/agents/index.js';
+import { agentConfigFor } from '../../src/agents/config.js';
+import { renderAgentConfig } from '../../src/agents/render.js';
+import { type AgentConfig } from '../../src/agents/types.js';
+import { type HelmValues } from '../../src/agents/helm.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import { AGENT_ROLES, type AgentRole } from '../../src/config/schema.js';
+import { AGENT_ROLES, type AgentRole } from '../../src/config/names.js';
 import { bucketFor } from '../../src/inventory/bucket.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';

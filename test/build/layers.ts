@@ -49,6 +49,17 @@ export function importEdges(root: string): ImportEdge[] {
   return edges;
 }
 
+/** The modules of src/ with an `export … from` statement (a re-export facade), sorted. */
+export function reexportingModules(root: string): string[] {
+  return tsFiles(path.join(root, 'src'))
+    .filter((file) => {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+      return source.statements.some((s) => ts.isExportDeclaration(s) && s.moduleSpecifier);
+    })
+    .map((file) => path.relative(root, file).split(path.sep).join('/'))
+    .sort();
+}
+
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
@@ -98,10 +109,49 @@ export function layerViolations(
     }
   }
   for (const cycle of cycles(sameLevel)) found.add(`directory cycle: ${cycle}`);
+  for (const cycle of cycles(capabilityGraph(edges, layers)))
+    found.add(`capability cycle: ${cycle}`);
   const files = new Map<string, Set<string>>();
   for (const { from, to } of edges) files.set(from, (files.get(from) ?? new Set()).add(to));
   for (const cycle of cycles(files)) found.add(`cycle: ${cycle}`);
   return [...found].sort();
+}
+
+/**
+ * The capability of a module: the folder directly below its layer's directory (src/plan/keys,
+ * src/keymaster/send), or that directory itself for the files at its top (src/plan: the loop and
+ * the Change type every capability shares). Undefined for a module outside every layer.
+ */
+export function capabilityOf(
+  module: string,
+  layers: readonly (readonly string[])[] = LAYERS,
+): string | undefined {
+  const place = placeOf(module, layers);
+  if (!place || place.unit === module) return place?.unit;
+  const rest = module.slice(place.unit.length + 1).split('/');
+  return rest.length > 1 ? `${place.unit}/${rest[0]}` : place.unit;
+}
+
+/**
+ * Imports between the capability folders of one layer directory, so that the folders inside it
+ * layer too: src/keymaster/run may use src/keymaster/send, which then may not use run. The files
+ * at the directory's top (the shared core) may be used by every folder.
+ */
+function capabilityGraph(
+  edges: readonly ImportEdge[],
+  layers: readonly (readonly string[])[],
+): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const { from, to } of edges) {
+    const source = placeOf(from, layers);
+    const target = placeOf(to, layers);
+    if (!source || !target || source.unit !== target.unit) continue;
+    const a = capabilityOf(from, layers);
+    const b = capabilityOf(to, layers);
+    const folders = a !== source.unit && b !== source.unit;
+    if (a && b && a !== b && folders) graph.set(a, (graph.get(a) ?? new Set()).add(b));
+  }
+  return graph;
 }
 
 /**

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatProblem, loadEnvironmentFile } from '../../src/config/load.js';
+import { loadEnvironmentFile } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/problem.js';
 import { MAX_STRING_LENGTH } from '../../src/config/string-limits.js';
 import { cli } from './helpers.js';
 

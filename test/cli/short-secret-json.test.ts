@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { clearSecrets } from '../../src/redact.js';
-import { accessPlanJsonSchema, keysPlanJsonSchema } from '../../src/report/plan-json.js';
+import { iamPlanJsonSchema, keysPlanJsonSchema } from '../../src/report/plan-json.js';
 import { motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
 import { bucketSuffix, nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { cli } from './helpers.js';
@@ -31,9 +31,9 @@ const COMMANDS: Array<[string[], z.ZodType | undefined]> = [
   [['keys', 'apply', '--env', 'staging', '--json'], keysPlanJsonSchema],
   [['keys', 'plan', '--env', 'staging', '--json'], keysPlanJsonSchema],
   [['attestations', '--env', 'staging', '--json'], undefined],
-  [['iam', 'plan', '--env', 'staging', '--json'], accessPlanJsonSchema],
-  [['bucket', 'apply', '--env', 'staging', '--json'], accessPlanJsonSchema],
-  [['bucket', 'plan', '--env', 'staging', '--json'], accessPlanJsonSchema],
+  [['iam', 'plan', '--env', 'staging', '--json'], iamPlanJsonSchema],
+  [['bucket', 'apply', '--env', 'staging', '--json'], iamPlanJsonSchema],
+  [['bucket', 'plan', '--env', 'staging', '--json'], iamPlanJsonSchema],
 ];
 
 describe('--json with a four-character AWS secret', () => {

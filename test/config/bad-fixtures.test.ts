@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadEnvironmentFile } from '../../src/config/load.js';
+import { loadEnvironmentFile } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/problem.js';
 
 /*
  * Each file under test/fixtures/bad is a broken environment. Its first line lists the field paths

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  formatProblem,
   loadEnvironmentFile,
   loadEnvironmentText,
   resolveEnvironmentArg,
 } from '../../src/config/load.js';
-import { defaultKeyNames } from '../../src/config/schema.js';
+import { formatProblem } from '../../src/config/problem.js';
+import { defaultKeyNames } from '../../src/config/names.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadEnvironmentText } from '../../src/config/load.js';
+import { loadEnvironmentText } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/problem.js';
 
 const BASE = `environment: staging
 aws:

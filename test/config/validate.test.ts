@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultKeyNames } from '../../src/config/schema.js';
-import { fundedRoles } from '../../src/config/validate.js';
+import { defaultKeyNames } from '../../src/config/names.js';
+import { fundedRoles } from '../../src/config/validate-keymaster.js';
 
 const roles = (funded: ReturnType<typeof fundedRoles>) =>
   Object.fromEntries([...funded].map(([network, r]) => [network, [...r.keys()].sort()]));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ownersOf, parseCodeowners } from '../../src/github/codeowners.js';
-import { OWNED_DIRECTORIES } from '../../src/github/settings-check.js';
+import { OWNED_DIRECTORIES } from '../../src/github/settings-main.js';
 
 const owners = (text: string, file: string) => ownersOf(parseCodeowners(text), file).owners;
 

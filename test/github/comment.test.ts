@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { commentMarker, planHashMarker, readPlanHash } from '../../src/report/comment/markers.js';
+import { isOidcChange } from '../../src/report/iam.js';
 import {
-  commentMarker,
-  isOidcChange,
   measure,
-  planHashMarker,
-  readPlanHash,
   renderComment,
   renderReport,
-  reportSections,
   sectionCap,
   type CommentInput,
-} from '../../src/report/comment.js';
+} from '../../src/report/comment/render.js';
+import { reportSections } from '../../src/report/comment/sections.js';
 import { iamPlan, keysPlan } from './plans.js';
 
 const base = (sections: CommentInput['sections']): CommentInput => ({

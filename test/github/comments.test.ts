@@ -8,7 +8,7 @@ import {
   upsertMarkedComment,
   type CommentsApi,
 } from '../../src/github/comments.js';
-import { commentMarker, planHashMarker, readPlanHash } from '../../src/report/comment.js';
+import { commentMarker, planHashMarker, readPlanHash } from '../../src/report/comment/markers.js';
 import { ACTIONS_BOT, FakeGithub, HUMAN } from './fake-github.js';
 
 /**

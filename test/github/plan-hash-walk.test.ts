@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import { fundingSettingsOf } from '../../src/inventory/funding-settings.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { planFunding } from '../../src/plan/funding.js';
+import { planFunding } from '../../src/plan/funding/funding.js';
 import { differingParts } from '../../src/report/apply-guard.js';
 import { planHash, type EnvironmentPlans } from '../../src/report/plan-hash.js';
 import { production } from '../inventory/fixtures.js';

@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decideApply } from '../../src/report/apply-guard.js';
-import {
-  canonicalJson,
-  parsePlanInput,
-  planHash,
-  planWrites,
-  shortHash,
-} from '../../src/report/plan-hash.js';
+import { parsePlanInput, planHash, planWrites } from '../../src/report/plan-hash.js';
+import { canonicalJson, shortHash } from '../../src/inventory/canonical.js';
 import type { KeysJson } from '../../src/report/keys.js';
 import { iamPlan, keysPlan } from './plans.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { applyGuardJob } from '../../src/jobs/apply-guard.js';
 import { reportJob } from '../../src/jobs/report.js';
-import { accessJson, changeGroup } from '../../src/report/access.js';
+import { iamJson, changeGroup } from '../../src/report/iam.js';
 import { keysPlanJsonSchema } from '../../src/report/plan-json.js';
 import { iamPlan, keysPlan } from './plans.js';
 
@@ -24,7 +24,7 @@ const reportInputs = (json: Partial<Record<'keys' | 'iam' | 'bucket' | 'keymaste
 
 describe('the plan JSON boundary', () => {
   it('gives every IAM and bucket change row its group, and the report groups by it', () => {
-    const json = accessJson({
+    const json = iamJson({
       ok: true,
       changes: [
         { kind: 'iam-policy', id: 'staging-kovan-signer', action: 'create', reason: 'new' },

@@ -1,7 +1,7 @@
 import type { Change } from '../../src/plan/change.js';
-import { accessPlanJson } from '../../src/report/access.js';
+import { iamPlanJson } from '../../src/report/iam.js';
 import type { KeysJson } from '../../src/report/keys.js';
-import type { AccessPlanJson } from '../../src/report/plan-json.js';
+import type { IamPlanJson } from '../../src/report/plan-json.js';
 
 /** Plans shaped as the provision-keys and apply-iam actions output them, for the report tests. */
 
@@ -51,6 +51,6 @@ export function iamChanges(updates: string[]): Change[] {
 }
 
 /** An IAM (or bucket) plan as the apply-iam action outputs it, written by the real writer. */
-export function iamPlan(updates: string[], extra: Change[] = []): AccessPlanJson {
-  return accessPlanJson({ ok: true, changes: [...iamChanges(updates), ...extra] });
+export function iamPlan(updates: string[], extra: Change[] = []): IamPlanJson {
+  return iamPlanJson({ ok: true, changes: [...iamChanges(updates), ...extra] });
 }

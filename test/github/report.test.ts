@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAction, type ActionRun } from '../harness/run-action.js';
-import { commentMarker, planHashMarker } from '../../src/report/comment.js';
+import { commentMarker, planHashMarker } from '../../src/report/comment/markers.js';
 import { FakeGithub, HUMAN } from './fake-github.js';
 import { iamPlan, keysPlan } from './plans.js';
 

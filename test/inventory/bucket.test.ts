@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bucketFor, InventoryError, MANAGED_BY_TAG } from '../../src/inventory/index.js';
+import { bucketFor } from '../../src/inventory/bucket.js';
+import { InventoryError } from '../../src/inventory/errors.js';
+import { MANAGED_BY_TAG } from '../../src/inventory/tags.js';
 import { staging } from './fixtures.js';
 
 describe('bucketFor', () => {

@@ -1,6 +1,6 @@
 import { parseUnits } from 'ethers';
 import type { ResolvedEnvironment, ResolvedKeymasterNetwork } from '../../src/config/model.js';
-import { defaultKeyNames, type EnvironmentName } from '../../src/config/schema.js';
+import { defaultKeyNames, type EnvironmentName } from '../../src/config/names.js';
 
 /**
  * ResolvedEnvironment objects that mirror environments/*.yaml, built by hand so these tests do

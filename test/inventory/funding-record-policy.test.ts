@@ -6,7 +6,9 @@
 import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import { iamFor, keysFor, type PolicyDocument } from '../../src/inventory/index.js';
+import { iamFor } from '../../src/inventory/iam.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { type PolicyDocument } from '../../src/inventory/types.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
 import { development, production, staging } from './fixtures.js';
 

@@ -3,13 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironmentText } from '../../src/config/load.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import {
-  diffFundingSettings,
-  fundingSettingLines,
-  fundingSettingsHash,
-  fundingSettingsOf,
-  type FundingSettings,
-} from '../../src/inventory/funding-settings.js';
+import { fundingSettingsHash, fundingSettingsOf } from '../../src/inventory/funding-settings.js';
+import { diffFundingSettings, fundingSettingLines } from '../../src/inventory/funding-lines.js';
+import { type FundingSettings } from '../../src/inventory/funding-types.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { keysAt, leaves, withKeyRenamed, withLeafChanged, without, type Path } from './walk.js';
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import {
-  diffFundingSettings,
-  fundingSettingsHash,
-  fundingSettingsOf,
-} from '../../src/inventory/funding-settings.js';
+import { fundingSettingsHash, fundingSettingsOf } from '../../src/inventory/funding-settings.js';
+import { diffFundingSettings } from '../../src/inventory/funding-lines.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { planFunding, fundingApproved, FUNDING_NOT_APPROVED } from '../../src/plan/funding.js';
+import {
+  planFunding,
+  fundingApproved,
+  FUNDING_NOT_APPROVED,
+} from '../../src/plan/funding/funding.js';
 import { production } from './fixtures.js';
 
 const hashOf = (env: ResolvedEnvironment) =>

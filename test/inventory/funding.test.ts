@@ -1,12 +1,8 @@
 import { parseEther } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import {
-  fundingFor,
-  fundingMatrixFor,
-  InventoryError,
-  keysFor,
-  thresholdFor,
-} from '../../src/inventory/index.js';
+import { fundingFor, fundingMatrixFor, thresholdFor } from '../../src/inventory/funding.js';
+import { InventoryError } from '../../src/inventory/errors.js';
+import { keysFor } from '../../src/inventory/keys.js';
 import { development, production, staging } from './fixtures.js';
 
 describe('fundingFor', () => {

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkBucketName,
-  checkIamName,
-  iamFor,
-  InventoryError,
-  keysFor,
-  MANAGED_BY_TAG,
-  type ManagedPolicySpec,
-  type PolicyStatement,
-} from '../../src/inventory/index.js';
+import { checkBucketName, checkIamName } from '../../src/inventory/names.js';
+import { iamFor } from '../../src/inventory/iam.js';
+import { InventoryError } from '../../src/inventory/errors.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { MANAGED_BY_TAG } from '../../src/inventory/tags.js';
+import { type ManagedPolicySpec, type PolicyStatement } from '../../src/inventory/types.js';
 import { allFixtures, development, production, staging } from './fixtures.js';
 
 const actionsOf = (policy: ManagedPolicySpec | undefined): string[] =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inventoryFor, inventoryJson, toJsonValue } from '../../src/inventory/index.js';
+import { inventoryFor, inventoryJson, toJsonValue } from '../../src/inventory/inventory.js';
 import { production, staging } from './fixtures.js';
 
 describe('inventoryFor', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InventoryError, keysFor, MANAGED_BY_TAG, TAG_KEYS } from '../../src/inventory/index.js';
+import { InventoryError } from '../../src/inventory/errors.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { MANAGED_BY_TAG, TAG_KEYS } from '../../src/inventory/tags.js';
 import { allFixtures, development, production, staging } from './fixtures.js';
 
 describe('keysFor', () => {

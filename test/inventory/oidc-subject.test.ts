@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classifySubjectPrefix, subjectPrefixFor } from '../../src/config/github-subject.js';
-import { formatProblem, loadEnvironmentText } from '../../src/config/load.js';
+import { loadEnvironmentText } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/problem.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import { iamFor, type GithubRoleSpec } from '../../src/inventory/index.js';
+import { iamFor } from '../../src/inventory/iam.js';
+import { type GithubRoleSpec } from '../../src/inventory/types.js';
 import { production, staging } from './fixtures.js';
 
 const REPO = 'octocat/my-repo';

@@ -10,14 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironmentFile, loadEnvironmentText } from '../../src/config/load.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import {
-  bucketPolicyDocument,
-  iamFor,
-  keysFor,
-  type IamInventory,
-  type PolicyDocument,
-  roleDocuments,
-} from '../../src/inventory/index.js';
+import { bucketPolicyDocument } from '../../src/inventory/policies.js';
+import { iamFor, roleDocuments } from '../../src/inventory/iam.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { type IamInventory, type PolicyDocument } from '../../src/inventory/types.js';
 import { operatorsFor } from '../../src/inventory/operators.js';
 import {
   defaultKeyPolicy as defaultKeyPolicyOf,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertKeyGrantsExclusive,
-  InventoryError,
   keyGrantsFor,
   keyGrantViolations,
-  keysFor,
   matchesStringLike,
   signerAliasPattern,
-} from '../../src/inventory/index.js';
+} from '../../src/inventory/patterns.js';
+import { InventoryError } from '../../src/inventory/errors.js';
+import { keysFor } from '../../src/inventory/keys.js';
 import { allFixtures, staging } from './fixtures.js';
 
 describe('matchesStringLike', () => {

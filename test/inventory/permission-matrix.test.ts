@@ -7,16 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import {
-  bucketArn,
-  groupArn,
-  iamFor,
-  policyArn,
-  toolkitKeyPolicyDocument,
-  userArn,
-  type PolicyDocument,
-  roleDocuments,
-} from '../../src/inventory/index.js';
+import { bucketArn, groupArn, policyArn, userArn } from '../../src/inventory/names.js';
+import { iamFor, roleDocuments } from '../../src/inventory/iam.js';
+import { toolkitKeyPolicyDocument } from '../../src/inventory/policies.js';
+import { type PolicyDocument } from '../../src/inventory/types.js';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import { development, production, staging } from './fixtures.js';
 import { simulate, type Verdict } from './simulate.js';

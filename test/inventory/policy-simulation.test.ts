@@ -12,17 +12,16 @@ import {
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
+import { bucketFor } from '../../src/inventory/bucket.js';
+import { groupArn } from '../../src/inventory/names.js';
+import { iamFor, roleDocuments } from '../../src/inventory/iam.js';
+import { keysFor } from '../../src/inventory/keys.js';
+import { matchesStringLike } from '../../src/inventory/patterns.js';
 import {
-  bucketFor,
-  groupArn,
-  iamFor,
-  keysFor,
-  matchesStringLike,
   type KeySpec,
   type ManagedPolicySpec,
   type PolicyDocument,
-  roleDocuments,
-} from '../../src/inventory/index.js';
+} from '../../src/inventory/types.js';
 import { allFixtures, development, production, staging } from './fixtures.js';
 import { simulate, type Verdict } from './simulate.js';
 

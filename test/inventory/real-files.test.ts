@@ -2,11 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import {
-  assertKeyGrantsExclusive,
-  inventoryFor,
-  inventoryJson,
-} from '../../src/inventory/index.js';
+import { assertKeyGrantsExclusive } from '../../src/inventory/patterns.js';
+import { inventoryFor, inventoryJson } from '../../src/inventory/inventory.js';
 import { allFixtures } from './fixtures.js';
 
 const environmentsDir = fileURLToPath(new URL('../../environments/', import.meta.url));

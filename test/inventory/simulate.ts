@@ -1,6 +1,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { createHash } from 'node:crypto';
-import type { PolicyDocument } from '../../src/inventory/index.js';
+import type { PolicyDocument } from '../../src/inventory/types.js';
 
 /** One request to IAM's evaluation logic, as @cloud-copilot/iam-simulate models it. */
 export interface SimulatedRequest {

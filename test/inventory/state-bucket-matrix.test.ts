@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import { iamFor, roleDocuments, type PolicyDocument } from '../../src/inventory/index.js';
+import { iamFor, roleDocuments } from '../../src/inventory/iam.js';
+import { type PolicyDocument } from '../../src/inventory/types.js';
 import {
   LEASE_KEY,
   stateBucketName,

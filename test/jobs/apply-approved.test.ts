@@ -23,12 +23,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { kmsFundingRecord } from '../../src/aws/funding-record.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import { bucketJob, iamJob } from '../../src/jobs/access.js';
+import { bucketJob, iamJob } from '../../src/jobs/iam.js';
 import { applyApprovedJob, readApprovedPlan } from '../../src/jobs/apply-approved.js';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { inventoryOf, loadEnvironment } from '../../src/jobs/environment.js';
 import { keysJob } from '../../src/jobs/keys.js';
-import { readAccessPlan, readKeysPlan } from '../../src/jobs/plan-inputs.js';
+import { readIamPlan, readKeysPlan } from '../../src/jobs/plan-inputs.js';
 import { STATE_CHANGED } from '../../src/report/approved-plan.js';
 import { planFile, type PlanFile } from '../../src/report/plan-hash.js';
 import { samePolicy } from '../../src/plan/policy-document.js';
@@ -66,8 +66,8 @@ async function approvedPlan(): Promise<PlanFile> {
       {
         environment: 'staging',
         keys: readKeysPlan({ name: 'keys-json', text: JSON.stringify(keys.json) }, noFile),
-        iam: readAccessPlan({ name: 'iam-json', text: iam.json }, noFile),
-        bucket: readAccessPlan({ name: 'bucket-json', text: bucket.json }, noFile),
+        iam: readIamPlan({ name: 'iam-json', text: iam.json }, noFile),
+        bucket: readIamPlan({ name: 'bucket-json', text: bucket.json }, noFile),
       },
       COMMIT,
     ),

@@ -17,7 +17,7 @@ import { keysJob } from '../../src/jobs/keys.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
 import { fundingSettingsHash, fundingSettingsOf } from '../../src/inventory/funding-settings.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { FUNDING_NOT_APPROVED } from '../../src/plan/funding.js';
+import { FUNDING_NOT_APPROVED } from '../../src/plan/funding/funding.js';
 import { developmentWorkspace, motoEnv, workspaceWithAccounts } from '../actions/workspace.js';
 import { cli } from '../cli/helpers.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';

@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pendingIncoming, sweepBalances } from '../../src/keymaster/balances.js';
-import type { FetchLike } from '../../src/keymaster/rpc.js';
+import { pendingIncoming, sweepBalances } from '../../src/keymaster/sweep/balances.js';
+import type { FetchLike } from '../../src/keymaster/rpc/rpc.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { closedPortUrl, startRpcProxy, type RpcProxy } from './rpc-proxy.js';

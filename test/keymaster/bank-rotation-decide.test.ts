@@ -4,7 +4,11 @@
  * does not cover the fee; the alias moves only when every chain holds less than one fee.
  */
 import { describe, expect, it } from 'vitest';
-import { aliasMayMove, decideSweep, sweepThreshold } from '../../src/keymaster/bank-rotation.js';
+import {
+  aliasMayMove,
+  decideSweep,
+  sweepThreshold,
+} from '../../src/keymaster/bank-rotation/decide.js';
 import type { FeeQuote } from '../../src/keymaster/types.js';
 
 const GWEI = 10n ** 9n;

@@ -16,7 +16,7 @@ import { kmsFundingRecord } from '../../src/aws/funding-record.js';
 import { createKmsKeyStore } from '../../src/aws/kms.js';
 import { s3StateObjects, type StateObjects } from '../../src/aws/state-objects.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
-import { bucketJob } from '../../src/jobs/access.js';
+import { bucketJob } from '../../src/jobs/iam.js';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
 import type { StatefulRun } from '../../src/jobs/keymaster-state.js';
@@ -25,9 +25,9 @@ import { keysJob, prepareKeysJob } from '../../src/jobs/keys.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { stateBucketName } from '../../src/inventory/keymaster-state.js';
 import { ROTATION_TAG, TAG_KEYS } from '../../src/inventory/tags.js';
-import type { WithBankRotation } from '../../src/keymaster/bank-rotation-run.js';
-import { rpcCall } from '../../src/keymaster/rpc.js';
-import { toolkitKeyPolicyFor } from '../../src/plan/keys.js';
+import type { WithBankRotation } from '../../src/keymaster/bank-rotation/run.js';
+import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
+import { toolkitKeyPolicyFor } from '../../src/plan/keys/keys.js';
 import {
   bucketSuffix,
   motoEnv,

@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepBalances } from '../../src/keymaster/balances.js';
+import { sweepBalances } from '../../src/keymaster/sweep/balances.js';
 import type { Chain } from '../harness/chains.js';
 import { fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { startRpcProxy, type RpcProxy } from './rpc-proxy.js';

@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import { inject, vi } from 'vitest';
 import { FUNDED_PRIVATE_KEYS, startChains, type Chain } from '../harness/chains.js';
-import { rpcCall } from '../../src/keymaster/rpc.js';
+import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
 
 /**
  * The chains for the Keymaster's tests: the shared ones of the global setup when it provides them,

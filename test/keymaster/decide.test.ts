@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accountKey, decideTopUps } from '../../src/keymaster/decide.js';
+import { accountKey, decideTopUps } from '../../src/keymaster/decide/decide.js';
 import type {
   AddressedAccount,
   BalanceReading,

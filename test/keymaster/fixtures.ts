@@ -1,6 +1,6 @@
 import { Wallet } from 'ethers';
 import type { ResolvedEnvironment, ResolvedKeymasterNetwork } from '../../src/config/model.js';
-import type { AgentRole } from '../../src/config/schema.js';
+import type { AgentRole } from '../../src/config/names.js';
 import type { FundingAccount } from '../../src/inventory/types.js';
 
 export const ETH = 10n ** 18n;

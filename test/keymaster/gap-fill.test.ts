@@ -1,7 +1,7 @@
 import { Transaction, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { rpcCall } from '../../src/keymaster/rpc.js';
-import { sendTopUps } from '../../src/keymaster/send.js';
+import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
+import { sendTopUps } from '../../src/keymaster/send/send.js';
 import type { TxResult } from '../../src/keymaster/types.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, KEYMASTER_FUNDER_KEYS } from './chains.js';

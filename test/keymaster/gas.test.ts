@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capQuote, readEstimate, replacementFees } from '../../src/keymaster/gas.js';
+import { capQuote, readEstimate, replacementFees } from '../../src/keymaster/send/gas.js';
 
 const GWEI = 10n ** 9n;
 

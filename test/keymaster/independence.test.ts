@@ -1,8 +1,8 @@
 import { formatEther, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeymasterMetrics } from '../../src/keymaster/metrics.js';
+import { KeymasterMetrics } from '../../src/keymaster/service/metrics.js';
 import { unitsOf } from '../../src/config/amounts.js';
-import { runKeymaster } from '../../src/keymaster/run.js';
+import { runKeymaster } from '../../src/keymaster/run/run.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, resolverFor, testEnvironment } from './fixtures.js';

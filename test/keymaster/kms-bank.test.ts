@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { addressFromSpki } from '../../src/eth/address.js';
 import { createSigner } from '../../src/signer/factory.js';
-import { runKeymaster } from '../../src/keymaster/run.js';
+import { runKeymaster } from '../../src/keymaster/run/run.js';
 import type { Chain } from '../harness/chains.js';
 import { MOTO_REGION, motoCredentials } from '../harness/moto.js';
 import { moto, type Emulator } from '../eth/emulators.js';

@@ -5,7 +5,7 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { s3StateObjects, type StateObjects } from '../../src/aws/state-objects.js';
-import { createLease, leaseMove } from '../../src/keymaster/lease.js';
+import { createLease, leaseMove } from '../../src/keymaster/state/lease.js';
 import { motoAccount } from '../harness/emulators.js';
 import { MOTO_REGION } from '../harness/moto.js';
 

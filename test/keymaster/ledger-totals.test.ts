@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerRecord } from '../../src/keymaster/ledger.js';
-import { inWindow, parseInstant, summarizeLedger } from '../../src/keymaster/ledger-totals.js';
+import type { LedgerRecord } from '../../src/keymaster/state/ledger.js';
+import {
+  inWindow,
+  parseInstant,
+  summarizeLedger,
+} from '../../src/keymaster/state/ledger-totals.js';
 
 const base: LedgerRecord = {
   version: 1,

@@ -10,7 +10,7 @@ import { alertRules } from '../../src/keymaster/deploy/alerts.js';
 import { PANEL_QUERIES } from '../../src/keymaster/deploy/dashboard.js';
 import { PUSH_JOB, SERVICE_JOB } from '../../src/keymaster/deploy/jobs.js';
 import { rulesFileYaml } from '../../src/keymaster/deploy/rules-file.js';
-import { rpcCall } from '../../src/keymaster/rpc.js';
+import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
 import { developmentWorkspace } from '../actions/workspace.js';
 import { cli, repoRoot, TSX_LOADER } from '../cli/helpers.js';
 import { nextAccountId, requireChains } from '../harness/emulators.js';

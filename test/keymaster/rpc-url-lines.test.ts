@@ -1,6 +1,6 @@
 /** The `rpc-urls` input (the NOMAD_RPC_URLS secret): NAME_RPC_URL=url lines, nothing else. */
 import { describe, expect, it } from 'vitest';
-import { parseRpcUrlLines } from '../../src/keymaster/rpc-url.js';
+import { parseRpcUrlLines } from '../../src/keymaster/rpc/url.js';
 
 describe('parseRpcUrlLines', () => {
   it('takes NAME_RPC_URL=url lines, skips blanks and comments, reports others by number only', () => {

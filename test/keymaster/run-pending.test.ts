@@ -1,7 +1,7 @@
 import { Transaction, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { rpcCall } from '../../src/keymaster/rpc.js';
-import { runKeymaster } from '../../src/keymaster/run.js';
+import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
+import { runKeymaster } from '../../src/keymaster/run/run.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, resolverFor, testEnvironment } from './fixtures.js';

@@ -1,8 +1,10 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rpcUrlsFromEnv, runKeymaster, type KeymasterRun } from '../../src/keymaster/run.js';
+import { runKeymaster } from '../../src/keymaster/run/run.js';
+import { rpcUrlsFromEnv } from '../../src/keymaster/rpc/url.js';
+import { type KeymasterRun } from '../../src/keymaster/types.js';
 import { unitsOf } from '../../src/config/amounts.js';
-import { renderRunConsole, renderRunMarkdown } from '../../src/keymaster/render.js';
+import { renderRunConsole, renderRunMarkdown } from '../../src/keymaster/run/render.js';
 import type { Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, resolverFor, testEnvironment } from './fixtures.js';

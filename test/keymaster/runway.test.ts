@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRunway, runwayOf } from '../../src/keymaster/runway.js';
+import { formatRunway, runwayOf } from '../../src/keymaster/decide/runway.js';
 
 const ETH = 10n ** 18n;
 const show = (balance: bigint, spent: bigint, window: number) =>

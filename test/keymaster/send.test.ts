@@ -1,11 +1,11 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pendingIncoming, sweepChain } from '../../src/keymaster/balances.js';
-import { accountKey } from '../../src/keymaster/decide.js';
-import { rpcCall } from '../../src/keymaster/rpc.js';
-import { maxFeePerTransfer, quoteFees } from '../../src/keymaster/gas.js';
-import { sendTopUps } from '../../src/keymaster/send.js';
-import { sendTransfer } from '../../src/keymaster/send-transfer.js';
+import { pendingIncoming, sweepChain } from '../../src/keymaster/sweep/balances.js';
+import { accountKey } from '../../src/keymaster/decide/decide.js';
+import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
+import { maxFeePerTransfer, quoteFees } from '../../src/keymaster/send/gas.js';
+import { sendTopUps } from '../../src/keymaster/send/send.js';
+import { sendTransfer } from '../../src/keymaster/send/transfer.js';
 import type { FeeQuote } from '../../src/keymaster/types.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';

@@ -13,7 +13,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { bucketJob } from '../../src/jobs/access.js';
+import { bucketJob } from '../../src/jobs/iam.js';
 import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
 import { stateBucketName, stateBucketPolicyDocument } from '../../src/inventory/keymaster-state.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RpcOutcome } from '../../src/keymaster/rpc.js';
+import type { RpcOutcome } from '../../src/keymaster/rpc/rpc.js';
 import {
   balanceCallName,
   readBalances,
@@ -7,8 +7,8 @@ import {
   readChainId,
   readFees,
   sweepCalls,
-} from '../../src/keymaster/sweep-read.js';
-import { classifyRefusal } from '../../src/keymaster/transactions.js';
+} from '../../src/keymaster/sweep/read.js';
+import { classifyRefusal } from '../../src/keymaster/send/transactions.js';
 
 const BANK = '0xba00000000000000000000000000000000000001';
 const A = '0xaa00000000000000000000000000000000000002';

@@ -1,4 +1,4 @@
-import type { FetchLike } from '../../src/keymaster/rpc.js';
+import type { FetchLike } from '../../src/keymaster/rpc/rpc.js';
 
 /**
  * A fetch that talks to the real node and rewrites its answers for requests to `url`: `rewrite`

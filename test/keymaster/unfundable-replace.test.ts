@@ -1,9 +1,10 @@
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { KeymasterMetrics } from '../../src/keymaster/metrics.js';
+import { KeymasterMetrics } from '../../src/keymaster/service/metrics.js';
 import { unitsOf } from '../../src/config/amounts.js';
-import { rpcCall } from '../../src/keymaster/rpc.js';
-import { runKeymaster, type RunKeymasterOptions } from '../../src/keymaster/run.js';
+import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
+import { runKeymaster } from '../../src/keymaster/run/run.js';
+import { type RunKeymasterOptions } from '../../src/keymaster/run/options.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, KEYMASTER_FUNDER_KEYS } from './chains.js';
 import { agentRows, ETH, networkSettings, resolverFor, testEnvironment } from './fixtures.js';

@@ -1,4 +1,4 @@
-import type { KmsKeyInfo, KmsPublicKeyRead } from '../../src/aws/kms.js';
+import type { KmsKeyInfo, KmsPublicKeyRead } from '../../src/aws/kms-types.js';
 
 /**
  * GetPublicKey as KMS answers it, for the in-memory key stores of the key tests: `missing` for no

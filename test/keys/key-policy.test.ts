@@ -14,7 +14,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/inventory/keys.js';
 import { toolkitKeyPolicyDocument } from '../../src/inventory/policies.js';
-import { keyStoreFor, planKeys, runKeys } from '../../src/plan/keys.js';
+import { keyStoreFor, planKeys, runKeys } from '../../src/plan/keys/keys.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';
 import { nextAccountId } from '../harness/emulators.js';
 

@@ -1,10 +1,10 @@
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms.js';
+import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms-types.js';
 import { AliasExistsError } from '../../src/aws/key-store-errors.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
-import { applyKeys, planKeys } from '../../src/plan/keys.js';
+import { applyKeys, planKeys } from '../../src/plan/keys/keys.js';
 import { publicKeyRead } from './fake-public-key.js';
 import { loadEnv } from './helpers.js';
 

@@ -7,7 +7,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys.js';
+import { runKeys } from '../../src/plan/keys/keys.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { nextAccountId } from '../harness/emulators.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';

@@ -9,7 +9,7 @@ import type { AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import type { KeySpec } from '../../src/inventory/types.js';
-import { runKeys } from '../../src/plan/keys.js';
+import { runKeys } from '../../src/plan/keys/keys.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';
 import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';

@@ -12,7 +12,7 @@ import {
   type LatencyProxyOptions,
 } from '../../bench/latency-proxy.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys.js';
+import { runKeys } from '../../src/plan/keys/keys.js';
 import { createProgress } from '../../src/progress.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys.js';
+import { runKeys } from '../../src/plan/keys/keys.js';
 import { motoEnv } from '../actions/workspace.js';
 import { repoRoot } from '../cli/helpers.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';

@@ -8,7 +8,7 @@ import {
 } from '../../bench/latency-proxy.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys.js';
+import { runKeys } from '../../src/plan/keys/keys.js';
 import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 import { loadEnv } from './helpers.js';

@@ -17,10 +17,11 @@ import {
   type LatencyProxyOptions,
 } from '../../bench/latency-proxy.js';
 import type { AwsClients } from '../../src/aws/clients.js';
-import { createKmsKeyStore, type KmsKeyStore } from '../../src/aws/kms.js';
+import { createKmsKeyStore } from '../../src/aws/kms.js';
+import { type KmsKeyStore } from '../../src/aws/kms-types.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import type { KeySpec } from '../../src/inventory/types.js';
-import { planKeys, runKeys } from '../../src/plan/keys.js';
+import { planKeys, runKeys } from '../../src/plan/keys/keys.js';
 import { addressesRecoveredFromKmsSignature, clientsFor, loadEnv, motoForTest } from './helpers.js';
 import { writesIn } from './kms-state.js';
 import { nextAccountId } from '../harness/emulators.js';

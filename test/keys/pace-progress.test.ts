@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPacer } from '../../src/aws/pacer.js';
-import { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from '../../src/jobs/keys.js';
+import { KMS_WRITES_PER_SECOND_ENV, kmsWritesPerSecond } from '../../src/jobs/keys-rate.js';
 import { InputError } from '../../src/errors.js';
 import { createProgress, reconcileProgress } from '../../src/progress.js';
 

@@ -10,7 +10,7 @@ import { startLatencyProxy, type LatencyProxy } from '../../bench/latency-proxy.
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
-import { runKeys } from '../../src/plan/keys.js';
+import { runKeys } from '../../src/plan/keys/keys.js';
 import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 import { loadEnv } from './helpers.js';

@@ -17,7 +17,7 @@ import type { AwsClients } from '../../src/aws/clients.js';
 import { createSecretKeyStore } from '../../src/aws/secrets.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
-import { runKeys, type KeysResult } from '../../src/plan/keys.js';
+import { runKeys, type KeysResult } from '../../src/plan/keys/keys.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown } from '../../src/report/keys.js';
 import { clientsFor, loadEnv, motoForTest } from './helpers.js';
 import { nextAccountId } from '../harness/emulators.js';

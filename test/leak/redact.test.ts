@@ -13,8 +13,12 @@ import {
   registerSecret,
   sensitivePartsOfUrl,
 } from '../../src/redact.js';
-import { basicAuthorization, rpcEndpoint, rpcUrlProblem } from '../../src/keymaster/rpc-url.js';
-import { rpcUrlProblem as networkRpcUrlProblem } from '../../src/keymaster/run.js';
+import {
+  basicAuthorization,
+  rpcEndpoint,
+  rpcUrlProblem,
+  networkRpcUrlProblem,
+} from '../../src/keymaster/rpc/url.js';
 
 afterEach(() => clearSecrets());
 

@@ -21,7 +21,7 @@ import {
   setTrackingIssue,
 } from '../../src/github/tracking.js';
 import { driftFindings, findingsFingerprint } from '../../src/report/drift.js';
-import { accessPlanJsonSchema, keysPlanJsonSchema } from '../../src/report/plan-json.js';
+import { iamPlanJsonSchema, keysPlanJsonSchema } from '../../src/report/plan-json.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const alert: Alert = {
@@ -299,7 +299,7 @@ describe('drift findings', () => {
       group: 'iam',
     });
     const findings = driftFindings({
-      iam: accessPlanJsonSchema.parse({
+      iam: iamPlanJsonSchema.parse({
         ok: false,
         summary: {},
         changes: [
@@ -362,7 +362,7 @@ describe('drift findings', () => {
     expect(findingsFingerprint(findings)).not.toBe(findingsFingerprint(findings.slice(1)));
     expect(
       driftFindings({
-        iam: accessPlanJsonSchema.parse({ ok: true, summary: {}, changes: [row('exists', 'a')] }),
+        iam: iamPlanJsonSchema.parse({ ok: true, summary: {}, changes: [row('exists', 'a')] }),
       }),
     ).toEqual([]);
   });

@@ -9,7 +9,7 @@ import {
   pendingChange,
   runnableCommit,
   type ApprovedStatus,
-} from '../../src/plan/funding.js';
+} from '../../src/plan/funding/funding.js';
 
 const R = 'a'.repeat(64);
 const X = 'b'.repeat(64);

@@ -1,4 +1,4 @@
-import { parseRpcUrlLines } from '../../keymaster/rpc-url.js';
+import { parseRpcUrlLines } from '../../keymaster/rpc/url.js';
 import { registerRpcUrl } from '../../redact.js';
 import { core } from './core.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AGENT_ROLES } from '../../config/names.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 
 interface AgentConfigFlags {
@@ -33,14 +33,16 @@ export function registerAgentConfig(program: Command, io: CliIo): Command {
     )
     .action(async (options: AgentConfigFlags) => {
       const [
-        { agentConfigFor, parseFormat, renderAgentConfig },
+        { agentConfigFor },
+        { parseFormat, renderAgentConfig },
         { operatorAgentConfig, renderOperatorAgentConfig },
         { bucketFor },
         { InventoryError },
         { keysFor },
         { loadEnvironment },
       ] = await Promise.all([
-        import('../../agents/index.js'),
+        import('../../agents/config.js'),
+        import('../../agents/render.js'),
         import('../../agents/operator.js'),
         import('../../inventory/bucket.js'),
         import('../../inventory/errors.js'),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OperationError } from '../errors.js';
+import { OperationError } from '../../errors.js';
 import { toJson, type CliIo } from '../io.js';
 import { jobModules } from './load.js';
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EXIT, InputError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { InputError } from '../../errors.js';
 import { toJson, type CliIo } from '../io.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];

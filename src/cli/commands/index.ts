@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
-import { registerBucket, registerIam } from './access.js';
+import { registerBucket, registerIam } from './iam.js';
 import { registerAgentConfig } from './agent-config.js';
 import { registerAlert } from './alert.js';
 import { registerApply } from './apply.js';

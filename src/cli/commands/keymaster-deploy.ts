@@ -7,7 +7,7 @@ import {
   DEFAULT_SCHEDULE_SECONDS,
 } from '../../keymaster/deploy/defaults.js';
 import { DEFAULT_PROMETHEUS_LABELS, parsePrometheusLabels } from '../../keymaster/deploy/image.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EXIT, InputError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 import { jobModules } from './load.js';
 
@@ -46,7 +47,7 @@ export function registerKeymasterLedger(
           import('../../jobs/ledger.js'),
         );
         const env = loadEnvironment(options.env, io.cwd);
-        const { parseInstant } = await import('../../keymaster/ledger-totals.js');
+        const { parseInstant } = await import('../../keymaster/state/ledger-totals.js');
         // Bad flags are exit 2 before any AWS call.
         for (const [flag, value] of [
           ['--since', options.since],

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { EXIT, InputError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { InputError } from '../../errors.js';
 import { toJson, type CliIo } from '../io.js';
 import { registerKeymasterDeploy } from './keymaster-deploy.js';
 import { registerKeymasterLedger } from './keymaster-ledger.js';
@@ -85,7 +86,10 @@ export function registerKeymaster(
         }
         const [{ loadEnvironment }, { awsForEnvironment }, [{ keymasterJob }, { serveKeymaster }]] =
           await jobModules(
-            Promise.all([import('../../jobs/keymaster.js'), import('../../keymaster/service.js')]),
+            Promise.all([
+              import('../../jobs/keymaster.js'),
+              import('../../keymaster/service/service.js'),
+            ]),
           );
         const env = loadEnvironment(options.env, io.cwd);
         const job = keymasterJob(env, await awsForEnvironment(env, io.env), io.env);

@@ -51,8 +51,11 @@ export function registerKeys(
               ? createProgress({ sink: stderrSink(), label: 'keys apply' })
               : undefined;
           progress?.begin(`${options.env}: checking the AWS account, then reading the keys`);
-          const [{ loadEnvironment }, { awsForEnvironment }, { keysJob, committedHead }] =
-            await jobModules(import('../../jobs/keys.js'));
+          const [[{ loadEnvironment }, { awsForEnvironment }, { keysJob }], { committedHead }] =
+            await Promise.all([
+              jobModules(import('../../jobs/keys.js')),
+              import('../../jobs/git-history.js'),
+            ]);
           const env = loadEnvironment(options.env, io.cwd);
           const clients = await awsForEnvironment(env, io.env);
           // The workflow's commit, else a clean checkout's HEAD (the Keymaster workflow runs it).

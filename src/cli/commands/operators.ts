@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AddressBook } from '../../report/operators.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import { toJson, type CliIo } from '../io.js';
 
 export function registerOperators(program: Command, io: CliIo): Command {

@@ -1,6 +1,6 @@
 import type { ResolvedEnvironment } from '../../config/model.js';
 import { InputError } from '../../errors.js';
-import { STALE_INTERVALS } from '../service.js';
+import { STALE_INTERVALS } from '../service/service.js';
 import { DEFAULT_SCHEDULE_SECONDS } from './defaults.js';
 import { PUSH_JOB, SERVICE_JOB } from './jobs.js';
 

@@ -9,7 +9,7 @@ import { InputError } from '../../errors.js';
 import { fundingSettingsHash, fundingSettingsOf } from '../../inventory/funding-settings.js';
 import { keysFor } from '../../inventory/keys.js';
 import { githubRoleName, roleArn } from '../../inventory/names.js';
-import { KEYMASTER_SERVICE_ACCOUNT } from '../../inventory/policies.js';
+import { KEYMASTER_SERVICE_ACCOUNT } from '../../inventory/trust-policies.js';
 import { alertRules, type AlertOptions } from './alerts.js';
 import { METRICS_PORT, SERVICE_JOB } from './jobs.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RPC_SECRET } from './defaults.js';
