@@ -7,12 +7,12 @@ import {
   type Attempt,
   type AttemptIn,
   type Attempts,
-} from '../attempt.js';
+} from './attempt.js';
 import { broadcastAll } from './broadcast.js';
 import { bumpedFees } from './gas.js';
 import { quantity } from '../rpc/rpc.js';
 import type { SendOptions } from './options.js';
-import { signSelfTransfer, signTransfer } from '../sign.js';
+import { signSelfTransfer, signTransfer } from './sign.js';
 import { classifyRefusal } from './transactions.js';
 import type { FeeQuote } from '../types.js';
 

@@ -8,13 +8,13 @@ import {
   type AttemptIn,
   type Attempts,
   type Receipt,
-} from '../attempt.js';
+} from './attempt.js';
 import { callNamed, type RpcLink } from '../rpc/batch.js';
 import { broadcastAll } from './broadcast.js';
 import { replacementFees } from './gas.js';
 import { quantity, sleep } from '../rpc/rpc.js';
 import type { SendOptions } from './options.js';
-import { signSelfTransfer, signTransfer } from '../sign.js';
+import { signSelfTransfer, signTransfer } from './sign.js';
 import type { FeeQuote } from '../types.js';
 
 /**

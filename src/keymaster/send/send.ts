@@ -8,12 +8,12 @@ import {
   withMoved,
   type Attempt,
   type Attempts,
-} from '../attempt.js';
+} from './attempt.js';
 import { broadcastAll, type Broadcast } from './broadcast.js';
 import { fillRefused } from './gap.js';
 import { waitForReceipts } from './receipts.js';
 import type { SendOptions } from './options.js';
-import { signSelfTransfer, signTransfer, type Signature } from '../sign.js';
+import { signSelfTransfer, signTransfer, type Signature } from './sign.js';
 import type { TxResult } from '../types.js';
 /**
  * Sending top-ups on one chain: every transfer signed with an explicit nonce counting up from the

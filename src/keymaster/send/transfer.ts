@@ -1,6 +1,6 @@
-import type { RpcLink } from '../rpc/batch.js';
-import { estimateGas } from '../run/chain-reads.js';
-import { maxPricePerGas, TRANSFER_GAS } from './gas.js';
+import { errorMessage } from '../../errors.js';
+import { callNamed, type RpcLink } from '../rpc/batch.js';
+import { maxPricePerGas, readEstimate, TRANSFER_GAS } from './gas.js';
 import { sendTopUps } from './send.js';
 import type { SendOptions } from './options.js';
 import type { FeeQuote, GasEstimate, TxResult } from '../types.js';
@@ -46,15 +46,26 @@ export function amountLessFee(
   return { amount: available - maxFee, maxFee };
 }
 
+/** The chain's gas estimate for sending `amount` (see gas.ts: a revert is `unfundable`). */
 async function estimate(input: SendTransferInput, amount: bigint): Promise<GasEstimate> {
-  const estimates = await estimateGas(
-    input.link,
-    input.from,
-    [{ address: input.to, amount }],
-    input.maxGas,
-    (method) => input.onRpcError?.(method),
-  );
-  return estimates.get(input.to) ?? { kind: 'unknown', reason: 'no estimate' };
+  const { from, to } = input;
+  try {
+    const answers = await callNamed(input.link, [
+      {
+        name: 'estimate',
+        call: {
+          method: 'eth_estimateGas',
+          params: [{ from, to, value: `0x${amount.toString(16)}` }],
+        },
+      },
+    ]);
+    const estimate = readEstimate(answers.get('estimate'), input.maxGas);
+    if (estimate.kind === 'unknown') input.onRpcError?.('eth_estimateGas');
+    return estimate;
+  } catch (error) {
+    input.onRpcError?.('eth_estimateGas');
+    return { kind: 'unknown', reason: `eth_estimateGas failed: ${errorMessage(error)}` };
+  }
 }
 
 /** Sends `available` less the transfer's fee from the signer to `to`, unless it would fail. */

@@ -1,9 +1,9 @@
 import { keccak256 } from 'ethers';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../errors.js';
 import type { Attempt } from './attempt.js';
-import type { SendOptions } from './send/options.js';
-import { selfTransfer, unsignedTransfer } from './send/transactions.js';
-import type { FeeQuote } from './types.js';
+import type { SendOptions } from './options.js';
+import { selfTransfer, unsignedTransfer } from './transactions.js';
+import type { FeeQuote } from '../types.js';
 
 /** Signing for the send path: a transfer, or a zero-value self-transfer at a nonce. */
 

@@ -1,5 +1,5 @@
-import { TRANSFER_GAS } from './send/gas.js';
-import type { FeeQuote, Transfer, TxResult, TxStatus } from './types.js';
+import { TRANSFER_GAS } from './gas.js';
+import type { FeeQuote, Transfer, TxResult, TxStatus } from '../types.js';
 
 /**
  * A top-up's attempt at its nonce, as a value. The send path (send.ts, broadcast.ts, gap.ts,
