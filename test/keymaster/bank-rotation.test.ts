@@ -10,7 +10,7 @@ import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { kmsFundingRecord } from '../../src/aws/funding-record.js';
 import { createKmsKeyStore } from '../../src/aws/kms.js';
@@ -240,5 +240,116 @@ describe('bank rotation moves the money', () => {
     expect(await balanceOf(b.url.alpha, relayer)).toBe(ETH);
     // Nothing more left the old bank.
     await expectConserved(b);
+  }, 180_000);
+});
+
+/**
+ * Kills: the victim's run stops for good at one step (its process would be gone: no more writes,
+ * no lease release or renewal); the next Keymaster, after the lease expired, converges.
+ */
+describe('a Keymaster killed at each step of a bank rotation converges on the next run', () => {
+  type Kill = {
+    /** Where the victim dies: a state write it never finishes, or the alias move. */
+    at?: (key: string, body: string) => boolean;
+    atAliasMove?: boolean;
+    /** The victim dies after its alias move (its ledger records come last). */
+    afterAliasMove?: boolean;
+  };
+
+  async function killThenRerun(b: Bench, kill: Kill, settle?: () => Promise<void>) {
+    const t0 = Date.now();
+    let killed!: () => void;
+    const dead = new Promise<void>((resolve) => (killed = resolve));
+    const hang = () => {
+      killed();
+      return new Promise<never>(() => {});
+    };
+    const dying: StateObjects = {
+      ...b.objects,
+      putIfAbsent: (key, body) =>
+        kill.at?.(key, body) ? hang() : b.objects.putIfAbsent(key, body),
+    };
+    const victim = keymasterJob(b.env, b.clients, b.vars, undefined, {
+      state: { holder: 'pod:victim', objects: dying, clock: () => t0, renewEveryMs: 3_600_000 },
+      bankRotation: { pollIntervalMs: 20, ...(kill.atAliasMove ? { moveAlias: hang } : {}) },
+    });
+    void victim.runOnce({ dryRun: false });
+    await dead;
+    await settle?.();
+    expect((await bankAliasTarget(b.clients)) === b.staged.keyId).toBe(
+      kill.afterAliasMove ?? false,
+    );
+    const next = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+      state: { holder: 'pod:next', clock: () => t0 + 11 * 60_000 },
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    expect(next.lease?.held).toBe(true);
+    expect(next.failures).toEqual([]);
+    // The alias moves once: by the victim when it died after that, else by the next run.
+    expect(next.bankRotation?.aliasMoved).toBe(kill.afterAliasMove ? undefined : true);
+    expect(await bankAliasTarget(b.clients)).toBe(b.staged.keyId);
+    // One transfer per chain in all, in the ledger once, and the new bank holds exactly it.
+    const swept = await sweptInLedger(b.objects);
+    for (const network of ['alpha', 'beta'] as const) {
+      const chainId = b.env.networks.find((n) => n.name === network)!.chainId;
+      const onChain = swept.filter((r) => r.chainId === chainId);
+      expect(onChain, network).toHaveLength(1);
+      expect(await balanceOf(b.url[network], b.staged.address)).toBe(BigInt(onChain[0]!.amountWei));
+    }
+    await expectConserved(b);
+    return next;
+  }
+
+  const isSweep = (body: string) => body.includes('"bank-rotation"');
+
+  it('before the transfers’ ledger intents (nothing broadcast): the next run sweeps once', async () => {
+    const b = await bench();
+    const next = await killThenRerun(b, {
+      at: (key, body) => key.startsWith('ledger/intents/') && isSweep(body),
+    });
+    expect(next.bankRotation!.chains.map((c) => c.sent?.status)).toEqual(['mined', 'mined']);
+  }, 180_000);
+
+  it('after the alias move, before the ledger records: the next run records them, pays from the new bank, sends nothing', async () => {
+    const b = await bench();
+    const next = await killThenRerun(b, {
+      at: (key) => key.startsWith('ledger/records/'),
+      afterAliasMove: true,
+    });
+    // The new bank's own record names itself: there is nothing left to rotate.
+    expect(next.bankRotation).toBeUndefined();
+    expect(next.bankAddress).toBe(b.staged.address);
+    expect(next.sent).toEqual([]);
+    // The interrupted run's top-ups and transfers, completed from their intents.
+    expect(next.ledger?.completed).toBe(6);
+  }, 180_000);
+
+  it('between the transfers and the alias move: the next run moves the alias and sends nothing', async () => {
+    const b = await bench();
+    const next = await killThenRerun(b, { atAliasMove: true });
+    expect(next.bankRotation!.chains.every((c) => c.sent === undefined)).toBe(true);
+    expect(next.sent).toEqual([]);
+  }, 180_000);
+
+  it('between chains (alpha swept, beta not yet broadcast): the next run sweeps beta only', async () => {
+    const b = await bench();
+    const betaId = b.env.networks.find((n) => n.name === 'beta')!.chainId;
+    const next = await killThenRerun(
+      b,
+      { at: (key, body) => key.includes(`/${betaId}-`) && isSweep(body) },
+      // The dead run's alpha transfer was broadcast before it died: wait until it is mined.
+      () =>
+        vi.waitFor(
+          async () => expect(await balanceOf(b.url.alpha, b.staged.address)).not.toBe(0n),
+          {
+            timeout: 30_000,
+            interval: 50,
+          },
+        ),
+    );
+    expect(next.bankRotation!.chains.map((c) => [c.network, c.sent?.status])).toEqual([
+      ['alpha', undefined],
+      ['beta', 'mined'],
+    ]);
   }, 180_000);
 });

@@ -228,16 +228,32 @@ export type WithBankRotation<R extends KeymasterRun = KeymasterRun> = R & {
   bankRotation?: BankRotationReport;
 };
 
-/** The run with the rotation's report; its failures fail the run (and so alert). */
+/**
+ * The run with the rotation's report; its failures fail the run (and so alert). On a chain the
+ * rotation swept, the old bank holds only dust by design: its `bank-low` verdict is dropped (the
+ * next run judges the new bank), so the run does not ask anyone to refill a key being retired.
+ */
 export function withBankRotation(
   run: KeymasterRun,
   rotation: { report?: BankRotationReport; failures: KeymasterFailure[] },
 ): WithBankRotation {
+  const swept = new Set(
+    (rotation.report?.chains ?? []).filter((c) => c.after.kind === 'swept').map((c) => c.network),
+  );
+  const retiring = (network: string | undefined) => network !== undefined && swept.has(network);
+  const failures = [
+    ...run.failures.filter((f) => !(f.kind === 'bank-low' && retiring(f.network))),
+    ...rotation.failures,
+  ];
+  const banks = run.banks.map((b) => (retiring(b.network) ? { ...b, low: false } : b));
+  const bankLow = banks.some((b) => b.low);
   return {
     ...run,
     ...(rotation.report ? { bankRotation: rotation.report } : {}),
+    banks,
+    bankLow,
     rpcErrors: [...run.rpcErrors, ...(rotation.report?.rpcErrors ?? [])],
-    failures: [...run.failures, ...rotation.failures],
-    ok: run.ok && rotation.failures.length === 0,
+    failures,
+    ok: failures.length === 0 && !bankLow,
   };
 }
