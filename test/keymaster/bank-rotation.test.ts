@@ -6,7 +6,7 @@
  * alias; the next run pays from the new bank. Killed at each step, the next run converges and
  * nothing is paid twice.
  */
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { CreateGrantCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -240,6 +240,62 @@ describe('bank rotation moves the money', () => {
     expect(await balanceOf(b.url.alpha, relayer)).toBe(ETH);
     // Nothing more left the old bank.
     await expectConserved(b);
+  }, 180_000);
+});
+
+describe('a bank rotation moves nothing it should not', () => {
+  it('a chain that cannot be swept is reported; no chain is swept and the alias stays until it can', async () => {
+    const b = await bench();
+    const { BETA_RPC_URL: _beta, ...withoutBeta } = b.vars;
+    const blocked = (await keymasterJob(b.env, b.clients, withoutBeta, undefined, {
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    const reported = blocked.failures.filter((f) => f.kind === 'bank-rotation');
+    expect(reported.map((f) => f.network)).toEqual(['beta']);
+    expect(reported[0]!.message).toContain('BETA_RPC_URL');
+    expect(blocked.bankRotation!.chains.map((c) => [c.network, c.after.kind])).toEqual([
+      ['alpha', 'sweep'],
+      ['beta', 'wait'],
+    ]);
+    expect(blocked.bankRotation!.waiting).toEqual(['alpha', 'beta']);
+    // All or nothing: alpha's money stays too, so the old bank can keep paying both chains.
+    expect(await balanceOf(b.url.alpha, b.staged.address)).toBe(0n);
+    expect(await balanceOf(b.url.beta, b.staged.address)).toBe(0n);
+    expect(await bankAliasTarget(b.clients)).not.toBe(b.staged.keyId);
+    expect(blocked.ok).toBe(false);
+
+    const healed = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    expect(healed.failures).toEqual([]);
+    expect(healed.bankRotation!.aliasMoved).toBe(true);
+    expect(await bankAliasTarget(b.clients)).toBe(b.staged.keyId);
+    await expectConserved(b);
+  }, 180_000);
+
+  it('moves nothing to a next bank someone else may use (a grant on the staged key)', async () => {
+    const b = await bench();
+    await b.clients.kms.send(
+      new CreateGrantCommand({
+        KeyId: b.staged.keyId,
+        GranteePrincipal: 'arn:aws:iam::111122223333:root',
+        Operations: ['Sign'],
+      }),
+    );
+    const refused = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    expect(refused.bankRotation).toBeUndefined();
+    const reported = refused.failures.filter((f) => f.kind === 'bank-rotation');
+    expect(reported).toHaveLength(1);
+    expect(reported[0]!.message).toMatch(/grant .* gives Sign/);
+    expect(reported[0]!.message).toContain('no money is moved to it');
+    for (const network of ['alpha', 'beta'] as const) {
+      expect(await balanceOf(b.url[network], b.staged.address)).toBe(0n);
+    }
+    expect(await bankAliasTarget(b.clients)).not.toBe(b.staged.keyId);
+    // The run's top-ups were still paid by the old bank.
+    expect(refused.sent.map((t) => t.status)).toEqual(['mined', 'mined', 'mined', 'mined']);
   }, 180_000);
 });
 
