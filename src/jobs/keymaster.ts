@@ -21,6 +21,7 @@ import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/inventory.js';
 import type { FundingRecord } from '../aws/funding-record.js';
 import { withBankRotation } from '../keymaster/bank-rotation/run.js';
+import { withRotationConsole, withRotationMarkdown } from '../keymaster/bank-rotation/render.js';
 import { rotateBank, type RotateBankInput } from './bank-rotation.js';
 import { fundingRecordFor } from './funding.js';
 import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
@@ -224,8 +225,8 @@ export function keymasterJob(
           runKeymaster({ ...common, dryRun: true, bankAddress: await payer.getAddress() }),
       });
     },
-    console: (run) => renderRunConsole(run, units),
-    markdown: (run) => renderRunMarkdown(run, units),
+    console: (run) => withRotationConsole(run, units, renderRunConsole(run, units)),
+    markdown: (run) => withRotationMarkdown(run, units, renderRunMarkdown(run, units)),
     json: (run) => JSON.stringify(toJsonValue(run), null, 2),
   };
 }

@@ -188,10 +188,17 @@ describe('bank rotation moves the money', () => {
     expect(onBank).toMatchObject({ bank: 'found', record: { nextBank: b.staged.keyId } });
     expect(onStaged).toEqual(onBank);
 
-    const run = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+    const job = keymasterJob(b.env, b.clients, b.vars, undefined, {
       bankRotation: { pollIntervalMs: 20 },
-    }).runOnce({ dryRun: false })) as Run;
+    });
+    const run = (await job.runOnce({ dryRun: false })) as Run;
     expect(run.failures).toEqual([]);
+    // The job summary shows the rotation: where the money went and that the alias moved.
+    const summary = job.markdown(run);
+    expect(summary).toContain(
+      `### Bank rotation ${b.oldBank} → ${b.staged.address} (alias moved to ${b.staged.keyId})`,
+    );
+    expect(summary).toMatch(/\| alpha \| [0-9.]+ ETH \(mined\) \|/);
     // The top-ups were paid by the old bank first: two wallets on each chain.
     expect(run.bankAddress).toBe(b.oldBank);
     expect(run.sent.map((t) => t.status)).toEqual(['mined', 'mined', 'mined', 'mined']);
@@ -247,9 +254,12 @@ describe('a bank rotation moves nothing it should not', () => {
   it('a chain that cannot be swept is reported; no chain is swept and the alias stays until it can', async () => {
     const b = await bench();
     const { BETA_RPC_URL: _beta, ...withoutBeta } = b.vars;
-    const blocked = (await keymasterJob(b.env, b.clients, withoutBeta, undefined, {
+    const job = keymasterJob(b.env, b.clients, withoutBeta, undefined, {
       bankRotation: { pollIntervalMs: 20 },
-    }).runOnce({ dryRun: false })) as Run;
+    });
+    const blocked = (await job.runOnce({ dryRun: false })) as Run;
+    expect(job.console(blocked)).toContain('alias stays until alpha, beta are swept');
+    expect(job.console(blocked)).toContain('FAILED: the RPC URL of beta');
     const reported = blocked.failures.filter((f) => f.kind === 'bank-rotation');
     expect(reported.map((f) => f.network)).toEqual(['beta']);
     expect(reported[0]!.message).toContain('BETA_RPC_URL');
