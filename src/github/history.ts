@@ -1,5 +1,6 @@
 import { OperationError } from '../errors.js';
 import { httpStatus, type GithubClient } from './client.js';
+import { coAuthorsOf } from './co-authors.js';
 
 /**
  * The people behind a deployment, read through the REST API (GETs only): who approved a run's
@@ -38,6 +39,8 @@ export interface CommitPeople {
   /** The git identity, with the GitHub account GitHub attributes it to when there is one. */
   author: GithubPerson;
   committer: GithubPerson;
+  /** People credited in `Co-authored-by:` trailers (src/github/co-authors.ts). */
+  coAuthors: GithubPerson[];
   /** The merged pull requests GitHub associates with the commit. */
   pulls: PullPeople[];
 }
@@ -133,6 +136,7 @@ export async function readChangeHistory(
       subject: (commit.commit.message ?? '').split('\n')[0] ?? '',
       author: person(commit.author, commit.commit.author),
       committer: person(commit.committer, commit.commit.committer),
+      coAuthors: coAuthorsOf(commit.commit.message ?? ''),
       pulls: await Promise.all(merged.map((p) => pulls.get(p.number)!)),
     });
   }

@@ -15,11 +15,14 @@ import type { ChangeHistory, CommitPeople, GithubPerson, RunApproval } from '../
  *   directly) is refused: nobody accountable is known.
  * - No approval of the environment in the run (no required reviewers, or an administrator
  *   bypassed them) is refused.
- * - Co-authors named in `Co-authored-by:` trailers are not checked: the person who committed the
- *   work and the pull request's opener and merger are accountable for what it contains.
+ * - Co-authors named in `Co-authored-by:` trailers count as authors when the trailer identifies
+ *   the approver: by GitHub's noreply email (id, else login), or by a name equal to the
+ *   approver's login. A co-author with any other email cannot be tied to an account; as with an
+ *   unlinked author, the committer and the pull request's opener and merger are accountable.
  */
 
-export type Involvement = 'authored' | 'committed' | 'opened the pull request of' | 'merged';
+export type Involvement =
+  'authored' | 'co-authored' | 'committed' | 'opened the pull request of' | 'merged';
 
 export interface SelfApproval {
   approver: string;
@@ -50,6 +53,10 @@ function samePerson(a: GithubPerson, b: GithubPerson): boolean {
   return key(a) !== '' && key(a) === key(b);
 }
 
+/** A trailer's free-text name that is exactly the approver's login (case-insensitive). */
+const namesLogin = (coAuthor: GithubPerson, approver: GithubPerson) =>
+  key(approver) !== '' && (coAuthor.name ?? '').trim().toLowerCase() === key(approver);
+
 const identity = (p: GithubPerson) =>
   p.login ??
   (p.email ? `${p.name ? `${p.name} ` : ''}<${p.email}>` : (p.name ?? 'someone unknown'));
@@ -60,6 +67,9 @@ function involvementOf(approver: GithubPerson, commit: CommitPeople) {
   const involvement = new Set<Involvement>();
   const pulls = new Set<number>();
   if (samePerson(approver, commit.author)) involvement.add('authored');
+  if (commit.coAuthors.some((c) => samePerson(approver, c) || namesLogin(c, approver))) {
+    involvement.add('co-authored');
+  }
   if (samePerson(approver, commit.committer)) involvement.add('committed');
   for (const pull of commit.pulls) {
     if (pull.author && samePerson(approver, pull.author)) {

@@ -42,13 +42,18 @@ const sha = (n: number) => createHash('sha1').update(`commit ${n}`).digest('hex'
 /** Appends a commit; by default authored by `author` through a pull request bob merged. */
 function commit(
   author: FakeAccount | null,
-  options: { committer?: FakeAccount | null; pull?: Partial<FakePull> | null; email?: string } = {},
+  options: {
+    committer?: FakeAccount | null;
+    pull?: Partial<FakePull> | null;
+    email?: string;
+    trailers?: string;
+  } = {},
 ): string {
   const id = github.history.length;
   const c: FakeCommit = {
     sha: sha(id),
     commit: {
-      message: `change ${id}\n\nbody`,
+      message: `change ${id}\n\nbody${options.trailers ? `\n\n${options.trailers}` : ''}`,
       author: { name: author?.login ?? 'Mallory', email: options.email ?? `${author?.login}@x` },
       committer: { name: 'GitHub', email: 'noreply@github.com' },
     },
@@ -104,6 +109,22 @@ describe('the approval check', () => {
       `carol approved production and wrote, committed and merged none of the 2 commits after the recorded ${base.slice(0, 7)} up to ${head.slice(0, 7)}`,
     );
     expect(github.writes()).toEqual([]);
+  });
+
+  it('refuses an approver a Co-authored-by trailer credits through their noreply email', async () => {
+    const base = commit(alice);
+    const head = commit(alice, {
+      trailers: `Co-authored-by: Someone <${carol.id}+${carol.login}@users.noreply.github.com>`,
+    });
+    approve(carol);
+    const { decision } = await check({ base, head });
+    expect(decision.ok).toBe(false);
+    expect(decision.selfApprovals.map((s) => [s.commit, s.involvement])).toEqual([
+      [head, ['co-authored']],
+    ]);
+    expect(decision.message).toContain(
+      `carol approved it but co-authored commit ${head.slice(0, 7)}`,
+    );
   });
 
   it('refuses an approver who merged, opened, authored or committed a commit, saying who and which', async () => {

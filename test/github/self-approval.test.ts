@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ChangeHistory, CommitPeople, RunApproval } from '../../src/github/history.js';
+import { coAuthorsOf } from '../../src/github/co-authors.js';
 import { decideApproval, renderApprovalDecision } from '../../src/report/self-approval.js';
 
 const sha = (c: string) => c.repeat(40);
@@ -17,6 +18,7 @@ const commit = (c: string, people: Partial<CommitPeople> = {}): CommitPeople => 
   subject: `change ${c}`,
   author: { login: 'alice', id: 1 },
   committer: { login: 'web-flow', id: 2 },
+  coAuthors: [],
   pulls: [{ number: 7, author: { login: 'alice', id: 1 }, mergedBy: { login: 'bob', id: 3 } }],
   ...people,
 });
@@ -89,5 +91,54 @@ describe('decideApproval', () => {
     expect(pushed.unaccounted).toEqual([
       { commit: sha('a'), subject: 'change a', who: 'M <m@example.com>' },
     ]);
+  });
+});
+
+describe('co-authors', () => {
+  it('reads Co-authored-by trailers, resolving GitHub noreply emails to accounts', () => {
+    const message = [
+      'change',
+      '',
+      'body',
+      '',
+      'Co-authored-by: Carol <4+carol@users.noreply.github.com>',
+      'co-authored-by: Old Dave <dave@users.noreply.github.com>',
+      'Co-Authored-By: Erin <erin@example.com>',
+      'Not-a-trailer: x <y@z>',
+    ].join('\n');
+    expect(coAuthorsOf(message)).toEqual([
+      { name: 'Carol', email: '4+carol@users.noreply.github.com', login: 'carol', id: 4 },
+      { name: 'Old Dave', email: 'dave@users.noreply.github.com', login: 'dave' },
+      { name: 'Erin', email: 'erin@example.com' },
+    ]);
+  });
+
+  it('refuses an approver a trailer credits by id, by login, or by a name that is their login', () => {
+    const byId = decide(
+      [approved('carol-renamed', 4)],
+      history(commit('a', { coAuthors: [{ login: 'carol', id: 4 }] })),
+    );
+    expect(byId.selfApprovals.map((s) => s.involvement)).toEqual([['co-authored']]);
+    const byName = decide(
+      [approved('Carol', 4)],
+      history(commit('a', { coAuthors: [{ name: 'carol', email: 'c@example.com' }] })),
+    );
+    expect(byName.ok).toBe(false);
+    expect(byName.message).toContain('Carol approved it but co-authored commit aaaaaaa');
+  });
+
+  it('passes a co-author who cannot be tied to the approver', () => {
+    const d = decide(
+      [approved('carol', 4)],
+      history(
+        commit('a', {
+          coAuthors: [
+            { name: 'Carol Smith', email: 'carol@example.com' },
+            { login: 'carol', id: 5 },
+          ],
+        }),
+      ),
+    );
+    expect(d.ok).toBe(true);
   });
 });
