@@ -22,6 +22,7 @@ import { loadEnvironment } from '../../src/jobs/environment.js';
 import type { StatefulRun } from '../../src/jobs/keymaster-state.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
 import { keysJob, prepareKeysJob } from '../../src/jobs/keys.js';
+import { writeFundingRecord } from '../../src/jobs/bank-rotation.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { stateBucketName } from '../../src/inventory/keymaster-state.js';
 import { ROTATION_TAG, TAG_KEYS } from '../../src/inventory/tags.js';
@@ -306,6 +307,68 @@ describe('a bank rotation moves nothing it should not', () => {
     expect(await bankAliasTarget(b.clients)).not.toBe(b.staged.keyId);
     // The run's top-ups were still paid by the old bank.
     expect(refused.sent.map((t) => t.status)).toEqual(['mined', 'mined', 'mined', 'mined']);
+  }, 180_000);
+});
+
+describe('the switched apply converges when killed between its two record writes', () => {
+  it('killed after writing the staged bank, before the bank: the Keymaster waits, the re-run apply converges', async () => {
+    const b = await bench();
+    const bankRecord = kmsFundingRecord(b.clients.kms, 'alias/staging-bank');
+    const stagedRecord = kmsFundingRecord(b.clients.kms, b.staged.keyId);
+    const approved = await bankRecord.read();
+    if (approved.bank !== 'found' || !approved.record) throw new Error('no record');
+    // Both keys back to before the switched apply: the bank's old record, none on the staged key.
+    const { nextBank: _next, ...before } = approved.record;
+    await bankRecord.write(before);
+    await stagedRecord.write({ sha256: 'f'.repeat(64) });
+    // The switched apply's record step, killed at the bank's write.
+    await expect(
+      writeFundingRecord({
+        env: b.env,
+        clients: b.clients,
+        record: before,
+        write: () => Promise.reject(new Error('killed')),
+      }),
+    ).rejects.toThrow('killed');
+    // The staged key was written first: it carries the approved record; the bank does not yet.
+    expect(await stagedRecord.read()).toMatchObject({ record: { nextBank: b.staged.keyId } });
+    expect(await bankRecord.read()).toEqual({ bank: 'found', record: before });
+    const idle = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    // The Keymaster sees no rotation yet: it pays from the old bank and moves nothing.
+    expect(idle.bankRotation).toBeUndefined();
+    expect(idle.failures).toEqual([]);
+    expect(await balanceOf(b.url.alpha, b.staged.address)).toBe(0n);
+
+    // The apply runs again (the workflow's re-run): it writes both, and the next run rotates.
+    const prepared = await prepareKeysJob(b.env, b.clients, {
+      commit: 'd'.repeat(40),
+      mode: 'plan',
+    });
+    await prepared.record(prepared.plan);
+    expect((await bankRecord.read()) as unknown).toMatchObject({
+      record: { nextBank: b.staged.keyId },
+    });
+    const rotated = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    expect(rotated.failures).toEqual([]);
+    expect(rotated.bankRotation?.aliasMoved).toBe(true);
+    await expectConserved(b);
+  }, 180_000);
+
+  it('a bank record naming a staged key that lacks the approved record moves nothing', async () => {
+    const b = await bench();
+    // The staged key's record is the one before the switch (written by hand, or a stale one).
+    await kmsFundingRecord(b.clients.kms, b.staged.keyId).write({ sha256: 'f'.repeat(64) });
+    const refused = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    expect(refused.failures.map((f) => f.kind)).toEqual(['bank-rotation']);
+    expect(refused.failures[0]!.message).toContain('does not carry the approved funding record');
+    expect(await balanceOf(b.url.alpha, b.staged.address)).toBe(0n);
+    expect(await bankAliasTarget(b.clients)).not.toBe(b.staged.keyId);
   }, 180_000);
 });
 
