@@ -20,6 +20,7 @@ import { addressFromSpki } from '../src/eth/address.js';
 import { keysFor } from '../src/inventory/keys.js';
 import type { KeySpec } from '../src/inventory/types.js';
 import { runKeys } from '../src/plan/keys/keys.js';
+import { keyRows } from '../src/plan/keys/rows.js';
 import { motoCredentials, startMoto } from '../test/harness/moto.js';
 import {
   benchOptions,
@@ -121,7 +122,7 @@ async function main() {
       if (!result.ok || result.changes.some((c) => c.action !== 'exists')) {
         throw new Error('the benchmark plan should find every key in place');
       }
-      return result.rows.map((r) => r.address);
+      return keyRows(result).map((r) => r.address);
     };
     // Warm-up without latency: records moto's answers for the replay, loads the code paths.
     proxy.proxy.setLatency(0);

@@ -213,15 +213,9 @@ export {
 export { createSigner, type SignerSource } from './signer/factory.js';
 export { createAwsClients, type AwsClients, type AwsClientOptions } from './aws/clients.js';
 export { assertAccount, callerAccount, AccountMismatchError } from './aws/sts.js';
-export {
-  runKeys,
-  planKeys,
-  applyKeys,
-  keyStoreFor,
-  type KeysResult,
-  type KeyChange,
-} from './plan/keys/keys.js';
-export { type KeyRow } from './plan/keys/types.js';
+export { runKeys, planKeys, prepareKeysIn, keyStoreFor } from './plan/keys/keys.js';
+export { keyRows, type KeysResult } from './plan/keys/rows.js';
+export { type KeyChange, type KeyRow } from './plan/keys/types.js';
 export { keysJson, renderKeysConsole, renderKeysMarkdown } from './report/keys.js';
 export type { Change, ChangeAction } from './plan/change.js';
 export { NomadOpsError, InputError, OperationError, errorMessage, exitCodeOf } from './errors.js';

@@ -1,5 +1,5 @@
-import type { RotationState } from './schema-keys.js';
 import type { AgentRole, EnvironmentName, KeyName } from './names.js';
+import type { RotationState } from './schema-keys.js';
 
 /**
  * A validated environment with every default applied and every amount parsed to integer wei.

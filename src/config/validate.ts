@@ -9,6 +9,7 @@ import { longStringIssues } from './string-limits.js';
 import { keymasterIssues } from './validate-keymaster.js';
 import { networkIssues } from './validate-networks.js';
 import { rotationIssues } from './validate-rotate.js';
+
 /**
  * Rules that span fields, which a schema cannot express. Runs on the parsed file even when the
  * schema found problems, so one run reports everything; each rule skips parts whose shape is wrong

@@ -10,6 +10,7 @@ import {
 } from './bank-rotation-statements.js';
 import { iamReadStatements, kmsReadStatements, kmsWriteStatements } from './role-statements.js';
 import { iamWriteStatements, type IamWriteScope } from './iam-write-statements.js';
+import { rotationStatements } from './rotation-statements.js';
 import { FUNDING_RECORD_TAG_KEYS, MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
@@ -318,6 +319,25 @@ export function applyIamPolicyDocument(
   scope: ApplyScope,
 ): PolicyDocument {
   return doc(...iamWriteStatements(env.aws.accountId, scope.iam));
+}
+
+/**
+ * The apply role's part in key rotations (issue 26), a managed policy of its own (size limit):
+ * KMS tag and alias rules in `rotation-statements.ts`; in development, a rotation stages the new
+ * hex key as the secret's AWSPENDING version and the switch makes it AWSCURRENT.
+ */
+export function applyRotationPolicyDocument(env: ResolvedEnvironment): PolicyDocument {
+  if (env.keyStore === 'kms') return doc(...rotationStatements(env));
+  return doc({
+    Sid: 'RotateKeySecrets',
+    Effect: 'Allow',
+    Action: [
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UntagResource',
+      'secretsmanager:UpdateSecretVersionStage',
+    ],
+    Resource: secretsOf(env),
+  });
 }
 
 /** IAM size limits (characters, whitespace not counted). */

@@ -1,7 +1,12 @@
 import type { AbstractSigner } from 'ethers';
 import type { AwsClients } from '../aws/clients.js';
 import { moveBankAlias } from '../aws/bank-alias.js';
-import { kmsFundingRecord, recordFromTags, type FundingRecord } from '../aws/funding-record.js';
+import {
+  kmsFundingRecord,
+  recordFromTags,
+  type FundingRecord,
+  type FundingRecordStore,
+} from '../aws/funding-record.js';
 import { createKmsKeyStore } from '../aws/kms.js';
 import type { KmsKeyStore } from '../aws/kms-types.js';
 import type { ResolvedEnvironment } from '../config/model.js';
@@ -167,4 +172,16 @@ export async function writeFundingRecord(input: {
   const record = { ...input.record, nextBank };
   await kmsFundingRecord(clients.kms, nextBank).write(record);
   await input.write(record);
+}
+
+/** The bank's record store, writing through `writeFundingRecord` (the staged bank first). */
+export function rotatingFundingRecord(
+  env: ResolvedEnvironment,
+  clients: Pick<AwsClients, 'kms'>,
+  store: FundingRecordStore,
+): FundingRecordStore {
+  return {
+    read: () => store.read(),
+    write: (record) => writeFundingRecord({ env, clients, record, write: (r) => store.write(r) }),
+  };
 }

@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { ResolvedEnvironment } from '../config/model.js';
 import { prepareIam, type IamResult } from '../plan/iam/iam.js';
 import { prepareBucket } from '../plan/bucket/bucket.js';
+import type { ApplyResult, PlanResult } from '../plan/reconcile.js';
 import { stateBucketFor } from '../inventory/keymaster-state.js';
 import { iamJson, renderIamConsole, renderIamMarkdown } from '../report/iam.js';
 import { renderKeyAccessConsole, renderKeyAccessMarkdown } from '../report/key-access.js';
@@ -113,11 +114,20 @@ export async function prepareBucketJob(
   });
 }
 
-function bothBuckets(proofs: IamResult, state: IamResult): IamResult {
+/** Two buckets' results as one section: the proofs bucket's rows, then the state bucket's. */
+function bothBuckets<
+  R extends PlanResult<C> | ApplyResult<C>,
+  C extends IamResult['changes'][number],
+>(proofs: R, state: R): R {
   return {
+    ...proofs,
     changes: [...proofs.changes, ...state.changes],
-    ...(proofs.after || state.after
-      ? { after: [...(proofs.after ?? []), ...(state.after ?? [])] }
+    ...(proofs.mode === 'apply' && state.mode === 'apply'
+      ? {
+          after: [...proofs.after, ...state.after],
+          applied: [...proofs.applied, ...state.applied],
+          failed: [...proofs.failed, ...state.failed],
+        }
       : {}),
     ok: proofs.ok && state.ok,
   };

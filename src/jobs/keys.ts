@@ -1,18 +1,23 @@
 import type { ResolvedEnvironment } from '../config/model.js';
 import { fundingSettingsOf } from '../inventory/funding-settings.js';
 import { keysFor } from '../inventory/keys.js';
-import { planFunding, type FundingPlan } from '../plan/funding/funding.js';
-import { prepareKeys, type KeysResult } from '../plan/keys/keys.js';
+import type { FundingPlan } from '../plan/funding/funding.js';
+import { fundingOf, fundingReconciler, keysNotInPlace } from '../plan/funding/reconcile.js';
+import { prepareKeys } from '../plan/keys/keys.js';
+import { rotationsFor } from '../inventory/rotations.js';
+import { keyRows, type KeysResult } from '../plan/keys/rows.js';
 import type { KeyRow } from '../plan/keys/types.js';
+import { prepare } from '../plan/reconcile.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
-import { errorMessage } from '../errors.js';
 import type { Progress } from '../progress.js';
-import { writeFundingRecord } from './bank-rotation.js';
+import { rotatingFundingRecord } from './bank-rotation.js';
 import { fundingRecordFor, settingsAtCommit } from './funding.js';
 
 export interface KeysJobResult {
   result: KeysResult;
+  /** The key table's rows (`keyRows(result)`). */
+  rows: KeyRow[];
   /** The funding settings and what the bank records; after apply, with the outcome. */
   funding: FundingPlan;
   json: KeysJson;
@@ -52,10 +57,10 @@ export interface PreparedKeysJob {
 }
 
 /**
- * Reads the bank's funding record and the keys once, and plans. The plan carries the funding
- * settings (they move money, so they are approved with the keys); every apply that leaves every
- * key in place records their sha256, the commit and the time on the bank, even when the settings
- * did not change: the Keymaster runs the recorded commit.
+ * Reads the bank's funding record and the keys once, and plans both (two resources of the one
+ * loop). The plan carries the funding settings (they move money, so they are approved with the
+ * keys); an apply that leaves every key in place records their sha256 and the commit on the bank
+ * when the bank does not record exactly those: the Keymaster runs the recorded commit.
  */
 export async function prepareKeysJob(
   env: ResolvedEnvironment,
@@ -64,16 +69,23 @@ export async function prepareKeysJob(
 ): Promise<PreparedKeysJob> {
   const mode = options.mode ?? 'apply';
   const keys = keysFor(env);
-  const record = fundingRecordFor(env, clients, keys);
-  const settings = fundingSettingsOf(env, keys);
-  const state = await record.read();
   const previousAt = options.settingsAtCommit ?? settingsAtCommit;
-  const recordedCommit = state.bank === 'found' ? state.record?.commit : undefined;
-  const funding: FundingPlan = planFunding({
-    settings,
-    state,
-    recordedSettings: recordedCommit ? previousAt(env, recordedCommit) : undefined,
-  });
+  // Written only after the keys' apply says every key is in place.
+  let blocker = 'the keys were not applied: the funding settings were not recorded';
+  const fundingRecord = await prepare(
+    fundingReconciler({
+      // A switched bank rotation also names the staged bank and records on it (bank-rotation.ts).
+      store: rotatingFundingRecord(env, clients, fundingRecordFor(env, clients, keys)),
+      bank: keys.find((k) => k.purpose === 'bank')?.alias ?? 'bank',
+      settings: fundingSettingsOf(env, keys),
+      commit: options.commit,
+      settingsAt: (commit) => previousAt(env, commit),
+      now: options.now ?? (() => new Date()),
+      blocker: () => blocker || undefined,
+    }),
+    {},
+  );
+  const funding = fundingOf(fundingRecord.plan);
   const prepared = await prepareKeys(
     {
       env,
@@ -83,48 +95,37 @@ export async function prepareKeysJob(
       ...(options.kmsWritesPerSecond ? { kmsWritesPerSecond: options.kmsWritesPerSecond } : {}),
       ...(options.verifyKeyTrust ? { verifyKeyTrust: true } : {}),
       ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
+      rotations: rotationsFor(env, keys),
+      gracePeriodDays: env.gracePeriodDays,
     },
     mode,
   );
-  const finish = (result: KeysResult, outcome: FundingPlan, shown: string): KeysJobResult => ({
-    result,
-    funding: outcome,
-    json: keysJson(result, outcome),
-    console: renderKeysConsole(result, outcome),
-    markdown: renderKeysMarkdown(result, {
-      title: `Keys — ${env.name} (${shown})`,
+  const finish = (result: KeysResult, outcome: FundingPlan): KeysJobResult => {
+    const rows = keyRows(result);
+    return {
+      result,
+      rows,
       funding: outcome,
-    }),
-    created: result.rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
-    ok: result.ok && outcome.outcome !== 'failed',
-  });
-  const writeRecord = async (result: KeysResult): Promise<KeysJobResult> => {
-    // A plan that failed (a change reviewers cannot see) is never recorded.
-    if (funding.outcome === 'failed') return finish(result, funding, 'apply');
-    const recordedAt = (options.now ?? (() => new Date()))().toISOString();
-    const outcome = await recordFunding(funding, result, () =>
-      // A switched bank rotation also names the staged bank and records on it (bank-rotation.ts).
-      writeFundingRecord({
-        env,
-        clients,
-        write: (r) => record.write(r),
-        record: {
-          sha256: funding.sha256,
-          ...(options.commit ? { commit: options.commit.toLowerCase() } : {}),
-          recordedAt,
-        },
+      json: keysJson(rows, result.ok, outcome),
+      console: renderKeysConsole(rows, outcome),
+      markdown: renderKeysMarkdown(rows, result.ok, {
+        title: `Keys — ${env.name} (${result.mode})`,
+        funding: outcome,
       }),
-    );
-    return finish(result, outcome, 'apply');
+      created: rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
+      ok: result.ok && outcome.outcome !== 'failed',
+    };
   };
+  const record = async (applied: KeysJobResult): Promise<KeysJobResult> => {
+    blocker = keysNotInPlace(applied.rows) ?? '';
+    return finish(applied.result, fundingOf(await fundingRecord.apply()));
+  };
+  const applyKeys = async () => finish(await prepared.apply(), funding);
   return {
-    plan: finish(prepared.plan, funding, 'plan'),
-    apply: async () => {
-      const result = await prepared.apply();
-      return writeRecord(result);
-    },
-    applyKeys: async () => finish(await prepared.apply(), funding, 'apply'),
-    record: async (applied) => writeRecord(applied.result),
+    plan: finish(prepared.plan, funding),
+    apply: async () => record(await applyKeys()),
+    applyKeys,
+    record,
   };
 }
 
@@ -137,41 +138,4 @@ export async function keysJob(
 ): Promise<KeysJobResult> {
   const prepared = await prepareKeysJob(env, clients, { ...options, mode });
   return mode === 'plan' ? prepared.plan : prepared.apply();
-}
-
-const IN_PLACE: ReadonlySet<KeyRow['status']> = new Set(['exists', 'created', 'adopted']);
-
-/**
- * Records the settings once every key is in place (a missing key is an alias the Keymaster would
- * fund unchecked); a failure is reported, never thrown past the keys.
- */
-async function recordFunding(
-  funding: FundingPlan,
-  result: KeysResult,
-  write: () => Promise<void>,
-): Promise<FundingPlan> {
-  const missing = result.rows.filter(
-    (r) => r.status !== 'leftover' && r.status !== 'scheduled' && !IN_PLACE.has(r.status),
-  );
-  if (missing.length > 0 || !result.rows.some((r) => r.purpose === 'bank')) {
-    const named = missing
-      .slice(0, 3)
-      .map((r) => `${r.alias} is ${r.status}`)
-      .join(', ');
-    return {
-      ...funding,
-      outcome: 'failed',
-      error: `${named || 'the bank is missing'}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''}: the funding settings were not recorded, so the Keymaster keeps paying the last recorded ones; fix the keys and run the apply again`,
-    };
-  }
-  try {
-    await write();
-    return { ...funding, outcome: 'recorded' };
-  } catch (error) {
-    return {
-      ...funding,
-      outcome: 'failed',
-      error: `the funding settings could not be recorded on the bank: ${errorMessage(error)}; run the apply again`,
-    };
-  }
 }

@@ -29,7 +29,10 @@ export interface Change<Detail = unknown> {
   action: ChangeAction;
   /** One line a reviewer reads: why this action. */
   reason: string;
-  /** Kind-specific data (addresses, documents, diffs). Must be JSON-serialisable (no bigint). */
+  /**
+   * Kind-specific data (addresses, documents, what differs): what renderers format and decisions
+   * read. Must be JSON-serialisable (no bigint).
+   */
   detail?: Detail;
 }
 

@@ -2,8 +2,9 @@ import { PRUNE_ACTIONS, WRITING_ACTIONS, type Change } from './change.js';
 
 /**
  * The one loop every resource kind runs: read → plan (pure) → apply steps → re-read → result.
- * Keys, IAM and the bucket differ only in the adapter they pass in; planning never writes, and
- * `ok` means the same for all of them.
+ * Keys, the funding record, IAM and the bucket differ only in the adapter they pass in; planning
+ * never writes, `ok` means the same for all of them, and this module is the only one that runs a
+ * reconciler's steps (test/build/one-loop.test.ts).
  */
 
 /** One planned change and the writes that carry it out, in order. */
@@ -12,13 +13,16 @@ export interface Planned<C extends Change, Step> {
   steps: readonly Step[];
 }
 
-export interface Reconciler<State, C extends Change, Step> {
+export interface Reconciler<State, C extends Change, Step, Outcome = void> {
   /** Reads everything the plan needs. No writes. */
   read(): Promise<State>;
   /** Pure: the changes and their steps, from what was read. */
   plan(state: State): Planned<C, Step>[];
-  /** Carries out one step (one or a few API calls). */
-  runStep(step: Step, change: C): Promise<void>;
+  /**
+   * Carries out one step (one or a few API calls) and says what it did: the outcome of a
+   * change's last step is the change's outcome in `ApplyResult.applied`.
+   */
+  runStep(step: Step, change: C): Promise<Outcome>;
   /** Says what a step is, for progress output. */
   describeStep(step: Step, change: C): string;
 }
@@ -51,110 +55,137 @@ export interface FailedChange<C extends Change> {
   error: unknown;
 }
 
-export interface ReconcileResult<C extends Change> {
+/** A change whose steps all ran, with what its last step said. */
+export interface AppliedChange<C extends Change, Outcome> {
+  change: C;
+  outcome: Outcome;
+}
+
+/** What a plan says: the changes as read, nothing written. */
+export interface PlanResult<C extends Change> {
+  mode: 'plan';
+  changes: C[];
+  /** Nothing is broken or drifted. */
+  ok: boolean;
+}
+
+/** What an apply did: the plan it carried out, each change's outcome, and the re-read. */
+export interface ApplyResult<C extends Change, Outcome = void> {
+  mode: 'apply';
   /** The plan, as read before any write. */
   changes: C[];
-  /** Apply only: the plan as read again after the writes (what is still to do). */
-  after?: C[];
-  /** Apply only: changes whose steps threw; the changes not depending on them were applied. */
-  failed?: FailedChange<C>[];
-  /**
-   * Plan: nothing is broken or drifted. Apply: nothing failed and the re-read plan has nothing
-   * left to do (prune-only changes count only when pruning).
-   */
+  /** The plan as read again after the writes (what is still to do). */
+  after: C[];
+  /** The changes whose steps all ran, in the order they finished. */
+  applied: AppliedChange<C, Outcome>[];
+  /** Changes whose steps threw; the changes not depending on them were applied. */
+  failed: FailedChange<C>[];
+  /** Nothing failed and the re-read plan has nothing left to do (prune-only changes count only when pruning). */
   ok: boolean;
+}
+
+/** The one result shape of every resource kind. */
+export type ReconcileResult<C extends Change, Outcome = void> =
+  PlanResult<C> | ApplyResult<C, Outcome>;
+
+/** Whether apply carries out this change's steps: the one place this is decided. */
+export function applies(change: Change, prune: boolean): boolean {
+  return WRITING_ACTIONS.has(change.action) && (!PRUNE_ACTIONS.has(change.action) || prune);
 }
 
 /** A change that makes the result not ok while it is in the plan. */
 export function blocks(change: Change, prune: boolean, afterApply: boolean): boolean {
   if (change.action === 'broken' || change.action === 'drift') return true;
-  if (!afterApply) return false;
-  return WRITING_ACTIONS.has(change.action) && (!PRUNE_ACTIONS.has(change.action) || prune);
+  return afterApply && applies(change, prune);
 }
 
-/** Whether apply carries out this change's steps. */
-export function applies(change: Change, prune: boolean): boolean {
-  return WRITING_ACTIONS.has(change.action) && (!PRUNE_ACTIONS.has(change.action) || prune);
-}
-
-export async function reconcile<State, C extends Change, Step>(
-  reconciler: Reconciler<State, C, Step>,
+export function reconcile<State, C extends Change, Step, Outcome>(
+  reconciler: Reconciler<State, C, Step, Outcome>,
+  options: ReconcileOptions & { mode: 'plan' },
+): Promise<PlanResult<C>>;
+export function reconcile<State, C extends Change, Step, Outcome>(
+  reconciler: Reconciler<State, C, Step, Outcome>,
+  options: ReconcileOptions & { mode: 'apply' },
+): Promise<ApplyResult<C, Outcome>>;
+export function reconcile<State, C extends Change, Step, Outcome>(
+  reconciler: Reconciler<State, C, Step, Outcome>,
   options: ReconcileOptions,
-): Promise<ReconcileResult<C>> {
+): Promise<ReconcileResult<C, Outcome>>;
+export async function reconcile<State, C extends Change, Step, Outcome>(
+  reconciler: Reconciler<State, C, Step, Outcome>,
+  options: ReconcileOptions,
+): Promise<ReconcileResult<C, Outcome>> {
   const prepared = await prepare(reconciler, options);
   return options.mode === 'plan' ? prepared.plan : prepared.apply();
 }
 
 /** A plan read once, and the apply of exactly its changes. */
-export interface Prepared<C extends Change> {
+export interface Prepared<C extends Change, Outcome = void> {
   /** The plan as read (what `reconcile` returns in plan mode). */
-  plan: ReconcileResult<C>;
+  plan: PlanResult<C>;
   /**
    * Carries out the steps of these changes, planned from that one read (no second read to plan:
    * what a caller checked is what is written), then re-reads to confirm.
    */
-  apply(): Promise<ReconcileResult<C>>;
+  apply(): Promise<ApplyResult<C, Outcome>>;
 }
 
 /**
  * The read and plan half of `reconcile`, for callers that check the plan before any write (the
  * apply of an approved plan compares every section with the artifact first).
  */
-export async function prepare<State, C extends Change, Step>(
-  reconciler: Reconciler<State, C, Step>,
+export async function prepare<State, C extends Change, Step, Outcome>(
+  reconciler: Reconciler<State, C, Step, Outcome>,
   options: Omit<ReconcileOptions, 'mode'>,
-): Promise<Prepared<C>> {
+): Promise<Prepared<C, Outcome>> {
   const prune = options.prune ?? false;
   const planned = reconciler.plan(await reconciler.read());
   const changes = planned.map((p) => p.change);
   return {
-    plan: { changes, ok: !changes.some((c) => blocks(c, prune, false)) },
+    plan: { mode: 'plan', changes, ok: !changes.some((c) => blocks(c, prune, false)) },
     apply: () => applyPlanned(reconciler, planned, options),
   };
 }
 
+/** A change apply carries out: at least one step. */
+type Todo<C extends Change, Step> = Planned<C, Step> & { steps: readonly [Step, ...Step[]] };
+
 /**
- * The apply half of `reconcile`: runs the steps of the changes that apply, then re-reads. For a
- * plan already read (e.g. a second pass over what the re-read found). When nothing applies,
+ * The apply half: runs the steps of the changes that apply, then re-reads. When nothing applies,
  * nothing is written, so nothing is read again: `after` is the plan itself.
  */
-export async function applyPlanned<State, C extends Change, Step>(
-  reconciler: Reconciler<State, C, Step>,
+async function applyPlanned<State, C extends Change, Step, Outcome>(
+  reconciler: Reconciler<State, C, Step, Outcome>,
   planned: Planned<C, Step>[],
   options: Omit<ReconcileOptions, 'mode'>,
-): Promise<ReconcileResult<C>> {
+): Promise<ApplyResult<C, Outcome>> {
   const prune = options.prune ?? false;
   const changes = planned.map((p) => p.change);
-  const todo = planned.filter((p) => applies(p.change, prune));
-  if (todo.length === 0) {
-    return {
-      changes,
-      after: changes,
-      failed: [],
-      ok: !changes.some((c) => blocks(c, prune, true)),
-    };
-  }
+  const todo = planned.filter(
+    (p): p is Todo<C, Step> => applies(p.change, prune) && p.steps.length > 0,
+  );
+  const result = (after: C[], applied: AppliedChange<C, Outcome>[], failed: FailedChange<C>[]) => ({
+    mode: 'apply' as const,
+    changes,
+    after,
+    applied,
+    failed,
+    ok: failed.length === 0 && !after.some((c) => blocks(c, prune, true)),
+  });
+  if (todo.length === 0) return result(changes, [], []);
   options.onApplyStart?.(todo.reduce((n, p) => n + p.steps.length, 0));
+  const applied: AppliedChange<C, Outcome>[] = [];
   const failed: FailedChange<C>[] = [];
-  let next = 0;
+  const queue = todo.values();
+  let stopped = false;
   const worker = async () => {
-    while (next < todo.length) {
-      const { change, steps } = todo[next++]!;
+    for (const { change, steps } of queue) {
+      if (stopped) return;
       try {
-        for (const step of steps) {
-          const description = reconciler.describeStep(step, change);
-          options.onStep?.(description);
-          try {
-            await reconciler.runStep(step, change);
-          } catch (error) {
-            options.onStepDone?.(description, error);
-            throw error;
-          }
-          options.onStepDone?.(description);
-        }
+        applied.push({ change, outcome: await runSteps(reconciler, change, steps, options) });
       } catch (error) {
         if (options.stopOnFailure) {
-          next = todo.length;
+          stopped = true;
           throw error;
         }
         failed.push({ change, error });
@@ -163,12 +194,33 @@ export async function applyPlanned<State, C extends Change, Step>(
   };
   const workers = Math.max(1, Math.min(options.concurrency ?? 1, todo.length));
   await Promise.all(Array.from({ length: workers }, worker));
-
-  const after = reconciler.plan(await reconciler.read()).map((p) => p.change);
-  return {
-    changes,
-    after,
+  return result(
+    reconciler.plan(await reconciler.read()).map((p) => p.change),
+    applied,
     failed,
-    ok: failed.length === 0 && !after.some((c) => blocks(c, prune, true)),
+  );
+}
+
+/** The steps of one change in order; the last step's outcome is the change's. */
+async function runSteps<State, C extends Change, Step, Outcome>(
+  reconciler: Reconciler<State, C, Step, Outcome>,
+  change: C,
+  [first, ...rest]: readonly [Step, ...Step[]],
+  options: Omit<ReconcileOptions, 'mode'>,
+): Promise<Outcome> {
+  const run = async (step: Step): Promise<Outcome> => {
+    const description = reconciler.describeStep(step, change);
+    options.onStep?.(description);
+    try {
+      const outcome = await reconciler.runStep(step, change);
+      options.onStepDone?.(description);
+      return outcome;
+    } catch (error) {
+      options.onStepDone?.(description, error);
+      throw error;
+    }
   };
+  let outcome = await run(first);
+  for (const step of rest) outcome = await run(step);
+  return outcome;
 }

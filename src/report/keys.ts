@@ -1,4 +1,3 @@
-import type { KeysResult } from '../plan/keys/keys.js';
 import type { KeyRow, KeyStatus } from '../plan/keys/types.js';
 import type { FundingPlan } from '../plan/funding/funding.js';
 import { renderFundingConsole, renderFundingMarkdown } from './funding.js';
@@ -84,7 +83,7 @@ export function attestationTable(
   };
 }
 
-function summaryLine(rows: KeyRow[]): string {
+function summaryLine(rows: readonly KeyRow[]): string {
   const counts = new Map<KeyStatus, number>();
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   const order: KeyStatus[] = [
@@ -105,7 +104,7 @@ function summaryLine(rows: KeyRow[]): string {
     .join(', ');
 }
 
-function problems(rows: KeyRow[]): KeyRow[] {
+function problems(rows: readonly KeyRow[]): KeyRow[] {
   return rows.filter((r) => PROBLEM.has(r.status));
 }
 
@@ -148,16 +147,25 @@ export function leftoversMarkdown(
   );
 }
 
-export function renderKeysConsole(result: KeysResult, funding?: FundingPlan): string {
-  const parts = [`Keys: ${summaryLine(result.rows)}`, renderConsoleTable(keyTable(result.rows))];
-  const adopted = result.rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
+const rotationRows = (rows: readonly KeyRow[]) =>
+  rows.filter((r) => r.rotation && !PROBLEM.has(r.status));
+
+/** One rotation: alias, status, both addresses, and the plan's reason (governance, next step). */
+function rotationLine(r: KeyRow): string {
+  const { from = '?', to = '(made on apply)', reason } = r.rotation!;
+  return `\`${r.alias}\` (${r.status}, ${reason}): ${from} → ${to}. ${r.reason.replace(/\r?\n/g, ' ')}`;
+}
+
+export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan): string {
+  const parts = [`Keys: ${summaryLine(rows)}`, renderConsoleTable(keyTable(rows))];
+  const adopted = rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
   for (const r of adopted) parts.push(`adopt ${r.alias}: ${r.reason}`);
-  const attest = attestationTable(result.rows);
+  const attest = attestationTable(rows);
   if (attest.rows.length) parts.push('Attestation addresses:', renderConsoleTable(attest));
-  for (const r of problems(result.rows))
-    parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
-  for (const r of result.rows.filter((row) => LEFTOVER.has(row.status)))
+  for (const r of problems(rows)) parts.push(`${r.status.toUpperCase()} ${r.alias}: ${r.reason}`);
+  for (const r of rows.filter((row) => LEFTOVER.has(row.status)))
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
+  for (const r of rotationRows(rows)) parts.push(`ROTATION ${rotationLine(r)}`);
   if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
@@ -170,16 +178,27 @@ export interface KeysMarkdownOptions {
 }
 
 /** For job summaries and pull-request comments; keys this run creates or adopts are marked. */
-export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOptions = {}): string {
+export function renderKeysMarkdown(
+  rows: readonly KeyRow[],
+  ok: boolean,
+  options: KeysMarkdownOptions = {},
+): string {
   const parts: string[] = [];
   if (options.title) parts.push(`### ${options.title}`);
-  parts.push(`${result.ok ? '✅' : '❌'} ${summaryLine(result.rows)}`);
-  const attention = needsAttentionMarkdown(result.rows);
+  parts.push(`${ok ? '✅' : '❌'} ${summaryLine(rows)}`);
+  const attention = needsAttentionMarkdown(rows);
   if (attention) parts.push(attention);
-  const leftovers = leftoversMarkdown(result.rows);
+  const leftovers = leftoversMarkdown(rows);
   if (leftovers) parts.push(leftovers);
-  parts.push(renderMarkdownTable(keyTable(result.rows, { markNew: '🆕' })));
-  const attest = attestationTable(result.rows);
+  const rotations = rotationRows(rows);
+  if (rotations.length) {
+    parts.push(
+      '**Key rotations** (`keys.rotate`; address now → address after the switch):\n' +
+        rotations.map((r) => `- ${rotationLine(r)}`).join('\n'),
+    );
+  }
+  parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
+  const attest = attestationTable(rows);
   if (attest.rows.length) {
     parts.push('**Attestation addresses**', renderMarkdownTable(attest));
   }
@@ -190,10 +209,10 @@ export function renderKeysMarkdown(result: KeysResult, options: KeysMarkdownOpti
 /** For machines (the action's `keys-json` output): rows plus attestation addresses. */
 export type KeysJson = KeysPlanJson;
 
-export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
+export function keysJson(rows: readonly KeyRow[], ok: boolean, funding?: FundingPlan): KeysJson {
   return {
-    ok: result.ok && funding?.outcome !== 'failed',
-    keys: result.rows.map((r) => ({
+    ok: ok && funding?.outcome !== 'failed',
+    keys: rows.map((r) => ({
       alias: r.alias,
       region: r.region,
       keyId: r.keyId,
@@ -207,8 +226,9 @@ export function keysJson(result: KeysResult, funding?: FundingPlan): KeysJson {
       purpose: r.purpose,
       store: r.store,
       ...(r.leftover ? { leftover: r.leftover } : {}),
+      ...(r.rotation ? { rotation: r.rotation } : {}),
     })),
-    attestation: attestationAddresses(result.rows),
+    attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),
   };
 }

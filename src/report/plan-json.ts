@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { KEY_STATUSES } from '../plan/keys/types.js';
 
 /**
  * The plan JSON the actions exchange, as zod schemas: provision-keys' `keys-json`, apply-iam's
@@ -58,19 +59,6 @@ export const iamPlanJsonSchema = z.object({
 });
 export type IamPlanJson = z.infer<typeof iamPlanJsonSchema>;
 
-const KEY_STATUSES = [
-  'exists',
-  'create',
-  'adopt',
-  'broken',
-  'created',
-  'adopted',
-  'failed',
-  'leftover',
-  'scheduled',
-  'conflict',
-] as const;
-
 export const keyRowJsonSchema = z.object({
   alias: z.string(),
   region: z.string(),
@@ -86,6 +74,15 @@ export const keyRowJsonSchema = z.object({
   store: z.string(),
   /** Leftover rows: whether apply schedules the key's deletion or leaves it. */
   leftover: z.enum(['schedule-deletion', 'keep']).optional(),
+  /** Rotation rows (`keys.rotate`): state, reason, and the addresses before and after. */
+  rotation: z
+    .object({
+      state: z.enum(['staged', 'switched']),
+      reason: z.string(),
+      from: z.string().optional(),
+      to: z.string().optional(),
+    })
+    .optional(),
 });
 export type KeyRowJson = z.infer<typeof keyRowJsonSchema>;
 

@@ -146,9 +146,11 @@ describe('iamFor', () => {
       const attached = iam.attachments.filter(
         (a) => a.target.kind === 'role' && a.target.name === role.name,
       );
-      // apply's IAM writes are a second policy: one policy could not hold them all.
+      // apply's IAM writes and key rotations are policies of their own: one could not hold all.
       expect(attached.map((a) => a.policyName)).toEqual(
-        role.kind === 'apply' ? [role.name, `${role.name}-iam`] : [attached[0]?.policyName],
+        role.kind === 'apply'
+          ? [role.name, `${role.name}-iam`, `${role.name}-rotate`]
+          : [attached[0]?.policyName],
       );
       expect(attached.every((a) => a.bootstrap)).toBe(true);
     }
@@ -174,8 +176,9 @@ describe('iamFor', () => {
     const apply = iam.policies.find((p) => p.name === 'nomad-ops-production-apply-iam')!;
     const applyKeys = iam.policies.find((p) => p.name === 'nomad-ops-production-apply')!;
     const bootstrapArns = iam.policies.filter((p) => p.bootstrap).map((p) => p.arn);
-    // boundary, kms-admin (account-wide), keymaster, plan, apply (keys and bucket), apply-iam
-    expect(bootstrapArns).toHaveLength(6);
+    // boundary, kms-admin (account-wide), keymaster, plan, apply (keys and bucket), apply-iam,
+    // apply-rotate
+    expect(bootstrapArns).toHaveLength(7);
     // Apply's own policies by the environment's name prefix; the bootstrap ones that prefix
     // also matches (the Keymaster's) denied explicitly.
     const namespace = 'arn:aws:iam::345678901234:policy/production-*';

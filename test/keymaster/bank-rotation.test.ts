@@ -21,14 +21,11 @@ import { awsForEnvironment } from '../../src/jobs/aws.js';
 import { loadEnvironment } from '../../src/jobs/environment.js';
 import type { StatefulRun } from '../../src/jobs/keymaster-state.js';
 import { keymasterJob } from '../../src/jobs/keymaster.js';
-import { keysJob, prepareKeysJob } from '../../src/jobs/keys.js';
-import { writeFundingRecord } from '../../src/jobs/bank-rotation.js';
-import { keysFor } from '../../src/inventory/keys.js';
+import { keysJob } from '../../src/jobs/keys.js';
+import { findStagedBank, writeFundingRecord } from '../../src/jobs/bank-rotation.js';
 import { stateBucketName } from '../../src/inventory/keymaster-state.js';
-import { ROTATION_TAG, TAG_KEYS } from '../../src/inventory/tags.js';
 import type { WithBankRotation } from '../../src/keymaster/bank-rotation/run.js';
 import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
-import { toolkitKeyPolicyFor } from '../../src/plan/keys/keys.js';
 import {
   bucketSuffix,
   motoEnv,
@@ -43,13 +40,13 @@ const ETH = 10n ** 18n;
 const INITIAL = { alpha: 10n * ETH, beta: 7n * ETH };
 type Run = WithBankRotation<StatefulRun>;
 
-function stagingFile(account: string, switched: boolean): string {
+function stagingFile(account: string, rotation?: 'staged' | 'switched'): string {
   const [a, b] = requireChains();
   return `environment: staging
 aws: { accountId: '${account}', region: us-west-2 }
 keys:
   names: [relayer-signer, processor-signer]
-${switched ? '  rotate:\n    - { key: bank, state: switched, reason: bank key custodian left }\n' : ''}networks:
+${rotation ? `  rotate:\n    - { key: bank, state: ${rotation}, reason: bank key custodian left }\n` : ''}networks:
   - { name: alpha, chainId: ${a!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ALPHA_RPC_URL }
   - { name: beta, chainId: ${b!.chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: BETA_RPC_URL }
 keymaster:
@@ -85,9 +82,9 @@ async function setBalance(url: string, address: string, wei: bigint): Promise<vo
 }
 
 /**
- * A staging environment of its own: keys and buckets applied, the old bank holding INITIAL, a
- * key staged for the bank (as `keys.rotate` `staged` makes it: the bank's tags plus
- * `nomad:rotation=staged`), then the file switched to `switched` and applied again.
+ * A staging environment of its own: keys and buckets applied, the old bank holding INITIAL; the
+ * bank staged through the file (`keys.rotate` `staged`: a key with the bank's tags plus
+ * `nomad:rotation=staged`), then switched through the file and applied again.
  */
 async function bench(): Promise<Bench> {
   const [a, b] = requireChains();
@@ -95,7 +92,7 @@ async function bench(): Promise<Bench> {
   const cwd = mkdtempSync(path.join(tmpdir(), 'nomad-bank-rotation-'));
   mkdirSync(path.join(cwd, 'environments'));
   const file = path.join(cwd, 'environments/staging.yaml');
-  writeFileSync(file, stagingFile(account, false));
+  writeFileSync(file, stagingFile(account));
   const vars = {
     ...(await motoEnv(requireMotoUrl(), account)),
     ALPHA_RPC_URL: a!.url,
@@ -110,31 +107,26 @@ async function bench(): Promise<Bench> {
   await setBalance(a!.url, oldBank, INITIAL.alpha);
   await setBalance(b!.url, oldBank, INITIAL.beta);
 
-  const kms = createKmsKeyStore(clients.kms, {
-    region: env.aws.region,
-    keyPolicy: toolkitKeyPolicyFor(account),
-  });
-  const bankSpec = keysFor(env).find((k) => k.purpose === 'bank')!;
-  const key = await kms.createKey({
-    description: bankSpec.description,
-    tags: {
-      ...bankSpec.tags,
-      [TAG_KEYS.aliased]: 'false',
-      [TAG_KEYS.rotation]: ROTATION_TAG.staged,
-    },
-  });
-  const staged = { keyId: key.keyId, address: await kms.publicAddress(key.keyId) };
+  // Stage through the file: the apply creates the new bank (rotate's `stage` step).
+  writeFileSync(file, stagingFile(account, 'staged'));
+  env = loadEnvironment('staging', cwd);
+  const staging = await keysJob(env, clients, 'apply', { commit: 'e'.repeat(40) });
+  expect(staging.ok).toBe(true);
+  const kms = createKmsKeyStore(clients.kms, { region: env.aws.region });
+  const keyId = await findStagedBank(kms, env);
+  if (!keyId) throw new Error('the staged apply made no staged bank');
+  const staged = { keyId, address: await kms.publicAddress(keyId) };
 
-  writeFileSync(file, stagingFile(account, true));
+  // Switch: the apply records the approved settings naming the staged bank, on it and the bank.
+  writeFileSync(file, stagingFile(account, 'switched'));
   env = loadEnvironment('staging', cwd);
   expect(env.rotations).toEqual([
     { target: 'bank', state: 'switched', reason: 'bank key custodian left' },
   ]);
-  // The switched apply's funding record step (jobs/keys.ts), on the keys as planned. (A whole
-  // `keys apply` here would retire the staged key as an extra one until the rotate work's rule
-  // "a key with nomad:rotation is never a leftover" is merged.)
-  const prepared = await prepareKeysJob(env, clients, { commit: 'd'.repeat(40), mode: 'plan' });
-  expect((await prepared.record(prepared.plan)).funding.outcome).not.toBe('failed');
+  const switched = await keysJob(env, clients, 'apply', { commit: 'd'.repeat(40) });
+  expect(switched.ok).toBe(true);
+  // The generic switch leaves the bank alias to the Keymaster.
+  expect(await bankAliasTarget(clients)).not.toBe(staged.keyId);
   return {
     env,
     clients,
@@ -317,8 +309,10 @@ describe('the switched apply converges when killed between its two record writes
     const stagedRecord = kmsFundingRecord(b.clients.kms, b.staged.keyId);
     const approved = await bankRecord.read();
     if (approved.bank !== 'found' || !approved.record) throw new Error('no record');
-    // Both keys back to before the switched apply: the bank's old record, none on the staged key.
-    const { nextBank: _next, ...before } = approved.record;
+    // Both keys back to before the switched apply: the bank's record of the staged apply
+    // (commit e…), none on the staged key.
+    const { nextBank: _next, ...switchedRecord } = approved.record;
+    const before = { sha256: approved.record.sha256, commit: 'e'.repeat(40) };
     await bankRecord.write(before);
     await stagedRecord.write({ sha256: 'f'.repeat(64) });
     // The switched apply's record step, killed at the bank's write.
@@ -326,7 +320,7 @@ describe('the switched apply converges when killed between its two record writes
       writeFundingRecord({
         env: b.env,
         clients: b.clients,
-        record: before,
+        record: switchedRecord,
         write: () => Promise.reject(new Error('killed')),
       }),
     ).rejects.toThrow('killed');
@@ -342,11 +336,8 @@ describe('the switched apply converges when killed between its two record writes
     expect(await balanceOf(b.url.alpha, b.staged.address)).toBe(0n);
 
     // The apply runs again (the workflow's re-run): it writes both, and the next run rotates.
-    const prepared = await prepareKeysJob(b.env, b.clients, {
-      commit: 'd'.repeat(40),
-      mode: 'plan',
-    });
-    await prepared.record(prepared.plan);
+    const reapplied = await keysJob(b.env, b.clients, 'apply', { commit: 'd'.repeat(40) });
+    expect(reapplied.ok).toBe(true);
     expect((await bankRecord.read()) as unknown).toMatchObject({
       record: { nextBank: b.staged.keyId },
     });

@@ -5,6 +5,8 @@ import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import { parseDerSignature, SECP256K1_N } from '../../src/eth/der-signature.js';
+import { runKeys, type RunKeysOptions } from '../../src/plan/keys/keys.js';
+import { keyRows } from '../../src/plan/keys/rows.js';
 import { requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 
@@ -59,4 +61,10 @@ export async function addressesRecoveredFromKmsSignature(
     ),
   );
   return candidates;
+}
+
+/** `runKeys` with the key table's rows beside the result (`keyRows`). */
+export async function runKeysRows(options: RunKeysOptions) {
+  const result = await runKeys(options);
+  return { ...result, rows: keyRows(result) };
 }

@@ -14,8 +14,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/inventory/keys.js';
 import { toolkitKeyPolicyDocument } from '../../src/inventory/policies.js';
-import { keyStoreFor, planKeys, runKeys } from '../../src/plan/keys/keys.js';
-import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { keyStoreFor, planKeys } from '../../src/plan/keys/keys.js';
+import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 import { nextAccountId } from '../harness/emulators.js';
 
 let moto: { url: string; stop: () => Promise<void> };
@@ -34,7 +34,7 @@ describe('the key policy of created keys', () => {
     env.networks = env.networks.slice(0, 1);
     const keys = keysFor(env).filter((k) => k.purpose === 'bank' || k.role === 'relayer');
     const clients = await clientsFor(moto.url, accountId, env.aws.region);
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(result.ok).toBe(true);
     expect(result.rows.map((r) => r.alias)).toEqual([
       'alias/staging-kovan-relayer-signer',
@@ -69,7 +69,7 @@ describe('adoption and use check what the key lets in', () => {
     const relayer = all.find((k) => k.role === 'relayer')!;
     const processor = all.find((k) => k.role === 'processor')!;
     const clients = await clientsFor(moto.url, accountId, env.aws.region);
-    const created = await runKeys({ env, keys: [bank], clients, mode: 'apply' });
+    const created = await runKeysRows({ env, keys: [bank], clients, mode: 'apply' });
     const bankKey = created.rows[0]!.keyId!;
 
     // The relayer's alias put by hand on the bank key: its tags name alias/staging-bank.
@@ -130,7 +130,7 @@ describe('a key policy changed by hand on an aliased key', () => {
     env.networks = env.networks.slice(0, 1);
     const relayer = keysFor(env).find((k) => k.role === 'relayer')!;
     const clients = await clientsFor(moto.url, accountId, env.aws.region);
-    const created = await runKeys({ env, keys: [relayer], clients, mode: 'apply' });
+    const created = await runKeysRows({ env, keys: [relayer], clients, mode: 'apply' });
     const keyId = created.rows[0]!.keyId;
     const policy = toolkitKeyPolicyDocument(accountId, 'signer');
     await clients.kms.send(

@@ -4,7 +4,8 @@ import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms-types.js';
 import { AliasExistsError } from '../../src/aws/key-store-errors.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
-import { applyKeys, planKeys } from '../../src/plan/keys/keys.js';
+import { prepareKeysIn, type KeysOptions } from '../../src/plan/keys/keys.js';
+import { keyRows } from '../../src/plan/keys/rows.js';
 import { publicKeyRead } from './fake-public-key.js';
 import { loadEnv } from './helpers.js';
 
@@ -89,6 +90,13 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
       const k = keys.find((x) => x.keyId === keyId)!;
       k.tags = { ...k.tags, ...tags };
     },
+    untagKey: async (keyId, tagKeys) => {
+      const k = keys.find((x) => x.keyId === keyId)!;
+      k.tags = Object.fromEntries(Object.entries(k.tags).filter(([t]) => !tagKeys.includes(t)));
+    },
+    updateAlias: async (aliasName, keyId) => {
+      aliases.set(aliasName, keyId);
+    },
     retireKey: async (keyId) => {
       const k = keys.find((x) => x.keyId === keyId)!;
       k.keyState = 'PendingDeletion';
@@ -100,14 +108,21 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
   return api;
 }
 
+/** Reads and plans once, then applies exactly that plan (the approval path's shape). */
+async function planThenApply(store: KmsKeyStore, options: KeysOptions = {}) {
+  const prepared = await prepareKeysIn([key], store, options);
+  const plan = prepared.plan.changes;
+  const result = await prepared.apply();
+  return { plan, result: { ...result, rows: keyRows(result) } };
+}
+
 describe('an alias that appears while this run aliases', () => {
   it('pointing at another run’s key: a race, reported with both ids; ours retired', async () => {
     const kms = memoryKms((k) => {
       if (!k.aliases.has(key.alias)) k.aliases.set(key.alias, k.newKey({ ...key.tags }).keyId);
     });
-    const plan = await planKeys([key], kms.store);
+    const { plan, result } = await planThenApply(kms.store);
     expect(plan.map((c) => c.action)).toEqual(['create']);
-    const result = await applyKeys(plan, kms.store);
 
     const theirs = kms.aliases.get(key.alias)!;
     const ours = kms.keys.find((k) => k.keyId !== theirs)!.keyId;
@@ -127,7 +142,7 @@ describe('an alias that appears while this run aliases', () => {
       const mine = k.keys[0]!.keyId;
       if (!k.aliases.has(key.alias)) k.aliases.set(key.alias, mine);
     });
-    const result = await applyKeys(await planKeys([key], kms.store), kms.store);
+    const { result } = await planThenApply(kms.store);
     expect(result.rows).toHaveLength(1);
     expect(result.rows[0]).toMatchObject({ status: 'created', keyId: kms.keys[0]!.keyId });
     expect(kms.keys.map((k) => k.keyState)).toEqual(['Enabled']);
@@ -139,8 +154,7 @@ describe('the apply of an approved plan (only the leftovers it listed are retire
     const kms = memoryKms((k) => {
       if (!k.aliases.has(key.alias)) k.aliases.set(key.alias, k.newKey({ ...key.tags }).keyId);
     });
-    const plan = await planKeys([key], kms.store);
-    const result = await applyKeys(plan, kms.store, { onlyPlannedLeftovers: true });
+    const { result } = await planThenApply(kms.store, { onlyPlannedLeftovers: true });
 
     const theirs = kms.aliases.get(key.alias)!;
     const ours = kms.keys.find((k) => k.keyId !== theirs)!;
@@ -162,12 +176,11 @@ describe('the apply of an approved plan (only the leftovers it listed are retire
     const oldest = kms.newKey({ ...key.tags });
     // Provably extra: its record says no alias ever pointed at it.
     const extra = kms.newKey({ ...key.tags, [TAG_KEYS.aliased]: 'false' });
-    const plan = await planKeys([key], kms.store);
-    expect(plan.map((c) => [c.action, c.detail?.keyId])).toEqual([
+    const { plan, result } = await planThenApply(kms.store, { onlyPlannedLeftovers: true });
+    expect(plan.map((c) => [c.action, c.detail.keyId])).toEqual([
       ['adopt', oldest.keyId],
       ['remove', extra.keyId],
     ]);
-    const result = await applyKeys(plan, kms.store, { onlyPlannedLeftovers: true });
     expect(result.rows[0]).toMatchObject({ status: 'adopted', keyId: oldest.keyId });
     expect(result.rows[1]).toMatchObject({ status: 'scheduled', keyId: extra.keyId });
     expect(extra.keyState).toBe('PendingDeletion');

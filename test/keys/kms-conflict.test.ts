@@ -7,10 +7,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys/keys.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { nextAccountId } from '../harness/emulators.js';
-import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 import { kmsState, writesIn } from './kms-state.js';
 
 /**
@@ -102,7 +101,7 @@ describe('an alias moved by hand', () => {
     'onto %s: a conflict that fails the plan; no key changes state',
     async (_name, rogue, targetSaid) => {
       const { proxy, clients, direct, env } = await account();
-      const first = await runKeys({ env, keys, clients, mode: 'apply' });
+      const first = await runKeysRows({ env, keys, clients, mode: 'apply' });
       expect(first.ok).toBe(true);
       const applied = new Map(first.rows.map((r) => [r.alias, r.keyId]));
       const original = first.rows.find((r) => r.alias === relayer.alias)!;
@@ -113,7 +112,7 @@ describe('an alias moved by hand', () => {
       );
       const before = await states(direct);
 
-      const plan = await runKeys({ env, keys, clients, mode: 'plan' });
+      const plan = await runKeysRows({ env, keys, clients, mode: 'plan' });
       expect(plan.ok).toBe(false);
       const conflicts = plan.rows.filter((r) => r.status === 'conflict');
       expect(conflicts.map((r) => r.keyId)).toEqual([original.keyId]);
@@ -131,7 +130,7 @@ describe('an alias moved by hand', () => {
       expect(plan.rows.filter((r) => r.leftover === 'schedule-deletion')).toEqual([]);
 
       proxy.reset();
-      const apply = await runKeys({ env, keys, clients, mode: 'apply' });
+      const apply = await runKeysRows({ env, keys, clients, mode: 'apply' });
       expect(apply.ok).toBe(false);
       expect(apply.rows.find((r) => r.keyId === original.keyId)!.status).toBe('conflict');
       expect(writesIn(proxy.counts())).toEqual({});
@@ -142,16 +141,16 @@ describe('an alias moved by hand', () => {
 
   it('back where it was: the conflict is gone and nothing is retired', async () => {
     const { clients, direct, env } = await account();
-    const first = await runKeys({ env, keys, clients, mode: 'apply' });
+    const first = await runKeysRows({ env, keys, clients, mode: 'apply' });
     const original = first.rows.find((r) => r.alias === relayer.alias)!.keyId;
     const other = await createKey(direct, { KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' });
     await direct.kms.send(new UpdateAliasCommand({ AliasName: relayer.alias, TargetKeyId: other }));
-    expect((await runKeys({ env, keys, clients, mode: 'plan' })).ok).toBe(false);
+    expect((await runKeysRows({ env, keys, clients, mode: 'plan' })).ok).toBe(false);
     await direct.kms.send(
       new UpdateAliasCommand({ AliasName: relayer.alias, TargetKeyId: original }),
     );
     const before = await states(direct);
-    const again = await runKeys({ env, keys, clients, mode: 'apply' });
+    const again = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(again.ok).toBe(true);
     expect(again.rows.map((r) => r.status)).toEqual(keys.map(() => 'exists'));
     expect(await states(direct)).toEqual(before);
@@ -159,7 +158,7 @@ describe('an alias moved by hand', () => {
 
   it('a key of an older version (no record) whose alias points at another toolkit key: a conflict, with the way to retire it', async () => {
     const { proxy, clients, direct, env } = await account();
-    const first = await runKeys({ env, keys, clients, mode: 'apply' });
+    const first = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(first.ok).toBe(true);
     // What an older version left: a key tagged for the alias, no alias, no record.
     const legacy = await createKey(direct, {
@@ -169,7 +168,7 @@ describe('an alias moved by hand', () => {
     });
     const before = await states(direct);
     proxy.reset();
-    const apply = await runKeys({ env, keys, clients, mode: 'apply' });
+    const apply = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(apply.ok).toBe(false);
     const row = apply.rows.find((r) => r.keyId === legacy)!;
     expect(row.status).toBe('conflict');
@@ -193,7 +192,7 @@ describe('one unusable key under an alias', () => {
         new CreateAliasCommand({ AliasName: relayer.alias, TargetKeyId: wrong }),
       );
 
-      const plan = await runKeys({ env, keys, clients, mode: 'plan' });
+      const plan = await runKeysRows({ env, keys, clients, mode: 'plan' });
       expect(plan.ok).toBe(false);
       expect(plan.rows.map((r) => [r.alias, r.status])).toEqual(
         keys.map((k) => [k.alias, k === relayer ? 'broken' : 'create']),
@@ -205,7 +204,7 @@ describe('one unusable key under an alias', () => {
       // KMS refused GetPublicKey for it (as real KMS does), and the plan read on.
       expect(proxy.counts().GetPublicKey).toBeGreaterThanOrEqual(1);
 
-      const apply = await runKeys({ env, keys, clients, mode: 'apply' });
+      const apply = await runKeysRows({ env, keys, clients, mode: 'apply' });
       expect(apply.ok).toBe(false);
       expect(apply.rows.map((r) => r.status)).toEqual(
         keys.map((k) => (k === relayer ? 'broken' : 'created')),

@@ -9,9 +9,8 @@ import type { AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import type { ResolvedEnvironment } from '../../src/config/model.js';
 import type { KeySpec } from '../../src/inventory/types.js';
-import { runKeys } from '../../src/plan/keys/keys.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
-import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';
 import { nextAccountId } from '../harness/emulators.js';
 
@@ -58,7 +57,7 @@ async function expectConverged(
 ) {
   proxy.setRules([]);
   proxy.reset();
-  const again = await runKeys({ env, keys: wanted, clients, mode: 'apply' });
+  const again = await runKeysRows({ env, keys: wanted, clients, mode: 'apply' });
   expect(again.ok).toBe(true);
   expect(writesIn(proxy.counts())).toEqual({});
   expect(again.rows.filter((r) => r.status !== 'leftover').map((r) => r.status)).toEqual(
@@ -75,7 +74,7 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     const { proxy, clients, direct, env } = await account([
       { operation: 'CreateKey', calls: [2], fault: 'drop-answer' },
     ]);
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env, keys, clients, mode: 'apply' });
 
     expect(proxy.injected()).toEqual([{ operation: 'CreateKey', call: 2, fault: 'drop-answer' }]);
     expect(result.ok).toBe(true);
@@ -94,7 +93,7 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     const { proxy, clients, direct, env } = await account([
       { operation: 'CreateKey', calls: [1, 3], fault: 'error-500' },
     ]);
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(proxy.injected()).toHaveLength(2);
     expect(result.ok).toBe(true);
     expect(result.rows.map((r) => r.status)).toEqual(keys.map(() => 'created'));
@@ -107,7 +106,7 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     const { proxy, clients, direct, env } = await account([
       { operation: 'CreateKey', calls: [1], fault: 'text-503' },
     ]);
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(result.ok).toBe(true);
     expect(result.rows.map((r) => r.status)).toEqual(keys.map(() => 'created'));
     expect(proxy.counts().CreateKey).toBe(keys.length + 1);
@@ -119,7 +118,7 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     const { proxy, clients, direct, env } = await account([
       { operation: 'CreateAlias', calls: [1], fault: 'drop-answer' },
     ]);
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(proxy.injected()).toHaveLength(1);
     expect(proxy.counts().CreateAlias).toBeGreaterThan(keys.length);
     expect(result.ok).toBe(true);
@@ -175,7 +174,7 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
       new CreateKeyCommand({ Tags: tagList({ 'nomad:alias': c.alias }) }),
     );
 
-    const plan = await runKeys({ env, keys, clients, mode: 'plan' });
+    const plan = await runKeysRows({ env, keys, clients, mode: 'plan' });
     const byKey = new Map(plan.rows.map((r) => [r.keyId, r]));
     expect(plan.rows.slice(0, 4).map((r) => r.status)).toEqual([
       'adopt',
@@ -191,7 +190,7 @@ describe('KMS keys exactly once, with faults between the toolkit and KMS', () =>
     expect(byKey.get(bExtra)!.reason).toContain(`points at ${bLive}`);
 
     proxy.reset();
-    const applied = await runKeys({ env, keys, clients, mode: 'apply' });
+    const applied = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(applied.ok).toBe(true);
     const applyRows = new Map(applied.rows.map((r) => [r.keyId, r]));
     expect(applied.rows[0]).toMatchObject({ status: 'adopted', keyId: aOld });

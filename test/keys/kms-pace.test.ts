@@ -12,9 +12,8 @@ import {
   type LatencyProxyOptions,
 } from '../../bench/latency-proxy.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys/keys.js';
 import { createProgress } from '../../src/progress.js';
-import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 
 const env = loadEnv('staging');
 
@@ -79,7 +78,7 @@ describe('keys apply at the KMS quota', () => {
       everyMs: 1000,
     });
 
-    const result = await runKeys({
+    const result = await runKeysRows({
       env: { ...env, aws: { ...env.aws, accountId } },
       keys,
       clients,

@@ -5,11 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnvironmentFile } from '../../src/config/load.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys/keys.js';
 import { motoEnv } from '../actions/workspace.js';
 import { repoRoot } from '../cli/helpers.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
-import { clientsFor, motoForTest } from './helpers.js';
+import { clientsFor, motoForTest, runKeysRows } from './helpers.js';
 import { expectOneKeyPerAlias, kmsState, writesIn } from './kms-state.js';
 import { nextAccountId } from '../harness/emulators.js';
 
@@ -151,7 +150,7 @@ describe('keys apply as processes', () => {
     }
 
     proxy.reset();
-    const again = await runKeys({ env, keys, clients, mode: 'apply' });
+    const again = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(again.ok).toBe(true);
     expect(writesIn(proxy.counts())).toEqual({});
     expect(
@@ -179,7 +178,7 @@ describe('keys apply as processes', () => {
     expect(before.keys).toHaveLength(keys.length);
     expect(before.aliases.size).toBe(0);
 
-    const plan = await runKeys({ env, keys, clients, mode: 'plan' });
+    const plan = await runKeysRows({ env, keys, clients, mode: 'plan' });
     expect(plan.rows.map((r) => r.status)).toEqual(keys.map(() => 'adopt'));
 
     const next = applyProcess(file, vars);
@@ -198,7 +197,7 @@ describe('keys apply as processes', () => {
     expect([...pending.values()].flat()).toEqual([]);
 
     proxy.reset();
-    const again = await runKeys({ env, keys, clients, mode: 'apply' });
+    const again = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(again.ok).toBe(true);
     expect(writesIn(proxy.counts())).toEqual({});
   }, 180_000);

@@ -8,10 +8,9 @@ import {
 } from '../../bench/latency-proxy.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { runKeys } from '../../src/plan/keys/keys.js';
 import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
-import { loadEnv } from './helpers.js';
+import { loadEnv, runKeysRows } from './helpers.js';
 
 /**
  * Looking for a key an earlier run left without its alias reads the tags of every key without
@@ -79,7 +78,7 @@ describe('keys without an alias whose tags may not be read', () => {
     proxies.push(proxy);
     const clients = createAwsClients({ region: env.aws.region, endpoint: proxy.url, credentials });
 
-    const plan = await runKeys({ env, keys, clients, mode: 'plan' });
+    const plan = await runKeysRows({ env, keys, clients, mode: 'plan' });
     expect(denied.length).toBeGreaterThan(0);
     expect(plan.changes.map((c) => c.action)).toEqual(['adopt', 'create']);
     expect(plan.changes[0]!.detail!.keyId).toBe(orphan!.KeyId);
@@ -89,7 +88,7 @@ describe('keys without an alias whose tags may not be read', () => {
     expect(created.reason).toContain(foreign!.KeyId);
     expect(plan.changes[1]!.reason).toContain('kms:ListResourceTags');
 
-    const applied = await runKeys({ env, keys, clients, mode: 'apply' });
+    const applied = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(applied.ok).toBe(true);
     expect(applied.rows.map((r) => r.status)).toEqual(['adopted', 'created']);
     expect(applied.rows[0]!.keyId).toBe(orphan!.KeyId);

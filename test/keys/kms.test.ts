@@ -21,8 +21,14 @@ import { createKmsKeyStore } from '../../src/aws/kms.js';
 import { type KmsKeyStore } from '../../src/aws/kms-types.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import type { KeySpec } from '../../src/inventory/types.js';
-import { planKeys, runKeys } from '../../src/plan/keys/keys.js';
-import { addressesRecoveredFromKmsSignature, clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { planKeys } from '../../src/plan/keys/keys.js';
+import {
+  addressesRecoveredFromKmsSignature,
+  clientsFor,
+  loadEnv,
+  motoForTest,
+  runKeysRows,
+} from './helpers.js';
 import { writesIn } from './kms-state.js';
 import { nextAccountId } from '../harness/emulators.js';
 
@@ -80,7 +86,7 @@ async function keyCount(kms: KMSClient): Promise<number> {
 describe('KMS keys against moto', () => {
   it('creates exactly the inventory in a fresh account, then a second apply writes nothing', async () => {
     const { clients, direct, proxy } = await freshAccount();
-    const first = await runKeys({
+    const first = await runKeysRows({
       env: envOf.get(clients)!,
       keys: allKeys,
       clients,
@@ -123,7 +129,7 @@ describe('KMS keys against moto', () => {
     }
 
     proxy.reset();
-    const second = await runKeys({
+    const second = await runKeysRows({
       env: envOf.get(clients)!,
       keys: allKeys,
       clients,
@@ -146,7 +152,7 @@ describe('KMS keys against moto', () => {
 
     // With --verify-key-trust, who each key lets in is read too (issue 13): three calls more.
     proxy.reset();
-    const verified = await runKeys({
+    const verified = await runKeysRows({
       env: envOf.get(clients)!,
       keys: allKeys,
       clients,
@@ -177,7 +183,7 @@ describe('KMS keys against moto', () => {
       },
     };
 
-    const crashed = await runKeys({
+    const crashed = await runKeysRows({
       env: envOf.get(clients)!,
       keys,
       clients,
@@ -203,7 +209,7 @@ describe('KMS keys against moto', () => {
     expect(plan[2]!.detail!.keyId).toBe(orphan);
 
     proxy.reset();
-    const repaired = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
+    const repaired = await runKeysRows({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(repaired.ok).toBe(true);
     expect(repaired.rows[2]!.status).toBe('adopted');
     // The alias, and the record that the key now holds it (it never did before).
@@ -238,7 +244,7 @@ describe('KMS keys against moto', () => {
       new ScheduleKeyDeletionCommand({ KeyId: deletingId, PendingWindowInDays: 7 }),
     );
 
-    const result = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(result.ok).toBe(false);
     expect(result.rows.map((r) => r.status)).toEqual(['broken', 'broken', 'broken', 'created']);
     expect(result.rows[0]!.reason).toContain('ECC_NIST_P256');
@@ -289,7 +295,7 @@ describe('KMS keys against moto', () => {
         return real.createAlias(alias, keyId);
       },
     };
-    await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply', store: crashing });
+    await runKeysRows({ env: envOf.get(clients)!, keys, clients, mode: 'apply', store: crashing });
 
     proxy.reset();
     const listed = await real.listAliases();
@@ -300,7 +306,7 @@ describe('KMS keys against moto', () => {
     expect(proxy.counts().ListAliases).toBe(Math.ceil(listed.length / 100));
     expect(proxy.counts().ListAliases).toBeGreaterThanOrEqual(3);
 
-    const repaired = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
+    const repaired = await runKeysRows({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(repaired.rows.map((r) => r.status)).toEqual(['exists', 'adopted', 'exists']);
     expect(await keyCount(direct.kms)).toBe(4); // the unrelated key + ours
   });
@@ -320,7 +326,7 @@ describe('KMS keys against moto', () => {
     };
     const { clients, direct } = await freshAccount(throttling);
     const keys = allKeys.slice(0, 6);
-    const result = await runKeys({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env: envOf.get(clients)!, keys, clients, mode: 'apply' });
     expect(throttled.sort()).toEqual(['CreateAlias', 'CreateKey', 'GetPublicKey']);
     expect(result.ok).toBe(true);
     expect(result.rows.map((r) => r.status)).toEqual(keys.map(() => 'created'));

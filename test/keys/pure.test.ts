@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms-types.js';
 import { createLimiter } from '../../src/aws/limiter.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { planKeys, rowsFromChanges, type KeysResult } from '../../src/plan/keys/keys.js';
+import { planKeys } from '../../src/plan/keys/keys.js';
+import { rowsFromChanges } from '../../src/plan/keys/rows.js';
 import { type KeyRow } from '../../src/plan/keys/types.js';
 import {
   KEY_TABLE_COLUMNS,
@@ -79,6 +80,12 @@ function fakeKms(
     },
     tagKey: async () => {
       throw new Error('plan must not tag');
+    },
+    untagKey: async () => {
+      throw new Error('plan must not untag');
+    },
+    updateAlias: async () => {
+      throw new Error('plan must not move an alias');
     },
     readTags: async (id) => keysById.find((k) => k.keyId === id)?.tags ?? 'gone',
     readKeyAccess: async (id) => ({
@@ -224,7 +231,6 @@ describe('key report', () => {
     ...(k.keyName ? { keyName: k.keyName } : {}),
     store: 'kms',
   }));
-  const result: KeysResult = { changes: [], rows, ok: true };
 
   it("has Nomad's six columns, one row per key", () => {
     const table = keyTable(rows);
@@ -241,7 +247,7 @@ describe('key report', () => {
   });
 
   it('marks new keys in markdown, and only them', () => {
-    const markdown = renderKeysMarkdown(result);
+    const markdown = renderKeysMarkdown(rows, true);
     for (const row of rows) {
       const line = markdown.split('\n').find((l) => l.startsWith(`| ${row.alias} `))!;
       expect(line.includes('🆕')).toBe(row.status === 'created');
@@ -258,11 +264,12 @@ describe('key report', () => {
       reason: `${keyId}: undo with \`aws kms cancel-key-deletion --key-id ${keyId}\``,
       leftover: status === 'scheduled' ? 'schedule-deletion' : 'keep',
     });
-    const withLeftovers: KeysResult = {
-      ...result,
-      rows: [...rows, leftover('extra-1', 'scheduled'), leftover('extra-2', 'leftover')],
-    };
-    const markdown = renderKeysMarkdown(withLeftovers);
+    const withLeftovers = [
+      ...rows,
+      leftover('extra-1', 'scheduled'),
+      leftover('extra-2', 'leftover'),
+    ];
+    const markdown = renderKeysMarkdown(withLeftovers, true);
     expect(markdown).toContain('**Leftover keys**');
     expect(markdown).toContain(
       `- \`extra-1\` for \`${attestation.alias}\` (scheduled): extra-1: undo`,
@@ -271,13 +278,13 @@ describe('key report', () => {
     expect(renderKeysConsole(withLeftovers)).toContain(
       `SCHEDULED extra-1 (${attestation.alias}): extra-1: undo with`,
     );
-    const json = keysJson(withLeftovers).keys.slice(-2);
+    const json = keysJson(withLeftovers, true).keys.slice(-2);
     expect(json.map((k) => [k.keyId, k.status, k.leftover])).toEqual([
       ['extra-1', 'scheduled', 'schedule-deletion'],
       ['extra-2', 'leftover', 'keep'],
     ]);
     // A leftover attestation key is not the network's attestation address.
-    expect(attestationAddresses(withLeftovers.rows)).toEqual(attestationAddresses(rows));
+    expect(attestationAddresses(withLeftovers)).toEqual(attestationAddresses(rows));
   });
 
   it('lists updater and watcher attestation addresses per network', () => {
@@ -287,7 +294,7 @@ describe('key report', () => {
       expect(a.updater).toBe(addressOf.get(`alias/staging-${a.network}-updater-attestation`));
       expect(a.watcher).toBe(addressOf.get(`alias/staging-${a.network}-watcher-attestation`));
     }
-    expect(renderKeysMarkdown(result)).toContain(
+    expect(renderKeysMarkdown(rows, true)).toContain(
       renderMarkdownTable({
         columns: ['Network', 'Updater attestation address', 'Watcher attestation address'],
         rows: attestation.map((a) => [a.network, a.updater, a.watcher]),
@@ -296,7 +303,7 @@ describe('key report', () => {
   });
 
   it('JSON carries every row and survives a round trip', () => {
-    const json = JSON.parse(JSON.stringify(keysJson(result))) as ReturnType<typeof keysJson>;
+    const json = JSON.parse(JSON.stringify(keysJson(rows, true))) as ReturnType<typeof keysJson>;
     expect(json.keys.map((k) => [k.alias, k.address, k.status])).toEqual(
       rows.map((r) => [r.alias, r.address, r.status]),
     );

@@ -10,10 +10,9 @@ import { startLatencyProxy, type LatencyProxy } from '../../bench/latency-proxy.
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
-import { runKeys } from '../../src/plan/keys/keys.js';
 import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
-import { loadEnv } from './helpers.js';
+import { loadEnv, runKeysRows } from './helpers.js';
 
 /**
  * The development plan role has DescribeSecret, not GetSecretValue: a plan reads each address
@@ -61,10 +60,10 @@ const addressOf = (hex: string) => computeAddress(new SigningKey(hex).publicKey)
 describe('development key plan', () => {
   it('reads addresses from the tags and never a key', async () => {
     const { clients, direct, proxy } = await freshAccount();
-    const applied = await runKeys({ env, keys: allKeys, clients: direct, mode: 'apply' });
+    const applied = await runKeysRows({ env, keys: allKeys, clients: direct, mode: 'apply' });
     expect(applied.ok).toBe(true);
 
-    const plan = await runKeys({ env, keys: allKeys, clients, mode: 'plan' });
+    const plan = await runKeysRows({ env, keys: allKeys, clients, mode: 'plan' });
     expect(plan.ok).toBe(true);
     expect(plan.rows.map((r) => r.status)).toEqual(allKeys.map(() => 'exists'));
     expect(plan.rows.map((r) => r.address)).toEqual(applied.rows.map((r) => r.address));
@@ -95,7 +94,7 @@ describe('development key plan', () => {
     );
     const keys = [untagged!, mistagged!, deleted!];
 
-    const plan = await runKeys({ env, keys, clients, mode: 'plan' });
+    const plan = await runKeysRows({ env, keys, clients, mode: 'plan' });
     expect(proxy.counts().GetSecretValue).toBeUndefined();
     expect(plan.ok).toBe(false);
     expect(plan.rows.map((r) => r.status)).toEqual(['broken', 'exists', 'broken']);
@@ -108,7 +107,7 @@ describe('development key plan', () => {
     expect(JSON.stringify(plan)).not.toContain(hex.slice(2));
 
     proxy.reset();
-    const applied = await runKeys({ env, keys, clients, mode: 'apply' });
+    const applied = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(applied.rows.map((r) => r.status)).toEqual(['exists', 'exists', 'broken']);
     expect(applied.rows[0]!.address).toBe(addressOf(hex));
     expect(applied.rows[1]!.address).toBe(addressOf(otherHex));
@@ -120,7 +119,7 @@ describe('development key plan', () => {
 
     // Tagged now: the plan knows both addresses without reading a key.
     proxy.reset();
-    const again = await runKeys({ env, keys, clients, mode: 'plan' });
+    const again = await runKeysRows({ env, keys, clients, mode: 'plan' });
     expect(again.rows.map((r) => r.status)).toEqual(['exists', 'exists', 'broken']);
     expect(again.rows.slice(0, 2).map((r) => r.address)).toEqual(
       applied.rows.slice(0, 2).map((r) => r.address),

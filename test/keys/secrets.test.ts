@@ -17,9 +17,9 @@ import type { AwsClients } from '../../src/aws/clients.js';
 import { createSecretKeyStore } from '../../src/aws/secrets.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';
-import { runKeys, type KeysResult } from '../../src/plan/keys/keys.js';
+import { keyRows, type KeysResult } from '../../src/plan/keys/rows.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown } from '../../src/report/keys.js';
-import { clientsFor, loadEnv, motoForTest } from './helpers.js';
+import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 import { nextAccountId } from '../harness/emulators.js';
 
 const SECRETS_WRITES = [
@@ -66,11 +66,12 @@ async function storedHex(secrets: SecretsManagerClient, name: string): Promise<s
 
 /** Every rendering of a result, as text to scan. */
 function everyOutput(result: KeysResult): string {
+  const rows = keyRows(result);
   return [
     JSON.stringify(result),
-    JSON.stringify(keysJson(result)),
-    renderKeysConsole(result),
-    renderKeysMarkdown(result, { title: 'Keys — development' }),
+    JSON.stringify(keysJson(rows, result.ok)),
+    renderKeysConsole(rows),
+    renderKeysMarkdown(rows, result.ok, { title: 'Keys — development' }),
   ].join('\n');
 }
 
@@ -130,7 +131,7 @@ describe('development keys in Secrets Manager against moto', () => {
   it('stores a key per secret name, outputs only addresses, and a second apply writes nothing', async () => {
     const { clients, direct, proxy } = await freshAccount();
     const { value: first, logs } = await capturingLogs(() =>
-      runKeys({ env, keys: allKeys, clients, mode: 'apply' }),
+      runKeysRows({ env, keys: allKeys, clients, mode: 'apply' }),
     );
     expect(first.ok).toBe(true);
     expect(first.rows.map((r) => r.status)).toEqual(allKeys.map(() => 'created'));
@@ -154,7 +155,7 @@ describe('development keys in Secrets Manager against moto', () => {
     expectNoKey(everyOutput(first) + logs, hexKeys);
 
     proxy.reset();
-    const second = await runKeys({ env, keys: allKeys, clients, mode: 'apply' });
+    const second = await runKeysRows({ env, keys: allKeys, clients, mode: 'apply' });
     expect(writesIn(proxy.counts())).toEqual({});
     expect(second.rows.map((r) => r.status)).toEqual(allKeys.map(() => 'exists'));
     expect(second.rows.map((r) => r.address)).toEqual(first.rows.map((r) => r.address));
@@ -195,7 +196,7 @@ describe('development keys in Secrets Manager against moto', () => {
     const { clients } = await freshAccount(refusing);
     const keys = allKeys.slice(0, 3);
 
-    const applied = await runKeys({ env, keys, clients, mode: 'apply' });
+    const applied = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(applied.ok).toBe(false);
     expect(applied.rows.map((r) => r.status).sort()).toEqual(['created', 'created', 'failed']);
     const failed = applied.rows.find((r) => r.status === 'failed')!;
@@ -205,7 +206,9 @@ describe('development keys in Secrets Manager against moto', () => {
 
     // Only an apply reads the keys (a plan reads the address tags).
     denyReads = true;
-    const thrown = await runKeys({ env, keys, clients, mode: 'apply' }).catch((e: unknown) => e);
+    const thrown = await runKeysRows({ env, keys, clients, mode: 'apply' }).catch(
+      (e: unknown) => e,
+    );
     expect(thrown).toBeInstanceOf(Error);
     expect((thrown as Error).message).toContain('GetSecretValue');
     expectNoKey(errorText(thrown), sentKeys);
@@ -228,7 +231,7 @@ describe('development keys in Secrets Manager against moto', () => {
       new DeleteSecretCommand({ SecretId: keys[1]!.secretName, RecoveryWindowInDays: 7 }),
     );
 
-    const result = await runKeys({ env, keys, clients, mode: 'apply' });
+    const result = await runKeysRows({ env, keys, clients, mode: 'apply' });
     expect(result.ok).toBe(false);
     expect(result.rows.map((r) => r.status)).toEqual(['broken', 'broken', 'created']);
     expect(result.rows[0]!.reason).toContain('does not hold');

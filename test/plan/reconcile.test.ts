@@ -47,7 +47,7 @@ describe('reconcile', () => {
     const result = await reconcile(m.reconciler, { mode: 'plan' });
     expect(result.changes.map((c) => `${c.action} ${c.id}`)).toEqual(['create a', 'create b']);
     expect(result.ok).toBe(true);
-    expect(result.after).toBeUndefined();
+    expect(result.mode).toBe('plan');
     expect(m.calls).toEqual([]);
     expect(m.reads()).toBe(1);
   });

@@ -27,7 +27,7 @@ export function registerAttestations(program: Command, io: CliIo): Command {
       );
       const env = loadEnvironment(options.env, io.cwd);
       const job = await keysJob(env, await awsForEnvironment(env, io.env), 'plan');
-      const { config, missing } = attestationConfig(env.name, job.result.rows);
+      const { config, missing } = attestationConfig(env.name, job.rows);
       if (missing.length > 0) {
         const lines = missing.map(
           (m) =>
@@ -41,7 +41,7 @@ export function registerAttestations(program: Command, io: CliIo): Command {
       io.out(
         options.json
           ? toJson(config)
-          : `Attestation addresses — ${env.name}\n\n${renderConsoleTable(attestationTable(job.result.rows))}`,
+          : `Attestation addresses — ${env.name}\n\n${renderConsoleTable(attestationTable(job.rows))}`,
       );
     });
 }

@@ -50,7 +50,7 @@ export function registerOperators(program: Command, io: CliIo): Command {
           import('../../jobs/keys.js'),
         ]);
         const job = await keysJob(env, await awsForEnvironment(env, io.env), 'plan');
-        addresses = new Map(job.result.rows.map((r) => [r.alias, r.address]));
+        addresses = new Map(job.rows.map((r) => [r.alias, r.address]));
       }
       io.out(
         options.json

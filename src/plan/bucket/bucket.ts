@@ -7,7 +7,13 @@ import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../inventory/tags.js';
 import { otherOwnerOf } from '../ownership.js';
 import type { BucketSpec, Inventory } from '../../inventory/types.js';
 import type { Change } from '../change.js';
-import { prepare, type ReconcileResult } from '../reconcile.js';
+import {
+  prepare,
+  type ApplyResult,
+  type PlanResult,
+  type Prepared,
+  type ReconcileResult,
+} from '../reconcile.js';
 import { diffPolicies, renderPolicy, samePolicy } from '../policy-document.js';
 import { planNewSettings, planSettings } from './settings.js';
 
@@ -259,18 +265,13 @@ export interface RunBucketInput {
   onStep?: (description: string) => void;
 }
 
-export interface BucketResult {
-  changes: Change<BucketDetail>[];
-  after?: Change<BucketDetail>[];
-  /** As `reconcile()` means it for every resource kind: nothing broken; after apply, nothing left to do. */
-  ok: boolean;
-}
+type BucketChange = Change<BucketDetail>;
+
+/** `reconcile()`'s result for the bucket. */
+export type BucketResult = ReconcileResult<BucketChange>;
 
 /** A bucket plan read once, and the apply of exactly its changes (`prepare` in reconcile.ts). */
-export interface PreparedBucket {
-  plan: BucketResult;
-  apply(): Promise<BucketResult>;
-}
+export type PreparedBucket = Prepared<BucketChange>;
 
 /**
  * Reads the bucket once and plans; `apply` carries out those changes through the one reconcile
@@ -282,7 +283,7 @@ export async function prepareBucket(input: Omit<RunBucketInput, 'mode'>): Promis
   const { inventory, clients } = input;
   validateBucketInventory(inventory);
   const spec = inventory.bucket;
-  const prepared = await prepare<BucketState, Change<BucketDetail>, S3Step>(
+  return prepare<BucketState, BucketChange, S3Step, void>(
     {
       read: () => readBucket(clients.s3, spec.name),
       plan: (state) => planBucket(spec, state),
@@ -291,15 +292,16 @@ export async function prepareBucket(input: Omit<RunBucketInput, 'mode'>): Promis
     },
     { stopOnFailure: true, ...(input.onStep ? { onStep: input.onStep } : {}) },
   );
-  const resultOf = (result: ReconcileResult<Change<BucketDetail>>): BucketResult => ({
-    changes: result.changes,
-    ...(result.after ? { after: result.after } : {}),
-    ok: result.ok,
-  });
-  return { plan: resultOf(prepared.plan), apply: async () => resultOf(await prepared.apply()) };
 }
 
 /** Plans, and in apply mode carries out the plan and plans again (`prepareBucket`). */
+export async function runBucket(
+  input: RunBucketInput & { mode: 'plan' },
+): Promise<PlanResult<BucketChange>>;
+export async function runBucket(
+  input: RunBucketInput & { mode: 'apply' },
+): Promise<ApplyResult<BucketChange>>;
+export async function runBucket(input: RunBucketInput): Promise<BucketResult>;
 export async function runBucket(input: RunBucketInput): Promise<BucketResult> {
   const prepared = await prepareBucket(input);
   return input.mode === 'plan' ? prepared.plan : prepared.apply();

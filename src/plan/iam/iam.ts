@@ -24,7 +24,13 @@ import type {
 import { validateIamInventory } from './validate.js';
 import type { Change } from '../change.js';
 import { type KeyAccessChange, planKeyAccess } from '../keys/key-access.js';
-import { prepare, type ReconcileResult } from '../reconcile.js';
+import {
+  prepare,
+  type ApplyResult,
+  type PlanResult,
+  type Prepared,
+  type ReconcileResult,
+} from '../reconcile.js';
 
 /**
  * The access plan (DESIGN §5): IAM users, groups, memberships, managed policies, attachments,
@@ -92,16 +98,17 @@ export interface RunIamInput extends IamPlanOptions {
   onStep?: (description: string) => void;
 }
 
-export interface IamResult {
-  /** The plan (in apply mode: the plan that was applied). */
-  changes: Change<IamDetail>[];
-  /** apply only: the plan read again after applying; all `exists` when apply converged. */
-  after?: Change<IamDetail>[];
-  /** As `reconcile()` means it for every resource kind: nothing broken or drifted; after apply, nothing left to do either. */
-  ok: boolean;
-  /** Who can sign with which key, now and as wanted, by party (files that list operators). */
+type AccessChange = Change<IamDetail>;
+
+/** Who can sign with which key, now and as wanted, by party (files that list operators). */
+interface WithKeyAccess {
   keyAccess?: KeyAccessChange[];
 }
+
+/** `reconcile()`'s result for IAM, with who can sign with which key. */
+export type IamResult = ReconcileResult<AccessChange> & WithKeyAccess;
+export type AccessPlanResult = PlanResult<AccessChange> & WithKeyAccess;
+export type AccessApplyResult = ApplyResult<AccessChange> & WithKeyAccess;
 
 function queryFor(inventory: IamPlanInventory, options: IamPlanOptions) {
   const { iam } = inventory;
@@ -132,8 +139,8 @@ function queryFor(inventory: IamPlanInventory, options: IamPlanOptions) {
 
 /** An access plan read once, and the apply of exactly its changes (`prepare` in reconcile.ts). */
 export interface PreparedAccess {
-  plan: IamResult;
-  apply(): Promise<IamResult>;
+  plan: AccessPlanResult;
+  apply(): Promise<AccessApplyResult>;
 }
 
 /**
@@ -146,7 +153,7 @@ export async function prepareIam(input: Omit<RunIamInput, 'mode'>): Promise<Prep
   const { inventory, clients } = input;
   validateIamInventory(inventory);
   let first: IamState | undefined;
-  const prepared = await prepare<IamState, Change<IamDetail>, IamStep>(
+  const prepared: Prepared<AccessChange> = await prepare<IamState, AccessChange, IamStep, void>(
     {
       read: async () => {
         const state = await readIamState(clients, queryFor(inventory, input));
@@ -163,17 +170,18 @@ export async function prepareIam(input: Omit<RunIamInput, 'mode'>): Promise<Prep
       ...(input.onStep ? { onStep: input.onStep } : {}),
     },
   );
-  const keyAccess = planKeyAccess(inventory.iam, inventory.accountId, first!);
-  const resultOf = (result: ReconcileResult<Change<IamDetail>>): IamResult => ({
-    changes: result.changes,
-    ...(result.after ? { after: result.after } : {}),
-    ok: result.ok,
-    ...(keyAccess ? { keyAccess } : {}),
-  });
-  return { plan: resultOf(prepared.plan), apply: async () => resultOf(await prepared.apply()) };
+  const keyAccess = first && planKeyAccess(inventory.iam, inventory.accountId, first);
+  const withKeyAccess = keyAccess ? { keyAccess } : {};
+  return {
+    plan: { ...prepared.plan, ...withKeyAccess },
+    apply: async () => ({ ...(await prepared.apply()), ...withKeyAccess }),
+  };
 }
 
 /** Plans, and in apply mode carries out the plan and plans again (`prepareIam`). */
+export async function runIam(input: RunIamInput & { mode: 'plan' }): Promise<AccessPlanResult>;
+export async function runIam(input: RunIamInput & { mode: 'apply' }): Promise<AccessApplyResult>;
+export async function runIam(input: RunIamInput): Promise<IamResult>;
 export async function runIam(input: RunIamInput): Promise<IamResult> {
   const prepared = await prepareIam(input);
   return input.mode === 'plan' ? prepared.plan : prepared.apply();

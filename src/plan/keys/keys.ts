@@ -5,31 +5,17 @@ import { createSecretKeyStore, type SecretKeyStore } from '../../aws/secrets.js'
 import type { ResolvedEnvironment } from '../../config/model.js';
 import { toolkitKeyPolicyDocument } from '../../inventory/policies.js';
 import { TAG_KEYS } from '../../inventory/tags.js';
+import type { RotationSpec } from '../../inventory/rotations.js';
 import type { KeySpec } from '../../inventory/types.js';
-import type { Change } from '../change.js';
 import { OperationError } from '../../errors.js';
 import { noProgress, reconcileProgress, type Progress } from '../../progress.js';
-import {
-  applyKeyPasses,
-  kmsReconciler,
-  outcomesOf,
-  secretsReconciler,
-  type KeysReconciler,
-} from './reconcile.js';
-import type { KeyDetail, KeyRow, KeyStatus } from './types.js';
-import { blocks, type Planned } from '../reconcile.js';
+import { prepareKmsKeys, secretsReconciler } from './reconcile.js';
+import { prepare, type ApplyResult, type PlanResult, type Prepared } from '../reconcile.js';
+import type { KeyOutcome, KeysResult } from './rows.js';
+import type { KeyChange } from './types.js';
+
 /** KMS for staging and production, Secrets Manager for development. */
 export type KeyStore = KmsKeyStore | SecretKeyStore;
-
-export type KeyChange = Change<KeyDetail>;
-
-export interface KeysResult {
-  changes: KeyChange[];
-  /** One row per key, in inventory order: planned action (plan) or outcome (apply). */
-  rows: KeyRow[];
-  /** False when a key is broken or (apply) could not be created or adopted. */
-  ok: boolean;
-}
 
 export interface KeysOptions {
   /**
@@ -43,123 +29,65 @@ export interface KeysOptions {
   progress?: Progress;
   /** Tags each created KMS key (`nomad:created-by-run`); default a random UUID. */
   runId?: string;
-  /** The apply of an approved plan: retire no leftover it did not list (`applyKeyPasses`). */
+  /** The apply of an approved plan: retire no leftover it did not list (`prepareKmsKeys`). */
   onlyPlannedLeftovers?: boolean;
+  /** The file's key rotations (`rotationsFor`), KMS only. */
+  rotations?: readonly RotationSpec[];
+  /** Days a key retired by a rotation waits before deletion (`keys.gracePeriodDays`). */
+  gracePeriodDays?: number;
 }
 
 const DEFAULT_CONCURRENCY = 32;
 
-/** The reconciler of the store's kind. */
-function reconcilerFor(
-  keys: readonly KeySpec[],
-  store: KeyStore,
-  mode: 'plan' | 'apply',
-  options: KeysOptions,
-): KeysReconciler<unknown, unknown> {
-  return store.kind === 'kms'
-    ? kmsReconciler(keys, store, {
-        ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
-        ...(options.runId ? { runId: options.runId } : {}),
-      })
-    : secretsReconciler(keys, store, mode);
-}
+/** A key plan read once, and the apply of exactly its changes. */
+export type PreparedKeys = Prepared<KeyChange, KeyOutcome>;
 
 /**
- * Per key, one of `exists` (with address), `create`, `adopt`, `update` (development: the address
- * tag), `broken`, then the KMS leftovers. Reads only.
+ * Reads the keys in `store` once and plans (pure); `apply` runs the plan through `reconcile`
+ * (KMS: two passes, see keys-reconcile.ts). Per key, one of `exists` (with address), `create`,
+ * `adopt`, `update` (development: the address tag), `broken`, then the KMS leftovers.
  */
+export async function prepareKeysIn(
+  keys: readonly KeySpec[],
+  store: KeyStore,
+  options: KeysOptions = {},
+  mode: 'plan' | 'apply' = 'apply',
+): Promise<PreparedKeys> {
+  const progress = options.progress ?? noProgress;
+  const loop = {
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    ...reconcileProgress(progress),
+  };
+  const prepared =
+    store.kind === 'kms'
+      ? await prepareKmsKeys(keys, store, {
+          ...loop,
+          ...(options.verifyKeyTrust ? { verifyTrust: true } : {}),
+          ...(options.runId ? { runId: options.runId } : {}),
+          ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
+          ...(options.rotations ? { rotations: options.rotations } : {}),
+          ...(options.gracePeriodDays ? { gracePeriodDays: options.gracePeriodDays } : {}),
+        })
+      : await prepare(secretsReconciler(keys, store, mode), { ...loop, prune: true });
+  return {
+    plan: prepared.plan,
+    apply: async () => {
+      try {
+        return await prepared.apply();
+      } finally {
+        progress.finish();
+      }
+    },
+  };
+}
+
+/** The plan of the keys in `store`. Reads only. */
 export async function planKeys(
   keys: KeySpec[],
   store: KeyStore,
   options: KeysOptions = {},
 ): Promise<KeyChange[]> {
-  const reconciler = reconcilerFor(keys, store, 'plan', options);
-  return reconciler.plan(await reconciler.read()).map((p) => p.change);
-}
-
-function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warning ?? ''): KeyRow {
-  return {
-    alias: detail.alias,
-    region: detail.region,
-    keyId: detail.keyId ?? '',
-    arn: detail.arn ?? '',
-    description: detail.description,
-    address: detail.address ?? '',
-    status,
-    reason,
-    purpose: detail.purpose,
-    ...(detail.network !== undefined ? { network: detail.network } : {}),
-    ...(detail.keyName !== undefined ? { keyName: detail.keyName } : {}),
-    store: detail.store,
-    ...(detail.leftover ? { leftover: detail.leftover } : {}),
-  };
-}
-
-/** The table rows of a plan: what each key is and what apply would do. */
-export function rowsFromChanges(changes: KeyChange[]): KeyRow[] {
-  return changes.map((c) =>
-    c.detail!.leftover
-      ? rowOf(c.detail!, c.detail!.conflict ? 'conflict' : 'leftover', c.reason)
-      : rowOf(
-          c.detail!,
-          c.action as KeyStatus,
-          c.action === 'broken' || c.action === 'adopt' ? c.reason : undefined,
-        ),
-  );
-}
-
-/** The spec a key change was planned from (for re-reading after an apply of given changes). */
-function specOf(detail: KeyDetail): KeySpec {
-  return {
-    environment: (detail.tags[TAG_KEYS.environment] ?? '') as KeySpec['environment'],
-    ...(detail.network !== undefined ? { network: detail.network } : {}),
-    ...(detail.keyName !== undefined
-      ? { keyName: detail.keyName as NonNullable<KeySpec['keyName']> }
-      : {}),
-    purpose: detail.purpose,
-    alias: detail.alias,
-    description: detail.description,
-    tags: { ...detail.tags },
-    ...(detail.secretName !== undefined ? { secretName: detail.secretName } : {}),
-  };
-}
-
-/** Runs apply on a reconciler and plan already read; rows from the outcomes. */
-async function applyWith(
-  reconciler: KeysReconciler<unknown, unknown>,
-  planned: Planned<KeyChange, unknown>[],
-  options: KeysOptions,
-): Promise<KeysResult> {
-  const progress = options.progress ?? noProgress;
-  try {
-    const result = await applyKeyPasses(reconciler, planned, {
-      concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-      ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
-      ...reconcileProgress(progress),
-    });
-    const rows = outcomesOf(result, reconciler.outcomes).map((o) =>
-      rowOf(o.detail, o.status, o.reason ?? (o.status === 'exists' ? '' : undefined)),
-    );
-    return { changes: result.changes, rows, ok: result.ok };
-  } finally {
-    progress.finish();
-  }
-}
-
-/**
- * Creates and adopts what the plan says, and (KMS) retires the extra keys the toolkit made for an
- * alias; leaves existing and broken keys alone. One key failing does not stop the others. A plan
- * with nothing to create, adopt or retire makes no call at all.
- */
-export async function applyKeys(
-  changes: KeyChange[],
-  store: KeyStore,
-  options: KeysOptions = {},
-): Promise<KeysResult> {
-  const keys = changes.filter((c) => !c.detail!.leftover).map((c) => specOf(c.detail!));
-  const reconciler = reconcilerFor(keys, store, 'apply', options);
-  const planned = changes.map((change) => ({ change, steps: reconciler.stepsOf(change) }));
-  return applyWith(reconciler, planned, options);
+  return (await prepareKeysIn(keys, store, options, 'plan')).plan.changes;
 }
 
 export function keyStoreFor(
@@ -195,13 +123,6 @@ export interface RunKeysOptions extends KeysOptions {
   kmsWritesPerSecond?: number;
 }
 
-/** A key plan read once, and the apply of exactly its changes. */
-export interface PreparedKeys {
-  plan: KeysResult;
-  /** The steps of these changes, a re-read, and the second pass (`applyKeyPasses`). */
-  apply(): Promise<KeysResult>;
-}
-
 const storeOf = (options: Omit<RunKeysOptions, 'mode'>): KeyStore =>
   options.store ??
   keyStoreFor(
@@ -210,28 +131,22 @@ const storeOf = (options: Omit<RunKeysOptions, 'mode'>): KeyStore =>
     options.kmsWritesPerSecond ? { writesPerSecond: options.kmsWritesPerSecond } : {},
   );
 
-/** Reads the keys once and plans (pure); nothing is written until `apply`. */
-export async function prepareKeys(
+/** Reads the environment's keys once and plans (pure); nothing is written until `apply`. */
+export function prepareKeys(
   options: Omit<RunKeysOptions, 'mode'>,
   mode: 'plan' | 'apply' = 'apply',
 ): Promise<PreparedKeys> {
-  const reconciler = reconcilerFor(options.keys, storeOf(options), mode, options);
-  const planned = reconciler.plan(await reconciler.read());
-  const changes = planned.map((p) => p.change);
-  return {
-    plan: {
-      changes,
-      rows: rowsFromChanges(changes),
-      ok: !changes.some((c) => blocks(c, true, false)),
-    },
-    apply: () => applyWith(reconciler, planned, options),
-  };
+  return prepareKeysIn(options.keys, storeOf(options), options, mode);
 }
 
-/**
- * `reconcile()` for keys: read, plan (pure), and in apply mode the steps, a re-read and, when it
- * finds extras to retire, a second pass over those.
- */
+/** `reconcile()` for keys: read, plan (pure), and in apply mode the steps and a re-read. */
+export async function runKeys(
+  options: RunKeysOptions & { mode: 'plan' },
+): Promise<PlanResult<KeyChange>>;
+export async function runKeys(
+  options: RunKeysOptions & { mode: 'apply' },
+): Promise<ApplyResult<KeyChange, KeyOutcome>>;
+export async function runKeys(options: RunKeysOptions): Promise<KeysResult>;
 export async function runKeys(options: RunKeysOptions): Promise<KeysResult> {
   const prepared = await prepareKeys(options, options.mode);
   return options.mode === 'plan' ? prepared.plan : prepared.apply();

@@ -3,13 +3,11 @@ import { type KmsKeyInfo, type KmsKeyStore } from '../../aws/kms-types.js';
 import { AliasExistsError } from '../../aws/key-store-errors.js';
 import { errorMessage, OperationError } from '../../errors.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../../inventory/tags.js';
-import type { Change } from '../change.js';
 import { kmsKeyProblem } from './kms.js';
 import { createKeyFor, type Created } from './kms-create.js';
 import { LEFTOVER_DELETION_DAYS, undoDeletionCommand } from './leftovers.js';
-import type { KeyDetail, KeyStatus } from './types.js';
-
-type KeyChange = Change<KeyDetail>;
+import { rowOf, type KeyOutcome } from './rows.js';
+import type { KeyChange, KeyDetail, KeyRow } from './types.js';
 
 /**
  * The steps of a KMS key plan, run by `reconcile` so that every alias ends with exactly one key,
@@ -29,24 +27,17 @@ type KeyChange = Change<KeyDetail>;
 
 export type KmsStep = { op: 'create-key' } | { op: 'alias' } | { op: 'retire'; keyId: string };
 
-export interface KmsOutcome {
-  detail: KeyDetail;
-  status: KeyStatus;
-  reason?: string;
-}
-
-/** What one apply's steps share: the store, this run's id, what each step left. */
+/** What one apply's steps share: the store, this run's id, the key each CreateKey made. */
 export interface KmsApplyContext {
   store: KmsKeyStore;
   /** Tags each created key (`nomad:created-by-run`). */
   runId: string;
+  /** Per alias: what its create-key step made, for its alias step. */
   created: Map<string, Created>;
-  /** Per change id: what happened (rows of the result). */
-  outcomes: Map<string, KmsOutcome>;
 }
 
 export function kmsStepsOf(change: KeyChange): KmsStep[] {
-  const detail = change.detail!;
+  const detail = change.detail;
   if (detail.leftover) {
     return change.action === 'remove' && detail.keyId
       ? [{ op: 'retire', keyId: detail.keyId }]
@@ -58,27 +49,25 @@ export function kmsStepsOf(change: KeyChange): KmsStep[] {
 }
 
 export function describeKmsStep(step: KmsStep, change: KeyChange): string {
-  const alias = change.detail!.alias;
+  const alias = change.detail.alias;
   if (step.op === 'create-key') return `CreateKey for ${alias}`;
   if (step.op === 'alias') return `CreateAlias ${alias}`;
   return `retire extra key ${step.keyId} of ${alias}`;
 }
 
+/** Runs one step; the alias and retire steps say what the key ended as (the row). */
 export async function runKmsStep(
   step: KmsStep,
   change: KeyChange,
   ctx: KmsApplyContext,
-): Promise<void> {
-  const detail = change.detail!;
+): Promise<KeyOutcome> {
+  const detail = change.detail;
   if (step.op === 'create-key') {
     ctx.created.set(detail.alias, await createKeyFor(detail, ctx.store, ctx.runId));
-    return;
+    return undefined;
   }
-  if (step.op === 'alias') {
-    ctx.outcomes.set(change.id, await aliasOne(change, ctx));
-    return;
-  }
-  ctx.outcomes.set(change.id, await retire(change, step.keyId, ctx.store));
+  if (step.op === 'alias') return aliasOne(change, ctx);
+  return retire(change, step.keyId, ctx.store);
 }
 
 function withKey(detail: KeyDetail, info: KmsKeyInfo, address: string): KeyDetail {
@@ -96,7 +85,7 @@ function withKey(detail: KeyDetail, info: KmsKeyInfo, address: string): KeyDetai
 
 /** The key a change aliases: this run's new key, or the one the plan chose for adoption. */
 function ourKey(change: KeyChange, created: Created | undefined): KmsKeyInfo | undefined {
-  const detail = change.detail!;
+  const detail = change.detail;
   if (change.action === 'create') return created?.info;
   if (!detail.keyId || !detail.arn) return undefined;
   return {
@@ -109,8 +98,8 @@ function ourKey(change: KeyChange, created: Created | undefined): KmsKeyInfo | u
   };
 }
 
-async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KmsOutcome> {
-  const detail = change.detail!;
+async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KeyRow> {
+  const detail = change.detail;
   const created = ctx.created.get(detail.alias);
   if (created?.aliasAppeared) return settleExistingAlias(change, ctx.store, created);
   const ours =
@@ -144,7 +133,7 @@ async function aliasOne(change: KeyChange, ctx: KmsApplyContext): Promise<KmsOut
  * (`nomad:aliased` true). A new key says false from CreateKey; a key adopted with true keeps it.
  */
 async function recordAliased(change: KeyChange, keyId: string, store: KmsKeyStore) {
-  const detail = change.detail!;
+  const detail = change.detail;
   if (change.action !== 'create' && !detail.markAliased) return;
   try {
     await store.tagKey(keyId, aliasRecord(detail, 'true'));
@@ -164,13 +153,10 @@ function aliased(
   key: KmsKeyInfo,
   address: string,
   created: Created | undefined,
-): KmsOutcome {
+): KeyRow {
   const reason = created?.note ?? (change.action === 'adopt' ? change.reason : undefined);
-  return {
-    detail: withKey(change.detail!, key, address),
-    status: change.action === 'create' ? 'created' : 'adopted',
-    ...(reason ? { reason } : {}),
-  };
+  const detail = withKey(change.detail, key, address);
+  return rowOf(detail, change.action === 'create' ? 'created' : 'adopted', reason);
 }
 
 /**
@@ -182,8 +168,8 @@ async function settleExistingAlias(
   change: KeyChange,
   store: KmsKeyStore,
   created: Created | undefined,
-): Promise<KmsOutcome> {
-  const detail = change.detail!;
+): Promise<KeyRow> {
+  const detail = change.detail;
   const target = await store.describeKey(detail.alias);
   if (!target) {
     throw new OperationError(`${detail.alias} existed a moment ago and is gone now: apply again`);
@@ -200,14 +186,14 @@ async function settleExistingAlias(
   // provably extra.
   const problem = kmsKeyProblem(detail.alias, target);
   if (problem) {
-    return {
-      detail: { ...detail, keyId: target.keyId, arn: target.arn },
-      status: 'broken',
-      reason: `${race}; ${problem}`,
-    };
+    return rowOf(
+      { ...detail, keyId: target.keyId, arn: target.arn },
+      'broken',
+      `${race}; ${problem}`,
+    );
   }
   const address = await store.publicAddress(target.keyId);
-  return { detail: withKey(detail, target, address), status: 'exists', reason: race };
+  return rowOf(withKey(detail, target, address), 'exists', race);
 }
 
 /** The `nomad:aliased` record, with the two tags the apply role's TagResource must carry. */
@@ -219,8 +205,8 @@ function aliasRecord(detail: KeyDetail, value: 'true'): Record<string, string> {
   };
 }
 
-async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Promise<KmsOutcome> {
-  const detail = change.detail!;
+async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Promise<KeyRow> {
+  const detail = change.detail;
   const target = / points at ([^,\s]+), so this/.exec(change.reason)?.[1];
   let deletionDate: string | undefined;
   try {
@@ -231,18 +217,13 @@ async function retire(change: KeyChange, keyId: string, store: KmsKeyStore): Pro
       { cause: error },
     );
   }
-  return {
-    detail: {
-      ...detail,
-      keyState: 'PendingDeletion',
-      ...(deletionDate ? { deletionDate } : {}),
-    },
-    status: 'scheduled',
-    reason:
-      `extra key ${keyId} tagged for ${detail.alias}` +
+  return rowOf(
+    { ...detail, keyState: 'PendingDeletion', ...(deletionDate ? { deletionDate } : {}) },
+    'scheduled',
+    `extra key ${keyId} tagged for ${detail.alias}` +
       (target ? `, which points at ${target}` : '') +
       ': disabled and scheduled for deletion' +
       (deletionDate ? ` on ${deletionDate}` : ` in ${LEFTOVER_DELETION_DAYS} days`) +
       `; to undo: \`${undoDeletionCommand(keyId)}\``,
-  };
+  );
 }

@@ -1,8 +1,7 @@
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../../aws/kms.js';
 import { type KmsKeyInfo, type KmsKeyStore } from '../../aws/kms-types.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../../inventory/tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ROTATION_TAG, TAG_KEYS } from '../../inventory/tags.js';
 import type { KeySpec } from '../../inventory/types.js';
-import type { Change } from '../change.js';
 import {
   chooseKey,
   decideLeftovers,
@@ -17,9 +16,7 @@ import {
   type KmsReadOptions,
   type KmsState,
 } from './kms-read.js';
-import { KEY_CHANGE_KIND, baseDetail, type KeyDetail } from './types.js';
-
-type KeyChange = Change<KeyDetail>;
+import { KEY_CHANGE_KIND, baseDetail, type KeyChange, type KeyDetail } from './types.js';
 
 /**
  * Why a key cannot be used as an Ethereum signing key, with what to do; undefined if it can.
@@ -131,8 +128,13 @@ export function readKms(
  * Pure: per key, `exists` (with address), `create`, `adopt` or `broken`, then the leftovers (keys
  * the toolkit made for an alias that points at another key), from what `readKms` read.
  */
-export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChange[] {
+export function planKmsKeys(
+  keys: readonly KeySpec[],
+  read: KmsState,
+  rotating: ReadonlySet<string> = new Set(),
+): KeyChange[] {
   const kind = KEY_CHANGE_KIND.kms;
+  const state = { ...read, found: read.found.filter((f) => !isRotationKey(f.tags, rotating)) };
   const unreadableNote = unreadableKeysNote(state.unreadable);
   const changes = keys.map((key): KeyChange => {
     const read = state.aliased.get(key.alias);
@@ -183,10 +185,21 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
   const leftovers = decideLeftovers(state.found, {
     inventory: new Set(keys.map((k) => k.alias)),
     targetOf: (alias) => targets.get(alias),
-    keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail!.keyId!)),
+    keep: new Set(changes.filter((c) => c.action === 'adopt').map((c) => c.detail.keyId!)),
     addressOf: (keyId) => state.addresses.get(keyId),
   });
   return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region))];
+}
+
+/**
+ * Keys of a rotation are planned by `rotation.ts`, never as extra keys or for adoption: a key
+ * retired by a switch, and a key staged for an alias while the file declares its rotation (once
+ * the rotation is removed from the file, a staged key that never held the alias is an extra).
+ */
+function isRotationKey(tags: Record<string, string>, rotating: ReadonlySet<string>): boolean {
+  const mark = tags[TAG_KEYS.rotation];
+  if (mark === ROTATION_TAG.retired) return true;
+  return mark === ROTATION_TAG.staged && rotating.has(tags[TAG_KEYS.alias] ?? '');
 }
 
 /** A found key's `nomad:aliased` record. */
@@ -197,7 +210,7 @@ const recordOf = (state: KmsState, keyId: string) =>
 function leftoverTarget(change: KeyChange, state: KmsState): LeftoverTarget | undefined {
   if (change.action === 'create') return { planned: true };
   if (change.action === 'adopt') return { planned: true, keyId: change.detail?.keyId };
-  const alias = change.detail!.alias;
+  const alias = change.detail.alias;
   const keyId =
     change.detail?.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
   if (!keyId) return undefined;

@@ -20,12 +20,15 @@ export interface FoundKey {
   info?: KmsKeyInfo;
 }
 
-/** Whether the tags mark a key the toolkit made for this environment. */
+/**
+ * Whether the tags mark a key the toolkit made for this environment: for an alias, or retired
+ * from one by a rotation's switch (`nomad:retired-from`, its `nomad:alias` removed).
+ */
 export function isEnvironmentKey(environment: string, tags: Record<string, string>): boolean {
   return (
     tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE &&
     tags[TAG_KEYS.environment] === environment &&
-    Boolean(tags[TAG_KEYS.alias])
+    Boolean(tags[TAG_KEYS.alias] || tags[TAG_KEYS.retiredFrom])
   );
 }
 

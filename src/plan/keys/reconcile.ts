@@ -1,124 +1,51 @@
 import { randomUUID } from 'node:crypto';
 import type { KmsKeyStore } from '../../aws/kms-types.js';
 import type { SecretKeyStore } from '../../aws/secrets.js';
-import { errorMessage } from '../../errors.js';
 import type { KeySpec } from '../../inventory/types.js';
-import type { Change } from '../change.js';
 import { planKmsKeys, readKms } from './kms.js';
-import {
-  describeKmsStep,
-  kmsStepsOf,
-  runKmsStep,
-  type KmsApplyContext,
-  type KmsStep,
-} from './kms-apply.js';
+import { describeKmsStep, kmsStepsOf, runKmsStep, type KmsStep } from './kms-apply.js';
 import type { KmsReadOptions, KmsState } from './kms-read.js';
+import type { RotationSpec } from '../../inventory/rotations.js';
+import { describeRotationStep, type RotationRead } from './rotation.js';
+import type { RotationStep } from './rotation-types.js';
+import {
+  planRotations,
+  readRotations,
+  rotationStepsOf,
+  runRotationStep,
+} from './rotation-apply.js';
+import type { KeyOutcome } from './rows.js';
 import {
   describeSecretStep,
   planSecretKeys,
   readSecrets,
   runSecretStep,
   secretStepsOf,
-  type SecretOutcome,
   type SecretStep,
   type SecretsState,
 } from './secrets.js';
-import type { KeyDetail, KeyStatus } from './types.js';
+import type { KeyChange } from './types.js';
 import {
-  applyPlanned,
-  blocks,
-  type FailedChange,
+  prepare,
+  reconcile,
+  type ApplyResult,
   type Planned,
+  type Prepared,
   type ReconcileOptions,
   type Reconciler,
 } from '../reconcile.js';
 
-type KeyChange = Change<KeyDetail>;
-
-/** What happened to one change in an apply: the row of the result. */
-export interface KeyOutcome {
-  detail: KeyDetail;
-  status: KeyStatus;
-  reason?: string;
-}
-
-/** A key reconciler and what its steps record. */
-export interface KeysReconciler<State, Step> extends Reconciler<State, KeyChange, Step> {
-  /** Per change id: the outcome of its last step. */
-  outcomes: Map<string, KeyOutcome>;
-  stepsOf(change: KeyChange): Step[];
-}
-
 /**
- * KMS keys as a reconciler. Leftovers of an alias this apply creates or adopts are retired only
- * once the alias exists: their steps wait for the second pass (`applyKeyPasses`), which plans
- * from the re-read.
+ * Keys on the one loop (`reconcile`). KMS runs two passes: the first creates and adopts (and
+ * retires the extras of aliases that already hold their key); the second, planned from the
+ * first's re-read, retires the extras of aliases the first pass created or adopted, once those
+ * exist. Leftover removal is part of keys apply (never a prune: a retired key can be restored
+ * for 30 days).
  */
-export function kmsReconciler(
-  keys: readonly KeySpec[],
-  store: KmsKeyStore,
-  options: KmsReadOptions & { runId?: string } = {},
-): KeysReconciler<KmsState, KmsStep> {
-  const ctx: KmsApplyContext = {
-    store,
-    runId: options.runId ?? randomUUID(),
-    created: new Map(),
-    outcomes: new Map(),
-  };
-  return {
-    outcomes: ctx.outcomes,
-    stepsOf: kmsStepsOf,
-    read: () => readKms(keys, store, options),
-    plan: (state) => {
-      const changes = planKmsKeys(keys, state);
-      const settled = new Set(changes.filter((c) => c.action === 'exists').map((c) => c.id));
-      return changes.map((change) => ({
-        change,
-        steps:
-          change.detail?.leftover && !settled.has(change.detail.alias) ? [] : kmsStepsOf(change),
-      }));
-    },
-    runStep: (step, change) => runKmsStep(step, change, ctx),
-    describeStep: describeKmsStep,
-  };
-}
 
-/**
- * Development secrets as a reconciler. The first read of an apply reads the keys (to know each
- * address for sure); the re-read after the writes reads the tags only.
- */
-export function secretsReconciler(
-  keys: readonly KeySpec[],
-  store: SecretKeyStore,
-  mode: 'plan' | 'apply',
-): KeysReconciler<SecretsState, SecretStep> {
-  const outcomes = new Map<string, SecretOutcome>();
-  let reads = 0;
-  return {
-    outcomes,
-    stepsOf: secretStepsOf,
-    read: () => readSecrets(keys, store, mode === 'apply' && reads++ === 0),
-    plan: (state) =>
-      planSecretKeys(keys, state, store.region).map((change) => ({
-        change,
-        steps: secretStepsOf(change),
-      })),
-    runStep: async (step, change) => {
-      outcomes.set(change.id, await runSecretStep(step, change, store));
-    },
-    describeStep: describeSecretStep,
-  };
-}
+type KeysReconciler<State, Step> = Reconciler<State, KeyChange, Step, KeyOutcome>;
 
-export interface KeyPassesResult {
-  /** The plan as first read. */
-  changes: KeyChange[];
-  /** What is there after the writes (the last re-read). */
-  after: KeyChange[];
-  failed: FailedChange<KeyChange>[];
-  ok: boolean;
-}
-
+/** Options of a key apply's passes (`reconcile`'s, keys always retiring their leftovers). */
 export interface KeyPassesOptions extends Omit<ReconcileOptions, 'mode' | 'prune'> {
   /**
    * The apply of an approved plan: the second pass retires only the leftovers the plan listed
@@ -134,87 +61,173 @@ export interface KeyPassesOptions extends Omit<ReconcileOptions, 'mode' | 'prune
 const NOT_APPROVED =
   "found after this apply's writes and not in the approved plan: left alone; the next plan lists it and its approved apply retires it";
 
-/**
- * Apply of a plan already read: its steps, a re-read, and when the re-read finds keys to
- * retire (extras of an alias created or raced meanwhile), a second pass over those only.
- * Leftover removal is part of keys apply (never a prune: a retired key can be restored for 30
- * days).
- */
-export async function applyKeyPasses<State, Step>(
-  reconciler: KeysReconciler<State, Step>,
-  planned: Planned<KeyChange, Step>[],
-  options: KeyPassesOptions,
-): Promise<KeyPassesResult> {
-  const { onlyPlannedLeftovers, ...passOptions } = options;
-  const first = await applyPlanned(reconciler, planned, { ...passOptions, prune: true });
-  const found = first.after!.filter((c) => c.detail?.leftover && c.action === 'remove');
-  const approved = new Set(
-    planned
-      .filter((p) => p.change.detail?.leftover && p.change.action === 'remove')
-      .map((p) => p.change.detail!.keyId),
-  );
-  const isApproved = (c: KeyChange) => !onlyPlannedLeftovers || approved.has(c.detail!.keyId);
-  const retire = found.filter(isApproved);
-  const unapproved = new Set(found.filter((c) => !isApproved(c)).map((c) => c.detail!.keyId));
-  // Reported as they are, with why they were left; they do not make the apply fail.
-  const report = (changes: KeyChange[]) =>
-    changes.map((c) =>
-      c.detail?.leftover && unapproved.has(c.detail.keyId)
-        ? {
-            ...c,
-            action: 'exists' as const,
-            reason: `${c.reason}; ${NOT_APPROVED}`,
-            detail: { ...c.detail, leftover: 'keep' as const },
-          }
-        : c,
-    );
-  const settled = (changes: KeyChange[]) => !report(changes).some((c) => blocks(c, true, true));
-  if (retire.length === 0) {
-    const ok = first.failed!.length === 0 && settled(first.after!);
-    return { changes: first.changes, after: report(first.after!), failed: first.failed!, ok };
-  }
-  const second = await applyPlanned(
-    reconciler,
-    retire.map((change) => ({ change, steps: reconciler.stepsOf(change) })),
-    { ...passOptions, prune: true },
-  );
-  const failed = [...first.failed!, ...second.failed!];
-  // The second pass planned only the leftovers; the first re-read holds the inventory.
-  const after = report([
-    ...first.after!.filter((c) => !c.detail?.leftover),
-    ...second.after!.filter((c) => c.detail?.leftover),
-  ]);
+const isRetirement = (c: KeyChange) => Boolean(c.detail.leftover) && c.action === 'remove';
+
+/** A leftover is retired only once its alias exists (points at the toolkit's key). */
+function leftoversWaiting(changes: readonly KeyChange[]): (change: KeyChange) => boolean {
+  const settled = new Set(changes.filter((c) => c.action === 'exists').map((c) => c.id));
+  return (change) => Boolean(change.detail.leftover) && !settled.has(change.detail.alias);
+}
+
+/** A leftover the approved plan did not list, as the second pass reports it: kept, not failing. */
+function keptUnapproved(change: KeyChange): KeyChange {
   return {
-    changes: first.changes,
-    after,
-    failed,
-    ok: failed.length === 0 && settled(second.after!),
+    ...change,
+    action: 'exists',
+    reason: `${change.reason}; ${NOT_APPROVED}`,
+    detail: { ...change.detail, leftover: 'keep' },
   };
 }
 
-/** The outcome of each change of an apply, in plan order, then the leftovers as they are now. */
-export function outcomesOf(
-  result: KeyPassesResult,
-  outcomes: Map<string, KeyOutcome>,
-): KeyOutcome[] {
-  const failures = new Map(result.failed.map((f) => [f.change.id, f]));
-  const outcomeOf = (change: KeyChange): KeyOutcome => {
-    const recorded = outcomes.get(change.id);
-    if (recorded) return recorded;
-    const failure = failures.get(change.id);
-    if (failure)
-      return { detail: change.detail!, status: 'failed', reason: errorMessage(failure.error) };
-    if (change.detail?.leftover) {
-      const status = change.detail.conflict ? 'conflict' : 'leftover';
-      return { detail: change.detail, status, reason: change.reason };
-    }
-    if (change.action === 'broken') {
-      return { detail: change.detail!, status: 'broken', reason: change.reason };
-    }
-    return { detail: change.detail!, status: 'exists' };
+/**
+ * KMS keys: the reconciler of each pass, sharing one store, run id and read. Pass 1 gives a
+ * leftover steps only once its alias exists; pass 2 retires leftovers only, planned at first from
+ * pass 1's re-read (no read of its own until it has written).
+ */
+export function kmsPasses(
+  keys: readonly KeySpec[],
+  store: KmsKeyStore,
+  options: KmsReadOptions & KmsRotationOptions & { runId?: string } = {},
+) {
+  const ctx = { store, runId: options.runId ?? randomUUID(), created: new Map() };
+  const rotations = options.rotations ?? [];
+  const rotating = new Set(rotations.map((r) => r.key.alias));
+  const rotationCtx = { store, runId: ctx.runId, now: () => new Date().toISOString() };
+  let last: KeysState | undefined;
+  const read = async (): Promise<KeysState> => {
+    const state = await readKms(keys, store, options);
+    return (last = { ...state, rotations: await readRotations(rotations, store, state) });
   };
-  return [
-    ...result.changes.filter((c) => !c.detail?.leftover).map(outcomeOf),
-    ...result.after.filter((c) => c.detail?.leftover).map(outcomeOf),
+  /** The keys' changes, then one per declared rotation (`rotation.ts`). */
+  const planAll = (state: KeysState): KeyChange[] => [
+    ...planKmsKeys(keys, state, rotating),
+    ...planRotations(rotations, state.rotations, state.region, options.gracePeriodDays ?? 30),
   ];
+  const stepsOf = (change: KeyChange): Step[] =>
+    change.detail.rotation ? rotationStepsOf(change) : kmsStepsOf(change);
+  const runStep = (step: Step, change: KeyChange) =>
+    change.detail.rotation
+      ? runRotationStep(step as RotationStep, change, rotationCtx)
+      : runKmsStep(step as KmsStep, change, ctx);
+  const describeStep = (step: Step, change: KeyChange) =>
+    change.detail.rotation
+      ? describeRotationStep(step as RotationStep, change)
+      : describeKmsStep(step as KmsStep, change);
+  const first: KeysReconciler<KeysState, Step> = {
+    read,
+    plan: (state) => {
+      const changes = planAll(state);
+      const waiting = leftoversWaiting(changes);
+      return changes.map((change) => ({
+        change,
+        steps: waiting(change) ? [] : stepsOf(change),
+      }));
+    },
+    runStep,
+    describeStep,
+  };
+  /** `approved`: the key ids of the leftovers the approved plan retires (all when undefined). */
+  const second = (approved?: ReadonlySet<string>): KeysReconciler<KeysState, Step> => {
+    let reused = false;
+    return {
+      read: async () => {
+        if (last && !reused) {
+          reused = true;
+          return last;
+        }
+        return read();
+      },
+      plan: (state) => {
+        const changes = planAll(state);
+        const waiting = leftoversWaiting(changes);
+        return changes.map((change): Planned<KeyChange, Step> => {
+          if (!isRetirement(change)) return { change, steps: [] };
+          if (approved && !approved.has(change.detail.keyId ?? '')) {
+            return { change: keptUnapproved(change), steps: [] };
+          }
+          return { change, steps: waiting(change) ? [] : kmsStepsOf(change) };
+        });
+      },
+      runStep,
+      describeStep,
+    };
+  };
+  return { first, second };
+}
+
+/** The file's rotations (`keys.rotate`) and the grace period of the keys they retire. */
+export interface KmsRotationOptions {
+  rotations?: readonly RotationSpec[];
+  gracePeriodDays?: number;
+}
+
+type KeysState = KmsState & { rotations: Map<string, RotationRead> };
+type Step = KmsStep | RotationStep;
+
+/**
+ * Development secrets: the first read of an apply reads the keys (to know each address for
+ * sure); the re-read after the writes reads the tags only.
+ */
+export function secretsReconciler(
+  keys: readonly KeySpec[],
+  store: SecretKeyStore,
+  mode: 'plan' | 'apply',
+): KeysReconciler<SecretsState, SecretStep> {
+  let reads = 0;
+  return {
+    read: () => readSecrets(keys, store, mode === 'apply' && reads++ === 0),
+    plan: (state) =>
+      planSecretKeys(keys, state, store.region).map((change) => ({
+        change,
+        steps: secretStepsOf(change),
+      })),
+    runStep: (step, change) => runSecretStep(step, change, store),
+    describeStep: describeSecretStep,
+  };
+}
+
+/** One apply of two passes, as one result: the plan of the first, the re-read of the second. */
+function joinPasses(
+  first: ApplyResult<KeyChange, KeyOutcome>,
+  second: ApplyResult<KeyChange, KeyOutcome>,
+): ApplyResult<KeyChange, KeyOutcome> {
+  return {
+    mode: 'apply',
+    changes: first.changes,
+    after: second.after,
+    applied: [...first.applied, ...second.applied],
+    failed: [...first.failed, ...second.failed],
+    ok: first.failed.length === 0 && second.ok,
+  };
+}
+
+/** A KMS key plan read once, and its apply in two passes of `reconcile`. */
+export async function prepareKmsKeys(
+  keys: readonly KeySpec[],
+  store: KmsKeyStore,
+  options: KmsReadOptions & KmsRotationOptions & { runId?: string } & KeyPassesOptions,
+): Promise<Prepared<KeyChange, KeyOutcome>> {
+  const { onlyPlannedLeftovers, verifyTrust, runId, rotations, gracePeriodDays, ...loop } = options;
+  const passes = kmsPasses(keys, store, {
+    ...(verifyTrust ? { verifyTrust } : {}),
+    ...(runId ? { runId } : {}),
+    ...(rotations ? { rotations } : {}),
+    ...(gracePeriodDays ? { gracePeriodDays } : {}),
+  });
+  const prepared = await prepare(passes.first, { ...loop, prune: true });
+  const approved = onlyPlannedLeftovers
+    ? new Set(prepared.plan.changes.filter(isRetirement).map((c) => c.detail.keyId ?? ''))
+    : undefined;
+  return {
+    plan: prepared.plan,
+    apply: async () => {
+      const first = await prepared.apply();
+      const second = await reconcile(passes.second(approved), {
+        ...loop,
+        mode: 'apply',
+        prune: true,
+      });
+      return joinPasses(first, second);
+    },
+  };
 }

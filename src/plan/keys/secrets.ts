@@ -2,10 +2,8 @@ import type { SecretKeyState, SecretKeyStore } from '../../aws/secrets.js';
 import { OperationError } from '../../errors.js';
 import { TAG_KEYS } from '../../inventory/tags.js';
 import type { KeySpec } from '../../inventory/types.js';
-import type { Change } from '../change.js';
-import { KEY_CHANGE_KIND, baseDetail, type KeyDetail, type KeyStatus } from './types.js';
-
-type KeyChange = Change<KeyDetail>;
+import { rowOf } from './rows.js';
+import { KEY_CHANGE_KIND, baseDetail, type KeyChange, type KeyRow } from './types.js';
 
 /**
  * Development: one secret per key, holding its hex private key. Same change shape as KMS.
@@ -18,12 +16,6 @@ type KeyChange = Change<KeyDetail>;
 export type SecretsState = Map<string, SecretKeyState>;
 
 export type SecretStep = { op: 'create-secret' } | { op: 'tag-address' };
-
-export interface SecretOutcome {
-  detail: KeyDetail;
-  status: KeyStatus;
-  reason?: string;
-}
 
 /** DescribeSecret of each (`plan`), or DescribeSecret and GetSecretValue (`apply`). */
 export async function readSecrets(
@@ -79,7 +71,7 @@ export function planSecretKeys(
           `secret ${key.secretName} holds the key, but its ${TAG_KEYS.address} tag ` +
           (read.tagged === 'added' ? 'is missing' : 'names another address') +
           ': apply writes it',
-        detail: { ...found, address: read.address },
+        detail: { ...found, address: read.address, addressTag: read.tagged },
       };
     }
     return {
@@ -99,7 +91,7 @@ export function secretStepsOf(change: KeyChange): SecretStep[] {
 }
 
 export function describeSecretStep(step: SecretStep, change: KeyChange): string {
-  const name = change.detail!.secretName ?? change.id;
+  const name = change.detail.secretName ?? change.id;
   return step.op === 'create-secret' ? `CreateSecret ${name}` : `tag ${name} with its address`;
 }
 
@@ -107,26 +99,28 @@ export async function runSecretStep(
   step: SecretStep,
   change: KeyChange,
   store: SecretKeyStore,
-): Promise<SecretOutcome> {
-  const detail = change.detail!;
+): Promise<KeyRow> {
+  const { detail } = change;
+  if (!detail.secretName) throw new OperationError(`${step.op} ${detail.alias}: no secret name`);
   if (step.op === 'tag-address') {
-    await store.tagAddress(detail.secretName!, detail.arn!, detail.address!);
-    const added = change.reason.includes('is missing') ? 'added' : 'corrected';
-    return {
+    if (!detail.arn || !detail.address) {
+      throw new OperationError(`tag ${detail.secretName}: the plan read no secret: plan again`);
+    }
+    await store.tagAddress(detail.secretName, detail.arn, detail.address);
+    return rowOf(
       detail,
-      status: 'exists',
-      reason: `secret ${detail.secretName} holds the key; its ${TAG_KEYS.address} tag was ${added}`,
-    };
+      'exists',
+      `secret ${detail.secretName} holds the key; its ${TAG_KEYS.address} tag was ${detail.addressTag ?? 'corrected'}`,
+    );
   }
-  if (!detail.secretName) throw new OperationError(`create ${detail.alias}: no secret name`);
   const stored = await store.createKey({
     secretName: detail.secretName,
     description: detail.description,
     tags: detail.tags,
   });
   if (!stored.usable) throw new OperationError(stored.problem);
-  return {
-    detail: { ...detail, keyId: stored.secretName, arn: stored.arn, address: stored.address },
-    status: 'created',
-  };
+  return rowOf(
+    { ...detail, keyId: stored.secretName, arn: stored.arn, address: stored.address },
+    'created',
+  );
 }

@@ -1,4 +1,6 @@
 import type { KeyPurpose, KeySpec } from '../../inventory/types.js';
+import type { RotationDetail } from './rotation-types.js';
+import type { Change } from '../change.js';
 
 /** Where an environment keeps its agent keys (DESIGN §2). */
 export type KeyStoreKind = 'kms' | 'secrets-manager';
@@ -26,6 +28,8 @@ export interface KeyDetail {
   keyUsage?: string;
   keyState?: string;
   secretName?: string;
+  /** Development `update` only: whether apply adds the missing address tag or corrects it. */
+  addressTag?: 'added' | 'corrected';
   /** Something a reviewer should know about a planned key that is not a problem with it. */
   warning?: string;
   /**
@@ -46,26 +50,49 @@ export interface KeyDetail {
    * for it): a `conflict` row that fails the plan and is never changed.
    */
   conflict?: boolean;
+  /** A declared rotation of the key (`keys.rotate`): where it stands and its steps. */
+  rotation?: RotationDetail;
 }
 
-/** What happened to one key: a planned action, or (after apply) its outcome. */
-export type KeyStatus =
-  | 'exists'
-  | 'create'
-  | 'adopt'
-  | 'broken'
-  | 'created'
-  | 'adopted'
-  | 'failed'
+/**
+ * What happened to one key: a planned action, or (after apply) its outcome. The one list the
+ * type and the plan JSON's schema both come from.
+ */
+export const KEY_STATUSES = [
+  // planned
+  'exists',
+  'create',
+  'adopt',
+  /** Development: the secret's address tag is missing or wrong; apply writes it. */
+  'update',
+  'broken',
+  // outcomes
+  'created',
+  'adopted',
+  'failed',
   /** A key the toolkit made for the environment that no alias points at (see `leftover`). */
-  | 'leftover'
+  'leftover',
   /** A leftover this apply disabled and scheduled for deletion (the reason says how to undo). */
-  | 'scheduled'
+  'scheduled',
   /**
    * A key the toolkit made for an alias that now points elsewhere, not provably extra (it may
    * have held the alias): fails the plan, never changed until a person decides.
    */
-  | 'conflict';
+  'conflict',
+  /** A declared rotation (`keys.rotate`): apply creates the staged key (plan). */
+  'stage',
+  /** A declared rotation: apply moves the alias and retires the old key, or finishes that (plan). */
+  'switch',
+  /** A rotation whose new key is staged beside the current one. */
+  'staged',
+  /** A rotation whose alias points at the new key, the old one retired. */
+  'switched',
+] as const;
+
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+/** A planned key change (KMS or Secrets Manager): its detail is always there. */
+export type KeyChange = Change<KeyDetail> & { detail: KeyDetail };
 
 /** One line of the key and address table (Nomad's six columns plus what the report needs). */
 export interface KeyRow {
@@ -84,6 +111,12 @@ export interface KeyRow {
   store: KeyStoreKind;
   /** Leftover rows: what apply does (or did not do) about the key. */
   leftover?: 'schedule-deletion' | 'keep';
+  /**
+   * Rotation rows: the declared state and reason, and the addresses of the key the alias points
+   * at now (`from`) and of the staged or new key (`to`); for attestation keys, `to` is the address
+   * governance enrols before the switch.
+   */
+  rotation?: { state: 'staged' | 'switched'; reason: string; from?: string; to?: string };
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {
