@@ -20,40 +20,11 @@ const workflowParserWithoutSourceMaps: Plugin = {
 
 /**
  * The unit project: pure logic over data and files, no emulator, no server, no child process.
- * It has no global setup, so a file here that asks for moto or the chains fails (see
- * test/harness/emulators.ts) instead of silently starting them. Everything else is integration.
+ * A file is in it by its name, `*.unit.test.ts`: it has no global setup, so such a file that asks
+ * for moto or the chains fails (see test/harness/emulators.ts) instead of silently starting them.
+ * Every other test file is integration.
  */
-export const UNIT_TESTS = [
-  'test/iam/key-access.test.ts',
-  'test/iam/policy-document.test.ts',
-  'test/iam/report.test.ts',
-  'test/build/*.test.ts',
-  'test/config/*.test.ts',
-  'test/docs/reference.test.ts',
-  'test/docs/tables.test.ts',
-  'test/eth/address.test.ts',
-  'test/eth/der-signature.test.ts',
-  'test/eth/hex-signer.test.ts',
-  'test/eth/kms-signer.test.ts',
-  'test/github/approved-plan.test.ts',
-  'test/github/codeowners.test.ts',
-  'test/github/comment.test.ts',
-  'test/github/plan-hash.test.ts',
-  'test/github/self-approval.test.ts',
-  'test/harness/moto-python.test.ts',
-  'test/inventory/*.test.ts',
-  'test/keymaster/bank-rotation-decide.test.ts',
-  'test/keymaster/decide.test.ts',
-  'test/keymaster/gas.test.ts',
-  'test/keymaster/ledger-totals.test.ts',
-  'test/keymaster/runway.test.ts',
-  'test/keys/pure.test.ts',
-  'test/leak/redact.test.ts',
-  'test/plan/*.test.ts',
-  'test/workflows/lint.test.ts',
-  'test/workflows/secrets.test.ts',
-  'test/workflows/structure.test.ts',
-];
+export const UNIT_TESTS = 'test/**/*.unit.test.ts';
 
 export default defineConfig({
   plugins: [workflowParserWithoutSourceMaps],
@@ -72,7 +43,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: UNIT_TESTS,
+          include: [UNIT_TESTS],
           // Pure tests mock nothing and set no globals, so files share a worker's module cache:
           // the AWS SDK, ethers and zod are imported once per worker instead of once per file.
           isolate: false,
@@ -83,7 +54,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: UNIT_TESTS,
+          exclude: [UNIT_TESTS],
           // moto_server and two local chains (31337, 31338), once per run: see test/harness.
           // Integration tests talk to emulators over HTTP and may mine blocks: seconds, not minutes.
           globalSetup: ['test/harness/global-setup.ts'],

@@ -44,6 +44,15 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The name of anything thrown: for an AWS SDK error its error code (`NotFoundException`,
+ * `ThrottlingException`…). Undefined when it has no string name.
+ */
+export function awsErrorName(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('name' in error)) return undefined;
+  return typeof error.name === 'string' ? error.name : undefined;
+}
+
 /** The exit code for anything thrown: an unexpected error is an operation failure. */
 export function exitCodeOf(error: unknown): 1 | 2 {
   return error instanceof NomadOpsError ? error.exitCode : 1;

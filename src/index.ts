@@ -94,13 +94,8 @@ export {
   thresholdFor,
   type FundingMatrix,
 } from './inventory/funding.js';
-export {
-  inventoryFor,
-  inventoryJson,
-  toJsonValue,
-  type InventoryOptions,
-  type JsonValue,
-} from './inventory/inventory.js';
+export { inventoryFor, inventoryJson, type InventoryOptions } from './inventory/inventory.js';
+export { toJsonValue, type JsonValue } from './inventory/json.js';
 export {
   type KeyPurpose,
   type KeySpec,

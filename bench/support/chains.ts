@@ -6,7 +6,11 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
-import { jsonRpcOperation, startLatencyProxy, type LatencyProxy } from '../latency-proxy.js';
+import {
+  jsonRpcOperation,
+  startLatencyProxy,
+  type LatencyProxy,
+} from '../../test/harness/latency-proxy.js';
 import { NODE, ROOT } from './cli.js';
 
 export interface BenchChain {

@@ -11,7 +11,7 @@ import {
   startLatencyProxy,
   type LatencyProxy,
   type ProxyResponse,
-} from '../latency-proxy.js';
+} from '../../test/harness/latency-proxy.js';
 
 /**
  * KMS request quotas per account and region (requests per second) for the operations the

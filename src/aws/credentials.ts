@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { awsErrorName, InputError } from '../errors.js';
 
 /**
  * Missing or expired AWS credentials are bad input, not a failed operation: nothing ran. The
@@ -19,7 +19,7 @@ const EXPIRED = new Set([
 
 const CHECK = 'check them with `aws sts get-caller-identity`; nothing was changed';
 
-type Named = { name?: unknown; message?: unknown; cause?: unknown };
+type Named = { message?: unknown; cause?: unknown };
 
 function chain(error: unknown): Named[] {
   const out: Named[] = [];
@@ -56,7 +56,7 @@ export function credentialsError(
   if (
     errors.some(
       (e) =>
-        str(e.name) === 'CredentialsProviderError' ||
+        awsErrorName(e) === 'CredentialsProviderError' ||
         /could not load credentials/i.test(str(e.message)),
     )
   ) {
@@ -66,13 +66,13 @@ export function credentialsError(
   }
   const expired = errors.find(
     (e) =>
-      EXPIRED.has(str(e.name)) ||
+      EXPIRED.has(awsErrorName(e) ?? '') ||
       /(security token|token).*(expired|invalid)/i.test(str(e.message)) ||
-      str(e.name) === 'TokenProviderError',
+      awsErrorName(e) === 'TokenProviderError',
   );
   if (expired) {
     return new CredentialsError(
-      `the AWS credentials from ${sources} are expired or invalid (${str(expired.name)}): ` +
+      `the AWS credentials from ${sources} are expired or invalid (${awsErrorName(expired) ?? 'Error'}): ` +
         `renew them (aws sso login, or fresh keys), then ${CHECK}`,
       { cause: error },
     );

@@ -7,6 +7,9 @@
  * service, operation, resource, attempts and what to do.
  */
 
+import { awsErrorName } from '../errors.js';
+import type { DeserializeMiddleware, InitializeMiddleware, MiddlewareStack } from '@smithy/types';
+
 export type FailureKind = 'throttled' | 'ambiguous' | 'rejected';
 
 const THROTTLING = new Set([
@@ -35,7 +38,6 @@ const NETWORK_CODES = new Set([
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 interface AwsLikeError {
-  name?: string;
   code?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number; attempts?: number };
@@ -58,10 +60,11 @@ export function httpStatusOf(error: unknown): number | undefined {
  */
 export function classifyFailure(error: unknown): FailureKind {
   const e = asAws(error);
-  if ((e.name && THROTTLING.has(e.name)) || e.$metadata?.httpStatusCode === 429) return 'throttled';
+  const name = awsErrorName(error) ?? '';
+  if (THROTTLING.has(name) || e.$metadata?.httpStatusCode === 429) return 'throttled';
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return 'ambiguous';
-  if (e.name && TIMEOUT_NAMES.has(e.name)) return 'ambiguous';
+  if (TIMEOUT_NAMES.has(name)) return 'ambiguous';
   if (e.code && NETWORK_CODES.has(e.code)) return 'ambiguous';
   if (e.cause !== undefined && e.cause !== error) {
     const inner = classifyFailure(e.cause);
@@ -127,14 +130,9 @@ export function describeGivingUp(
   const advice = kind === 'rejected' ? undefined : ADVICE[kind];
   return (
     `${service} ${operation}${resource ? ` (${resource})` : ''} failed after ` +
-    `${attempts} attempt${attempts === 1 ? '' : 's'}: ${e.name ?? 'Error'}` +
+    `${attempts} attempt${attempts === 1 ? '' : 's'}: ${awsErrorName(error) ?? 'Error'}` +
     `${status ? ` (HTTP ${status})` : ''}: ${detail}${advice ? `; ${advice}` : ''}`
   );
-}
-
-interface MiddlewareContext {
-  commandName?: string;
-  clientName?: string;
 }
 
 /**
@@ -142,16 +140,18 @@ interface MiddlewareContext {
  * the SDK's parser throw a SyntaxError (or an unnamed error) and nothing retries it. This turns it
  * into a server error with the HTTP status, so the standard retry treats it like any other 5xx.
  */
-const unreadableServerErrorMiddleware =
-  () => (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+function unreadableServerErrorMiddleware<
+  Input extends object,
+  Output extends object,
+>(): DeserializeMiddleware<Input, Output> {
+  return (next) => async (args) => {
     try {
       return await next(args);
     } catch (error) {
       const response = (error as { $response?: { statusCode?: number } } | undefined)?.$response;
       const status = response?.statusCode ?? httpStatusOf(error);
-      const parsed = asAws(error);
-      const unreadable =
-        parsed.name === 'SyntaxError' || parsed.name === 'Error' || parsed.name === 'UnknownError';
+      const name = awsErrorName(error);
+      const unreadable = name === 'SyntaxError' || name === 'Error' || name === 'UnknownError';
       if (status !== undefined && status >= 500 && unreadable && typeof error === 'object') {
         const converted = error as { name: string; $fault?: string; $metadata?: object };
         Object.defineProperty(converted, 'name', {
@@ -165,6 +165,7 @@ const unreadableServerErrorMiddleware =
       throw error;
     }
   };
+}
 
 /**
  * Outermost: an error that is still throttling or a server error after the SDK's retries (or
@@ -172,10 +173,10 @@ const unreadableServerErrorMiddleware =
  * operation, the resource, the attempts made and what to do. Its name (the AWS error code) is kept,
  * so callers that branch on it still do.
  */
-const givingUpMiddleware =
-  (service: string) =>
-  (next: (args: { input?: unknown }) => Promise<unknown>, context: MiddlewareContext) =>
-  async (args: { input?: unknown }) => {
+function givingUpMiddleware<Input extends object, Output extends object>(
+  service: string,
+): InitializeMiddleware<Input, Output> {
+  return (next, context) => async (args) => {
     try {
       return await next(args);
     } catch (error) {
@@ -187,19 +188,20 @@ const givingUpMiddleware =
       throw error;
     }
   };
-
-interface WithMiddlewareStack {
-  middlewareStack: { add(middleware: never, options: Record<string, string>): void };
 }
 
 /** Installs both middlewares on an SDK client (any service); returns the client. */
-export function withFailureHandling<C extends WithMiddlewareStack>(client: C, service: string): C {
-  client.middlewareStack.add(givingUpMiddleware(service) as never, {
+export function withFailureHandling<
+  Input extends object,
+  Output extends object,
+  Client extends { middlewareStack: MiddlewareStack<Input, Output> },
+>(client: Client & { middlewareStack: MiddlewareStack<Input, Output> }, service: string): Client {
+  client.middlewareStack.add(givingUpMiddleware<Input, Output>(service), {
     step: 'initialize',
     priority: 'high',
     name: 'nomadGivingUp',
   });
-  client.middlewareStack.add(unreadableServerErrorMiddleware() as never, {
+  client.middlewareStack.add(unreadableServerErrorMiddleware<Input, Output>(), {
     step: 'deserialize',
     priority: 'high',
     name: 'nomadUnreadableServerError',

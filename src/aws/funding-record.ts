@@ -9,9 +9,9 @@ import {
   TagResourceCommand as SecretTagResourceCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { OperationError } from '../errors.js';
+import { awsErrorName, OperationError } from '../errors.js';
 import { TAG_KEYS } from '../inventory/tags.js';
-import { awsErrorName, keyStoreError } from './key-store-errors.js';
+import { keyStoreError } from './key-store-errors.js';
 
 /**
  * The record of the funding settings last approved: tags on the bank (its KMS key, or its

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { registerSecret } from '../redact.js';
 import type { Tags } from './iam.js';
+import { awsErrorName } from '../errors.js';
 
 /**
  * IAM access keys of the signer users live in Secrets Manager, and only there: the pair is
@@ -24,7 +25,7 @@ export async function accessKeySecretExists(
     const r = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
     return r.DeletedDate === undefined;
   } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') return false;
+    if (awsErrorName(error) === 'ResourceNotFoundException') return false;
     throw error;
   }
 }
@@ -50,7 +51,7 @@ export async function storeAccessKey(
       }),
     );
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ResourceExistsException') throw error;
+    if (awsErrorName(error) !== 'ResourceExistsException') throw error;
     await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString }));
   }
 }

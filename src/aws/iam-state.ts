@@ -13,6 +13,7 @@ import type {
 } from './iam.js';
 import { accessKeySecretExists } from './iam-access-keys.js';
 import { listInlinePolicyNames } from './iam-inline.js';
+import { mapLimited } from '../pool.js';
 
 /**
  * What IAM holds, read for one access plan: every resource the environment wants (by name or
@@ -69,24 +70,7 @@ export const isAwsManagedPolicy = (arn: string) => /^arn:[^:]+:iam::aws:policy\/
 
 export const principalKey = (p: PrincipalRef) => `${p.kind}:${p.name}`;
 
-/** Runs reads a few at a time: IAM throttles bursts, and moto is one process. */
-async function mapLimited<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
+/** Reads run a few at a time (mapLimited): IAM throttles bursts, and moto is one process. */
 async function byKey<T>(
   keys: string[],
   read: (key: string) => Promise<T>,

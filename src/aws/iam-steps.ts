@@ -37,7 +37,7 @@ import {
   UpdateRoleCommand,
 } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { OperationError } from '../errors.js';
+import { awsErrorName, OperationError } from '../errors.js';
 import { type PrincipalRef, type Tags, recordToTags } from './iam.js';
 import { storeAccessKey } from './iam-access-keys.js';
 
@@ -271,7 +271,7 @@ async function createStoredAccessKey(
       .catch(() => undefined);
     throw new OperationError(
       `could not store the new access key of ${step.user} in Secrets Manager (${step.secretName}); ` +
-        `the key was deleted again: ${(error as Error).name}. Check that this run may write ` +
+        `the key was deleted again: ${awsErrorName(error) ?? 'Error'}. Check that this run may write ` +
         `that secret, then run again`,
       { cause: error },
     );

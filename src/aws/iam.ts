@@ -16,6 +16,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { allPages as allPagesOf } from './pages.js';
+import { awsErrorName } from '../errors.js';
 
 /**
  * IAM as the access plan needs it: reads return plain data (tags as records, documents as
@@ -90,7 +91,7 @@ export function recordToTags(tags: Tags): Tag[] {
 }
 
 export function isNoSuchEntity(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name;
+  const name = awsErrorName(error);
   return name === 'NoSuchEntityException' || name === 'NoSuchEntity';
 }
 

@@ -1,10 +1,5 @@
-import { errorMessage, OperationError } from '../errors.js';
+import { awsErrorName, errorMessage, OperationError } from '../errors.js';
 import { isDescribed } from './failures.js';
-
-/** The AWS error code (`NotFoundException`, `ThrottlingException`…) of an SDK error, if any. */
-export function awsErrorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
 
 /**
  * A failed key-store call that names the operation and the key, and says what to do. The SDK has
@@ -71,7 +66,7 @@ export function keyStoreError(
  */
 export function isUnreadableAnswer(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.name === 'SyntaxError' || /Deserialization error/i.test(error.message);
+  return awsErrorName(error) === 'SyntaxError' || /Deserialization error/i.test(error.message);
 }
 
 /**

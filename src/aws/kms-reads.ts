@@ -11,8 +11,9 @@ import {
 } from '@aws-sdk/client-kms';
 import { addressFromSpki } from '../eth/address.js';
 import { ETHEREUM_KEY_SPEC } from '../eth/key-spec.js';
-import { awsErrorName, keyStoreError, KeyStoreError } from './key-store-errors.js';
-import type { Limiter } from './limiter.js';
+import { awsErrorName } from '../errors.js';
+import { keyStoreError, KeyStoreError } from './key-store-errors.js';
+import type { Limiter } from '../pool.js';
 import type {
   KeyAccess,
   KmsAliasEntry,

@@ -10,16 +10,16 @@ import {
 } from '@aws-sdk/client-kms';
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
 import { classifyFailure } from './failures.js';
+import { awsErrorName } from '../errors.js';
 import {
   AliasExistsError,
   AmbiguousWriteError,
-  awsErrorName,
   keyStoreError,
   KeyStoreError,
 } from './key-store-errors.js';
 import { kmsReads, toKeyInfo } from './kms-reads.js';
 import { KMS_QUOTAS, KMS_SOCKETS, type KmsKeyStore, type KmsKeyStoreOptions } from './kms-types.js';
-import { createLimiter, type Limiter } from './limiter.js';
+import { createLimiter, type Limiter } from '../pool.js';
 import { createPacer } from './pacer.js';
 
 export { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE };

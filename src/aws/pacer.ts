@@ -1,3 +1,5 @@
+import { InputError } from '../errors.js';
+
 /**
  * Starts tasks no more often than a rate: one every `1000 / perSecond` ms, in the order they
  * were asked for. KMS counts requests per second per operation (CreateKey and CreateAlias: 5/s
@@ -18,7 +20,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function createPacer(options: PacerOptions): Pacer {
   const { perSecond } = options;
   if (!Number.isFinite(perSecond) || perSecond <= 0) {
-    throw new RangeError(`pacer rate must be a positive number per second, got ${perSecond}`);
+    throw new InputError(`pacer rate must be a positive number per second, got ${perSecond}`);
   }
   const interval = 1000 / perSecond;
   const now = options.now ?? (() => performance.now());

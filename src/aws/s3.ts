@@ -12,6 +12,7 @@ import {
   type PublicAccessBlockConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { awsErrorName } from '../errors.js';
 
 /**
  * The proofs bucket as the bucket plan needs it: reads return plain data with `undefined` for
@@ -55,10 +56,6 @@ export type BucketState =
       encryption: string | undefined;
     };
 
-function errorName(error: unknown): string {
-  return (error as { name?: string } | undefined)?.name ?? '';
-}
-
 function httpStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
     ?.httpStatusCode;
@@ -68,7 +65,7 @@ async function orUndefined<T>(read: () => Promise<T>, missing: string[]): Promis
   try {
     return await read();
   } catch (error) {
-    if (missing.includes(errorName(error))) return undefined;
+    if (missing.includes(awsErrorName(error) ?? '')) return undefined;
     throw error;
   }
 }
@@ -84,7 +81,11 @@ export async function readBucket(s3: S3Client, bucket: string): Promise<BucketSt
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
     const status = httpStatus(error);
-    if (errorName(error) === 'NotFound' || errorName(error) === 'NoSuchBucket' || status === 404) {
+    if (
+      awsErrorName(error) === 'NotFound' ||
+      awsErrorName(error) === 'NoSuchBucket' ||
+      status === 404
+    ) {
       return { exists: false };
     }
     if (status === 403) return { exists: true, foreign: true, status };

@@ -10,8 +10,9 @@ import {
 import { SigningKey, computeAddress, getAddress } from 'ethers';
 import { TAG_KEYS } from '../inventory/tags.js';
 import { registerSecret } from '../redact.js';
-import { awsErrorName, keyStoreError, KeyStoreError, secretReadError } from './key-store-errors.js';
-import { createLimiter } from './limiter.js';
+import { awsErrorName } from '../errors.js';
+import { keyStoreError, KeyStoreError, secretReadError } from './key-store-errors.js';
+import { createLimiter } from '../pool.js';
 
 /**
  * Development keys (DESIGN §3): secp256k1 keys generated here and kept as 0x-hex in AWS Secrets

@@ -4,6 +4,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { awsErrorName } from '../errors.js';
 
 /**
  * Objects of the Keymaster's state bucket (`lease/`, `ledger/`), read and written with S3's
@@ -31,7 +32,6 @@ export interface StateObjects {
   list(prefix: string): Promise<string[]>;
 }
 
-const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name ?? '';
 const httpStatus = (error: unknown) =>
   (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 
@@ -41,13 +41,13 @@ function isConflict(error: unknown): boolean {
   return (
     status === 412 ||
     status === 409 ||
-    errorName(error) === 'PreconditionFailed' ||
-    errorName(error) === 'ConditionalRequestConflict'
+    awsErrorName(error) === 'PreconditionFailed' ||
+    awsErrorName(error) === 'ConditionalRequestConflict'
   );
 }
 
 function isMissing(error: unknown): boolean {
-  return errorName(error) === 'NoSuchKey' || httpStatus(error) === 404;
+  return awsErrorName(error) === 'NoSuchKey' || httpStatus(error) === 404;
 }
 
 export function s3StateObjects(s3: S3Client, bucket: string): StateObjects {

@@ -1,3 +1,4 @@
+import { toJsonValue } from '../inventory/json.js';
 import { redact, redactJson, registerEnvironmentSecrets } from '../redact.js';
 
 /**
@@ -34,7 +35,7 @@ export function redactingIo(io: CliIo): CliIo {
   };
 }
 
-/** JSON with bigints as decimal strings (wei never loses precision). */
+/** JSON with bigints as decimal strings (wei never loses precision): see toJsonValue. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  return JSON.stringify(toJsonValue(value), null, 2);
 }

@@ -1,5 +1,6 @@
 import type { AgentRole, EnvironmentName, KeyName } from './names.js';
 import type { RotationState } from './schema-keys.js';
+import type { KeymasterBurnConfig } from './schema-burn.js';
 
 /**
  * A validated environment with every default applied and every amount parsed to integer wei.
@@ -89,6 +90,8 @@ export interface ResolvedKeymasterNetwork {
 
 export interface ResolvedKeymaster {
   intervalSeconds: number;
+  /** The burn alert and threshold proposal (config/schema-burn.ts). */
+  burn: KeymasterBurnConfig;
   rpcTimeoutSeconds: number;
   receiptTimeoutSeconds: number;
   networks: Record<string, ResolvedKeymasterNetwork>;

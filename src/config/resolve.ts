@@ -61,6 +61,7 @@ export function resolveEnvironment(config: EnvironmentConfig, source: string): R
     },
     keymaster: {
       intervalSeconds: config.keymaster.intervalSeconds,
+      burn: config.keymaster.burn,
       rpcTimeoutSeconds: config.keymaster.rpcTimeoutSeconds,
       receiptTimeoutSeconds: config.keymaster.receiptTimeoutSeconds,
       networks: Object.fromEntries(

@@ -2,6 +2,7 @@ import { REPOSITORY_PATTERN } from './github-subject.js';
 import { z } from 'zod';
 import { ENVIRONMENT_NAMES } from './names.js';
 import { Name, RpcUrlEnvName } from './schema-fields.js';
+import { KeymasterBurn } from './schema-burn.js';
 import { ExtraAccount, KeymasterNetwork, Threshold } from './schema-keymaster.js';
 import { GRACE_PERIOD_DAYS, KeyRotation, Keys } from './schema-keys.js';
 import { AgentAssignment, Operator } from './schema-operators.js';
@@ -96,6 +97,7 @@ export const Environment = z
       receiptTimeoutSeconds: z.number().int().min(5).default(180),
       networks: z.record(Name, KeymasterNetwork),
       extraAccounts: z.array(ExtraAccount).default([]),
+      burn: KeymasterBurn,
       eks: z
         .strictObject({
           oidcIssuer: z

@@ -1,5 +1,5 @@
 import { Signature, getBytes, recoverAddress, toBeHex, type BytesLike } from 'ethers';
-import { OperationError } from '../errors.js';
+import { InputError, OperationError } from '../errors.js';
 import { DER_TAG, DerError, readDerChildren, readDerElement } from './der.js';
 
 /** Order of the secp256k1 group. */
@@ -66,7 +66,7 @@ export function ethereumSignatureFromDer(
 ): Signature {
   const digestBytes = getBytes(digest);
   if (digestBytes.length !== 32) {
-    throw new RangeError(`digest must be 32 bytes, got ${digestBytes.length}`);
+    throw new InputError(`digest must be 32 bytes, got ${digestBytes.length}`);
   }
   const raw = parseDerSignature(der);
   const r = toBeHex(raw.r, 32);

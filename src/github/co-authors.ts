@@ -1,4 +1,4 @@
-import type { GithubPerson } from './history.js';
+import type { GithubPerson } from './person.js';
 
 /**
  * The co-authors a commit message credits in `Co-authored-by: Name <email>` trailers (GitHub's

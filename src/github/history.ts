@@ -1,6 +1,7 @@
 import { OperationError } from '../errors.js';
 import { httpStatus, type GithubClient } from './client.js';
 import { coAuthorsOf } from './co-authors.js';
+import type { GithubPerson } from './person.js';
 
 /**
  * The people behind a deployment, read through the REST API (GETs only): who approved a run's
@@ -8,14 +9,6 @@ import { coAuthorsOf } from './co-authors.js';
  * decision over them is pure (src/report/self-approval.ts). Any read that fails stops the run:
  * the check fails closed.
  */
-
-/** A GitHub account as the API shows it, or a bare git identity (no account: no login). */
-export interface GithubPerson {
-  login?: string;
-  id?: number;
-  name?: string;
-  email?: string;
-}
 
 /** One approval of `GET /repos/{o}/{r}/actions/runs/{run_id}/approvals`. */
 export interface RunApproval {

@@ -3,7 +3,9 @@ import { canonicalSha256 } from './canonical.js';
 import { InventoryError } from './errors.js';
 import { fundingMatrixFor } from './funding.js';
 import type { FundingNetworkSettings, FundingSettings } from './funding-types.js';
-import type { KeySpec } from './types.js'; /**
+import type { KeySpec } from './types.js';
+
+/**
  * The funding settings: everything in an environment file that decides who the bank pays, how
  * much, on which chain, through which endpoint, at what fees and how often. They move money, so
  * they are approved like IAM (DESIGN §6): the plan carries them and their sha256, `keys apply`
@@ -14,7 +16,7 @@ import type { KeySpec } from './types.js'; /**
  * Pure: the resolved environment and its keys in, plain JSON (wei as decimal strings) out.
  * Left out, because they change how the Keymaster reads, never what it sends: the JSON-RPC batch
  * size, retries and timeouts (`rpcTimeoutSeconds`, `networks.*.rpc`), and where the service runs
- * (`eks`). `test/inventory/funding-settings-walk.test.ts` mutates every other field of the
+ * (`eks`). `test/inventory/funding-settings-walk.unit.test.ts` mutates every other field of the
  * environment the Keymaster reads and fails if one of them does not change the hash.
  */
 

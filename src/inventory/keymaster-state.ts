@@ -71,6 +71,16 @@ export function keymasterStateStatements(bucket: string): PolicyStatement[] {
   ];
 }
 
+/** The plan role's line: read ledger objects (records, intents, balances snapshots), nothing else. */
+export function ledgerReadStatement(env: ResolvedEnvironment): PolicyStatement {
+  return {
+    Sid: 'ReadKeymasterLedger',
+    Effect: 'Allow',
+    Action: 's3:GetObject',
+    Resource: `${bucketArn(stateBucketName(env))}/${LEDGER_PREFIX}*`,
+  };
+}
+
 export const keymasterStatements = (env: ResolvedEnvironment) =>
   keymasterStateStatements(stateBucketName(env));
 

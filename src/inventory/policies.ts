@@ -194,10 +194,16 @@ export function bucketPolicyDocument(bucket: string): PolicyDocument {
 
 /**
  * Read-only view for plans on pull requests: no secret values, no signing, no writes, and only
- * the reads a plan makes (`iamReadStatements`: never the account's whole IAM).
+ * the reads a plan makes (`iamReadStatements`: never the account's whole IAM), and the payment
+ * ledger's objects (what the bank paid is no secret to the repository's readers).
  */
 export function planPolicyDocument(env: ResolvedEnvironment, bucket: string): PolicyDocument {
-  return doc(...keyStoreReadStatements(env), ...commonStatements(env, bucket, 'read'));
+  return doc(
+    ...keyStoreReadStatements(env),
+    ...commonStatements(env, bucket, 'read'),
+    // keymaster ledger, --burn and the threshold proposal read the ledger (never the lease).
+    keymasterState.ledgerReadStatement(env),
+  );
 }
 
 function keyStoreReadStatements(env: ResolvedEnvironment): PolicyStatement[] {

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import type { ResolvedEnvironment } from '../config/model.js';
-import { errorMessage, OperationError } from '../errors.js';
-import { awsErrorName } from '../aws/key-store-errors.js';
+import { awsErrorName, errorMessage, OperationError } from '../errors.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { LEASE_KEY, stateBucketName } from '../inventory/keymaster-state.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
@@ -14,10 +13,13 @@ import {
   recordKey,
   recordsOf,
   type LedgerContext,
+  type LedgerRecord,
 } from '../keymaster/state/ledger.js';
 import { chainTransfer, recordFromChain } from '../keymaster/state/ledger-chain.js';
 import { rotationRecords, type WithBankRotation } from '../keymaster/bank-rotation/run.js';
 import type { RunKeymasterOptions } from '../keymaster/run/options.js';
+import type { BalanceSnapshot } from '../keymaster/state/ledger-snapshot.js';
+import { appendSnapshot } from './ledger-snapshot.js';
 import type {
   Decision,
   KeymasterFailure,
@@ -65,6 +67,8 @@ export interface LedgerReport {
   intents: number;
   /** Records written for intents an earlier, interrupted run left. */
   completed: number;
+  /** The balances snapshot this run appended (burn and running totals); absent when it failed. */
+  snapshot?: BalanceSnapshot;
 }
 
 export type StatefulRun = KeymasterRun & { lease?: LeaseReport; ledger?: LedgerReport };
@@ -158,6 +162,7 @@ export async function payUnderLease(input: {
     ...recordsOf(run, state.context, state.clock()),
     ...(rotation ? rotationRecords(rotation, state.context, state.clock()) : []),
   ];
+  const written: LedgerRecord[] = [];
   for (const record of records) {
     try {
       await state.objects.putIfAbsent(
@@ -165,6 +170,7 @@ export async function payUnderLease(input: {
         JSON.stringify(record),
       );
       report.records++;
+      written.push(record);
     } catch (error) {
       failures.push({
         kind: 'ledger',
@@ -172,6 +178,21 @@ export async function payUnderLease(input: {
         message: `${record.network}: the ledger record of ${record.txHash} could not be written (${errorMessage(error)}); the payment was made, its intent stays, and the next run records it`,
       });
     }
+  }
+  try {
+    report.snapshot = await appendSnapshot({
+      objects: state.objects,
+      environment: input.env.name,
+      runId: state.context.runId,
+      run,
+      records: written,
+      now: state.clock(),
+    });
+  } catch (error) {
+    failures.push({
+      kind: 'ledger',
+      message: `the balances snapshot could not be appended to the ledger (${errorMessage(error)}); this run's burn is not measured, and the next run counts its payments`,
+    });
   }
   const released = await lease.release();
   if (released) logger?.warn(released);

@@ -18,7 +18,7 @@ import { rpcUrlsFromEnv } from '../keymaster/rpc/url.js';
 import { trustedAddresses, trustedKey } from '../keymaster/run/key-trust.js';
 import { runKeymaster } from '../keymaster/run/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
-import { toJsonValue } from '../inventory/inventory.js';
+import { toJsonValue } from '../inventory/json.js';
 import type { FundingRecord } from '../aws/funding-record.js';
 import { withBankRotation } from '../keymaster/bank-rotation/run.js';
 import { withRotationConsole, withRotationMarkdown } from '../keymaster/bank-rotation/render.js';
@@ -129,6 +129,8 @@ export function keymasterJob(
         resolveAddress: resolveWallet,
         rpcUrls: rpcUrlsFromEnv(env, vars),
         dryRun,
+        // The run's times (balances snapshots measure burn between them) and the lease's: one clock.
+        clock: state.clock,
         ...(signal ? { signal } : {}),
         ...(logger ? { logger } : {}),
       };

@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients.js';
-import { createLimiter } from '../aws/limiter.js';
+import { mapLimited } from '../pool.js';
 import { s3StateObjects, type StateObjects } from '../aws/state-objects.js';
 import { unitsOf } from '../config/amounts.js';
 import type { ResolvedEnvironment } from '../config/model.js';
@@ -35,12 +35,6 @@ export interface LedgerJobOptions {
   verify: boolean;
   now?: number;
   objects?: StateObjects;
-}
-
-/** The project's one bounded pool, over a list (answers in the list's order). */
-function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const run = createLimiter(limit);
-  return Promise.all(items.map((item) => run(() => fn(item))));
 }
 
 export async function readLedger(

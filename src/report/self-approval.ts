@@ -1,4 +1,5 @@
-import type { ChangeHistory, CommitPeople, GithubPerson, RunApproval } from '../github/history.js';
+import type { ChangeHistory, CommitPeople, RunApproval } from '../github/history.js';
+import type { GithubPerson } from '../github/person.js';
 
 /**
  * No self-approval, also through another person's run: whoever approved the gated deployment

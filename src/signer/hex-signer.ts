@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Wallet, type Provider } from 'ethers';
 import { isUnreadableAnswer } from '../aws/key-store-errors.js';
-import { OperationError, errorMessage } from '../errors.js';
+import { awsErrorName, errorMessage, OperationError } from '../errors.js';
 import { registerSecret } from '../redact.js';
 import { SECP256K1_N } from '../eth/der-signature.js';
 
@@ -60,7 +60,7 @@ export async function walletFromSecret(
     const response = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
     secretString = response.SecretString;
   } catch (error) {
-    const name = error instanceof Error ? error.name : 'Error';
+    const name = awsErrorName(error) ?? 'Error';
     // A parser's message quotes the answer, that is the key: name the kind of failure only.
     if (isUnreadableAnswer(error)) {
       throw new HexKeySecretError(

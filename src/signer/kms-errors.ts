@@ -1,5 +1,5 @@
 import { isDescribed } from '../aws/failures.js';
-import { InputError, OperationError, errorMessage } from '../errors.js';
+import { awsErrorName, errorMessage, InputError, OperationError } from '../errors.js';
 
 /** The KMS operations the signer performs, as named in errors. */
 export type KmsOperation = 'GetPublicKey' | 'Sign';
@@ -46,7 +46,7 @@ export function isAliasReference(keyId: string): boolean {
  */
 export function kmsSignerError(error: unknown, keyId: string, operation: KmsOperation) {
   if (error instanceof KmsSignerError) return error;
-  const name = error instanceof Error ? error.name : 'Error';
+  const name = awsErrorName(error) ?? 'Error';
   const detail = errorMessage(error);
   if (name === 'NotFoundException') {
     const message = isAliasReference(keyId)

@@ -18,7 +18,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from 'ethers';
-import { errorMessage } from '../errors.js';
+import { errorMessage, InputError } from '../errors.js';
 import { addressFromSpki } from '../eth/address.js';
 import { ethereumSignatureFromDer } from '../eth/der-signature.js';
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
@@ -109,7 +109,7 @@ export class KmsSigner extends AbstractSigner {
   async signDigest(digest: BytesLike): Promise<Signature> {
     const message = getBytes(digest);
     if (message.length !== 32) {
-      throw new RangeError(`signDigest needs a 32-byte digest, got ${message.length} bytes`);
+      throw new InputError(`signDigest needs a 32-byte digest, got ${message.length} bytes`);
     }
     // Before any Sign: the address is needed for the parity, and the key spec gets checked.
     const address = await this.getAddress();

@@ -4,6 +4,7 @@ import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
 import { nextAccountId, requireChains } from '../harness/emulators.js';
 import { runAction } from '../harness/run-action.js';
 import { developmentWorkspace } from './workspace.js';
+import { keysPlanJsonSchema } from '../../src/report/plan-json.js';
 
 const ACCOUNT = nextAccountId();
 /** This file's funding key on the shared chains (see test/harness/chains.ts). */
@@ -24,11 +25,9 @@ describe('the keymaster action, run as the runner runs it', () => {
       env,
     });
     expect(keys.exitCode, keys.stdout).toBe(0);
-    const bank = (
-      JSON.parse(keys.outputs['keys-json']!) as {
-        keys: Array<{ purpose: string; address: string }>;
-      }
-    ).keys.find((k) => k.purpose === 'bank')!.address;
+    const bank = keysPlanJsonSchema
+      .parse(JSON.parse(keys.outputs['keys-json']!))
+      .keys.find((k) => k.purpose === 'bank')!.address;
     for (const chain of requireChains()) {
       const funder = new Wallet(
         FUNDER,

@@ -4,6 +4,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { keysPlanJsonSchema } from '../../src/report/plan-json.js';
 import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { runAction } from '../harness/run-action.js';
 import { motoEnv, workspaceWithAccounts } from './workspace.js';
@@ -18,12 +19,6 @@ beforeAll(() => {
   workspace = workspaceWithAccounts({ staging: STAGING, development: DEVELOPMENT });
 });
 
-interface KeysJson {
-  ok: boolean;
-  keys: Array<{ alias: string; address: string; status: string }>;
-  attestation: Array<{ network: string; updater?: string; watcher?: string }>;
-}
-
 describe('the provision-keys action, run as the runner runs it', () => {
   it('applies the staging keys, then a second run creates none and reports the same table', async () => {
     const env = await motoEnv(motoUrl, STAGING);
@@ -33,7 +28,7 @@ describe('the provision-keys action, run as the runner runs it', () => {
       env,
     });
     expect(first.exitCode, first.stdout + first.stderr).toBe(0);
-    const applied = JSON.parse(first.outputs['keys-json']!) as KeysJson;
+    const applied = keysPlanJsonSchema.parse(JSON.parse(first.outputs['keys-json']!));
     expect(applied.keys).toHaveLength(29);
     expect(first.outputs.created).toBe('29');
     expect(first.summary).toContain(
@@ -54,7 +49,7 @@ describe('the provision-keys action, run as the runner runs it', () => {
     });
     expect(second.exitCode).toBe(0);
     expect(second.outputs.created).toBe('0');
-    const again = JSON.parse(second.outputs['keys-json']!) as KeysJson;
+    const again = keysPlanJsonSchema.parse(JSON.parse(second.outputs['keys-json']!));
     expect(again.keys.map((k) => [k.alias, k.address])).toEqual(
       applied.keys.map((k) => [k.alias, k.address]),
     );

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 import { cli, repoRoot } from '../cli/helpers.js';
+import { keysPlanJsonSchema } from '../../src/report/plan-json.js';
 
 /**
  * The rendered configuration against keys that really exist: staging applied on moto in an
@@ -115,9 +116,7 @@ describe('agent configuration against keys applied on moto', () => {
   it('attestations --json gives the addresses of the key table attestation rows', async () => {
     const plan = await run(['keys', 'plan', '--env', 'staging', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
-    const keys = JSON.parse(plan.stdout) as {
-      keys: Array<{ network?: string; keyName?: string; address: string }>;
-    };
+    const keys = keysPlanJsonSchema.parse(JSON.parse(plan.stdout));
     const attest = await run(['attestations', '--env', 'staging', '--json']);
     expect(attest.code, attest.stderr).toBe(0);
     const config = JSON.parse(attest.stdout) as {

@@ -18,7 +18,7 @@ import { nextAccountId } from '../harness/emulators.js';
  * operation, resource, attempts, what to do; a 503 text page retried like any 5xx.
  */
 
-let moto: { url: string; stop: () => Promise<void> };
+let moto: { url: string };
 const proxies: FaultProxy[] = [];
 const region = 'us-west-2';
 
@@ -27,7 +27,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(proxies.map((p) => p.stop()));
-  await moto.stop();
 });
 
 async function through(rules: FaultRule[], maxAttempts = 3) {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Wallet, id } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
@@ -6,6 +8,7 @@ import {
   InputError,
   NomadOpsError,
   OperationError,
+  awsErrorName,
   errorMessage,
   exitCodeOf,
 } from '../../src/errors.js';
@@ -77,6 +80,22 @@ describe('the error hierarchy', () => {
   });
 });
 
+describe('awsErrorName', () => {
+  it('reads the error code an SDK error carries as its name, Error or plain object', () => {
+    const sdkError = Object.assign(new Error('Alias not found'), { name: 'NotFoundException' });
+    expect(awsErrorName(sdkError)).toBe('NotFoundException');
+    expect(awsErrorName({ name: 'NoSuchEntity', $metadata: {} })).toBe('NoSuchEntity');
+    expect(awsErrorName(new TypeError('x'))).toBe('TypeError');
+  });
+
+  it('is undefined for anything without a string name', () => {
+    expect(awsErrorName(undefined)).toBeUndefined();
+    expect(awsErrorName('ThrottlingException')).toBeUndefined();
+    expect(awsErrorName({ name: 429 })).toBeUndefined();
+    expect(awsErrorName({ message: 'no name' })).toBeUndefined();
+  });
+});
+
 describe('domain errors', () => {
   const someone = new Wallet(id('hierarchy test key')).address;
 
@@ -130,6 +149,24 @@ describe('domain errors', () => {
       expect((error as Error).name).toBe(domain.name);
     },
   );
+});
+
+describe('the source', () => {
+  it('throws no built-in error class and reads none as bad input: validation throws InputError', () => {
+    const src = path.resolve(import.meta.dirname, '../../src');
+    const found = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) =>
+        readFileSync(path.join(src, file), 'utf8')
+          .split('\n')
+          .flatMap((line, i) =>
+            /(throw new|instanceof) (RangeError|TypeError|SyntaxError)\b/.test(line)
+              ? [`src/${file}:${i + 1}`]
+              : [],
+          ),
+      );
+    expect(found).toEqual([]);
+  });
 });
 
 describe('the library', () => {

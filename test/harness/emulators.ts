@@ -33,7 +33,7 @@ export function requireChains(): Chain[] {
 function noSetup(what: string): string {
   return (
     `${what} was not started: this test file runs in the unit project, which has no emulators. ` +
-    'Remove it from UNIT_TESTS in vitest.config.ts.'
+    'Rename it from *.unit.test.ts to *.test.ts (vitest.config.ts: UNIT_TESTS).'
   );
 }
 

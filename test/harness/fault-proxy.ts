@@ -7,10 +7,10 @@ import {
   type LatencyProxy,
   type ProxyRequest,
   type ProxyResponse,
-} from '../../bench/latency-proxy.js';
+} from './latency-proxy.js';
 
 /**
- * A fault-injecting proxy in front of moto (built on bench/latency-proxy.ts): per AWS operation and
+ * A fault-injecting proxy in front of moto (built on latency-proxy.ts): per AWS operation and
  * call number, it can lose the answer after moto carried the call out, answer 500 after moto
  * carried it out, answer a 503 with a text body (a load balancer's page) without passing the call
  * on, throttle, or hold a call (before or after moto) until the test releases it.

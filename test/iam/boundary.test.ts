@@ -3,7 +3,7 @@
  * principal of the environment is created with `{env}-boundary`; a boundary removed or replaced
  * by hand is a change the next apply undoes; the apply role (no bootstrap rights) creates no
  * user before the administrator created the boundary. What the boundary caps is proven by
- * simulation in test/inventory/permission-matrix.test.ts.
+ * simulation in test/inventory/permission-matrix.unit.test.ts.
  */
 import {
   DeleteUserPermissionsBoundaryCommand,

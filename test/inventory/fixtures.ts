@@ -1,4 +1,5 @@
 import { parseUnits } from 'ethers';
+import { DEFAULT_BURN } from '../../src/config/schema-burn.js';
 import type { ResolvedEnvironment, ResolvedKeymasterNetwork } from '../../src/config/model.js';
 import { defaultKeyNames, type EnvironmentName } from '../../src/config/names.js';
 
@@ -55,6 +56,7 @@ function environment(
       receiptTimeoutSeconds: 180,
       networks: keymaster,
       extraAccounts: [],
+      burn: { ...DEFAULT_BURN },
     },
   };
 }

@@ -24,6 +24,8 @@ const env = testEnvironment([
   { name: 'beta', chainId: 2 },
   { name: 'gamma', chainId: 3 },
 ]);
+// Burn compared over the last hour with the day before it (short windows keep promtool quick).
+env.keymaster.burn = { ...env.keymaster.burn, alertRecentHours: 1, alertBaselineDays: 1 };
 // intervalSeconds 60 (service), schedule 1800 s (cron).
 const groups = alertRules(env, { scheduleSeconds: 1800, runbookUrl: 'https://runbooks.test/km' });
 const rules = groups.flatMap((g) => g.rules);
@@ -334,6 +336,38 @@ const promtoolTests = {
         { eval_time: '91m', alertname: 'KeymasterBankLow', exp_alerts: [] },
       ],
     },
+    {
+      // Burn, pushed every 10 minutes as the ledger's running totals: both wallets burn 0.01 per
+      // push for 30 hours; then A burns ten times faster (an agent stuck resubmitting), B not.
+      interval: '10m',
+      input_series: [
+        series(
+          'nomad_keymaster_burn_total',
+          { ...P, network: 'alpha', role: 'relayer', address: A },
+          '0+0.01x180 1.9+0.1x20',
+        ),
+        series(
+          'nomad_keymaster_burn_total',
+          { ...P, network: 'alpha', role: 'watcher', address: B },
+          '0+0.01x200',
+        ),
+      ],
+      alert_rule_test: [
+        { eval_time: '30h', alertname: 'KeymasterWalletBurningFast', exp_alerts: [] },
+        {
+          eval_time: '31h10m',
+          alertname: 'KeymasterWalletBurningFast',
+          exp_alerts: [
+            expected('KeymasterWalletBurningFast', 'burn_total', {
+              environment: E,
+              network: 'alpha',
+              role: 'relayer',
+              address: A,
+            }),
+          ],
+        },
+      ],
+    },
   ],
 };
 
@@ -376,6 +410,7 @@ describe('the Keymaster alert rules, through promtool', () => {
       'KeymasterWalletUnfundable',
       'KeymasterTopUpFailing',
       'KeymasterBankLow',
+      'KeymasterWalletBurningFast',
     ]) {
       for (const rule of rules.filter((r) => r.alert === name)) {
         expect(rule.annotations.summary).toContain('{{ $labels.address }}');

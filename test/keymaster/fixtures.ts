@@ -1,4 +1,5 @@
 import { Wallet } from 'ethers';
+import { DEFAULT_BURN } from '../../src/config/schema-burn.js';
 import type { ResolvedEnvironment, ResolvedKeymasterNetwork } from '../../src/config/model.js';
 import type { AgentRole } from '../../src/config/names.js';
 import type { FundingAccount } from '../../src/inventory/types.js';
@@ -58,6 +59,7 @@ export function testEnvironment(
       rpcTimeoutSeconds: 5,
       receiptTimeoutSeconds: 20,
       extraAccounts: [],
+      burn: { ...DEFAULT_BURN },
       ...keymaster,
       // As resolve.ts does: a network without its own RPC timeout inherits the environment's.
       networks: Object.fromEntries(

@@ -26,7 +26,8 @@ export interface Bench {
   bank: string;
 }
 
-export async function bench(funder: string): Promise<Bench> {
+/** `funder`: a funding key of the test file's own; undefined: the bank's balance is set (hardhat_setBalance). */
+export async function bench(funder: string | undefined): Promise<Bench> {
   const account = nextAccountId();
   const { cwd, vars } = await developmentWorkspace(account);
   const env = loadEnvironment('development', cwd);
@@ -35,13 +36,23 @@ export async function bench(funder: string): Promise<Bench> {
   expect(applied.ok).toBe(true);
   const bank = applied.json.keys.find((k) => k.purpose === 'bank')!.address;
   for (const chain of requireChains()) {
-    await fund(chain.url, funder, chain.chainId, [{ to: bank, wei: 30n * 10n ** 18n }]);
+    if (funder) await fund(chain.url, funder, chain.chainId, [{ to: bank, wei: 30n * 10n ** 18n }]);
+    else await setBalance(chain.url, bank, 30n * 10n ** 18n);
   }
   // The state bucket as an operator makes it: the bucket apply (with the proofs bucket).
   const bucket = stateBucketName(env);
   expect(bucket).toBe(`nomadxyz-development-keymaster-${bucketSuffix(account)}`);
   expect((await bucketJob(env, clients, 'apply')).result.ok).toBe(true);
   return { cwd, env, clients, vars, objects: s3StateObjects(clients.s3, bucket), bank };
+}
+
+/** Sets an account's balance on a Hardhat chain (no funding key, no nonce shared with anyone). */
+export async function setBalance(url: string, address: string, wei: bigint): Promise<void> {
+  await rpcCall(
+    url,
+    { method: 'hardhat_setBalance', params: [address, `0x${wei.toString(16)}`] },
+    { timeoutMs: 5000 },
+  );
 }
 
 export async function records(objects: StateObjects): Promise<LedgerRecord[]> {

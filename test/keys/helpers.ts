@@ -10,9 +10,9 @@ import { keyRows } from '../../src/plan/keys/rows.js';
 import { requireMotoUrl } from '../harness/emulators.js';
 import { motoCredentials } from '../harness/moto.js';
 
-/** The global setup's moto (test/harness/emulators.ts); stop() leaves it running. */
-export async function motoForTest(): Promise<{ url: string; stop: () => Promise<void> }> {
-  return { url: requireMotoUrl(), stop: async () => {} };
+/** The global setup's moto (test/harness/emulators.ts), shared by every file: nothing to stop. */
+export async function motoForTest(): Promise<{ url: string }> {
+  return { url: requireMotoUrl() };
 }
 
 export function loadEnv(name: 'development' | 'staging' | 'production'): ResolvedEnvironment {

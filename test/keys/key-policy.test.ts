@@ -11,19 +11,16 @@ import {
   GetKeyPolicyCommand,
   PutKeyPolicyCommand,
 } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/inventory/keys.js';
 import { toolkitKeyPolicyDocument } from '../../src/inventory/policies.js';
 import { keyStoreFor, planKeys } from '../../src/plan/keys/keys.js';
 import { clientsFor, loadEnv, motoForTest, runKeysRows } from './helpers.js';
 import { nextAccountId } from '../harness/emulators.js';
 
-let moto: { url: string; stop: () => Promise<void> };
+let moto: { url: string };
 beforeAll(async () => {
   moto = await motoForTest();
-});
-afterAll(async () => {
-  await moto.stop();
 });
 
 describe('the key policy of created keys', () => {
@@ -125,7 +122,7 @@ describe('adoption and use check what the key lets in', () => {
 describe('a key policy changed by hand on an aliased key', () => {
   it('is trusted by default (the alias is authoritative) and refused with verifyKeyTrust', async () => {
     const env = loadEnv('staging');
-    const accountId = '431300000003';
+    const accountId = nextAccountId();
     env.aws = { ...env.aws, accountId };
     env.networks = env.networks.slice(0, 1);
     const relayer = keysFor(env).find((k) => k.role === 'relayer')!;

@@ -27,7 +27,7 @@ const relayer = allKeys.find((k) => k.keyName === 'relayer-signer')!;
 const others = allKeys.filter((k) => k !== bank && k !== relayer).slice(0, 2);
 const keys = [relayer, ...others, bank];
 
-let moto: { url: string; stop: () => Promise<void> };
+let moto: { url: string };
 const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
@@ -35,7 +35,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(proxies.map((p) => p.stop()));
-  await moto.stop();
 });
 
 async function account() {

@@ -26,7 +26,7 @@ const allKeys = keysFor(staging);
 const keys = allKeys.slice(0, 4);
 const aliases = keys.map((k) => k.alias);
 
-let moto: { url: string; stop: () => Promise<void> };
+let moto: { url: string };
 const proxies: FaultProxy[] = [];
 
 beforeAll(async () => {
@@ -34,7 +34,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(proxies.map((p) => p.stop()));
-  await moto.stop();
 });
 
 async function account(rules: FaultRule[] = []) {

@@ -19,7 +19,7 @@ import { nextAccountId } from '../harness/emulators.js';
  * through the proxy by `AWS_ENDPOINT_URL_KMS`, STS straight to moto by `AWS_ENDPOINT_URL`.
  */
 
-let moto: { url: string; stop: () => Promise<void> };
+let moto: { url: string };
 const proxies: FaultProxy[] = [];
 const children: ChildProcess[] = [];
 
@@ -29,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await Promise.all(proxies.map((p) => p.stop()));
-  await moto.stop();
 });
 
 /** A staging file with one network and two key names: three keys with the bank. */

@@ -5,7 +5,7 @@ import {
   type LatencyProxy,
   type LatencyProxyOptions,
   type ProxyResponse,
-} from '../../bench/latency-proxy.js';
+} from '../harness/latency-proxy.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { nextAccountId, requireMotoUrl } from '../harness/emulators.js';

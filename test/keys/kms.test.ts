@@ -15,7 +15,7 @@ import {
   startLatencyProxy,
   type LatencyProxy,
   type LatencyProxyOptions,
-} from '../../bench/latency-proxy.js';
+} from '../harness/latency-proxy.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { createKmsKeyStore } from '../../src/aws/kms.js';
 import { type KmsKeyStore } from '../../src/aws/kms-types.js';
@@ -35,7 +35,7 @@ import { nextAccountId } from '../harness/emulators.js';
 const env = loadEnv('staging');
 const allKeys = keysFor(env);
 
-let moto: { url: string; stop: () => Promise<void> };
+let moto: { url: string };
 const proxies: LatencyProxy[] = [];
 
 beforeAll(async () => {
@@ -43,7 +43,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(proxies.map((p) => p.stop()));
-  await moto.stop();
 });
 
 interface Account {

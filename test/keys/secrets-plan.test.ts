@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { SigningKey, computeAddress } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLatencyProxy, type LatencyProxy } from '../../bench/latency-proxy.js';
+import { startLatencyProxy, type LatencyProxy } from '../harness/latency-proxy.js';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { TAG_KEYS } from '../../src/inventory/tags.js';

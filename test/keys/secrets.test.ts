@@ -12,7 +12,7 @@ import {
   startLatencyProxy,
   type LatencyProxy,
   type LatencyProxyOptions,
-} from '../../bench/latency-proxy.js';
+} from '../harness/latency-proxy.js';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { createSecretKeyStore } from '../../src/aws/secrets.js';
 import { keysFor } from '../../src/inventory/keys.js';
@@ -36,7 +36,7 @@ const SECRETS_WRITES = [
 const env = loadEnv('development');
 const allKeys = keysFor(env);
 
-let moto: { url: string; stop: () => Promise<void> };
+let moto: { url: string };
 const proxies: LatencyProxy[] = [];
 
 beforeAll(async () => {
@@ -44,7 +44,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(proxies.map((p) => p.stop()));
-  await moto.stop();
 });
 
 async function freshAccount(handle?: LatencyProxyOptions['handle']) {

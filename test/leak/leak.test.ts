@@ -321,6 +321,9 @@ async function runCommands(): Promise<void> {
     ['keymaster once (dead RPC)', ['keymaster', 'once', ...dev]],
     // Reads the ledger the top-up wrote and each record's chain (the RPC URLs' secrets).
     ['keymaster ledger --verify', ['keymaster', 'ledger', ...dev, '--verify']],
+    // The balances snapshots the top-up appended, and the proposal from them.
+    ['keymaster ledger --burn', ['keymaster', 'ledger', ...dev, '--burn']],
+    ['keymaster propose-thresholds', ['keymaster', 'propose-thresholds', ...dev]],
   ] as const) {
     const env = name.includes('dead') ? deadVars : vars;
     record(`nomad-ops ${name}`, await cli([...args], env));

@@ -37,15 +37,6 @@ async function yamlDocuments(objects: Array<{ toJSON(): unknown }>): Promise<str
   return objects.map((o) => stringify(o.toJSON(), { lineWidth: 0 })).join('---\n');
 }
 
-async function rethrowAsInput(env: { source: string }, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof RangeError) throw new InputError(`${env.source}: ${error.message}`);
-    throw error;
-  }
-}
-
 export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
   keymaster
     .command('manifests')
@@ -100,24 +91,22 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
             `${env.source}: no image to run: pass --image <name[:tag]@sha256:…> (the image workflow's digest for release ${version}) or set keymaster.eks.image`,
           );
         }
-        await rethrowAsInput(env, async () => {
-          const objects = keymasterManifests(env, {
-            namespace: options.namespace ?? env.keymaster.eks?.namespace ?? DEFAULT_NAMESPACE,
-            image,
-            rpcSecret: options.rpcSecret,
-            environmentFile: readFileSync(env.source, 'utf8'),
-            alerts: {
-              cron: options.cron,
-              scheduleSeconds: scheduleSeconds(options.scheduleSeconds),
-            },
-            prometheusLabels: parsePrometheusLabels(options.prometheusLabels),
-          });
-          io.out(
-            options.json
-              ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)
-              : await yamlDocuments(objects),
-          );
+        const objects = keymasterManifests(env, {
+          namespace: options.namespace ?? env.keymaster.eks?.namespace ?? DEFAULT_NAMESPACE,
+          image,
+          rpcSecret: options.rpcSecret,
+          environmentFile: readFileSync(env.source, 'utf8'),
+          alerts: {
+            cron: options.cron,
+            scheduleSeconds: scheduleSeconds(options.scheduleSeconds),
+          },
+          prometheusLabels: parsePrometheusLabels(options.prometheusLabels),
         });
+        io.out(
+          options.json
+            ? JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)
+            : await yamlDocuments(objects),
+        );
       },
     );
 
@@ -179,17 +168,15 @@ export function registerKeymasterDeploy(keymaster: Command, io: CliIo): void {
           io.out(options.json ? JSON.stringify((await import('yaml')).parse(text), null, 2) : text);
           return;
         }
-        await rethrowAsInput(env, async () => {
-          const object = prometheusRule(groups, {
-            environment: env.name,
-            namespace: options.namespace,
-            labels: parsePrometheusLabels(options.prometheusLabels),
-          });
-          object.validate();
-          io.out(
-            options.json ? JSON.stringify(object.toJSON(), null, 2) : await yamlDocuments([object]),
-          );
+        const object = prometheusRule(groups, {
+          environment: env.name,
+          namespace: options.namespace,
+          labels: parsePrometheusLabels(options.prometheusLabels),
         });
+        object.validate();
+        io.out(
+          options.json ? JSON.stringify(object.toJSON(), null, 2) : await yamlDocuments([object]),
+        );
       },
     );
 

@@ -3,7 +3,7 @@ import { EXIT } from '../errors.js';
 import { InputError } from '../../errors.js';
 import { toJson, type CliIo } from '../io.js';
 import { registerKeymasterDeploy } from './keymaster-deploy.js';
-import { registerKeymasterLedger } from './keymaster-ledger.js';
+import { registerKeymasterLedger, registerProposeThresholds } from './keymaster-ledger.js';
 import { jobModules } from './load.js';
 
 export function registerKeymaster(
@@ -127,5 +127,6 @@ export function registerKeymaster(
     );
   registerKeymasterDeploy(keymaster, io);
   registerKeymasterLedger(keymaster, io, setExitCode);
+  registerProposeThresholds(keymaster, io);
   return keymaster;
 }

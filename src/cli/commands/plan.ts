@@ -33,17 +33,13 @@ export function registerPlan(
           throw new InputError('--exit-code compares with AWS: drop --offline');
         }
         if (!options.offline) return planOnline(options, io, setExitCode);
-        const [{ toJsonValue }, { inventoryOf, loadEnvironment }, { renderInventoryConsole }] =
-          await Promise.all([
-            import('../../inventory/inventory.js'),
-            import('../../jobs/environment.js'),
-            import('../../report/inventory.js'),
-          ]);
+        const [{ inventoryOf, loadEnvironment }, { renderInventoryConsole }] = await Promise.all([
+          import('../../jobs/environment.js'),
+          import('../../report/inventory.js'),
+        ]);
         const env = loadEnvironment(options.env, io.cwd);
         const inventory = inventoryOf(env, io.env.GITHUB_REPOSITORY);
-        io.out(
-          options.json ? toJson(toJsonValue(inventory)) : renderInventoryConsole(env, inventory),
-        );
+        io.out(options.json ? toJson(inventory) : renderInventoryConsole(env, inventory));
       },
     );
 }

@@ -1,3 +1,5 @@
+import { InputError } from '../../errors.js';
+
 /**
  * How long a bank lasts at a spend rate: its balance over what it spent in a window. The spend
  * must not include the first fill (wallets topped up from empty): that says nothing about the
@@ -14,7 +16,7 @@ export type Runway =
  */
 export function runwayOf(balanceWei: bigint, spentWei: bigint, windowSeconds: number): Runway {
   if (!Number.isInteger(windowSeconds) || windowSeconds < 0) {
-    throw new RangeError(
+    throw new InputError(
       `the spend window must be a whole number of seconds (0: only the first fill), not ${windowSeconds}`,
     );
   }

@@ -53,6 +53,7 @@ export const RUNBOOK_ANCHORS = {
   KeymasterServiceDown: 'keymasterservicedown',
   KeymasterSettingsNotApproved: 'keymastersettingsnotapproved',
   KeymasterSettingsPending: 'keymastersettingspending',
+  KeymasterWalletBurningFast: 'keymasterwalletburningfast',
 } as const;
 
 /** A merged funding change waiting longer than this raises KeymasterSettingsPending. */
@@ -238,8 +239,33 @@ export function alertRules(env: ResolvedEnvironment, options: AlertOptions = {})
     });
   }
 
+  rules.push(burnRule(env, link));
   rules.push(...approvalRules(environment, cadences, link));
   return [{ name: `nomad-keymaster-${environment}`, rules }];
+}
+
+/**
+ * A wallet burning `alertFactor` times faster over the last `alertRecentHours` than over the
+ * `alertBaselineDays` before them (keymaster.burn in the file). `nomad_keymaster_burn_total`
+ * carries the ledger's running totals in both modes (spend-metrics.ts); `max by` keeps a
+ * wallet's series once when the service and the cron runs both export it.
+ */
+function burnRule(env: ResolvedEnvironment, link: (name: AlertName) => string): AlertRule {
+  const { alertFactor, alertRecentHours, alertBaselineDays } = env.keymaster.burn;
+  const sel = selector({ environment: env.name });
+  const by = 'max by (environment, network, role, address)';
+  const recent = `${by} (rate(nomad_keymaster_burn_total${sel}[${alertRecentHours}h]))`;
+  const usual = `${by} (rate(nomad_keymaster_burn_total${sel}[${alertBaselineDays}d] offset ${alertRecentHours}h))`;
+  return {
+    alert: 'KeymasterWalletBurningFast',
+    expr: `${recent} > ${alertFactor} * ${usual} and ${usual} > 0`,
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: `${env.name}: ${WALLET} burns more than ${alertFactor}× its usual rate`,
+      description: `Over the last ${alertRecentHours} h the ${WALLET} lost balance (top-ups excluded) more than ${alertFactor} times faster than over the ${alertBaselineDays} days before. An agent stuck resubmitting a transaction drains its wallet and the bank behind it (keymaster.burn in the environment file sets the factor and windows).`,
+      runbook_url: link('KeymasterWalletBurningFast'),
+    },
+  };
 }
 
 /** Settings that are not the approved ones (the service), a change waiting too long (cron). */

@@ -1,3 +1,5 @@
+import { InputError } from '../../errors.js';
+
 /**
  * Which container images `keymaster manifests` puts in the Deployment, and the Prometheus labels
  * it puts on the ServiceMonitor and PrometheusRule. Pure: text in, value or problem out.
@@ -45,7 +47,7 @@ const LABEL_KEY =
 const LABEL_VALUE = /^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /**
- * `key=value,key=value` as Kubernetes labels; an empty text is no label. Throws a RangeError
+ * `key=value,key=value` as Kubernetes labels; an empty text is no label. Throws an InputError
  * naming the pair that is not a label.
  */
 export function parsePrometheusLabels(text: string): Record<string, string> {
@@ -55,12 +57,12 @@ export function parsePrometheusLabels(text: string): Record<string, string> {
     const eq = pair.indexOf('=');
     const [key, value] = eq < 0 ? [pair, undefined] : [pair.slice(0, eq), pair.slice(eq + 1)];
     if (value === undefined || !LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
-      throw new RangeError(
+      throw new InputError(
         `--prometheus-labels: ${JSON.stringify(pair)} is not key=value with a Kubernetes label key and value (letters, digits, '-', '_', '.', at most 63; a key may have a DNS prefix/)`,
       );
     }
     if (/^(app\.kubernetes\.io|nomad\.xyz)\//.test(key)) {
-      throw new RangeError(
+      throw new InputError(
         `--prometheus-labels: ${key} is one of the labels the toolkit sets itself: choose another key`,
       );
     }

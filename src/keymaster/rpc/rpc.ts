@@ -4,7 +4,7 @@
  * retry behind our back; here every request is explicit and countable.
  */
 
-import { OperationError } from '../../errors.js';
+import { awsErrorName, OperationError } from '../../errors.js';
 import { displayUrl } from '../../redact.js';
 import { rpcEndpoint, rpcUrlProblem } from './url.js';
 
@@ -106,8 +106,8 @@ export async function rpcBatch(
     }
   } catch (error) {
     if (error instanceof RpcTransportError) throw error;
-    const timedOut =
-      error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    const name = awsErrorName(error);
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
     throw new RpcTransportError(
       timedOut
         ? `RPC ${where} did not answer within ${options.timeoutMs} ms`

@@ -4,7 +4,9 @@ import { resolveAddresses } from './addresses.js';
 import { balanceRows, summarizeBanks } from './banks.js';
 import { runNetwork, type NetworkOutcome } from './network.js';
 import type { RunKeymasterOptions } from './options.js';
-import type { KeymasterFailure, KeymasterRun, RpcErrorNote } from '../types.js'; /**
+import type { KeymasterFailure, KeymasterRun, RpcErrorNote } from '../types.js';
+
+/**
  * One Keymaster run: resolve addresses, sweep every chain, decide, send (unless dry-run), sweep
  * again. Chains are independent throughout: one failing is reported and the others go on (each
  * network's steps are in network.ts, the report of wallets and banks in banks.ts).

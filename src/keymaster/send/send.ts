@@ -1,3 +1,4 @@
+import { mapLimited } from '../../pool.js';
 import type { RpcLink } from '../rpc/batch.js';
 import {
   baseOf,
@@ -24,23 +25,6 @@ import type { TxResult } from '../types.js';
  * (see receipts.ts, which also replaces top-ups priced out meanwhile). Each step takes the attempts
  * keyed by nonce (attempt.ts) and returns the ones it moved.
  */
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
 
 /**
  * Signs the planned attempts, and the bytes to broadcast at each nonce: the top-up, or, when it

@@ -3,6 +3,14 @@ import { Counter, Gauge, Registry, type PrometheusContentType } from 'prom-clien
 import type { UnitsByNetwork } from '../../config/amounts.js';
 import { errorMessage, OperationError } from '../../errors.js';
 import type { KeymasterRun } from '../types.js';
+import type { BalanceSnapshot } from '../state/ledger-snapshot.js';
+import { SPEND_COUNTERS, SpendMetrics } from './spend-metrics.js';
+
+/** A run as the job returns it: with its lease and the ledger snapshot it appended, when any. */
+export type ObservedRun = KeymasterRun & {
+  lease?: { held: boolean; holder?: unknown; message?: string };
+  ledger?: { snapshot?: BalanceSnapshot };
+};
 
 /**
  * The Keymaster's Prometheus metrics (DESIGN §6), on a registry of its own so the CLI, the
@@ -13,8 +21,8 @@ export class KeymasterMetrics {
   readonly registry = new Registry<PrometheusContentType>();
   readonly balance: Gauge<'environment' | 'network' | 'home' | 'role' | 'address'>;
   readonly bankBalance: Gauge<'environment' | 'network'>;
-  readonly topups: Counter<'network' | 'role'>;
-  readonly topupAmount: Counter<'network' | 'role'>;
+  /** Top-ups, amounts, fees and burn: running totals from the ledger (spend-metrics.ts). */
+  readonly spend: SpendMetrics;
   readonly lowerBound: Gauge<'environment' | 'network' | 'home' | 'role' | 'address'>;
   readonly topupFailed: Gauge<'environment' | 'network' | 'home' | 'role' | 'address'>;
   readonly bankAlertLevel: Gauge<'environment' | 'network'>;
@@ -50,19 +58,7 @@ export class KeymasterMetrics {
       labelNames: ['environment', 'network'],
       registers,
     });
-    this.topups = new Counter({
-      name: 'nomad_keymaster_topups_total',
-      help: 'Top-up transactions mined.',
-      labelNames: ['network', 'role'],
-      registers,
-    });
-    // Named without `_total` before 0.1.0; counters end in `_total` (promtool check metrics).
-    this.topupAmount = new Counter({
-      name: 'nomad_keymaster_topup_amount_total',
-      help: 'Amount sent in mined top-ups, in the native unit of the network.',
-      labelNames: ['network', 'role'],
-      registers,
-    });
+    this.spend = new SpendMetrics(this.registry, units);
     this.lowerBound = new Gauge({
       name: 'nomad_keymaster_lower_bound',
       help: 'Lower bound of an agent wallet (topped up below it), in the native unit of the network.',
@@ -121,7 +117,7 @@ export class KeymasterMetrics {
   }
 
   /** Records a run. Unknown balances leave the last value in place (never zero); staleness shows in last_success. */
-  observe(run: KeymasterRun): void {
+  observe(run: ObservedRun): void {
     const environment = this.environment;
     const walletLabels = (w: {
       network: string;
@@ -164,24 +160,10 @@ export class KeymasterMetrics {
         );
       }
     }
-    const roleOf = new Map(
-      run.decisions.map((d) => [`${d.network}:${d.address.toLowerCase()}`, d.roles.join('+')]),
-    );
-    // Counters start at zero for every (network, role) watched, so the first top-up is an
-    // increase Prometheus can see (rate() of a series born at 1 is 0).
-    for (const decision of run.decisions) {
-      const labels = { network: decision.network, role: decision.roles.join('+') };
-      this.topups.inc(labels, 0);
-      this.topupAmount.inc(labels, 0);
-    }
-    for (const tx of run.sent) {
-      if (tx.status !== 'mined') continue;
-      const labels = {
-        network: tx.network,
-        role: roleOf.get(`${tx.network}:${tx.to.toLowerCase()}`) ?? 'unknown',
-      };
-      this.topups.inc(labels);
-      this.topupAmount.inc(labels, this.native(tx.amount, tx.network));
+    // A run that watched while another Keymaster held the lease counts nothing: series it made
+    // at zero would later jump to the ledger's totals (that payer's snapshot carries them).
+    if (!(run.lease?.held === false && run.lease.holder !== undefined)) {
+      this.spend.observe(run, run.ledger?.snapshot);
     }
     for (const { network, method } of run.rpcErrors) this.rpcErrors.inc({ network, method });
     for (const tx of run.sent) {
@@ -226,7 +208,11 @@ export class KeymasterMetrics {
     jobName = 'nomad-keymaster',
     networks: Iterable<string> = this.sweptLastRun,
   ): Promise<void> {
-    const text = await this.registry.metrics();
+    // Counters a process counted itself would restart at every scheduled run: pushed only
+    // as the ledger's running totals (spend-metrics.ts).
+    const text = this.spend.fromLedger
+      ? await this.registry.metrics()
+      : withoutMetrics(await this.registry.metrics(), SPEND_COUNTERS);
     const failed: string[] = [];
     await Promise.all(
       [...networks].map(async (network) => {
@@ -261,6 +247,18 @@ export class KeymasterMetrics {
       );
     }
   }
+}
+
+/** The exposition text without the named metrics (HELP, TYPE and samples). */
+export function withoutMetrics(text: string, names: readonly string[]): string {
+  const drop = (line: string) => {
+    const name = line.startsWith('#') ? line.split(' ')[2] : line.split(/[{ ]/)[0];
+    return names.includes(name ?? '');
+  };
+  return text
+    .split('\n')
+    .filter((line) => !drop(line))
+    .join('\n');
 }
 
 /** A grouping-key path segment; values with a slash use the Pushgateway's base64 form. */

@@ -1,5 +1,5 @@
 import { formatAmount, type UnitsByNetwork } from '../../config/amounts.js';
-import { toJsonValue } from '../../inventory/inventory.js';
+import { toJsonValue } from '../../inventory/json.js';
 import { renderConsoleTable, type Table } from '../../report/table.js';
 import type { LedgerGroup, LedgerSummary } from './ledger-totals.js';
 

@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import { describe, expect, it } from 'vitest';
 import type { KmsKeyInfo, KmsKeyStore } from '../../src/aws/kms-types.js';
-import { createLimiter } from '../../src/aws/limiter.js';
+import { createLimiter } from '../../src/pool.js';
 import { keysFor } from '../../src/inventory/keys.js';
 import { planKeys } from '../../src/plan/keys/keys.js';
 import { rowsFromChanges } from '../../src/plan/keys/rows.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
 import { formatRunway, runwayOf } from '../../src/keymaster/decide/runway.js';
 
 const ETH = 10n ** 18n;
@@ -15,6 +16,7 @@ describe('runwayOf', () => {
   it('has not enough history when only the first fill was spent', () => {
     expect(show(90n * ETH, 10n * ETH, 0)).toBe('not enough history (only the first fill)');
     expect(show(ETH, 0n, 60)).toBe('no spend since the first fill');
+    expect(() => runwayOf(ETH, ETH, -1)).toThrow(InputError);
     expect(() => runwayOf(ETH, ETH, -1)).toThrow(/whole number of seconds/);
     expect(() => runwayOf(ETH, ETH, 1.5)).toThrow(/whole number of seconds/);
   });

@@ -12,6 +12,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { SECP256K1_HALF_N } from '../../src/eth/der-signature.js';
 import { KmsSignerError } from '../../src/signer/kms-errors.js';
+import { InputError } from '../../src/errors.js';
 import { KmsSigner } from '../../src/signer/kms-signer.js';
 import { fakeKms, serviceError } from './fake-kms.js';
 import { p256Spki } from './spki.js';
@@ -138,7 +139,7 @@ describe('KmsSigner errors', () => {
 
   it('rejects a digest that is not 32 bytes before calling KMS', async () => {
     const { signer, calls } = signerWith();
-    await expect(signer.signDigest('0x' + '11'.repeat(31))).rejects.toThrow(RangeError);
+    await expect(signer.signDigest('0x' + '11'.repeat(31))).rejects.toThrow(InputError);
     expect(calls).toHaveLength(0);
   });
 });

@@ -57,7 +57,7 @@ describe('pacer', () => {
   });
 
   it('refuses a rate that is not positive', () => {
-    expect(() => createPacer({ perSecond: 0 })).toThrow(RangeError);
+    expect(() => createPacer({ perSecond: 0 })).toThrow(InputError);
   });
 });
 

@@ -168,3 +168,42 @@ describe('state bucket permissions (all environments in one account)', () => {
     ).not.toBe('Allowed');
   });
 });
+
+describe('the ledger as the plan role reads it (keymaster ledger, --burn, the threshold proposal)', () => {
+  const plan = roleOf(stagingEnv, 'plan');
+  const SNAPSHOT = 'ledger/balances/2026-12-01/000000000001.json';
+
+  it('reads ledger records and balances snapshots of its own environment', async () => {
+    for (const key of [RECORD, SNAPSHOT]) {
+      expect(await verdict(plan, 's3:GetObject', object(stagingEnv, key), stagingEnv)).toBe(
+        'Allowed',
+      );
+    }
+    expect(
+      await verdict(
+        plan,
+        's3:ListBucket',
+        `arn:aws:s3:::${stateBucketName(stagingEnv)}`,
+        stagingEnv,
+        { 's3:prefix': 'ledger/balances/' },
+      ),
+    ).toBe('Allowed');
+  });
+
+  it('ATTACK: the plan role writes or deletes a ledger object, reads the lease, or reads another environment', async () => {
+    expect(
+      await verdict(plan, 's3:PutObject', object(stagingEnv, SNAPSHOT), stagingEnv, {
+        's3:if-none-match': '*',
+      }),
+    ).not.toBe('Allowed');
+    expect(await verdict(plan, 's3:DeleteObject', object(stagingEnv, RECORD), stagingEnv)).not.toBe(
+      'Allowed',
+    );
+    expect(await verdict(plan, 's3:GetObject', object(stagingEnv, LEASE_KEY), stagingEnv)).not.toBe(
+      'Allowed',
+    );
+    expect(
+      await verdict(plan, 's3:GetObject', object(productionEnv, RECORD), productionEnv),
+    ).not.toBe('Allowed');
+  });
+});

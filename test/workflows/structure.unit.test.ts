@@ -11,6 +11,8 @@ import { parse } from 'yaml';
 const DIR = path.resolve(import.meta.dirname, '../../.github/workflows');
 
 interface Step {
+  id?: string;
+  name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -100,9 +102,12 @@ describe('workflows', () => {
         s.uses?.startsWith('aws-actions/configure-aws-credentials@'),
       );
       const comments = steps.some((s) => s.uses === './actions/report');
+      // The threshold proposal opens its pull request through the API (thresholds.yml).
+      const proposes = steps.some((s) => s.run?.includes('keymaster propose-thresholds'));
       const where = `${file} job ${id}`;
       expect(perms['id-token'] === 'write', where).toBe(usesAws);
-      if (perms['pull-requests'] === 'write') expect(comments, where).toBe(true);
+      if (perms['pull-requests'] === 'write') expect(comments || proposes, where).toBe(true);
+      if (perms.contents === 'write') expect(proposes, where).toBe(true);
       if (perms.issues === 'write')
         expect(
           steps.some((s) => s.uses === './actions/alert' || s.uses === './actions/drift'),
@@ -193,6 +198,16 @@ describe('plan.yml', () => {
     const report = steps.find((s) => s.uses === './actions/report');
     expect(report?.with?.['keys-json']).toMatch(/steps\.keys\.outputs\.keys-json/);
     expect(report?.with?.['offline-plan']).toMatch(/steps\.offline\.outputs/);
+  });
+
+  it('hands the public RPC URLs to the Keymaster action, which masks them: no masking in YAML', () => {
+    const steps = plan.jobs.plan!.steps ?? [];
+    const check = steps.find((s) => s.id === 'keymaster');
+    expect(check?.with?.['rpc-urls']).toMatch(/secrets\.NOMAD_PUBLIC_RPC_URLS_STAGING/);
+    expect(check?.with?.['rpc-urls']).toMatch(/secrets\.NOMAD_PUBLIC_RPC_URLS_PRODUCTION/);
+    for (const step of steps) {
+      expect(step.run ?? '', step.name).not.toMatch(/add-mask|GITHUB_ENV/);
+    }
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { inventoryFor, inventoryJson, toJsonValue } from '../../src/inventory/inventory.js';
+import { InputError } from '../../src/errors.js';
+import { inventoryFor, inventoryJson } from '../../src/inventory/inventory.js';
+import { toJsonValue } from '../../src/inventory/json.js';
 import { production, staging } from './fixtures.js';
 
 describe('inventoryFor', () => {
@@ -46,7 +48,8 @@ describe('inventoryJson', () => {
       b: '1180591620717411303424',
       c: [1, null],
     });
-    expect(() => toJsonValue({ x: Number.NaN })).toThrow(TypeError);
-    expect(() => toJsonValue({ f: () => 1 })).toThrow(TypeError);
+    expect(toJsonValue({ at: new Date(0) })).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    expect(() => toJsonValue({ x: Number.NaN })).toThrow(InputError);
+    expect(() => toJsonValue({ f: () => 1 })).toThrow(InputError);
   });
 });
