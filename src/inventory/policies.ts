@@ -3,6 +3,11 @@ import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
 import { environmentAliasPattern, type KeyGrant } from './patterns.js';
+import {
+  keymasterBankRotationStatements,
+  keymasterRoleArns,
+  stagedBankRecordStatement,
+} from './bank-rotation-statements.js';
 import { iamReadStatements, kmsReadStatements, kmsWriteStatements } from './role-statements.js';
 import { iamWriteStatements, type IamWriteScope } from './iam-write-statements.js';
 import { rotationStatements } from './rotation-statements.js';
@@ -74,6 +79,8 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
         },
       },
+      // A switched bank rotation: the staged bank, and the bank alias moved onto it only.
+      ...keymasterBankRotationStatements(env),
       ...keymasterState.keymasterStatements(env),
     );
   }
@@ -98,7 +105,8 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
  * The key policy of every key the toolkit creates: the account delegates to IAM (KMS's default
  * policy), and no one, whatever IAM allows, gives the key a second alias (signer policies match
  * `ForAnyValue` over `kms:ResourceAliases`, so a second alias is a grant). The bank's alias is
- * fixed: no alias can be moved onto or off it, nor deleted. KMS has no condition key naming the
+ * never deleted, and only a Keymaster role moves it (a switched bank rotation, once the money
+ * moved; its IAM policy allows its own bank alias onto a staged bank only). KMS has no condition key naming the
  * alias on the key side, so "only its own alias" is expressed as "no alias once it has one";
  * changing it takes the account's administrator editing this policy (PutKeyPolicy), which no
  * role of the toolkit may do.
@@ -130,8 +138,18 @@ export function toolkitKeyPolicyDocument(
             Sid: 'BankAliasFixed',
             Effect: 'Deny' as const,
             Principal: everyone,
-            Action: ['kms:DeleteAlias', 'kms:UpdateAlias'],
+            Action: 'kms:DeleteAlias',
             Resource: '*',
+          },
+          {
+            // Only a Keymaster role moves a bank alias (a switched bank rotation, after the
+            // money moved); its IAM policy allows only its own bank alias onto a staged bank.
+            Sid: 'BankAliasMovedOnlyByKeymaster',
+            Effect: 'Deny' as const,
+            Principal: everyone,
+            Action: 'kms:UpdateAlias',
+            Resource: '*',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': keymasterRoleArns(accountId) } },
           },
         ]
       : []),
@@ -279,6 +297,7 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
           'ForAllValues:StringEquals': { 'aws:TagKeys': FUNDING_RECORD_TAGS },
         },
       },
+      stagedBankRecordStatement(env),
     );
   } else {
     statements.push({

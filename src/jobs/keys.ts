@@ -12,6 +12,7 @@ import { prepare } from '../plan/reconcile.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Progress } from '../progress.js';
+import { rotatingFundingRecord } from './bank-rotation.js';
 import { fundingRecordFor, settingsAtCommit } from './funding.js';
 import { orphanBalanceReader } from './orphan-balances.js';
 
@@ -81,7 +82,8 @@ export async function prepareKeysJob(
   let blocker = 'the keys were not applied: the funding settings were not recorded';
   const fundingRecord = await prepare(
     fundingReconciler({
-      store: fundingRecordFor(env, clients, keys),
+      // A switched bank rotation also names the staged bank and records on it (bank-rotation.ts).
+      store: rotatingFundingRecord(env, clients, fundingRecordFor(env, clients, keys)),
       bank: keys.find((k) => k.purpose === 'bank')?.alias ?? 'bank',
       settings: fundingSettingsOf(env, keys),
       commit: options.commit,
