@@ -26,6 +26,11 @@ export interface FundingRecord {
   commit?: string | undefined;
   /** When the apply recorded it (ISO 8601, UTC); absent on records written before 0.2. */
   recordedAt?: string | undefined;
+  /**
+   * During a switched bank rotation: the KMS key id of the staged bank the apply approved. The
+   * Keymaster sweeps the old bank to it and then moves the bank alias onto it.
+   */
+  nextBank?: string | undefined;
 }
 
 /** `missing`: the bank does not exist yet; `none`: it exists and nothing was recorded on it. */
@@ -41,6 +46,8 @@ export interface FundingRecordStore {
 const SHA256 = /^[0-9a-f]{64}$/;
 const COMMIT = /^[0-9a-f]{7,64}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+/** A KMS key id (a UUID, or `mrk-` and 32 hex digits). */
+const KEY_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 
 /** The record the tags carry; a malformed hash counts as none (it matches no settings). */
 export function recordFromTags(
@@ -50,10 +57,12 @@ export function recordFromTags(
   if (!sha256 || !SHA256.test(sha256)) return undefined;
   const commit = tags[TAG_KEYS.fundingCommit]?.trim().toLowerCase();
   const recordedAt = tags[TAG_KEYS.fundingRecordedAt]?.trim();
+  const nextBank = tags[TAG_KEYS.fundingNextBank]?.trim().toLowerCase();
   return {
     sha256,
     ...(commit && COMMIT.test(commit) ? { commit } : {}),
     ...(recordedAt && ISO_TIME.test(recordedAt) ? { recordedAt } : {}),
+    ...(nextBank && KEY_ID.test(nextBank) ? { nextBank } : {}),
   };
 }
 
@@ -75,6 +84,10 @@ function tagsOf(record: FundingRecord): Array<{ key: string; value: string }> {
     {
       key: TAG_KEYS.fundingRecordedAt,
       value: record.recordedAt && ISO_TIME.test(record.recordedAt) ? record.recordedAt : '',
+    },
+    {
+      key: TAG_KEYS.fundingNextBank,
+      value: record.nextBank && KEY_ID.test(record.nextBank) ? record.nextBank : '',
     },
   ];
 }

@@ -118,6 +118,10 @@ export interface KmsKeyStore {
   readTags(keyId: string): Promise<Record<string, string> | 'gone' | 'denied'>;
   /** TagResource: adds or overwrites these tags on the key. */
   tagKey(keyId: string, tags: Record<string, string>): Promise<void>;
+  /** UntagResource: removes these tag keys (absent ones are no error). */
+  untagKey(keyId: string, tagKeys: readonly string[]): Promise<void>;
+  /** UpdateAlias: points an existing alias at another key (a rotation's switch). */
+  updateAlias(aliasName: string, keyId: string): Promise<void>;
 }
 
 /** KMS's documented default request quotas (per account and region, per operation). */

@@ -5,6 +5,8 @@ import {
   DisableKeyCommand,
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
+  UntagResourceCommand,
+  UpdateAliasCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../eth/key-spec.js';
@@ -54,6 +56,8 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
     scheduleDeletion: writePacer(),
     tagResource: writePacer(),
     deleteAlias: writePacer(),
+    untagResource: writePacer(),
+    updateAlias: writePacer(),
   };
   const once = options.singleAttempt ?? kms;
   const createAttempts = options.createAttempts ?? 8;
@@ -143,6 +147,27 @@ export function createKmsKeyStore(kms: KMSClient, options: KmsKeyStoreOptions): 
         );
       } catch (error) {
         throw keyStoreError(error, 'KMS TagResource', keyId);
+      }
+    },
+
+    // Both idempotent: the same request again leaves the same state.
+    async untagKey(keyId, tagKeys) {
+      try {
+        await paced.untagResource(() =>
+          kms.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: [...tagKeys] })),
+        );
+      } catch (error) {
+        throw keyStoreError(error, 'KMS UntagResource', keyId);
+      }
+    },
+
+    async updateAlias(aliasName, keyId) {
+      try {
+        await paced.updateAlias(() =>
+          kms.send(new UpdateAliasCommand({ AliasName: aliasName, TargetKeyId: keyId })),
+        );
+      } catch (error) {
+        throw keyStoreError(error, 'KMS UpdateAlias', aliasName);
       }
     },
 

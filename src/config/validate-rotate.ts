@@ -25,6 +25,15 @@ export function rotationIssues(data: Raw, networks: readonly NetworkView[]): Fie
       return;
     }
     seen.set(key, i);
+    if (data.environment === 'development') {
+      issues.push({
+        path,
+        message:
+          'development keeps hex keys in Secrets Manager, where keys.rotate is not supported yet: ' +
+          'remove the entry and rotate the key by deleting its secret (docs/runbooks/rotating-an-agent-key.md#development-hex-keys-in-secrets-manager)',
+      });
+      return;
+    }
     if (key === 'bank') return;
     const slash = key.indexOf('/');
     if (slash < 0) return; // the schema says what is expected

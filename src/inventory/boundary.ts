@@ -12,6 +12,7 @@ import {
 } from './names.js';
 import { stateBucketName } from './keymaster-state.js';
 import { environmentAliasPattern } from './patterns.js';
+import { boundaryBankRotationStatements } from './bank-rotation-statements.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 
 /** All a principal of an environment may do with a key: use it and read what decides trust. */
@@ -104,6 +105,7 @@ export function boundaryPolicyDocument(
       },
     },
   ];
+  if (env.keyStore === 'kms') statements.push(...boundaryBankRotationStatements(env));
   if (env.keyStore !== 'kms') {
     statements.push({
       Sid: 'BankSecretOnlyForKeymaster',

@@ -22,6 +22,7 @@ import { keyGrantsFor, keyGrantViolations } from './patterns.js';
 import {
   applyIamPolicyDocument,
   applyPolicyDocument,
+  applyRotationPolicyDocument,
   type ApplyScope,
   checkPolicySize,
   keymasterPolicyDocument,
@@ -42,6 +43,8 @@ import type {
   PolicyAttachment,
   PolicyDocument,
 } from './types.js';
+
+const BOOTSTRAP = { bootstrap: true } as const;
 
 export interface IamOptions {
   /** Fallback when the environment file names no repository (e.g. `GITHUB_REPOSITORY`). */
@@ -257,7 +260,8 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
         bootstrapPolicyArns: policies.filter((p) => p.bootstrap).map((p) => p.arn),
       },
     };
-    // Each role's managed policies; apply's IAM writes are a policy of their own (size limit).
+    // Each role's managed policies; apply's IAM writes and rotations are their own (size limit).
+    const applyRole = githubRoleName(env.name, 'apply');
     const permissions: Record<GithubRoleKind, ManagedPolicySpec[]> = {
       plan: [
         addPolicy(
@@ -267,21 +271,21 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           { bootstrap: true },
         ),
       ],
-      apply: [
-        addPolicy(
-          githubRoleName(env.name, 'apply'),
-          `${env.name} apply: keys and bucket configuration`,
-          applyPolicyDocument(env, applyScope),
-          { bootstrap: true },
-        ),
-        addPolicy(
-          `${githubRoleName(env.name, 'apply')}-iam`,
-          `${env.name} apply: the environment's IAM users, groups and policies`,
-          applyIamPolicyDocument(env, applyScope),
-          { bootstrap: true },
-        ),
-        drain,
-      ],
+      apply: (
+        [
+          ['', 'keys and bucket configuration', applyPolicyDocument(env, applyScope)],
+          [
+            '-iam',
+            "the environment's IAM users, groups and policies",
+            applyIamPolicyDocument(env, applyScope),
+          ],
+          ['-rotate', 'key rotations (stage, switch)', applyRotationPolicyDocument(env)],
+        ] as const
+      ).flatMap(([suffix, what, document]) =>
+        document
+          ? [addPolicy(`${applyRole}${suffix}`, `${env.name} apply: ${what}`, document, BOOTSTRAP)]
+          : [],
+      ).concat(drain),
       keymaster: [keymasterPolicy],
     };
     github = githubOidcFor(env, repository, {

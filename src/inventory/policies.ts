@@ -3,10 +3,16 @@ import type { ResolvedEnvironment } from '../config/model.js';
 import { InventoryError } from './errors.js';
 import { bankAlias, bucketArn, keyArnPattern, secretPrefix } from './names.js';
 import { environmentAliasPattern, type KeyGrant } from './patterns.js';
+import {
+  keymasterBankRotationStatements,
+  keymasterRoleArns,
+  stagedBankRecordStatement,
+} from './bank-rotation-statements.js';
 import { iamReadStatements, kmsReadStatements, kmsWriteStatements } from './role-statements.js';
 import { iamWriteStatements, type IamWriteScope } from './iam-write-statements.js';
-import { pruneAliasStatements } from './prune-statements.js';
-import { FUNDING_RECORD_TAG_KEYS, MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
+import { retireKeyStatements } from './retire-statements.js';
+import { rotationStatements } from './rotation-statements.js';
+import { FUNDING_RECORD_TAG_KEYS } from './tags.js';
 import type { PolicyDocument, PolicyStatement } from './types.js';
 const doc = (...statements: PolicyStatement[]): PolicyDocument => ({
   Version: '2012-10-17',
@@ -74,6 +80,8 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
           'ForAnyValue:StringLike': { 'kms:ResourceAliases': environmentAliasPattern(env) },
         },
       },
+      // A switched bank rotation: the staged bank, and the bank alias moved onto it only.
+      ...keymasterBankRotationStatements(env),
       ...keymasterState.keymasterStatements(env),
     );
   }
@@ -98,7 +106,8 @@ export function keymasterPolicyDocument(env: ResolvedEnvironment, bank: KeyGrant
  * The key policy of every key the toolkit creates: the account delegates to IAM (KMS's default
  * policy), and no one, whatever IAM allows, gives the key a second alias (signer policies match
  * `ForAnyValue` over `kms:ResourceAliases`, so a second alias is a grant). The bank's alias is
- * fixed: no alias can be moved onto or off it, nor deleted. KMS has no condition key naming the
+ * never deleted, and only a Keymaster role moves it (a switched bank rotation, once the money
+ * moved; its IAM policy allows its own bank alias onto a staged bank only). KMS has no condition key naming the
  * alias on the key side, so "only its own alias" is expressed as "no alias once it has one";
  * changing it takes the account's administrator editing this policy (PutKeyPolicy), which no
  * role of the toolkit may do.
@@ -130,8 +139,18 @@ export function toolkitKeyPolicyDocument(
             Sid: 'BankAliasFixed',
             Effect: 'Deny' as const,
             Principal: everyone,
-            Action: ['kms:DeleteAlias', 'kms:UpdateAlias'],
+            Action: 'kms:DeleteAlias',
             Resource: '*',
+          },
+          {
+            // Only a Keymaster role moves a bank alias (a switched bank rotation, after the
+            // money moved); its IAM policy allows only its own bank alias onto a staged bank.
+            Sid: 'BankAliasMovedOnlyByKeymaster',
+            Effect: 'Deny' as const,
+            Principal: everyone,
+            Action: 'kms:UpdateAlias',
+            Resource: '*',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': keymasterRoleArns(accountId) } },
           },
         ]
       : []),
@@ -253,22 +272,7 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
   if (env.keyStore === 'kms') {
     statements.push(
       ...kmsWriteStatements(region, accountId, [env.name]),
-      {
-        // Extra keys a retried or racing CreateKey made (DESIGN §3): only keys of this
-        // environment's toolkit tags that no alias points at, so never a key in use.
-        Sid: 'RetireExtraKeys',
-        Effect: 'Allow',
-        Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
-        Resource: keysOf(env),
-        Condition: {
-          StringEquals: {
-            [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE,
-            [`aws:ResourceTag/${TAG_KEYS.environment}`]: env.name,
-          },
-          Null: { 'kms:ResourceAliases': 'true' },
-        },
-      },
-      ...pruneAliasStatements(env),
+      ...retireKeyStatements(env),
       {
         // The approval record of the funding settings: only these tags, only on this bank.
         Sid: 'RecordApprovedFunding',
@@ -280,6 +284,7 @@ export function applyPolicyDocument(env: ResolvedEnvironment, scope: ApplyScope)
           'ForAllValues:StringEquals': { 'aws:TagKeys': FUNDING_RECORD_TAGS },
         },
       },
+      stagedBankRecordStatement(env),
     );
   } else {
     statements.push({
@@ -307,6 +312,15 @@ export function applyIamPolicyDocument(
   scope: ApplyScope,
 ): PolicyDocument {
   return doc(...iamWriteStatements(env.aws.accountId, scope.iam));
+}
+
+/**
+ * The apply role's part in key rotations (issue 26), a managed policy of its own (size limit):
+ * the KMS tag and alias rules of `rotation-statements.ts`. Development declares no rotation
+ * (`keys.rotate` is refused there), so it has none: undefined.
+ */
+export function applyRotationPolicyDocument(env: ResolvedEnvironment): PolicyDocument | undefined {
+  return env.keyStore === 'kms' ? doc(...rotationStatements(env)) : undefined;
 }
 
 /** IAM size limits (characters, whitespace not counted). */

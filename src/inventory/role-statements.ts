@@ -1,6 +1,6 @@
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '../config/names.js';
 import { aliasArnPattern, keyArnPattern } from './names.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ROTATION_TAG, TAG_KEYS } from './tags.js';
 import type { PolicyStatement } from './types.js';
 
 /**
@@ -103,8 +103,10 @@ export function kmsWriteStatements(
       Resource: '*',
       Condition: {
         StringEquals: { ...KEY_SHAPE.StringEquals, ...requestTagsFor(envValue) },
+        // A rotation's new key is staged at birth; no later tag can stage a key (issue 26).
+        StringEqualsIfExists: { [`aws:RequestTag/${TAG_KEYS.rotation}`]: ROTATION_TAG.staged },
         Bool: KEY_SHAPE.Bool,
-        'ForAllValues:StringEquals': { 'aws:TagKeys': KEY_TAG_KEYS },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [...KEY_TAG_KEYS, TAG_KEYS.rotation] },
       },
     },
     {

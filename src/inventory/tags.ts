@@ -62,6 +62,12 @@ export const TAG_KEYS = {
   fundingSha256: 'nomad:funding-sha256',
   fundingCommit: 'nomad:funding-commit',
   fundingRecordedAt: 'nomad:funding-recorded-at',
+  /**
+   * Part of the funding record during a bank rotation (issue 26 item 2): the key id of the staged
+   * bank the approved apply switched to. The Keymaster moves the old bank's money to that key
+   * only, then moves the bank alias onto it; on every other record the tag is written empty.
+   */
+  fundingNextBank: 'nomad:funding-next-bank',
 } as const;
 
 /** The values of `nomad:rotation`. */
@@ -72,6 +78,7 @@ export const FUNDING_RECORD_TAG_KEYS = [
   TAG_KEYS.fundingSha256,
   TAG_KEYS.fundingCommit,
   TAG_KEYS.fundingRecordedAt,
+  TAG_KEYS.fundingNextBank,
 ];
 
 /** Tags for any resource of an environment: `managed-by` plus the environment. */

@@ -109,23 +109,22 @@ export async function applyApprovedJob(
   }
 
   const result: ApplyApprovedResult = { decision, ok: false, markdown: heading };
-  const sections: Array<[ApprovedPart, () => Promise<KeysJobResult | IamJobResult>]> = [
-    ['keys', () => keys.applyKeys()],
-    ['iam', () => iam.apply()],
-    ['bucket', () => bucket.apply()],
+  // Each section's apply keeps its own result type; the loop needs only whether it is ok.
+  const sections: Array<[ApprovedPart, () => Promise<{ ok: boolean }>]> = [
+    ['keys', async () => (result.keys = await keys.applyKeys())],
+    ['iam', async () => (result.iam = await iam.apply())],
+    ['bucket', async () => (result.bucket = await bucket.apply())],
   ];
   for (const [part, apply] of sections) {
-    let done: KeysJobResult | IamJobResult;
+    let done: { ok: boolean };
     try {
       done = await apply();
     } catch (error) {
       result.failed = { part, message: errorMessage(error) };
       break;
     }
-    if (part === 'keys') result.keys = done as KeysJobResult;
-    else result[part] = done as IamJobResult;
     if (!done.ok) {
-      result.failed = { part, message: failureOf(part, env.name, done) };
+      result.failed = { part, message: failureOf(part, env.name, result.keys) };
       break;
     }
   }
@@ -145,10 +144,10 @@ export async function applyApprovedJob(
   return result;
 }
 
-function failureOf(part: ApprovedPart, env: string, done: KeysJobResult | IamJobResult): string {
+function failureOf(part: ApprovedPart, env: string, keys: KeysJobResult | undefined): string {
   if (part === 'keys') {
-    const keys = done as KeysJobResult;
-    if (keys.result.ok && keys.funding.outcome === 'failed') return `${env}: ${keys.funding.error}`;
+    if (keys?.result.ok && keys.funding.outcome === 'failed')
+      return `${env}: ${keys.funding.error}`;
     return `some keys of ${env} need attention; see the job summary`;
   }
   return part === 'iam'

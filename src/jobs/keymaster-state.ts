@@ -16,6 +16,7 @@ import {
   type LedgerRecord,
 } from '../keymaster/state/ledger.js';
 import { chainTransfer, recordFromChain } from '../keymaster/state/ledger-chain.js';
+import { rotationRecords, type WithBankRotation } from '../keymaster/bank-rotation/run.js';
 import type { RunKeymasterOptions } from '../keymaster/run/options.js';
 import type { BalanceSnapshot } from '../keymaster/state/ledger-snapshot.js';
 import { appendSnapshot } from './ledger-snapshot.js';
@@ -155,8 +156,14 @@ export async function payUnderLease(input: {
   } finally {
     clearInterval(renewing);
   }
+  // A bank rotation's transfers are recorded like top-ups (role `bank-rotation`).
+  const rotation = (run as WithBankRotation).bankRotation;
+  const records = [
+    ...recordsOf(run, state.context, state.clock()),
+    ...(rotation ? rotationRecords(rotation, state.context, state.clock()) : []),
+  ];
   const written: LedgerRecord[] = [];
-  for (const record of recordsOf(run, state.context, state.clock())) {
+  for (const record of records) {
     try {
       await state.objects.putIfAbsent(
         recordKey(record.chainId, record.txHash),

@@ -19,6 +19,10 @@ import { trustedAddresses, trustedKey } from '../keymaster/run/key-trust.js';
 import { runKeymaster } from '../keymaster/run/run.js';
 import type { KeymasterLogger, KeymasterRun } from '../keymaster/types.js';
 import { toJsonValue } from '../inventory/json.js';
+import type { FundingRecord } from '../aws/funding-record.js';
+import { withBankRotation } from '../keymaster/bank-rotation/run.js';
+import { withRotationConsole, withRotationMarkdown } from '../keymaster/bank-rotation/render.js';
+import { rotateBank, type RotateBankInput } from './bank-rotation.js';
 import { fundingRecordFor } from './funding.js';
 import { keymasterStateFor, payUnderLease, type KeymasterState } from './keymaster-state.js';
 
@@ -85,7 +89,11 @@ export function keymasterJob(
   clients: AwsClients,
   vars: Record<string, string | undefined>,
   logger?: KeymasterLogger,
-  options: { state?: Partial<KeymasterState> } = {},
+  options: {
+    state?: Partial<KeymasterState>;
+    /** Test seams of a bank rotation (the alias move, receipt polling). */
+    bankRotation?: Pick<RotateBankInput, 'moveAlias' | 'pollIntervalMs'>;
+  } = {},
 ): KeymasterJob {
   const keys = keysFor(env);
   const rows = fundingFor(env, keys);
@@ -129,10 +137,12 @@ export function keymasterJob(
       if (dryRun) return runKeymaster({ ...common, bankAddress: await resolveAddress(bankAlias) });
       // Only settings an approved apply recorded on the bank move money; others are reported.
       let approvedCommit: string | undefined;
+      let approvedRecord: FundingRecord | undefined;
       const approval = await record.read().then(
         (state) => {
           if (state.bank !== 'missing' && state.record?.sha256 === settingsHash) {
             approvedCommit = state.record.commit;
+            approvedRecord = state.record;
           }
           const verdict = fundingApproved(settingsHash, state, env.name);
           approvalMetrics.observeApproved(verdict.approved);
@@ -180,6 +190,13 @@ export function keymasterJob(
         signer = { keyId, signer: built };
       }
       const payer = await signer.signer;
+      // A switched bank rotation the approved apply recorded: after the top-ups, which the old
+      // bank still pays, its money moves to the staged bank and the alias follows (bank-rotation.ts).
+      const nextBank = approvedRecord?.nextBank;
+      const rotating =
+        kms && keyId && approvedRecord && nextBank && nextBank !== keyId.toLowerCase()
+          ? { kms, record: { ...approvedRecord, nextBank } }
+          : undefined;
       // One payer per bank, and every payment in the ledger (keymaster-state.ts).
       return payUnderLease({
         env,
@@ -189,13 +206,29 @@ export function keymasterJob(
           : state,
         rpcUrls: common.rpcUrls,
         ...(logger ? { logger } : {}),
-        pay: (beforeBroadcast) => runKeymaster({ ...common, bankSigner: payer, beforeBroadcast }),
+        pay: async (beforeBroadcast) => {
+          const run = await runKeymaster({ ...common, bankSigner: payer, beforeBroadcast });
+          if (!rotating) return run;
+          const rotation = await rotateBank({
+            env,
+            clients,
+            kms: rotating.kms,
+            bank,
+            record: rotating.record,
+            payer,
+            rpcUrls: common.rpcUrls,
+            beforeBroadcast,
+            ...(logger ? { logger } : {}),
+            ...options.bankRotation,
+          });
+          return withBankRotation(run, rotation);
+        },
         watch: async () =>
           runKeymaster({ ...common, dryRun: true, bankAddress: await payer.getAddress() }),
       });
     },
-    console: (run) => renderRunConsole(run, units),
-    markdown: (run) => renderRunMarkdown(run, units),
+    console: (run) => withRotationConsole(run, units, renderRunConsole(run, units)),
+    markdown: (run) => withRotationMarkdown(run, units, renderRunMarkdown(run, units)),
     json: (run) => JSON.stringify(toJsonValue(run), null, 2),
   };
 }

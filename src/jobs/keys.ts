@@ -4,13 +4,15 @@ import { keysFor } from '../inventory/keys.js';
 import type { FundingPlan } from '../plan/funding/funding.js';
 import { fundingOf, fundingReconciler, keysNotInPlace } from '../plan/funding/reconcile.js';
 import { prepareKeys } from '../plan/keys/keys.js';
+import { rotationsFor } from '../inventory/rotations.js';
 import { keyRows, type KeysResult } from '../plan/keys/rows.js';
 import type { OrphanBalanceReader } from '../plan/keys/orphans.js';
-import type { KeyRow } from '../plan/keys/types.js';
+import { KEY_STATUS, type KeyRow } from '../plan/keys/types.js';
 import { prepare } from '../plan/reconcile.js';
 import { keysJson, renderKeysConsole, renderKeysMarkdown, type KeysJson } from '../report/keys.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Progress } from '../progress.js';
+import { rotatingFundingRecord } from './bank-rotation.js';
 import { fundingRecordFor, settingsAtCommit } from './funding.js';
 import { orphanBalanceReader } from './orphan-balances.js';
 
@@ -80,7 +82,8 @@ export async function prepareKeysJob(
   let blocker = 'the keys were not applied: the funding settings were not recorded';
   const fundingRecord = await prepare(
     fundingReconciler({
-      store: fundingRecordFor(env, clients, keys),
+      // A switched bank rotation also names the staged bank and records on it (bank-rotation.ts).
+      store: rotatingFundingRecord(env, clients, fundingRecordFor(env, clients, keys)),
       bank: keys.find((k) => k.purpose === 'bank')?.alias ?? 'bank',
       settings: fundingSettingsOf(env, keys),
       commit: options.commit,
@@ -108,6 +111,8 @@ export async function prepareKeysJob(
         abandon: env.abandonNetworks ?? [],
         gracePeriodDays: env.gracePeriodDays,
       },
+      rotations: rotationsFor(env, keys),
+      gracePeriodDays: env.gracePeriodDays,
     },
     mode,
   );
@@ -123,7 +128,8 @@ export async function prepareKeysJob(
         title: `Keys — ${env.name} (${result.mode})`,
         funding: outcome,
       }),
-      created: rows.filter((r) => r.status === 'created' || r.status === 'adopted').length,
+      created: rows.filter((r) => KEY_STATUS[r.status].isNew && KEY_STATUS[r.status].inPlace)
+        .length,
       ok: result.ok && outcome.outcome !== 'failed',
     };
   };

@@ -262,7 +262,9 @@ export type FailureKind =
   | 'unapproved'
   | 'untrusted-key'
   | 'lease'
-  | 'ledger';
+  | 'ledger'
+  /** A bank rotation left money on the old bank, or could not move the bank alias. */
+  | 'bank-rotation';
 
 export interface KeymasterFailure {
   kind: FailureKind;

@@ -33,8 +33,14 @@ export interface Change<Detail = unknown> {
    * Kind-specific data (addresses, documents, what differs): what renderers format and decisions
    * read. Must be JSON-serialisable (no bigint).
    */
-  detail?: Detail;
+  detail: Detail;
 }
+
+/**
+ * A change as a planner writes it, for kinds whose details are all optional: `detail` may be left
+ * out and is then `{}` (`row` in iam/rows.ts, `add` in bucket/bucket.ts fill it in).
+ */
+export type ChangeDraft<Detail> = Omit<Change<Detail>, 'detail'> & { detail?: Detail };
 
 /** Actions that write something when applied. */
 export const WRITING_ACTIONS: ReadonlySet<ChangeAction> = new Set([
@@ -48,7 +54,9 @@ export const WRITING_ACTIONS: ReadonlySet<ChangeAction> = new Set([
 /** Actions carried out only with an explicit prune. */
 export const PRUNE_ACTIONS: ReadonlySet<ChangeAction> = new Set(['remove', 'drift']);
 
-export function countByAction(changes: readonly Change[]): Record<ChangeAction, number> {
+export function countByAction(
+  changes: readonly Pick<Change, 'action'>[],
+): Record<ChangeAction, number> {
   const counts: Record<ChangeAction, number> = {
     exists: 0,
     create: 0,

@@ -5,7 +5,7 @@ import { mapLimited } from '../pool.js';
  * The one loop every resource kind runs: read → plan (pure) → apply steps → re-read → result.
  * Keys, the funding record, IAM and the bucket differ only in the adapter they pass in; planning
  * never writes, `ok` means the same for all of them, and this module is the only one that runs a
- * reconciler's steps (test/build/one-loop.test.ts).
+ * reconciler's steps (test/build/one-loop.unit.test.ts).
  */
 
 /** One planned change and the writes that carry it out, in order. */
@@ -77,9 +77,9 @@ export interface ApplyResult<C extends Change, Outcome = void> {
   changes: C[];
   /** The plan as read again after the writes (what is still to do). */
   after: C[];
-  /** The changes whose steps all ran, in the order they finished. */
+  /** The changes whose steps all ran, in plan order. */
   applied: AppliedChange<C, Outcome>[];
-  /** Changes whose steps threw; the changes not depending on them were applied. */
+  /** Changes whose steps threw (in plan order); the changes not depending on them were applied. */
   failed: FailedChange<C>[];
   /** Nothing failed and the re-read plan has nothing left to do (prune-only changes count only when pruning). */
   ok: boolean;
@@ -175,23 +175,29 @@ async function applyPlanned<State, C extends Change, Step, Outcome>(
   });
   if (todo.length === 0) return result(changes, [], []);
   options.onApplyStart?.(todo.reduce((n, p) => n + p.steps.length, 0));
-  const applied: AppliedChange<C, Outcome>[] = [];
-  const failed: FailedChange<C>[] = [];
   // With stopOnFailure a failure rejects the pool, which then starts no further change.
-  await mapLimited(todo, Math.max(1, options.concurrency ?? 1), async ({ change, steps }) => {
-    try {
-      applied.push({ change, outcome: await runSteps(reconciler, change, steps, options) });
-    } catch (error) {
-      if (options.stopOnFailure) throw error;
-      failed.push({ change, error });
-    }
-  });
+  const done = await mapLimited(
+    todo,
+    Math.max(1, options.concurrency ?? 1),
+    async ({ change, steps }): Promise<Done<C, Outcome>> => {
+      try {
+        return { change, outcome: await runSteps(reconciler, change, steps, options) };
+      } catch (error) {
+        if (options.stopOnFailure) throw error;
+        return { change, error, failed: true };
+      }
+    },
+  );
   return result(
     reconciler.plan(await reconciler.read()).map((p) => p.change),
-    applied,
-    failed,
+    done.filter((d): d is AppliedChange<C, Outcome> => !('failed' in d)),
+    done.filter((d): d is FailedChange<C> & { failed: true } => 'failed' in d),
   );
 }
+
+/** What one change's steps came to: its outcome, or the error that stopped them. */
+type Done<C extends Change, Outcome> =
+  AppliedChange<C, Outcome> | (FailedChange<C> & { failed: true });
 
 /** The steps of one change in order; the last step's outcome is the change's. */
 async function runSteps<State, C extends Change, Step, Outcome>(

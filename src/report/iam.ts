@@ -1,4 +1,4 @@
-import { type Change, type ChangeAction, countByAction } from '../plan/change.js';
+import { type ChangeAction, type ChangeDraft, countByAction } from '../plan/change.js';
 import type { KeyAccessChange } from '../plan/keys/key-access.js';
 import type { IamPlanJson, ChangeGroup, ChangeRow } from './plan-json.js';
 import { renderConsoleTable, renderMarkdownTable, type Table } from './table.js';
@@ -17,7 +17,8 @@ interface ReviewDetail {
   changes?: string[];
 }
 
-type ReviewChange = Change<ReviewDetail | undefined> | Change<unknown>;
+/** A planned change, or its row in the plan JSON (where an empty detail is left out). */
+type ReviewChange = ChangeDraft<ReviewDetail | undefined> | ChangeDraft<unknown>;
 
 const ORDER: ChangeAction[] = ['broken', 'drift', 'remove', 'update', 'adopt', 'create', 'exists'];
 
@@ -118,7 +119,7 @@ export function renderIamMarkdown(
 }
 
 /** The GitHub OIDC provider and the workflow roles, shown apart from the agents' IAM. */
-export function isOidcChange(change: Change): boolean {
+export function isOidcChange(change: ReviewChange): boolean {
   if (/-operator-/.test(change.id)) return false; // a contracted operator's role: agents' IAM
   return (
     change.kind === 'iam-oidc-provider' ||
@@ -129,10 +130,15 @@ export function isOidcChange(change: Change): boolean {
 }
 
 /** The part of the report a change belongs to: the bucket, the OIDC provider and roles, or IAM. */
-export function changeGroup(change: Change): ChangeGroup {
+export function changeGroup(change: ReviewChange): ChangeGroup {
   if (change.kind.startsWith('s3-')) return 'bucket';
   return isOidcChange(change) ? 'github-oidc' : 'iam';
 }
+
+/** A detail with something in it (an empty one is left out of the plan JSON, as before it was required). */
+const hasDetail = (detail: unknown): boolean =>
+  detail !== undefined &&
+  !(typeof detail === 'object' && detail && Object.keys(detail).length === 0);
 
 /** A change as it travels in the plan JSON: with its group. */
 export function changeRow(change: ReviewChange): ChangeRow {
@@ -142,7 +148,7 @@ export function changeRow(change: ReviewChange): ChangeRow {
     action: change.action,
     reason: change.reason,
     group: changeGroup(change),
-    ...(change.detail !== undefined ? { detail: change.detail } : {}),
+    ...(hasDetail(change.detail) ? { detail: change.detail } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { KeyRow, KeyStatus } from '../plan/keys/types.js';
+import { KEY_STATUS, KEY_STATUSES, type KeyRow, type KeyStatus } from '../plan/keys/types.js';
 import type { FundingPlan } from '../plan/funding/funding.js';
 import { renderFundingConsole, renderFundingMarkdown } from './funding.js';
 import type { KeysPlanJson } from './plan-json.js';
@@ -14,11 +14,11 @@ export const KEY_TABLE_COLUMNS = [
   'Ethereum address',
 ] as const;
 
-const NEW: ReadonlySet<KeyStatus> = new Set(['create', 'adopt', 'created', 'adopted']);
-const PROBLEM: ReadonlySet<KeyStatus> = new Set(['broken', 'failed', 'conflict']);
-const LEFTOVER: ReadonlySet<KeyStatus> = new Set(['leftover', 'scheduled']);
+const NEW = { has: (s: KeyStatus) => KEY_STATUS[s].isNew };
+const PROBLEM = { has: (s: KeyStatus) => KEY_STATUS[s].problem };
+const LEFTOVER = { has: (s: KeyStatus) => KEY_STATUS[s].leftover };
 /** Keys whose alias left the file (issue 26 item 4): listed apart, with their wallets' balances. */
-const ORPHANED: ReadonlySet<KeyStatus> = new Set(['orphaned']);
+const ORPHANED = { has: (s: KeyStatus) => KEY_STATUS[s].orphaned };
 
 /** The columns of a key row the tables show (a plan's rows, or the rows of its JSON). */
 type TableRow = Pick<
@@ -89,21 +89,7 @@ export function attestationTable(
 function summaryLine(rows: readonly KeyRow[]): string {
   const counts = new Map<KeyStatus, number>();
   for (const r of rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-  const order: KeyStatus[] = [
-    'exists',
-    'create',
-    'adopt',
-    'created',
-    'adopted',
-    'broken',
-    'failed',
-    'leftover',
-    'scheduled',
-    'conflict',
-    'orphaned',
-  ];
-  return order
-    .filter((s) => counts.get(s))
+  return KEY_STATUSES.filter((s) => counts.get(s))
     .map((s) => `${counts.get(s)} ${s}`)
     .join(', ');
 }
@@ -173,6 +159,15 @@ export function orphanedMarkdown(
   );
 }
 
+const rotationRows = (rows: readonly KeyRow[]) =>
+  rows.filter((r) => r.rotation && !PROBLEM.has(r.status));
+
+/** One rotation: alias, status, both addresses, and the plan's reason (governance, next step). */
+function rotationLine(r: KeyRow): string {
+  const { from = '?', to = '(made on apply)', reason } = r.rotation!;
+  return `\`${r.alias}\` (${r.status}, ${reason}): ${from} → ${to}. ${r.reason.replace(/\r?\n/g, ' ')}`;
+}
+
 export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan): string {
   const parts = [`Keys: ${summaryLine(rows)}`, renderConsoleTable(keyTable(rows))];
   const adopted = rows.filter((r) => r.status === 'adopt' || r.status === 'adopted');
@@ -184,6 +179,7 @@ export function renderKeysConsole(rows: readonly KeyRow[], funding?: FundingPlan
     parts.push(`${r.status.toUpperCase()} ${r.keyId} (${r.alias}): ${r.reason}`);
   for (const r of rows.filter((row) => ORPHANED.has(row.status)))
     parts.push(`ORPHANED ${r.keyId} (${r.alias}): ${r.reason}`);
+  for (const r of rotationRows(rows)) parts.push(`ROTATION ${rotationLine(r)}`);
   if (funding) parts.push(renderFundingConsole(funding));
   return parts.join('\n\n');
 }
@@ -210,6 +206,13 @@ export function renderKeysMarkdown(
   if (leftovers) parts.push(leftovers);
   const orphaned = orphanedMarkdown(rows);
   if (orphaned) parts.push(orphaned);
+  const rotations = rotationRows(rows);
+  if (rotations.length) {
+    parts.push(
+      '**Key rotations** (`keys.rotate`; address now → address after the switch):\n' +
+        rotations.map((r) => `- ${rotationLine(r)}`).join('\n'),
+    );
+  }
   parts.push(renderMarkdownTable(keyTable(rows, { markNew: '🆕' })));
   const attest = attestationTable(rows);
   if (attest.rows.length) {
@@ -245,6 +248,7 @@ export function keysJson(
       store: r.store,
       ...(r.leftover ? { leftover: r.leftover } : {}),
       ...(r.orphaned ? { orphaned: r.orphaned } : {}),
+      ...(r.rotation ? { rotation: r.rotation } : {}),
     })),
     attestation: attestationAddresses(rows),
     ...(funding ? { funding } : {}),

@@ -1,5 +1,6 @@
 import { errorMessage, InputError } from '../errors.js';
 import { canonicalSha256 } from '../inventory/canonical.js';
+import { KEY_STATUS } from '../plan/keys/types.js';
 import type { IamPlanJson, KeysPlanJson, PlanFileJson } from './plan-json.js';
 /**
  * The hash of an environment's plan: the full sha256 of the canonical JSON of what an apply
@@ -81,7 +82,7 @@ const WRITING = new Set(['create', 'adopt', 'update', 'remove']);
 /** Whether applying this plan would write anything (a plan that writes nothing needs no approval). */
 export function planWrites(plans: EnvironmentPlans): boolean {
   const keyWrites = (plans.keys?.keys ?? []).some(
-    (k) => k.status === 'create' || k.status === 'adopt' || k.leftover === 'schedule-deletion',
+    (k) => KEY_STATUS[k.status].writes || k.leftover === 'schedule-deletion',
   );
   const fundingWrites = plans.keys?.funding?.action === 'record';
   const changeWrites = (plan: IamPlanJson | undefined) =>

@@ -87,6 +87,15 @@ export const keyRowJsonSchema = z.object({
       deletionDays: z.number().int().optional(),
     })
     .optional(),
+  /** Rotation rows (`keys.rotate`): state, reason, and the addresses before and after. */
+  rotation: z
+    .object({
+      state: z.enum(['staged', 'switched']),
+      reason: z.string(),
+      from: z.string().optional(),
+      to: z.string().optional(),
+    })
+    .optional(),
 });
 export type KeyRowJson = z.infer<typeof keyRowJsonSchema>;
 

@@ -1,4 +1,4 @@
-import type { Change } from '../../src/plan/change.js';
+import type { Change, ChangeDraft } from '../../src/plan/change.js';
 import { iamPlanJson } from '../../src/report/iam.js';
 import type { KeysJson } from '../../src/report/keys.js';
 import type { IamPlanJson } from '../../src/report/plan-json.js';
@@ -51,6 +51,6 @@ export function iamChanges(updates: string[]): Change[] {
 }
 
 /** An IAM (or bucket) plan as the apply-iam action outputs it, written by the real writer. */
-export function iamPlan(updates: string[], extra: Change[] = []): IamPlanJson {
+export function iamPlan(updates: string[], extra: ChangeDraft<unknown>[] = []): IamPlanJson {
   return iamPlanJson({ ok: true, changes: [...iamChanges(updates), ...extra] });
 }

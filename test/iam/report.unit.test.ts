@@ -13,7 +13,13 @@ const after = {
 };
 
 const changes: Change[] = [
-  { kind: 'iam-user', id: 'nomad-signer-staging', action: 'exists', reason: 'exists as wanted' },
+  {
+    kind: 'iam-user',
+    id: 'nomad-signer-staging',
+    action: 'exists',
+    reason: 'exists as wanted',
+    detail: {},
+  },
   {
     kind: 'iam-policy',
     id: 'staging-processor-signer',
@@ -28,12 +34,13 @@ const changes: Change[] = [
     reason: 'no such policy',
     detail: { document: renderPolicy(after) },
   },
-  { kind: 'iam-user', id: 'old | user', action: 'remove', reason: 'no longer wanted' },
+  { kind: 'iam-user', id: 'old | user', action: 'remove', reason: 'no longer wanted', detail: {} },
   {
     kind: 'iam-group',
     id: 'kms-admin',
     action: 'broken',
     reason: 'under path /, not /nomad-agent-ops/',
+    detail: {},
   },
 ];
 

@@ -146,11 +146,11 @@ describe('iamFor', () => {
       const attached = iam.attachments.filter(
         (a) => a.target.kind === 'role' && a.target.name === role.name,
       );
-      // apply's IAM writes are a second policy: one policy could not hold them all; the third
-      // is keys drain's (issue 26).
+      // apply's IAM writes, key rotations and keys drain are policies of their own: one could
+      // not hold them all (issue 26).
       expect(attached.map((a) => a.policyName)).toEqual(
         role.kind === 'apply'
-          ? [role.name, `${role.name}-iam`, 'production-key-drain']
+          ? [role.name, `${role.name}-iam`, `${role.name}-rotate`, 'production-key-drain']
           : [attached[0]?.policyName],
       );
       expect(attached.every((a) => a.bootstrap)).toBe(true);
@@ -178,8 +178,8 @@ describe('iamFor', () => {
     const applyKeys = iam.policies.find((p) => p.name === 'nomad-ops-production-apply')!;
     const bootstrapArns = iam.policies.filter((p) => p.bootstrap).map((p) => p.arn);
     // boundary, kms-admin (account-wide), keymaster, plan, apply (keys and bucket), apply-iam,
-    // keys drain
-    expect(bootstrapArns).toHaveLength(7);
+    // apply-rotate, keys drain
+    expect(bootstrapArns).toHaveLength(8);
     // Apply's own policies by the environment's name prefix; the bootstrap ones that prefix
     // also matches (the Keymaster's) denied explicitly.
     const namespace = 'arn:aws:iam::345678901234:policy/production-*';

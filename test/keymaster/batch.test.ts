@@ -83,6 +83,15 @@ describe('batches that fit the provider (Hardhat chain behind a limiting proxy)'
     });
   }
 
+  it('a provider answering each batch in reverse order: every answer lands on its own call, by id', async () => {
+    // sweepThrough checks every wallet's balance: matched by position, they would be swapped.
+    const { proxy, sweep } = await sweepThrough((p) => {
+      p.reorder = true;
+    });
+    expect(proxy.batchSizes).toEqual([calls]);
+    expect(sweep.blockNumber).toBeGreaterThan(0);
+  });
+
   it('a provider refusing batches altogether: every call as a plain request', async () => {
     const { proxy, sweep } = await sweepThrough((p) => {
       p.noBatches = true;

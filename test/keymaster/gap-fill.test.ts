@@ -43,7 +43,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
    */
   async function sendFour(
     refuse: (tx: Transaction, seen: number) => string | undefined,
-    options: { lower?: bigint; prefund?: bigint } = {},
+    options: { lower?: bigint; prefund?: bigint; reorder?: boolean } = {},
   ) {
     const bank = Wallet.createRandom();
     const recipients = Array.from({ length: 4 }, () => Wallet.createRandom().address);
@@ -55,6 +55,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     const broadcast: Transaction[] = [];
     proxy.batchSizes = [];
     proxy.methods = [];
+    proxy.reorder = options.reorder ?? false;
     proxy.refuse = (call) => {
       if (call.method !== 'eth_sendRawTransaction') return undefined;
       const tx = Transaction.from(call.params[0] as string);
@@ -97,6 +98,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
       results = await sending;
     } finally {
       proxy.refuse = undefined;
+      proxy.reorder = false;
       await rpc('evm_setAutomine', [true]);
     }
     return { bank, recipients, broadcast, results };
@@ -145,6 +147,31 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     expect(await nonceOf(bank.address, 'latest')).toBe(4);
   });
 
+  it('a node answering every batch in reverse order: the refusal is matched to its nonce by id, and only that nonce is filled', async () => {
+    const { bank, recipients, broadcast, results } = await sendFour(
+      (tx) => (tx.nonce === 1 && tx.value > 0n ? 'intrinsic gas too low' : undefined),
+      { reorder: true },
+    );
+    expect(broadcast.map((t) => [t.nonce, t.to])).toEqual([
+      [0, recipients[0]],
+      [1, recipients[1]],
+      [2, recipients[2]],
+      [3, recipients[3]],
+      [1, bank.address],
+    ]);
+    expect(results.map((r) => [r.nonce, r.to, r.status])).toEqual([
+      [0, recipients[0], 'mined'],
+      [1, recipients[1], 'rejected'],
+      [2, recipients[2], 'mined'],
+      [3, recipients[3], 'mined'],
+    ]);
+    expect(results[1]?.fillHash).toBe(broadcast[4]!.hash);
+    // Each mined result carries its own transaction's hash: receipts were matched by id too.
+    for (const i of [0, 2, 3]) expect(results[i]?.hash).toBe(broadcast[i]!.hash);
+    expect(await balanceOf(chain.url, recipients[1]!)).toBe(0n);
+    for (const i of [0, 2, 3]) expect(await balanceOf(chain.url, recipients[i]!)).toBe(ETH);
+  });
+
   it('a refused top-up whose wallet is now at or above its lower bound is not sent again: its nonce is filled with nothing', async () => {
     const { bank, recipients, broadcast, results } = await sendFour(
       (tx) => (tx.nonce === 1 && tx.value > 0n ? 'txpool is full' : undefined),
@@ -171,6 +198,7 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     ]);
     await rpc('evm_setAutomine', [false]);
     const broadcast: Transaction[] = [];
+    const intents: Array<string | undefined> = [];
     proxy.refuse = (call) => {
       if (call.method === 'eth_sendRawTransaction') {
         broadcast.push(Transaction.from(call.params[0] as string));
@@ -202,6 +230,9 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
         rpcTimeoutMs: 5000,
         receiptTimeoutMs: 20_000,
         pollIntervalMs: 20,
+        beforeBroadcast: async (signed) => {
+          intents.push(...signed.map((t) => t.hash));
+        },
       });
       // Nonce 0, then the top-up over the self-transfer at nonce 1: mined together.
       await vi.waitFor(() => expect(broadcast).toHaveLength(3), { timeout: 10_000, interval: 20 });
@@ -217,7 +248,134 @@ describe('top-ups in one batch, a refused nonce filled at once (own chain, block
     expect(broadcast[2]!.maxFeePerGas!).toBeGreaterThan(120n * 10n ** 9n);
     expect(results.map((r) => r.status)).toEqual(['mined', 'mined']);
     expect(results[1]?.hash).toBe(broadcast[2]?.hash);
+    // The top-up put over the self-transfer is a new version of the payment: it has its intent.
+    expect(intents).toEqual(broadcast.map((t) => t.hash));
     for (const to of recipients) expect(await balanceOf(chain.url, to)).toBe(ETH);
     expect(await nonceOf(bank.address, 'latest')).toBe(2);
+  });
+
+  it('a refused nonce that not even a self-transfer fills: the top-ups queued behind it are withdrawn at their nonces and never pay', async () => {
+    const bank = Wallet.createRandom();
+    const recipients = Array.from({ length: 4 }, () => Wallet.createRandom().address);
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[9]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    await rpc('evm_setAutomine', [false]);
+    const broadcast: Transaction[] = [];
+    proxy.refuse = (call) => {
+      if (call.method !== 'eth_sendRawTransaction') return undefined;
+      const tx = Transaction.from(call.params[0] as string);
+      broadcast.push(tx);
+      // Whatever is sent at nonce 1, the node refuses: the gap cannot be filled.
+      return tx.nonce === 1 ? 'intrinsic gas too low' : undefined;
+    };
+    let results: TxResult[];
+    try {
+      const sending = sendTopUps({
+        network: 'gap',
+        chainId: chain.chainId,
+        rpcUrl: proxy.url,
+        signer: bank,
+        fees: FEES,
+        startNonce: 0,
+        transfers: recipients.map((to) => ({ to, amount: ETH })),
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 20_000,
+        pollIntervalMs: 20,
+      });
+      // The four top-ups, the self-transfer at nonce 1, then the withdrawals at nonces 2 and 3.
+      await vi.waitFor(() => expect(broadcast).toHaveLength(7), { timeout: 10_000, interval: 20 });
+      await rpc('evm_mine');
+      results = await sending;
+    } finally {
+      proxy.refuse = undefined;
+      await rpc('evm_setAutomine', [true]);
+    }
+    expect(broadcast.slice(5).map((t) => [t.nonce, t.to, t.value])).toEqual([
+      [2, bank.address, 0n],
+      [3, bank.address, 0n],
+    ]);
+    expect(broadcast[5]!.maxFeePerGas!).toBeGreaterThan(FEES.maxFeePerGas);
+    expect(results.map((r) => r.status)).toEqual(['mined', 'rejected', 'not-sent', 'not-sent']);
+    for (const i of [2, 3]) {
+      expect(results[i]?.cancelHash).toBe(broadcast[i + 3]!.hash);
+      expect(results[i]?.replaced).toEqual([broadcast[i]!.hash]);
+      expect(results[i]?.error).toMatch(/^withdrawn: nonce 1 /);
+    }
+    // The next run uses nonce 1: what was queued behind it is mined as the withdrawals, not as pay.
+    await rpc('eth_sendRawTransaction', [
+      await bank.signTransaction({
+        to: bank.address,
+        value: 0n,
+        nonce: 1,
+        chainId: chain.chainId,
+        gasLimit: 21_000n,
+        ...FEES,
+      }),
+    ]);
+    await vi.waitFor(async () => expect(await nonceOf(bank.address, 'latest')).toBe(4), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(await balanceOf(chain.url, recipients[0]!)).toBe(ETH);
+    for (const i of [1, 2, 3]) expect(await balanceOf(chain.url, recipients[i]!)).toBe(0n);
+  });
+
+  it("a stuck top-up's replacement gets its ledger intent before its broadcast, like the first version", async () => {
+    const bank = Wallet.createRandom();
+    const to = Wallet.createRandom().address;
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[9]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    await rpc('evm_setAutomine', [false]);
+    // What happened, in order: an intent written, a transaction broadcast.
+    const events: string[] = [];
+    proxy.refuse = (call) => {
+      if (call.method === 'eth_sendRawTransaction') {
+        events.push(`broadcast ${Transaction.from(call.params[0] as string).hash}`);
+      }
+      return undefined;
+    };
+    let results: TxResult[];
+    try {
+      const sending = sendTopUps({
+        network: 'gap',
+        chainId: chain.chainId,
+        rpcUrl: proxy.url,
+        signer: bank,
+        fees: FEES,
+        startNonce: 0,
+        transfers: [{ to, amount: ETH }],
+        rpcTimeoutMs: 5000,
+        receiptTimeoutMs: 20_000,
+        pollIntervalMs: 20,
+        replaceAfterMs: 50,
+        // The chain now asks twice as much: the top-up is priced out and replaced.
+        requote: async () => ({
+          type: 2,
+          maxFeePerGas: 2n * FEES.maxFeePerGas,
+          maxPriorityFeePerGas: 2n * FEES.maxPriorityFeePerGas,
+        }),
+        beforeBroadcast: async (signed) => {
+          for (const tx of signed) events.push(`intent ${tx.hash}`);
+        },
+      });
+      await vi.waitFor(() => expect(events).toHaveLength(4), { timeout: 10_000, interval: 20 });
+      await rpc('evm_mine');
+      results = await sending;
+    } finally {
+      proxy.refuse = undefined;
+      await rpc('evm_setAutomine', [true]);
+    }
+    const [result] = results;
+    const first = result!.replaced![0]!;
+    expect(events).toEqual([
+      `intent ${first}`,
+      `broadcast ${first}`,
+      `intent ${result!.hash}`,
+      `broadcast ${result!.hash}`,
+    ]);
+    expect(result).toMatchObject({ status: 'mined', replaced: [first] });
+    expect(await balanceOf(chain.url, to)).toBe(ETH);
   });
 });

@@ -27,6 +27,11 @@ export interface RpcProxy {
   batchSizes: number[];
   /** Methods received as plain (not batch) requests. */
   plainMethods: string[];
+  /**
+   * Answer each batch in reverse order (JSON-RPC 2.0 lets a server answer a batch in any order;
+   * only the ids tie an answer to its call).
+   */
+  reorder?: boolean;
   /** Answers a call with this JSON-RPC error message instead of forwarding it (a node refusing it). */
   refuse?: ((call: { method: string; params: unknown[] }) => string | undefined) | undefined;
   close(): Promise<void>;
@@ -125,6 +130,7 @@ export async function startRpcProxy(
               ).json()) as unknown[])
             : [];
           const all = [...answers, ...refused.errors];
+          if (proxy.reorder) all.reverse();
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end(JSON.stringify(refused.batch ? all : all[0]));
           return;
@@ -142,6 +148,9 @@ export async function startRpcProxy(
           batchLength > proxy.maxBatch
         ) {
           text = JSON.stringify((JSON.parse(text) as unknown[]).slice(0, proxy.maxBatch));
+        }
+        if (batchLength !== undefined && proxy.reorder && upstream.ok) {
+          text = JSON.stringify((JSON.parse(text) as unknown[]).reverse());
         }
         response.writeHead(upstream.status, { 'content-type': 'application/json' });
         response.end(text);

@@ -1,10 +1,11 @@
-import { Wallet } from 'ethers';
+import { Wallet, type TransactionRequest } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingIncoming, sweepChain } from '../../src/keymaster/sweep/balances.js';
 import { accountKey } from '../../src/keymaster/decide/decide.js';
 import { rpcCall } from '../../src/keymaster/rpc/rpc.js';
 import { maxFeePerTransfer, quoteFees } from '../../src/keymaster/send/gas.js';
 import { sendTopUps } from '../../src/keymaster/send/send.js';
+import { sendTransfer } from '../../src/keymaster/send/transfer.js';
 import type { FeeQuote } from '../../src/keymaster/types.js';
 import { startChains, type Chain } from '../harness/chains.js';
 import { balanceOf, fund, keymasterChains, KEYMASTER_FUNDER_KEYS } from './chains.js';
@@ -293,5 +294,190 @@ describe('in-flight transfers (own chain, mining paused)', () => {
       await rpcCall(chain.url, { method: 'evm_mine', params: [] }, { timeoutMs: 5000 });
     }
     expect(await balanceOf(chain.url, to)).toBe(3n);
+  });
+});
+
+describe('a signer that fails: the nonce is filled or nothing after it is sent (Hardhat chain)', () => {
+  let chain: Chain;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    const running = await keymasterChains();
+    chain = running.chains[0]!;
+    stop = running.stop;
+  }, 60_000);
+  afterAll(() => stop());
+
+  /** A bank whose signer throws (KMS throttled, say) for the transactions `fails` picks. */
+  class FlakySigner extends Wallet {
+    constructor(
+      key: string,
+      private readonly fails: (tx: TransactionRequest) => boolean,
+    ) {
+      super(key);
+    }
+    override async signTransaction(tx: TransactionRequest): Promise<string> {
+      if (this.fails(tx)) throw new Error('ThrottlingException: rate exceeded');
+      return super.signTransaction(tx);
+    }
+  }
+
+  async function sendFour(fails: (tx: TransactionRequest) => boolean) {
+    const bank = new FlakySigner(Wallet.createRandom().privateKey, fails);
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [
+      { to: bank.address, wei: 10n * ETH },
+    ]);
+    const recipients = Array.from({ length: 4 }, () => Wallet.createRandom().address);
+    const intents: Array<string | undefined> = [];
+    const results = await sendTopUps({
+      network: 'alpha',
+      chainId: chain.chainId,
+      rpcUrl: chain.url,
+      signer: bank,
+      fees: { type: 2, maxFeePerGas: 100n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n },
+      startNonce: 0,
+      transfers: recipients.map((to) => ({ to, amount: ETH })),
+      rpcTimeoutMs: 5000,
+      receiptTimeoutMs: 10_000,
+      pollIntervalMs: 20,
+      beforeBroadcast: async (signed) => {
+        intents.push(...signed.map((t) => t.hash));
+      },
+    });
+    const nonce = Number(
+      BigInt(
+        (await rpcCall(
+          chain.url,
+          { method: 'eth_getTransactionCount', params: [bank.address, 'latest'] },
+          { timeoutMs: 5000 },
+        )) as string,
+      ),
+    );
+    const balances = await Promise.all(recipients.map((to) => balanceOf(chain.url, to)));
+    return { results, intents, nonce, balances };
+  }
+
+  it('a top-up that cannot be signed: its nonce is filled by a self-transfer, the others are paid', async () => {
+    const { results, intents, nonce, balances } = await sendFour(
+      (tx) => tx.nonce === 1 && BigInt(tx.value ?? 0) > 0n,
+    );
+    expect(results.map((r) => r.status)).toEqual(['mined', 'not-signed', 'mined', 'mined']);
+    expect(results[1]?.hash).toBeUndefined();
+    expect(results[1]?.error).toMatch(
+      /^signing failed: ThrottlingException.*; nonce 1 filled by the zero-value self-transfer 0x/,
+    );
+    expect(balances).toEqual([ETH, 0n, ETH, ETH]);
+    // Every nonce used (the fill too); intents only for the payments.
+    expect(nonce).toBe(4);
+    expect(intents).toEqual([results[0]!.hash, results[2]!.hash, results[3]!.hash]);
+  });
+
+  it('a nonce where not even a self-transfer can be signed: nothing after it is broadcast', async () => {
+    const { results, intents, nonce, balances } = await sendFour((tx) => tx.nonce === 1);
+    expect(results.map((r) => r.status)).toEqual(['mined', 'not-signed', 'not-sent', 'not-sent']);
+    expect(results[2]?.error).toMatch(/nonce 1 could not be signed/);
+    expect(results[2]?.hash).toBeUndefined();
+    expect(balances).toEqual([ETH, 0n, 0n, 0n]);
+    expect(nonce).toBe(1);
+    expect(intents).toEqual([results[0]!.hash]);
+  });
+});
+
+describe('sendTransfer: a balance moved less its fee, never sent when it would fail (Hardhat chain)', () => {
+  let chain: Chain;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    const running = await keymasterChains();
+    chain = running.chains[0]!;
+    stop = running.stop;
+  }, 60_000);
+  afterAll(() => stop());
+
+  const rpc = (method: string, params: unknown[] = []) =>
+    rpcCall(chain.url, { method, params }, { timeoutMs: 5000 });
+  const nonceOf = async (address: string) =>
+    Number(BigInt((await rpc('eth_getTransactionCount', [address, 'latest'])) as string));
+
+  async function move(to: string, wei: bigint, available = wei) {
+    const sender = Wallet.createRandom();
+    await fund(chain.url, KEYMASTER_FUNDER_KEYS[1]!, chain.chainId, [{ to: sender.address, wei }]);
+    const sweep = await sweepChain(
+      {
+        network: 'alpha',
+        chainId: chain.chainId,
+        rpcUrl: chain.url,
+        addresses: [to],
+        bank: sender.address,
+      },
+      { timeoutMs: 5000 },
+    );
+    // Legacy: the fee is exactly gas × price, so what the sender keeps is exact.
+    const fees = quoteFees(sweep, false)!;
+    const outcome = await sendTransfer({
+      network: 'alpha',
+      chainId: chain.chainId,
+      link: { url: chain.url, maxBatchSize: 100, timeoutMs: 5000 },
+      signer: sender,
+      from: sender.address,
+      to,
+      available,
+      maxGas: 100_000n,
+      fees,
+      startNonce: sweep.bank!.pendingNonce,
+      rpcTimeoutMs: 5000,
+      receiptTimeoutMs: 10_000,
+      pollIntervalMs: 20,
+    });
+    return { sender, fees, outcome };
+  }
+
+  it('moves everything but the fee to a plain wallet: the sender keeps only the unused part of the fee', async () => {
+    const to = Wallet.createRandom().address;
+    const { sender, fees, outcome } = await move(to, ETH);
+    expect(outcome.kind).toBe('sent');
+    if (outcome.kind !== 'sent') return;
+    const { gasPrice } = fees as { gasPrice: bigint };
+    expect(outcome.maxFee).toBe(outcome.result.gasLimit! * gasPrice);
+    expect(outcome.amount).toBe(ETH - outcome.maxFee);
+    expect(outcome.result).toMatchObject({ status: 'mined', nonce: 0, amount: outcome.amount });
+    expect(outcome.result.fee).toBe(21_000n * gasPrice);
+    expect(await balanceOf(chain.url, to)).toBe(ETH - outcome.maxFee);
+    // Legacy fees are exact: nothing but the reserved gas the transfer did not use stays.
+    expect(await balanceOf(chain.url, sender.address)).toBe(
+      (outcome.result.gasLimit! - 21_000n) * gasPrice,
+    );
+  });
+
+  it('a recipient that needs more gas gets less: the amount pays for its estimated gas', async () => {
+    const to = Wallet.createRandom().address;
+    // SSTORE(0, 1); STOP: about 43,000 gas.
+    await rpc('hardhat_setCode', [to, '0x600160005500']);
+    const { sender, outcome } = await move(to, ETH);
+    expect(outcome.kind).toBe('sent');
+    if (outcome.kind !== 'sent') return;
+    expect(outcome.result.status).toBe('mined');
+    expect(outcome.result.gasLimit).toBeGreaterThan(21_000n);
+    expect(await balanceOf(chain.url, to)).toBe(outcome.amount);
+    // What the sender keeps is the unused part of the fee it reserved.
+    const left = await balanceOf(chain.url, sender.address);
+    expect(left).toBe(outcome.maxFee - outcome.result.fee!);
+    expect(left).toBeGreaterThan(0n);
+  });
+
+  it('a transfer that would revert is not signed: no fee paid, no nonce used', async () => {
+    const to = Wallet.createRandom().address;
+    await rpc('hardhat_setCode', [to, '0xfe']);
+    const { sender, outcome } = await move(to, ETH);
+    expect(outcome).toMatchObject({ kind: 'not-sent' });
+    expect(outcome.kind === 'not-sent' && outcome.reason).toMatch(/would revert/);
+    expect(await balanceOf(chain.url, sender.address)).toBe(ETH);
+    expect(await nonceOf(sender.address)).toBe(0);
+  });
+
+  it('an amount that does not cover the fee is not sent', async () => {
+    const to = Wallet.createRandom().address;
+    const { sender, outcome } = await move(to, ETH, 1000n);
+    expect(outcome.kind === 'not-sent' && outcome.reason).toMatch(/does not cover the fee/);
+    expect(await balanceOf(chain.url, sender.address)).toBe(ETH);
+    expect(await nonceOf(sender.address)).toBe(0);
   });
 });

@@ -90,6 +90,13 @@ function memoryKms(onCreateAlias?: (kms: ReturnType<typeof memoryKms>) => void) 
       const k = keys.find((x) => x.keyId === keyId)!;
       k.tags = { ...k.tags, ...tags };
     },
+    untagKey: async (keyId, tagKeys) => {
+      const k = keys.find((x) => x.keyId === keyId)!;
+      k.tags = Object.fromEntries(Object.entries(k.tags).filter(([t]) => !tagKeys.includes(t)));
+    },
+    updateAlias: async (aliasName, keyId) => {
+      aliases.set(aliasName, keyId);
+    },
     deleteAlias: async (aliasName) => {
       aliases.delete(aliasName);
     },

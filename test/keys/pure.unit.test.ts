@@ -84,6 +84,12 @@ function fakeKms(
     tagKey: async () => {
       throw new Error('plan must not tag');
     },
+    untagKey: async () => {
+      throw new Error('plan must not untag');
+    },
+    updateAlias: async () => {
+      throw new Error('plan must not move an alias');
+    },
     readTags: async (id) => keysById.find((k) => k.keyId === id)?.tags ?? 'gone',
     readKeyAccess: async (id) => ({
       policy: JSON.stringify({

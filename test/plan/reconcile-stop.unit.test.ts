@@ -13,7 +13,7 @@ function chain(failOn: string) {
     },
     plan: () =>
       ['a', 'b', 'c'].map((id) => ({
-        change: { kind: 'thing', id, action: 'create' as const, reason: '' },
+        change: { kind: 'thing', id, action: 'create' as const, reason: '', detail: {} },
         steps: [`${id}1`, `${id}2`],
       })),
     runStep: (step) => {

@@ -19,13 +19,14 @@ function memory(wanted: string[], options: { failOn?: string; extra?: string[] }
           id: name,
           action: state.has(name) ? ('exists' as const) : ('create' as const),
           reason: '',
+          detail: {},
         },
         steps: state.has(name) ? [] : [{ op: 'create', name }],
       })),
       ...[...state]
         .filter((name) => !wanted.includes(name))
         .map((name) => ({
-          change: { kind: 'thing', id: name, action: 'remove' as const, reason: '' },
+          change: { kind: 'thing', id: name, action: 'remove' as const, reason: '', detail: {} },
           steps: [{ op: 'delete', name }],
         })),
     ],
@@ -88,7 +89,9 @@ describe('reconcile', () => {
   it('a broken change fails the plan', async () => {
     const broken: Reconciler<null, Change, never> = {
       read: () => Promise.resolve(null),
-      plan: () => [{ change: { kind: 'k', id: 'x', action: 'broken', reason: 'r' }, steps: [] }],
+      plan: () => [
+        { change: { kind: 'k', id: 'x', action: 'broken', reason: 'r', detail: {} }, steps: [] },
+      ],
       runStep: () => Promise.resolve(),
       describeStep: () => '',
     };

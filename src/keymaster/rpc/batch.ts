@@ -82,7 +82,10 @@ async function callPart(link: RpcLink, calls: RpcCall[]): Promise<RpcOutcome[]> 
     return callAll(link, calls);
   }
   // A truncated answer: the calls it left out go again, in halves.
-  const missing = outcomes.flatMap((o, i) => (!o.ok && o.missing ? [i] : []));
+  const missing = calls.flatMap((call, index) => {
+    const outcome = outcomes[index];
+    return outcome && !outcome.ok && outcome.missing ? [{ index, call }] : [];
+  });
   if (missing.length === 0 || calls.length === 1) return outcomes;
   const answered = calls.length - missing.length;
   link.maxBatchSize = Math.max(
@@ -91,12 +94,10 @@ async function callPart(link: RpcLink, calls: RpcCall[]): Promise<RpcOutcome[]> 
   );
   const again = await callAll(
     link,
-    missing.map((i) => calls[i]!),
+    missing.map((m) => m.call),
   );
-  missing.forEach((index, j) => {
-    outcomes[index] = again[j]!;
-  });
-  return outcomes;
+  const retried = new Map(missing.map((m, j) => [m.index, again[j]]));
+  return outcomes.map((outcome, index) => retried.get(index) ?? outcome);
 }
 
 async function sendWithRetries(link: RpcLink, calls: RpcCall[]): Promise<RpcOutcome[]> {
@@ -120,22 +121,27 @@ async function sendWithRetries(link: RpcLink, calls: RpcCall[]): Promise<RpcOutc
 }
 
 /** A call of a batch, named by what its answer is for. */
-export interface NamedCall<K extends string = string> {
+export interface NamedCall<K extends string | number = string> {
   name: K;
   call: RpcCall;
 }
 
 /**
  * Sends named calls as one list (split and retried like `callAll`) and gives the answers by name,
- * so a reader asks for `bankPendingNonce`, never for the sixth answer.
+ * so a reader asks for `bankPendingNonce` or a nonce's broadcast, never for the sixth answer. Each
+ * answer came back under its call's JSON-RPC id (rpc.ts), in whatever order the node sent them.
  */
-export async function callNamed<K extends string>(
+export async function callNamed<K extends string | number>(
   link: RpcLink,
-  calls: Array<NamedCall<K>>,
+  calls: ReadonlyArray<NamedCall<K>>,
 ): Promise<Map<K, RpcOutcome>> {
   const outcomes = await callAll(
     link,
     calls.map((c) => c.call),
   );
-  return new Map(calls.map((c, i) => [c.name, outcomes[i]!]));
+  return new Map(calls.map((c, i) => [c.name, outcomes[i] ?? missingAnswer(c.call)]));
+}
+
+function missingAnswer(call: RpcCall): RpcOutcome {
+  return { ok: false, code: undefined, message: `no answer for ${call.method}`, missing: true };
 }

@@ -31,17 +31,20 @@ export function balanceRows(decisions: Decision[], sweeps: ChainSweep[]): Balanc
   }));
 }
 
-/** The bank on each network after the run, as the chain holds it; the plan's projection beside it. */
+/**
+ * The bank on each network after the run, as the chain holds it; the plan's projection beside it;
+ * a `bank-low` failure for each bank below its alert level.
+ */
 export function summarizeBanks(input: {
   env: ResolvedEnvironment;
   plans: NetworkPlan[];
   afterSweeps: ChainSweep[];
   dryRun: boolean;
   bankAddress: string;
-  failures: KeymasterFailure[];
-}): BankSummary[] {
+}): { banks: BankSummary[]; failures: KeymasterFailure[] } {
   const units = unitsOf(input.env);
   const banks: BankSummary[] = [];
+  const failures: KeymasterFailure[] = [];
   for (const plan of input.plans) {
     const settings = input.env.keymaster.networks[plan.network];
     if (!settings) continue;
@@ -65,7 +68,7 @@ export function summarizeBanks(input: {
     });
     if (low && judged.known) {
       const amount = (wei: bigint) => formatAmount(wei, plan.network, units);
-      input.failures.push({
+      failures.push({
         kind: 'bank-low',
         network: plan.network,
         address: input.bankAddress,
@@ -73,5 +76,5 @@ export function summarizeBanks(input: {
       });
     }
   }
-  return banks;
+  return { banks, failures };
 }

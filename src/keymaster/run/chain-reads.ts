@@ -1,5 +1,5 @@
 import { errorMessage } from '../../errors.js';
-import { callAll, callNamed, type RpcLink } from '../rpc/batch.js';
+import { callNamed, type RpcLink } from '../rpc/batch.js';
 import { quoteFees, readEstimate } from '../send/gas.js';
 import { quantity, type RpcOutcome } from '../rpc/rpc.js';
 import { feeCalls, readFees } from '../sweep/read.js';
@@ -21,13 +21,16 @@ export async function estimateGas(
 ): Promise<Map<string, GasEstimate>> {
   const gas = new Map<string, GasEstimate>();
   if (transfers.length === 0) return gas;
-  let answers: RpcOutcome[];
+  let answers: Map<string, RpcOutcome>;
   try {
-    answers = await callAll(
+    answers = await callNamed(
       link,
       transfers.map((t) => ({
-        method: 'eth_estimateGas',
-        params: [{ from, to: t.address, value: `0x${t.amount.toString(16)}` }],
+        name: t.address.toLowerCase(),
+        call: {
+          method: 'eth_estimateGas',
+          params: [{ from, to: t.address, value: `0x${t.amount.toString(16)}` }],
+        },
       })),
     );
   } catch (error) {
@@ -36,11 +39,11 @@ export async function estimateGas(
     for (const t of transfers) gas.set(t.address, { kind: 'unknown', reason });
     return gas;
   }
-  answers.forEach((answer, i) => {
-    const estimate = readEstimate(answer, ceiling);
+  for (const t of transfers) {
+    const estimate = readEstimate(answers.get(t.address.toLowerCase()), ceiling);
     if (estimate.kind === 'unknown') onRpcError('eth_estimateGas');
-    gas.set(transfers[i]!.address, estimate);
-  });
+    gas.set(t.address, estimate);
+  }
   return gas;
 }
 

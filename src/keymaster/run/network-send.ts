@@ -1,5 +1,5 @@
 import { getAddress } from 'ethers';
-import { formatAmount, unitsOf } from '../../config/amounts.js';
+import { formatAmount, unitsOf, type UnitsByNetwork } from '../../config/amounts.js';
 import type { ResolvedKeymasterNetwork, ResolvedNetwork } from '../../config/model.js';
 import type { RpcLink } from '../rpc/batch.js';
 import { balancesNow, requote } from './chain-reads.js';
@@ -15,6 +15,13 @@ import type {
   TxResult,
 } from '../types.js';
 
+/** What sending on one network did: its top-ups, its failures, its failed RPC methods. */
+export interface NetworkSending {
+  sent: TxResult[];
+  failures: KeymasterFailure[];
+  rpcErrors: RpcErrorNote[];
+}
+
 /**
  * The sending step of one network: check that the signer is the bank, send the funded decisions'
  * top-ups, and report every one not mined (or cancelled) as a failure naming its wallet.
@@ -29,31 +36,25 @@ export async function sendOnNetwork(input: {
   link: RpcLink;
   bankAddress: string;
   rpcTimeoutMs: number;
-  failures: KeymasterFailure[];
-  rpcErrors: RpcErrorNote[];
-}): Promise<TxResult[]> {
-  const { options, network, settings, funded, before, link, failures } = input;
-  const { env, logger } = options;
+}): Promise<NetworkSending> {
+  const { options, network, settings, funded, before, link } = input;
+  const { env, logger, beforeBroadcast } = options;
   const name = network.name;
   const signer =
     typeof options.bankSigner === 'function' ? options.bankSigner(name) : options.bankSigner;
   const signerAddress = signer ? getAddress(await signer.getAddress()) : undefined;
-  if (!signer) {
-    failures.push({
-      kind: 'signer',
-      network: name,
-      message: `no bank signer for ${name}: nothing sent`,
-    });
-    return [];
-  }
+  const nothingSent = (message: string): NetworkSending => ({
+    sent: [],
+    failures: [{ kind: 'signer', network: name, message }],
+    rpcErrors: [],
+  });
+  if (!signer) return nothingSent(`no bank signer for ${name}: nothing sent`);
   if (signerAddress !== input.bankAddress) {
-    failures.push({
-      kind: 'signer',
-      network: name,
-      message: `the bank signer on ${name} is ${signerAddress}, expected ${input.bankAddress}: nothing sent`,
-    });
-    return [];
+    return nothingSent(
+      `the bank signer on ${name} is ${signerAddress}, expected ${input.bankAddress}: nothing sent`,
+    );
   }
+  const rpcErrors: RpcErrorNote[] = [];
   logger?.info(`${name}: sending ${funded.length} top-up(s)`);
   const sent = await sendTopUps({
     network: name,
@@ -73,10 +74,10 @@ export async function sendOnNetwork(input: {
     ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.beforeBroadcast
+    ...(beforeBroadcast
       ? {
           beforeBroadcast: (signed: TxResult[]) =>
-            options.beforeBroadcast!(signed, { from: input.bankAddress, decisions: funded }),
+            beforeBroadcast(signed, { from: input.bankAddress, decisions: funded }),
         }
       : {}),
     maxBatchSize: link.maxBatchSize,
@@ -101,19 +102,28 @@ export async function sendOnNetwork(input: {
               ? `${name}: nonce ${tx.nonce} held a zero-value self-transfer of the bank; the top-up of ${tx.to} replaced it with bumped fees (${tx.hash})`
               : `${name}: a nonce before ${tx.nonce} could not be filled; withdrew the top-up of ${tx.to} queued behind it by the zero-value self-transfer ${tx.cancelHash}`,
       ),
-    onRpcError: (method) => input.rpcErrors.push({ network: name, method }),
+    onRpcError: (method) => rpcErrors.push({ network: name, method }),
   });
   const mined = sent.filter((t) => t.status === 'mined').length;
   logger?.info(`${name}: ${mined} of ${sent.length} top-up(s) mined`);
 
-  const units = unitsOf(env);
+  return { sent, failures: sendFailures(sent, name, unitsOf(env)), rpcErrors };
+}
+
+/** The top-ups of a network not mined (or cancelled), as failures naming their wallets. */
+export function sendFailures(
+  sent: TxResult[],
+  network: string,
+  units: UnitsByNetwork,
+): KeymasterFailure[] {
+  const failures: KeymasterFailure[] = [];
   for (const tx of sent) {
     // A cancelled top-up's wallet was funded meanwhile: nothing is wrong.
     if (tx.status === 'mined' || tx.status === 'cancelled') continue;
-    const where = `top-up of ${formatAmount(tx.amount, name, units)} to ${tx.to} on ${name} (nonce ${tx.nonce}${tx.hash ? `, ${tx.hash}` : ''})`;
+    const where = `top-up of ${formatAmount(tx.amount, network, units)} to ${tx.to} on ${network} (nonce ${tx.nonce}${tx.hash ? `, ${tx.hash}` : ''})`;
     failures.push({
       kind: tx.status === 'reverted' ? 'unfundable' : 'send',
-      network: name,
+      network,
       address: tx.to,
       message:
         tx.status === 'reverted'
@@ -121,5 +131,5 @@ export async function sendOnNetwork(input: {
           : `${where} ${tx.status}: ${tx.error ?? ''}`.trim(),
     });
   }
-  return sent;
+  return failures;
 }

@@ -33,6 +33,22 @@ export interface NetworkOutcome {
   plan: NetworkPlan | undefined;
   sent: TxResult[];
   after: ChainSweep | undefined;
+  /** What failed on this network, in the order it happened. */
+  failures: KeymasterFailure[];
+  /** Failed RPC methods, for `nomad_keymaster_rpc_errors_total`. */
+  rpcErrors: RpcErrorNote[];
+}
+
+/** The wallets a network's decisions leave below their lower bound, as failures. */
+export function unfundedFailures(decisions: Decision[], network: string): KeymasterFailure[] {
+  return decisions
+    .filter((d) => UNFUNDED_REASONS.has(d.reason))
+    .map((d): KeymasterFailure => ({
+      kind: d.reason === 'unfundable' ? 'unfundable' : 'unfunded',
+      network,
+      address: d.address,
+      message: `${d.label} (${d.address}) on ${network} stays below its lower bound: ${d.reason}: ${d.detail}`,
+    }));
 }
 
 /** The wallets below lower on a swept network, with the amount each would be sent. */
@@ -61,10 +77,11 @@ export async function runNetwork(input: {
   accounts: AddressedAccount[];
   bankAddress: string;
   dryRun: boolean;
-  failures: KeymasterFailure[];
-  rpcErrors: RpcErrorNote[];
 }): Promise<NetworkOutcome> {
-  const { options, network, accounts, bankAddress, failures } = input;
+  const { options, network, accounts, bankAddress } = input;
+  // This network's own: returned with its outcome, merged by the run.
+  const failures: KeymasterFailure[] = [];
+  const rpcErrors: RpcErrorNote[] = [];
   const { env, logger } = options;
   const name = network.name;
   const settings = env.keymaster.networks[name];
@@ -92,7 +109,7 @@ export async function runNetwork(input: {
     bank: bankAddress,
   };
   const noteErrors = (sweep: ChainSweep) =>
-    input.rpcErrors.push(...sweep.rpcErrors.map((method) => ({ network: name, method })));
+    rpcErrors.push(...sweep.rpcErrors.map((method) => ({ network: name, method })));
 
   const before = await sweepChain(target, sweepOptions);
   noteErrors(before);
@@ -115,7 +132,7 @@ export async function runNetwork(input: {
         ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
-        onRequestError: () => input.rpcErrors.push({ network: name, method: 'batch' }),
+        onRequestError: () => rpcErrors.push({ network: name, method: 'batch' }),
       }
     : undefined;
 
@@ -127,7 +144,7 @@ export async function runNetwork(input: {
       bankAddress,
       candidatesOf(accounts, before, bankAddress),
       settings.gas.maxPerTransfer,
-      (method) => input.rpcErrors.push({ network: name, method }),
+      (method) => rpcErrors.push({ network: name, method }),
     );
     for (const [address, estimate] of estimates) gas.set(accountKey(name, address), estimate);
   }
@@ -160,21 +177,13 @@ export async function runNetwork(input: {
     gas,
   });
   const plan = plans.find((p) => p.network === name);
-  for (const d of decisions) {
-    if (!UNFUNDED_REASONS.has(d.reason) || !before.ok) continue;
-    failures.push({
-      kind: d.reason === 'unfundable' ? 'unfundable' : 'unfunded',
-      network: name,
-      address: d.address,
-      message: `${d.label} (${d.address}) on ${name} stays below its lower bound: ${d.reason}: ${d.detail}`,
-    });
-  }
+  if (before.ok) failures.push(...unfundedFailures(decisions, name));
 
   const funded = decisions.filter((d) => d.reason === 'funded');
   const bank = before.bank;
   let sent: TxResult[] = [];
   if (!input.dryRun && funded.length > 0 && bank && quote && settings && link) {
-    sent = await sendOnNetwork({
+    const sending = await sendOnNetwork({
       options,
       network,
       settings,
@@ -184,9 +193,10 @@ export async function runNetwork(input: {
       link,
       bankAddress,
       rpcTimeoutMs: sweepOptions.timeoutMs,
-      failures,
-      rpcErrors: input.rpcErrors,
     });
+    sent = sending.sent;
+    failures.push(...sending.failures);
+    rpcErrors.push(...sending.rpcErrors);
   }
 
   let after: ChainSweep | undefined;
@@ -194,5 +204,5 @@ export async function runNetwork(input: {
     after = await sweepChain(target, { ...sweepOptions, maxBatchSize: link?.maxBatchSize });
     noteErrors(after);
   }
-  return { before, decisions, plan, sent, after };
+  return { before, decisions, plan, sent, after, failures, rpcErrors };
 }

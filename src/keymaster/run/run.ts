@@ -58,8 +58,9 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
     }
   }
 
-  const accounts = await resolveAddresses(rows, env, options.resolveAddress, failures);
-  const rpcErrors: RpcErrorNote[] = [];
+  const resolution = await resolveAddresses(rows, env, options.resolveAddress);
+  const { accounts } = resolution;
+  failures.push(...resolution.failures);
   logger?.info(`sweeping ${accounts.length} wallet rows on ${networks.length} network(s)`);
 
   // Each network on its own from sweep to receipts: a slow or hanging chain delays only itself.
@@ -71,14 +72,19 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
         accounts: accounts.filter((a) => a.network === network.name),
         bankAddress: bank,
         dryRun,
-        failures,
-        rpcErrors,
       }).catch((error: unknown): NetworkOutcome => {
         // runNetwork is written not to throw; should it anyway, that network fails alone.
         const reason = `${network.name}: the run failed unexpectedly: ${errorMessage(error)}`;
-        failures.push({ kind: 'rpc', network: network.name, message: reason });
         logger?.warn(reason);
-        return { before: undefined, decisions: [], plan: undefined, sent: [], after: undefined };
+        return {
+          before: undefined,
+          decisions: [],
+          plan: undefined,
+          sent: [],
+          after: undefined,
+          failures: [{ kind: 'rpc', network: network.name, message: reason }],
+          rpcErrors: [],
+        };
       }),
     ),
   );
@@ -87,9 +93,13 @@ export async function runKeymaster(options: RunKeymasterOptions): Promise<Keymas
   const decisions = outcomes.flatMap((o) => o.decisions);
   const plans = outcomes.flatMap((o) => (o.plan ? [o.plan] : []));
   const sent = outcomes.flatMap((o) => o.sent);
+  failures.push(...outcomes.flatMap((o) => o.failures));
+  const rpcErrors: RpcErrorNote[] = outcomes.flatMap((o) => o.rpcErrors);
   const latest = before.map((s) => afterSweeps.find((a) => a.network === s.network && a.ok) ?? s);
 
-  const banks = summarizeBanks({ env, plans, afterSweeps, dryRun, bankAddress: bank, failures });
+  const summary = summarizeBanks({ env, plans, afterSweeps, dryRun, bankAddress: bank });
+  const { banks } = summary;
+  failures.push(...summary.failures);
   const bankLow = banks.some((b) => b.low);
 
   return {

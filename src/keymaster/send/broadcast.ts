@@ -1,12 +1,13 @@
 import { errorMessage } from '../../errors.js';
-import { callAll, type RpcLink } from '../rpc/batch.js';
+import { callNamed, type RpcLink } from '../rpc/batch.js';
 import { ALREADY_KNOWN } from './transactions.js';
 
 /**
  * Broadcasting signed transactions: all of a chain's in one JSON-RPC batch of
- * `eth_sendRawTransaction`, in nonce order (a batch too large for the provider goes in chunks, one
- * after the other). The node answers each call on its own, so one refusal does not stop the rest;
- * what a refused nonce means for the ones after it is the sender's business (see gap.ts).
+ * `eth_sendRawTransaction`, in the order given (nonce order; a batch too large for the provider
+ * goes in chunks, one after the other). The node answers each call on its own, so one refusal
+ * does not stop the rest; what a refused nonce means for the ones after it is the sender's
+ * business (see gap.ts). Answers are matched to their transactions by key, never by position.
  */
 
 export type Broadcast =
@@ -18,36 +19,40 @@ export type Broadcast =
   | { kind: 'unconfirmed'; message: string };
 
 /**
- * One answer per transaction, in order; `undefined` for the ones not sent because an earlier
- * chunk could not be confirmed (sending them could queue them behind a nonce the node lacks). A
+ * One answer per key sent; a key has none when its transaction was not sent because an earlier
+ * chunk could not be confirmed (sending it could queue it behind a nonce the node lacks). A
  * failed request is sent once more (the link's retries): the same bytes are idempotent.
  */
-export async function broadcastAll(
-  raws: string[],
+export async function broadcastAll<K extends string | number>(
+  raws: ReadonlyMap<K, string>,
   link: RpcLink,
   onRpcError?: (method: string) => void,
-): Promise<Array<Broadcast | undefined>> {
-  const answers = new Array<Broadcast | undefined>(raws.length).fill(undefined);
+): Promise<Map<K, Broadcast>> {
+  const answers = new Map<K, Broadcast>();
+  const entries = [...raws];
   const size = Math.max(1, link.maxBatchSize);
-  for (let start = 0; start < raws.length; start += size) {
-    const chunk = raws.slice(start, start + size);
+  for (let start = 0; start < entries.length; start += size) {
+    const chunk = entries.slice(start, start + size);
     try {
-      const outcomes = await callAll(
+      const outcomes = await callNamed(
         link,
-        chunk.map((raw) => ({ method: 'eth_sendRawTransaction', params: [raw] })),
+        chunk.map(([key, raw]) => ({
+          name: key,
+          call: { method: 'eth_sendRawTransaction', params: [raw] },
+        })),
       );
-      outcomes.forEach((outcome, i) => {
+      for (const [key, outcome] of outcomes) {
         if (outcome.ok || ALREADY_KNOWN.test(outcome.message)) {
-          answers[start + i] = { kind: 'accepted' };
-          return;
+          answers.set(key, { kind: 'accepted' });
+          continue;
         }
         onRpcError?.('eth_sendRawTransaction');
-        answers[start + i] = { kind: 'refused', message: outcome.message };
-      });
+        answers.set(key, { kind: 'refused', message: outcome.message });
+      }
     } catch (error) {
       onRpcError?.('eth_sendRawTransaction');
-      for (let i = 0; i < chunk.length; i += 1) {
-        answers[start + i] = { kind: 'unconfirmed', message: errorMessage(error) };
+      for (const [key] of chunk) {
+        answers.set(key, { kind: 'unconfirmed', message: errorMessage(error) });
       }
       break;
     }

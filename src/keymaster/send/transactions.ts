@@ -1,6 +1,6 @@
 import type { TransactionRequest } from 'ethers';
 import { TRANSFER_GAS } from './gas.js';
-import type { FeeQuote, TxResult } from '../types.js';
+import type { FeeQuote, Transfer } from '../types.js';
 
 /**
  * The transactions the Keymaster signs (a top-up; a zero-value self-transfer that fills or cancels
@@ -38,18 +38,19 @@ function feeFields(fees: FeeQuote) {
     : { type: 0, gasPrice: fees.gasPrice };
 }
 
-/** The top-up of a result at its nonce, with these fees. */
+/** A transfer at `nonce`, with these fees. */
 export function unsignedTransfer(
-  result: TxResult,
+  transfer: Transfer,
+  nonce: number,
   chainId: number,
   fees: FeeQuote,
 ): TransactionRequest {
   return {
-    to: result.to,
-    value: result.amount,
-    nonce: result.nonce,
+    to: transfer.to,
+    value: transfer.amount,
+    nonce,
     chainId,
-    gasLimit: result.gasLimit ?? TRANSFER_GAS,
+    gasLimit: transfer.gasLimit ?? TRANSFER_GAS,
     ...feeFields(fees),
   };
 }

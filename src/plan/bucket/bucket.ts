@@ -6,7 +6,7 @@ import { checkBucketName } from '../../inventory/names.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../inventory/tags.js';
 import { otherOwnerOf } from '../ownership.js';
 import type { BucketSpec, Inventory } from '../../inventory/types.js';
-import type { Change } from '../change.js';
+import type { Change, ChangeDraft } from '../change.js';
 import {
   prepare,
   type ApplyResult,
@@ -48,7 +48,8 @@ const isManaged = (tags: Record<string, string>) => tags[MANAGED_BY_TAG] === MAN
 export function planBucket(spec: BucketSpec, state: BucketState): PlannedBucketChange[] {
   const name = spec.name;
   const out: PlannedBucketChange[] = [];
-  const add = (change: Change<BucketDetail>, steps: S3Step[] = []) => out.push({ change, steps });
+  const add = (change: ChangeDraft<BucketDetail>, steps: S3Step[] = []) =>
+    out.push({ change: { ...change, detail: change.detail ?? {} }, steps });
   const policy = JSON.stringify(spec.policy);
 
   if (!state.exists) {

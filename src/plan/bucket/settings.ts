@@ -1,7 +1,7 @@
 import type { BucketState, CorsRule } from '../../aws/s3.js';
 import type { S3Step } from '../../aws/s3-steps.js';
 import type { BucketSpec } from '../../inventory/types.js';
-import type { Change } from '../change.js';
+import type { ChangeDraft } from '../change.js';
 import { diffLines } from '../policy-document.js';
 
 /**
@@ -16,7 +16,7 @@ export interface SettingDetail {
   changes?: string[];
 }
 
-type Add = (change: Change<SettingDetail>, steps?: S3Step[]) => void;
+type Add = (change: ChangeDraft<SettingDetail>, steps?: S3Step[]) => void;
 type Existing = Extract<BucketState, { foreign: false }>;
 
 /** CORS rules compared with methods, origins and headers as sets; rule order kept (first match wins). */

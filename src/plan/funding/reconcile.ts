@@ -7,7 +7,7 @@ import { errorMessage, OperationError } from '../../errors.js';
 import type { FundingSettings } from '../../inventory/funding-types.js';
 import type { Change } from '../change.js';
 import { planFunding, type FundingPlan } from './funding.js';
-import type { KeyRow, KeyStatus } from '../keys/types.js';
+import { KEY_STATUS, type KeyRow } from '../keys/types.js';
 import type { Planned, ReconcileResult, Reconciler } from '../reconcile.js';
 
 /**
@@ -103,23 +103,12 @@ export function fundingReconciler(
   };
 }
 
-/** Key rows whose status means the key is there to be funded (or is not an inventory key). */
-const IN_PLACE: ReadonlySet<KeyStatus> = new Set([
-  'exists',
-  'created',
-  'adopted',
-  'leftover',
-  'scheduled',
-  // Not an inventory key: its alias left the file (issue 26); the Keymaster funds it no more.
-  'orphaned',
-]);
-
 /**
  * Why the record may not be written after these key rows: a key not in place is an alias the
  * Keymaster would fund unchecked. Undefined when every key is in place and the bank among them.
  */
 export function keysNotInPlace(rows: readonly KeyRow[]): string | undefined {
-  const missing = rows.filter((r) => !IN_PLACE.has(r.status));
+  const missing = rows.filter((r) => !KEY_STATUS[r.status].inPlace);
   if (missing.length === 0 && rows.some((r) => r.purpose === 'bank')) return undefined;
   const named = missing
     .slice(0, 3)

@@ -3,7 +3,7 @@ import { type IamState, principalKey } from '../../aws/iam-state.js';
 import { MANAGED_GROUP_PATH } from '../../inventory/names.js';
 import { SHARED_ENVIRONMENT, TAG_KEYS } from '../../inventory/tags.js';
 import type { IamInventory } from '../../inventory/types.js';
-import { PRUNE_ACTIONS, WRITING_ACTIONS } from '../change.js';
+import { applies } from '../reconcile.js';
 import { refusal, tagCommand } from './rows.js';
 import type {
   IamPlanInventory,
@@ -67,8 +67,9 @@ export function iamPlanContext(
 export function gate(row: IamRow, ctx: IamPlanContext): PlannedChange {
   const { change, steps } = row;
   const prune = ctx.options.prune ?? false;
-  const writes = WRITING_ACTIONS.has(change.action) && (!PRUNE_ACTIONS.has(change.action) || prune);
-  if (!row.bootstrap || (ctx.options.bootstrap ?? true) || !writes) return { change, steps };
+  if (!row.bootstrap || (ctx.options.bootstrap ?? true) || !applies(change, prune)) {
+    return { change, steps };
+  }
   const accountWide = ctx.accountWide.has(change.id)
     ? '; an account-wide resource, which the production apply also writes'
     : '';

@@ -2,7 +2,7 @@ import type { IamStep } from '../../aws/iam-steps.js';
 import { principalKey } from '../../aws/iam-state.js';
 import type { PrincipalRef } from '../../aws/iam.js';
 import { MANAGED_GROUP_PATH } from '../../inventory/names.js';
-import type { Change } from '../change.js';
+import type { ChangeDraft } from '../change.js';
 import { isManaged, policyNameOfArn, row } from './rows.js';
 import type { IamDetail, IamPlanner, IamRow } from './types.js';
 
@@ -15,7 +15,7 @@ import type { IamDetail, IamPlanner, IamRow } from './types.js';
 export const planLeftovers: IamPlanner = (ctx) => {
   const { state } = ctx;
   const out: IamRow[] = [];
-  const add = (change: Change<IamDetail>, steps: IamStep[] = [], bootstrap?: boolean) =>
+  const add = (change: ChangeDraft<IamDetail>, steps: IamStep[] = [], bootstrap?: boolean) =>
     out.push(row(change, steps, bootstrap));
   const why =
     'marked as managed by the toolkit for this environment, no longer wanted; removed only with prune';

@@ -1,7 +1,7 @@
 import type { PrincipalRef, Tags } from '../../aws/iam.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../inventory/tags.js';
 import type { IamStep } from '../../aws/iam-steps.js';
-import type { Change } from '../change.js';
+import type { Change, ChangeDraft } from '../change.js';
 import type { IamDetail, IamRow } from './types.js';
 import { otherOwnerOf } from '../ownership.js';
 
@@ -63,10 +63,14 @@ export function existsOrUpdate(
 
 /** A row; `bootstrap` only when the resource is one an administrator's run writes. */
 export const row = (
-  change: Change<IamDetail>,
+  change: ChangeDraft<IamDetail>,
   steps: IamStep[] = [],
   bootstrap?: boolean,
-): IamRow => ({ change, steps, ...(bootstrap !== undefined ? { bootstrap } : {}) });
+): IamRow => ({
+  change: { ...change, detail: change.detail ?? {} },
+  steps,
+  ...(bootstrap !== undefined ? { bootstrap } : {}),
+});
 
 export const principalOfKey = (key: string): PrincipalRef => {
   const [kind, name] = key.split(':') as [PrincipalRef['kind'], string];

@@ -5,6 +5,7 @@ import { createSecretKeyStore, type SecretKeyStore } from '../../aws/secrets.js'
 import type { ResolvedEnvironment } from '../../config/model.js';
 import { toolkitKeyPolicyDocument } from '../../inventory/policies.js';
 import { TAG_KEYS } from '../../inventory/tags.js';
+import type { RotationSpec } from '../../inventory/rotations.js';
 import type { KeySpec } from '../../inventory/types.js';
 import { OperationError } from '../../errors.js';
 import { noProgress, reconcileProgress, type Progress } from '../../progress.js';
@@ -33,6 +34,10 @@ export interface KeysOptions {
   onlyPlannedLeftovers?: boolean;
   /** Orphaned keys (KMS): balances, `--prune`, `keys.abandon` (`keys-orphans.ts`). */
   orphans?: OrphanOptions;
+  /** The file's key rotations (`rotationsFor`), KMS only. */
+  rotations?: readonly RotationSpec[];
+  /** Days a key retired by a rotation waits before deletion (`keys.gracePeriodDays`). */
+  gracePeriodDays?: number;
 }
 
 const DEFAULT_CONCURRENCY = 32;
@@ -64,6 +69,8 @@ export async function prepareKeysIn(
           ...(options.runId ? { runId: options.runId } : {}),
           ...(options.onlyPlannedLeftovers ? { onlyPlannedLeftovers: true } : {}),
           ...(options.orphans ? { orphans: options.orphans } : {}),
+          ...(options.rotations ? { rotations: options.rotations } : {}),
+          ...(options.gracePeriodDays ? { gracePeriodDays: options.gracePeriodDays } : {}),
         })
       : await prepare(secretsReconciler(keys, store, mode), { ...loop, prune: true });
   return {

@@ -240,7 +240,7 @@ async function retire(
   store: KmsKeyStore,
 ): Promise<KeyRow> {
   const detail = change.detail;
-  const target = / points at ([^,\s]+), so this/.exec(change.reason)?.[1];
+  const target = detail.aliasTarget;
   let deletionDate: string | undefined;
   try {
     deletionDate = await store.retireKey(keyId, days);

@@ -1,6 +1,6 @@
 import { ETHEREUM_KEY_SPEC, ETHEREUM_KEY_USAGE } from '../../aws/kms.js';
 import { type KmsKeyInfo, type KmsKeyStore } from '../../aws/kms-types.js';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../../inventory/tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ROTATION_TAG, TAG_KEYS } from '../../inventory/tags.js';
 import type { KeySpec } from '../../inventory/types.js';
 import {
   chooseKey,
@@ -141,15 +141,23 @@ export async function readKms(
  * Pure: per key, `exists` (with address), `create`, `adopt` or `broken`, then the leftovers (keys
  * the toolkit made for an alias that points at another key), from what `readKms` read.
  */
-export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChange[] {
+export function planKmsKeys(
+  keys: readonly KeySpec[],
+  read: KmsState,
+  rotating: ReadonlySet<string> = new Set(),
+  /** Keys a rotation's switch retires (`rotation.ts`): not leftovers. */
+  switching: ReadonlySet<string> = new Set(),
+): KeyChange[] {
   const kind = KEY_CHANGE_KIND.kms;
+  const found = read.found.filter(
+    (f) => !isRotationKey(f.tags, rotating) && !switching.has(f.keyId),
+  );
+  const state = { ...read, found };
   const unreadableNote = unreadableKeysNote(state.unreadable);
   const changes = keys.map((key): KeyChange => {
     const read = state.aliased.get(key.alias);
     if (read) return aliasedChange(key, read, state);
-    const tagged = state.found
-      .filter((o) => o.info && isTaggedFor(key, o.tags))
-      .map((o) => o.info!);
+    const tagged = state.found.flatMap((o) => (o.info && isTaggedFor(key, o.tags) ? [o.info] : []));
     const usable = tagged.filter((info) => !kmsKeyProblem(key.alias, info));
     const { chosen, refused } = chooseTrusted(key, usable, state.access, state.iamErrors);
     const skipped = tagged
@@ -200,6 +208,17 @@ export function planKmsKeys(keys: readonly KeySpec[], state: KmsState): KeyChang
   return [...changes, ...leftovers.map((d) => leftoverChange(d, state.region)), ...orphans];
 }
 
+/**
+ * Keys of a rotation are planned by `rotation.ts`, never as extra keys or for adoption: a key
+ * retired by a switch, and a key staged for an alias while the file declares its rotation (once
+ * the rotation is removed from the file, a staged key that never held the alias is an extra).
+ */
+function isRotationKey(tags: Record<string, string>, rotating: ReadonlySet<string>): boolean {
+  const mark = tags[TAG_KEYS.rotation];
+  if (mark === ROTATION_TAG.retired) return true;
+  return mark === ROTATION_TAG.staged && rotating.has(tags[TAG_KEYS.alias] ?? '');
+}
+
 /** A found key's `nomad:aliased` record. */
 const recordOf = (state: KmsState, keyId: string) =>
   state.found.find((f) => f.keyId === keyId)?.tags[TAG_KEYS.aliased];
@@ -207,15 +226,15 @@ const recordOf = (state: KmsState, keyId: string) =>
 /** What the alias of a planned change points at, for the leftover decision. */
 function leftoverTarget(change: KeyChange, state: KmsState): LeftoverTarget | undefined {
   if (change.action === 'create') return { planned: true };
-  if (change.action === 'adopt') return { planned: true, keyId: change.detail?.keyId };
+  if (change.action === 'adopt') return { planned: true, keyId: change.detail.keyId };
   const alias = change.detail.alias;
   const keyId =
-    change.detail?.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
+    change.detail.keyId ?? state.aliases.find((a) => a.aliasName === alias)?.targetKeyId;
   if (!keyId) return undefined;
   return {
     keyId,
     tags: state.targetTags.get(keyId),
-    ...(change.detail?.address ? { address: change.detail.address } : {}),
+    ...(change.detail.address ? { address: change.detail.address } : {}),
   };
 }
 

@@ -20,12 +20,15 @@ export interface FoundKey {
   info?: KmsKeyInfo;
 }
 
-/** Whether the tags mark a key the toolkit made for this environment. */
+/**
+ * Whether the tags mark a key the toolkit made for this environment: for an alias, or retired
+ * from one by a rotation's switch (`nomad:retired-from`, its `nomad:alias` removed).
+ */
 export function isEnvironmentKey(environment: string, tags: Record<string, string>): boolean {
   return (
     tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE &&
     tags[TAG_KEYS.environment] === environment &&
-    Boolean(tags[TAG_KEYS.alias])
+    Boolean(tags[TAG_KEYS.alias] || tags[TAG_KEYS.retiredFrom])
   );
 }
 
@@ -52,6 +55,8 @@ export interface LeftoverDecision {
   action: LeftoverAction;
   /** Not provably extra: a `conflict` row that fails the plan; the key is left alone. */
   conflict?: boolean;
+  /** Scheduled for deletion: the key its alias points at (absent while apply creates it). */
+  aliasTarget?: string | undefined;
   /** One line for the reviewer: what the key is and what apply does about it. */
   reason: string;
 }
@@ -162,6 +167,7 @@ export function decideLeftovers(
         key,
         alias,
         action: 'schedule-deletion',
+        ...(target.keyId ? { aliasTarget: target.keyId } : {}),
         reason:
           `${base}: ${alias} points at ${target.keyId ?? 'the key apply creates'}, so this is an ` +
           `extra key the toolkit made for it (a retried or racing CreateKey; it never held the ` +
@@ -198,7 +204,7 @@ function conflictReason(
       : `carries no ${TAG_KEYS.aliased} record (made by an older toolkit version), so it may have held it`;
   const choices = [
     `move the alias back (\`aws kms update-alias --alias-name ${alias} --target-key-id ${key.keyId}\`)`,
-    `or make the new key the approved one by declaring a rotation (\`keys.rotate\`, not available yet: issue 26)`,
+    `or, if the new key must stay, move the alias back and rotate through the file (\`keys.rotate\`: docs/runbooks/rotating-an-agent-key.md)`,
   ];
   if (targetOurs && !neverAliased) {
     choices.push(
@@ -227,14 +233,20 @@ export function leftoverDetail(
     alias: decision.alias,
     region,
     description: key.info?.description ?? '',
-    purpose: (tags[TAG_KEYS.purpose] ?? 'signer') as KeyPurpose,
+    purpose: purposeOf(tags[TAG_KEYS.purpose]),
     ...(tags[TAG_KEYS.network] ? { network: tags[TAG_KEYS.network] } : {}),
-    ...(tags[TAG_KEYS.keyName] ? { keyName: tags[TAG_KEYS.keyName] as string } : {}),
+    ...(tags[TAG_KEYS.keyName] ? { keyName: tags[TAG_KEYS.keyName] } : {}),
     tags: { ...tags },
     keyId: key.keyId,
     ...(key.info?.arn ? { arn: key.info.arn } : {}),
     ...(key.info?.keyState ? { keyState: key.info.keyState } : {}),
     leftover: action,
     ...(decision.conflict ? { conflict: true } : {}),
+    ...(decision.aliasTarget ? { aliasTarget: decision.aliasTarget } : {}),
   };
+}
+
+/** A key's purpose tag as the row shows it (a key tagged otherwise, or not, counts as a signer). */
+function purposeOf(tag: string | undefined): KeyPurpose {
+  return tag === 'bank' || tag === 'attestation' ? tag : 'signer';
 }

@@ -91,8 +91,16 @@ export async function readKmsOrphans(
       };
     }),
   );
+  // A key of a rotation (staged, or retired with its alias tag removed) is the rotation's to
+  // retire, never an orphan (`rotation.ts`).
   const unaliased = found
-    .filter((f) => f.info && !inventory.has(f.tags[TAG_KEYS.alias] ?? ''))
+    .filter(
+      (f) =>
+        f.info &&
+        f.tags[TAG_KEYS.alias] !== undefined &&
+        f.tags[TAG_KEYS.rotation] === undefined &&
+        !inventory.has(f.tags[TAG_KEYS.alias] ?? ''),
+    )
     .map((f) => ({
       alias: f.tags[TAG_KEYS.alias]!,
       keyId: f.keyId,

@@ -5,6 +5,15 @@ import type { KeySpec } from '../../inventory/types.js';
 import { planKmsKeys, readKms } from './kms.js';
 import { describeKmsStep, kmsStepsOf, runKmsStep, type KmsStep } from './kms-apply.js';
 import type { KmsReadOptions, KmsState } from './kms-read.js';
+import type { RotationSpec } from '../../inventory/rotations.js';
+import { describeRotationStep, type RotationRead } from './rotation.js';
+import type { RotationStep } from './rotation-types.js';
+import {
+  planRotations,
+  readRotations,
+  rotationStepsOf,
+  runRotationStep,
+} from './rotation-apply.js';
 import type { KeyOutcome } from './rows.js';
 import {
   describeSecretStep,
@@ -80,27 +89,54 @@ function keptUnapproved(change: KeyChange): KeyChange {
 export function kmsPasses(
   keys: readonly KeySpec[],
   store: KmsKeyStore,
-  options: KmsReadOptions & { runId?: string } = {},
+  options: KmsReadOptions & KmsRotationOptions & { runId?: string } = {},
 ) {
   const ctx = { store, runId: options.runId ?? randomUUID(), created: new Map() };
-  let last: KmsState | undefined;
-  const read = async () => (last = await readKms(keys, store, options));
-  const runStep = (step: KmsStep, change: KeyChange) => runKmsStep(step, change, ctx);
-  const first: KeysReconciler<KmsState, KmsStep> = {
+  const rotations = options.rotations ?? [];
+  const rotating = new Set(rotations.map((r) => r.key.alias));
+  const rotationCtx = { store, runId: ctx.runId, now: () => new Date().toISOString() };
+  let last: KeysState | undefined;
+  const read = async (): Promise<KeysState> => {
+    const state = await readKms(keys, store, options);
+    return (last = { ...state, rotations: await readRotations(rotations, store, state) });
+  };
+  /** The keys' changes, then one per declared rotation (`rotation.ts`). */
+  const planAll = (state: KeysState): KeyChange[] => [
+    ...planKmsKeys(
+      keys,
+      state,
+      rotating,
+      new Set(
+        [...state.rotations.values()].flatMap((r) => (r.displaced ?? []).map((f) => f.keyId)),
+      ),
+    ),
+    ...planRotations(rotations, state.rotations, state.region, options.gracePeriodDays ?? 30),
+  ];
+  const stepsOf = (change: KeyChange): Step[] =>
+    change.detail.rotation ? rotationStepsOf(change) : kmsStepsOf(change);
+  const runStep = (step: Step, change: KeyChange) =>
+    change.detail.rotation
+      ? runRotationStep(step as RotationStep, change, rotationCtx)
+      : runKmsStep(step as KmsStep, change, ctx);
+  const describeStep = (step: Step, change: KeyChange) =>
+    change.detail.rotation
+      ? describeRotationStep(step as RotationStep, change)
+      : describeKmsStep(step as KmsStep, change);
+  const first: KeysReconciler<KeysState, Step> = {
     read,
     plan: (state) => {
-      const changes = planKmsKeys(keys, state);
+      const changes = planAll(state);
       const waiting = leftoversWaiting(changes);
       return changes.map((change) => ({
         change,
-        steps: waiting(change) ? [] : kmsStepsOf(change),
+        steps: waiting(change) ? [] : stepsOf(change),
       }));
     },
     runStep,
-    describeStep: describeKmsStep,
+    describeStep,
   };
   /** `approved`: the key ids of the leftovers the approved plan retires (all when undefined). */
-  const second = (approved?: ReadonlySet<string>): KeysReconciler<KmsState, KmsStep> => {
+  const second = (approved?: ReadonlySet<string>): KeysReconciler<KeysState, Step> => {
     let reused = false;
     return {
       read: async () => {
@@ -111,9 +147,9 @@ export function kmsPasses(
         return read();
       },
       plan: (state) => {
-        const changes = planKmsKeys(keys, state);
+        const changes = planAll(state);
         const waiting = leftoversWaiting(changes);
-        return changes.map((change): Planned<KeyChange, KmsStep> => {
+        return changes.map((change): Planned<KeyChange, Step> => {
           if (!isRetirement(change)) return { change, steps: [] };
           if (approved && !approved.has(change.detail.keyId ?? '')) {
             return { change: keptUnapproved(change), steps: [] };
@@ -122,11 +158,20 @@ export function kmsPasses(
         });
       },
       runStep,
-      describeStep: describeKmsStep,
+      describeStep,
     };
   };
   return { first, second };
 }
+
+/** The file's rotations (`keys.rotate`) and the grace period of the keys they retire. */
+export interface KmsRotationOptions {
+  rotations?: readonly RotationSpec[];
+  gracePeriodDays?: number;
+}
+
+type KeysState = KmsState & { rotations: Map<string, RotationRead> };
+type Step = KmsStep | RotationStep;
 
 /**
  * Development secrets: the first read of an apply reads the keys (to know each address for
@@ -169,13 +214,16 @@ function joinPasses(
 export async function prepareKmsKeys(
   keys: readonly KeySpec[],
   store: KmsKeyStore,
-  options: KmsReadOptions & { runId?: string } & KeyPassesOptions,
+  options: KmsReadOptions & KmsRotationOptions & { runId?: string } & KeyPassesOptions,
 ): Promise<Prepared<KeyChange, KeyOutcome>> {
-  const { onlyPlannedLeftovers, verifyTrust, runId, orphans, ...loop } = options;
+  const { onlyPlannedLeftovers, verifyTrust, runId, orphans, rotations, gracePeriodDays, ...loop } =
+    options;
   const passes = kmsPasses(keys, store, {
     ...(verifyTrust ? { verifyTrust } : {}),
     ...(runId ? { runId } : {}),
     ...(orphans ? { orphans } : {}),
+    ...(rotations ? { rotations } : {}),
+    ...(gracePeriodDays ? { gracePeriodDays } : {}),
   });
   const prepared = await prepare(passes.first, { ...loop, prune: true });
   const approved = onlyPlannedLeftovers

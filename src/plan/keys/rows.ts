@@ -29,7 +29,34 @@ export function rowOf(detail: KeyDetail, status: KeyStatus, reason = detail.warn
     store: detail.store,
     ...(detail.leftover ? { leftover: detail.leftover } : {}),
     ...(detail.orphaned ? { orphaned: detail.orphaned } : {}),
+    ...rotationOf(detail),
   };
+}
+
+/** A rotation row shows the staged (or new) key; `rotation` has both addresses. */
+function rotationOf(detail: KeyDetail): Partial<Pick<KeyRow, 'rotation' | 'keyId' | 'address'>> {
+  const r = detail.rotation;
+  if (!r) return {};
+  const from = r.current?.address;
+  const to = r.next?.address;
+  return {
+    keyId: r.next?.keyId ?? '',
+    address: to ?? '',
+    rotation: {
+      state: r.state,
+      reason: r.reason,
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    },
+  };
+}
+
+/** The plan status of a rotation: `stage`, `switch`, `staged`, `switched` or `broken`. */
+function rotationStatus(change: KeyChange): KeyStatus {
+  const r = change.detail.rotation!;
+  if (change.action === 'broken') return 'broken';
+  if (change.action === 'exists') return r.state;
+  return r.state === 'staged' ? 'stage' : 'switch';
 }
 
 /** The status of a leftover key's row: a conflict fails the plan, the others are listed. */
@@ -39,6 +66,7 @@ const leftoverStatus = (detail: KeyDetail): KeyStatus =>
 /** The row of a planned change: what the key is and what apply would do. */
 export function planRow(change: KeyChange): KeyRow {
   const { detail, action } = change;
+  if (detail.rotation) return rowOf(detail, rotationStatus(change), change.reason);
   if (detail.leftover) return rowOf(detail, leftoverStatus(detail), change.reason);
   switch (action) {
     case 'broken':
@@ -75,6 +103,10 @@ export function keyRows(result: KeysResult): KeyRow[] {
       return rowOf(detail, 'failed', errorMessage(failures.get(change.id)));
     }
     if (detail.leftover) return rowOf(detail, leftoverStatus(detail), change.reason);
+    if (detail.rotation) {
+      const status = change.action === 'broken' ? 'broken' : detail.rotation.state;
+      return rowOf(detail, status, change.reason);
+    }
     if (change.action === 'broken') return rowOf(detail, 'broken', change.reason);
     return rowOf(detail, 'exists', '');
   };

@@ -23,11 +23,15 @@ export async function readSecrets(
   store: SecretKeyStore,
   readKeys: boolean,
 ): Promise<SecretsState> {
-  const named = keys.filter((k) => k.secretName);
-  const states = await Promise.all(
-    named.map((k) => (readKeys ? store.readKey(k.secretName!) : store.describeKey(k.secretName!))),
+  const names = keys.flatMap((k) => (k.secretName ? [k.secretName] : []));
+  return new Map(
+    await Promise.all(
+      names.map(
+        async (name) =>
+          [name, await (readKeys ? store.readKey(name) : store.describeKey(name))] as const,
+      ),
+    ),
   );
-  return new Map(named.map((k, i) => [k.secretName!, states[i]!]));
 }
 
 /** Pure: per key, `exists` (with address), `update` (tag), `create` or `broken`. */

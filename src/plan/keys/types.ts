@@ -1,4 +1,5 @@
 import type { KeyPurpose, KeySpec } from '../../inventory/types.js';
+import type { RotationDetail } from './rotation-types.js';
 import type { Change } from '../change.js';
 
 /** Where an environment keeps its agent keys (DESIGN §2). */
@@ -36,6 +37,8 @@ export interface KeyDetail {
    * deletion, or leaves it (already pending deletion, or its alias left the environment).
    */
   leftover?: 'schedule-deletion' | 'keep';
+  /** A leftover apply retires: the key its alias points at (absent while apply creates it). */
+  aliasTarget?: string;
   /** ISO time a leftover is deleted on, once scheduled. */
   deletionDate?: string;
   /**
@@ -49,6 +52,8 @@ export interface KeyDetail {
    * for it): a `conflict` row that fails the plan and is never changed.
    */
   conflict?: boolean;
+  /** A declared rotation of the key (`keys.rotate`): where it stands and its steps. */
+  rotation?: RotationDetail;
   /** Only on an `orphaned` key: its alias left the file (`keys-orphans.ts`). */
   orphaned?: OrphanDetail;
 }
@@ -74,7 +79,7 @@ export interface OrphanDetail {
 
 /**
  * What happened to one key: a planned action, or (after apply) its outcome. The one list the
- * type and the plan JSON's schema both come from.
+ * type, the plan JSON's schema and the summary line's order come from.
  */
 export const KEY_STATUSES = [
   // planned
@@ -83,10 +88,11 @@ export const KEY_STATUSES = [
   'adopt',
   /** Development: the secret's address tag is missing or wrong; apply writes it. */
   'update',
-  'broken',
   // outcomes
   'created',
   'adopted',
+  // problems
+  'broken',
   'failed',
   /** A key the toolkit made for the environment that no alias points at (see `leftover`). */
   'leftover',
@@ -99,9 +105,65 @@ export const KEY_STATUSES = [
   'conflict',
   /** A toolkit key of the environment whose alias left the file (see `orphaned`). */
   'orphaned',
+  /** A declared rotation (`keys.rotate`): apply creates the staged key (plan). */
+  'stage',
+  /** A declared rotation: apply moves the alias and retires the old key, or finishes that (plan). */
+  'switch',
+  /** A rotation whose new key is staged beside the current one. */
+  'staged',
+  /** A rotation whose alias points at the new key, the old one retired. */
+  'switched',
 ] as const;
 
 export type KeyStatus = (typeof KEY_STATUSES)[number];
+
+/** What a key status means, for every decision and renderer that groups keys by status. */
+export interface KeyStatusMeaning {
+  /** Apply writes something for a key planned with this status (a plan to approve). */
+  writes: boolean;
+  /** The key is there to be funded and signed with (or, a leftover, not an inventory key). */
+  inPlace: boolean;
+  /** This run creates or adopts the key (marked new in tables). */
+  isNew: boolean;
+  /** Listed under "needs attention": the key is not used and not changed. */
+  problem: boolean;
+  /** A key of the environment no alias points at. */
+  leftover: boolean;
+  /** A toolkit key whose alias left the file: listed apart, with its wallet's balances. */
+  orphaned: boolean;
+}
+
+const status = (meaning: Partial<KeyStatusMeaning>): KeyStatusMeaning => ({
+  writes: false,
+  inPlace: false,
+  isNew: false,
+  problem: false,
+  leftover: false,
+  orphaned: false,
+  ...meaning,
+});
+
+/** Per status, what it means: exhaustive, so a new status is placed deliberately. */
+export const KEY_STATUS: Readonly<Record<KeyStatus, KeyStatusMeaning>> = {
+  exists: status({ inPlace: true }),
+  create: status({ writes: true, isNew: true }),
+  adopt: status({ writes: true, isNew: true }),
+  update: status({ writes: true }),
+  broken: status({ problem: true }),
+  created: status({ inPlace: true, isNew: true }),
+  adopted: status({ inPlace: true, isNew: true }),
+  failed: status({ problem: true }),
+  leftover: status({ inPlace: true, leftover: true }),
+  scheduled: status({ inPlace: true, leftover: true }),
+  conflict: status({ problem: true }),
+  // Not an inventory key: its alias left the file (issue 26); the Keymaster funds it no more.
+  orphaned: status({ inPlace: true, orphaned: true }),
+  // A declared rotation (keys.rotate): its alias keeps a usable key through both steps.
+  stage: status({ writes: true }),
+  switch: status({ writes: true }),
+  staged: status({ inPlace: true }),
+  switched: status({ inPlace: true }),
+};
 
 /** A planned key change (KMS or Secrets Manager): its detail is always there. */
 export type KeyChange = Change<KeyDetail> & { detail: KeyDetail };
@@ -125,6 +187,12 @@ export interface KeyRow {
   leftover?: 'schedule-deletion' | 'keep';
   /** Orphaned rows: the wallet's balance and what `--prune` may do. */
   orphaned?: OrphanDetail;
+  /**
+   * Rotation rows: the declared state and reason, and the addresses of the key the alias points
+   * at now (`from`) and of the staged or new key (`to`); for attestation keys, `to` is the address
+   * governance enrols before the switch.
+   */
+  rotation?: { state: 'staged' | 'switched'; reason: string; from?: string; to?: string };
 }
 
 export const KEY_CHANGE_KIND: Record<KeyStoreKind, string> = {

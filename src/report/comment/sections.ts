@@ -18,6 +18,7 @@ import type {
   KeysPlanJson,
 } from '../plan-json.js';
 import { renderMarkdownTable } from '../table.js';
+import { KEY_STATUS } from '../../plan/keys/types.js';
 
 /**
  * The report's sections, in reading order, from the plans the other actions output (parsed with
@@ -36,7 +37,6 @@ export interface ReportPlans {
   offline?: string | undefined;
 }
 
-const NEW_STATUSES = new Set(['create', 'adopt', 'created', 'adopted']);
 /** Above this many keys, the new ones are also listed before the table. */
 const LONG_TABLE = 50;
 
@@ -52,7 +52,7 @@ function keysSections(keys: KeysPlanJson): Section[] {
   if (leftovers) parts.push(leftovers);
   const orphaned = orphanedMarkdown(rows);
   if (orphaned) parts.push(orphaned);
-  const fresh = rows.filter((r) => NEW_STATUSES.has(r.status));
+  const fresh = rows.filter((r) => KEY_STATUS[r.status].isNew);
   if (rows.length > LONG_TABLE && fresh.length > 0) {
     // A long table may be cut in the comment; the keys this plan makes must still be seen.
     const shown = fresh.slice(0, LONG_TABLE).map((r) => `\`${r.alias}\``);

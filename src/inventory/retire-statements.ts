@@ -4,6 +4,30 @@ import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from './tags.js';
 import type { PolicyStatement } from './types.js';
 
 /**
+ * Retiring keys. Extra keys a retried or racing CreateKey made (DESIGN §3), and orphans once
+ * their alias is gone: only keys of this environment's toolkit tags that no alias points at, so
+ * never a key in use.
+ */
+export function retireKeyStatements(env: ResolvedEnvironment): PolicyStatement[] {
+  return [
+    {
+      Sid: 'RetireExtraKeys',
+      Effect: 'Allow',
+      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      Resource: keyArnPattern(env.aws.region, env.aws.accountId),
+      Condition: {
+        StringEquals: {
+          [`aws:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE,
+          [`aws:ResourceTag/${TAG_KEYS.environment}`]: env.name,
+        },
+        Null: { 'kms:ResourceAliases': 'true' },
+      },
+    },
+    ...pruneAliasStatements(env),
+  ];
+}
+
+/**
  * `keys apply --prune` removes an orphaned key's alias before it disables the key (issue 26
  * item 4): from then on no signer policy's `alias/{env}-*` pattern matches the key, and the
  * apply role's `RetireExtraKeys` (only keys no alias points at) lets it disable the key.
