@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { JsonRpcProvider, SigningKey, Wallet, computeAddress, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnvironment } from '../../src/jobs/environment.js';
 import { keysFor } from '../../src/inventory/keys.js';
-import { TAG_KEYS } from '../../src/inventory/tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, TAG_KEYS } from '../../src/inventory/tags.js';
 import { motoEnv } from '../actions/workspace.js';
 import { FakeGithub } from '../github/fake-github.js';
 import { FUNDED_PRIVATE_KEYS } from '../harness/chains.js';
@@ -118,6 +119,8 @@ let deadVars: Record<string, string>;
 /** The same with GetSecretValue answers corrupted on their way from AWS. */
 let corruptVars: Record<string, string>;
 let corrupting: Awaited<ReturnType<typeof startCorruptingAwsProxy>> | undefined;
+let motoUrl = '';
+let harnessChains: { chainId: number; url: string }[] = [];
 
 const started = Date.now();
 /** Progress on stderr: which run finished when (a slow machine shows where the time goes). */
@@ -156,7 +159,8 @@ function cli(args: string[], env: Record<string, string>, cwd = workspace) {
 
 beforeAll(async () => {
   const chains = requireChains();
-  const motoUrl = requireMotoUrl();
+  harnessChains = chains;
+  motoUrl = requireMotoUrl();
   const aws = await motoEnv(motoUrl, ACCOUNT);
   await github.start();
 
@@ -332,6 +336,101 @@ async function runCommands(): Promise<void> {
   }
 }
 
+/** A staging file (KMS) on alpha; beta left it, its relayer key declared in keys.drain. */
+function stagingFile(chainId: number): string {
+  return `environment: staging
+aws: { accountId: '${ACCOUNT}', region: us-west-2 }
+keys:
+  names: [relayer-signer, processor-signer, updater-attestation]
+  drain: [beta/relayer-signer]
+networks:
+  - { name: alpha, chainId: ${chainId}, nativeToken: { symbol: ETH, decimals: 18 }, rpcUrlEnv: ALPHA_RPC_URL }
+keymaster:
+  networks:
+    alpha:
+      roles:
+        relayer: { lower: '0.5', target: '1' }
+        processor: { lower: '0.5', target: '1' }
+      bank: { reserve: '1', alertBelow: '2' }
+      capPerRun: '20'
+`;
+}
+
+/**
+ * `keys drain` (KMS, staging): an orphaned beta key with funds, drained to the bank through beta's
+ * RPC URL (a path and a query key), then again through a dead URL with credentials; and the
+ * `--prune` plan that reads its balance through the same URL.
+ */
+async function runDrain(): Promise<void> {
+  const file = path.join(workspace, 'staging.yaml');
+  writeFileSync(file, stagingFile(harnessChains[0]!.chainId));
+  const staging = ['--env', file];
+  record('nomad-ops keys apply (staging)', await cli(['keys', 'apply', ...staging], vars));
+  const alias = 'alias/staging-beta-relayer-signer';
+  const kms = new KMSClient({
+    region: 'us-west-2',
+    endpoint: motoUrl,
+    credentials: {
+      accessKeyId: vars.AWS_ACCESS_KEY_ID!,
+      secretAccessKey: vars.AWS_SECRET_ACCESS_KEY!,
+      sessionToken: vars.AWS_SESSION_TOKEN!,
+    },
+  });
+  const tags = {
+    [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
+    [TAG_KEYS.environment]: 'staging',
+    [TAG_KEYS.network]: 'beta',
+    [TAG_KEYS.keyName]: 'relayer-signer',
+    [TAG_KEYS.role]: 'relayer',
+    [TAG_KEYS.purpose]: 'signer',
+    [TAG_KEYS.alias]: alias,
+    [TAG_KEYS.aliased]: 'true',
+  };
+  const { KeyMetadata } = await kms.send(
+    new CreateKeyCommand({
+      KeySpec: 'ECC_SECG_P256K1',
+      KeyUsage: 'SIGN_VERIFY',
+      Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+    }),
+  );
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata!.KeyId! }));
+  kms.destroy();
+  const planned = await cli(['keys', 'plan', ...staging, '--prune', '--json'], vars);
+  record('nomad-ops keys plan --prune (staging) --json', planned);
+  const rows = (
+    JSON.parse(planned.stdout || '{"keys":[]}') as { keys: { alias: string; address: string }[] }
+  ).keys;
+  const address = rows.find((r) => r.alias === alias)?.address ?? '';
+  expect(address, planned.stderr).toMatch(/^0x/);
+  const provider = new JsonRpcProvider(harnessChains[1]!.url, harnessChains[1]!.chainId, {
+    staticNetwork: true,
+  });
+  // FUNDER's beforeAll transfers are mined: this is its only later transfer.
+  await (
+    await new Wallet(FUNDER, provider).sendTransaction({ to: address, value: parseEther('1') })
+  ).wait();
+  provider.destroy();
+  record(
+    'nomad-ops keys plan --prune (staging)',
+    await cli(['keys', 'plan', ...staging, '--prune'], vars),
+  );
+  const drain = ['keys', 'drain', ...staging, '--key', alias, '--to', 'bank'];
+  record(
+    'nomad-ops keys drain (dead RPC) --json',
+    await cli([...drain, '--json'], {
+      ...vars,
+      BETA_RPC_URL: deadVars.ALPHA_RPC_URL!,
+    }),
+  );
+  record(
+    'nomad-ops keys drain (dead RPC)',
+    await cli(drain, { ...vars, BETA_RPC_URL: deadVars.ALPHA_RPC_URL! }),
+  );
+  record('nomad-ops keys drain --json', await cli([...drain, '--json'], vars));
+  // Drained: the second run has nothing left to send.
+  record('nomad-ops keys drain', await cli(drain, vars));
+}
+
 /** `keymaster serve` until its first run is in /metrics; /metrics and /healthz are searched. */
 async function runServe(): Promise<void> {
   const child = spawn(
@@ -505,7 +604,7 @@ async function runActions(): Promise<void> {
 
 describe('secrets never leave', () => {
   it('no planted secret, nor a 6-character window of a key, appears in anything written', async () => {
-    await Promise.all([runCommands(), runServe(), runActions()]);
+    await Promise.all([runCommands(), runServe(), runActions(), runDrain()]);
 
     const findings = findLeaks(planted, places);
     const table = planted.map((secret) => ({
@@ -535,6 +634,9 @@ describe('secrets never leave', () => {
       .soft(text('nomad-ops keys apply (corrupted GetSecretValue)'))
       .toMatch(/is not the expected JSON\/hex key/);
     expect.soft(github.comments.length).toBeGreaterThan(0);
+    expect.soft(text('nomad-ops keys drain --json')).toMatch(/"status":\s*"sent"/);
+    expect.soft(text('nomad-ops keys drain (dead RPC)')).toMatch(/could not be reached/);
+    expect.soft(text('nomad-ops keys plan --prune (staging)')).toMatch(/ORPHANED/);
 
     expect(places.length).toBeGreaterThan(150);
     expect(findings, JSON.stringify(findings, null, 2)).toEqual([]);
