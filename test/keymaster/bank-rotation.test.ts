@@ -175,6 +175,7 @@ async function expectConserved(b: Bench): Promise<void> {
 describe('bank rotation moves the money', () => {
   it('sweeps both chains to the new bank less fees, moves the alias, and the next run pays from it', async () => {
     const b = await bench();
+    const oldKeyId = await bankAliasTarget(b.clients);
     // The switched apply wrote the record naming the staged bank, on the bank and on the staged key.
     const onBank = await kmsFundingRecord(b.clients.kms, 'alias/staging-bank').read();
     const onStaged = await kmsFundingRecord(b.clients.kms, b.staged.keyId).read();
@@ -240,6 +241,23 @@ describe('bank rotation moves the money', () => {
     expect(await balanceOf(b.url.alpha, relayer)).toBe(ETH);
     // Nothing more left the old bank.
     await expectConserved(b);
+
+    // The next apply (the file still says `switched`) finishes the rotation: the old bank is
+    // retired, the record stays on the new one, and the Keymaster keeps paying from it.
+    const finished = await keysJob(b.env, b.clients, 'apply', { commit: 'f'.repeat(40) });
+    expect(finished.ok).toBe(true);
+    const old = await b.clients.kms.send(new DescribeKeyCommand({ KeyId: oldKeyId }));
+    expect(old.KeyMetadata?.KeyState).toBe('PendingDeletion');
+    expect(await bankAliasTarget(b.clients)).toBe(b.staged.keyId);
+    expect(await kmsFundingRecord(b.clients.kms, 'alias/staging-bank').read()).toMatchObject({
+      bank: 'found',
+      record: { commit: 'f'.repeat(40) },
+    });
+    const after = (await keymasterJob(b.env, b.clients, b.vars, undefined, {
+      bankRotation: { pollIntervalMs: 20 },
+    }).runOnce({ dryRun: false })) as Run;
+    expect(after.failures).toEqual([]);
+    expect(after.bankAddress).toBe(b.staged.address);
   }, 180_000);
 });
 

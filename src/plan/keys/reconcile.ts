@@ -113,15 +113,15 @@ export function kmsPasses(
     ...planRotations(rotations, state.rotations, state.region, options.gracePeriodDays ?? 30),
   ];
   const stepsOf = (change: KeyChange): Step[] =>
-    change.detail.rotation ? rotationStepsOf(change) : kmsStepsOf(change);
-  const runStep = (step: Step, change: KeyChange) =>
     change.detail.rotation
-      ? runRotationStep(step as RotationStep, change, rotationCtx)
-      : runKmsStep(step as KmsStep, change, ctx);
-  const describeStep = (step: Step, change: KeyChange) =>
-    change.detail.rotation
-      ? describeRotationStep(step as RotationStep, change)
-      : describeKmsStep(step as KmsStep, change);
+      ? rotationStepsOf(change).map((step) => ({ kind: 'rotation', step }))
+      : kmsSteps(change);
+  const runStep = (s: Step, change: KeyChange) =>
+    s.kind === 'rotation'
+      ? runRotationStep(s.step, change, rotationCtx)
+      : runKmsStep(s.step, change, ctx);
+  const describeStep = (s: Step, change: KeyChange) =>
+    s.kind === 'rotation' ? describeRotationStep(s.step, change) : describeKmsStep(s.step, change);
   const first: KeysReconciler<KeysState, Step> = {
     read,
     plan: (state) => {
@@ -154,7 +154,7 @@ export function kmsPasses(
           if (approved && !approved.has(change.detail.keyId ?? '')) {
             return { change: keptUnapproved(change), steps: [] };
           }
-          return { change, steps: waiting(change) ? [] : kmsStepsOf(change) };
+          return { change, steps: waiting(change) ? [] : kmsSteps(change) };
         });
       },
       runStep,
@@ -171,7 +171,11 @@ export interface KmsRotationOptions {
 }
 
 type KeysState = KmsState & { rotations: Map<string, RotationRead> };
-type Step = KmsStep | RotationStep;
+/** A key change's step: the KMS key's own, or a declared rotation's (`rotation-apply.ts`). */
+type Step = { kind: 'kms'; step: KmsStep } | { kind: 'rotation'; step: RotationStep };
+
+const kmsSteps = (change: KeyChange): Step[] =>
+  kmsStepsOf(change).map((step) => ({ kind: 'kms', step }));
 
 /**
  * Development secrets: the first read of an apply reads the keys (to know each address for
