@@ -281,11 +281,20 @@ export function iamFor(env: ResolvedEnvironment, options: IamOptions = {}): IamI
           ],
           ['-rotate', 'key rotations (stage, switch)', applyRotationPolicyDocument(env)],
         ] as const
-      ).flatMap(([suffix, what, document]) =>
-        document
-          ? [addPolicy(`${applyRole}${suffix}`, `${env.name} apply: ${what}`, document, BOOTSTRAP)]
-          : [],
-      ).concat(drain),
+      )
+        .flatMap(([suffix, what, document]) =>
+          document
+            ? [
+                addPolicy(
+                  `${applyRole}${suffix}`,
+                  `${env.name} apply: ${what}`,
+                  document,
+                  BOOTSTRAP,
+                ),
+              ]
+            : [],
+        )
+        .concat(drain),
       keymaster: [keymasterPolicy],
     };
     github = githubOidcFor(env, repository, {
