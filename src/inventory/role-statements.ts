@@ -28,6 +28,9 @@ export const KEY_TAG_KEYS = [
   TAG_KEYS.aliased,
 ];
 
+/** The tags the apply writes on a key after creating it (`recordAliased`, `unmark-staged`). */
+const KEY_TAGS_AFTER_CREATE = [MANAGED_BY_TAG, TAG_KEYS.environment, TAG_KEYS.aliased];
+
 /** The only key the toolkit creates: secp256k1 signing, in KMS, single-Region. */
 const KEY_SHAPE = {
   StringEquals: {
@@ -117,7 +120,10 @@ export function kmsWriteStatements(
       Condition: {
         StringEquals: requestTagsFor(envValue),
         StringEqualsIfExists: { [ENV_TAG]: envValue },
-        'ForAllValues:StringEquals': { 'aws:TagKeys': KEY_TAG_KEYS },
+        // Only what is recorded after CreateKey (`nomad:aliased`, beside the two tags that say
+        // whose key it is). What a key is for (`nomad:alias`, network, key name, role) is fixed
+        // at birth: a rewritten `nomad:alias` could point a drain or an adoption at a live key.
+        'ForAllValues:StringEquals': { 'aws:TagKeys': KEY_TAGS_AFTER_CREATE },
       },
     },
   ];

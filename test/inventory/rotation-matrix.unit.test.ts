@@ -329,6 +329,30 @@ const steps: StepRow[] = [
     want: 'Denied',
   },
   {
+    what: 'records that its key holds its alias (nomad:aliased, after CreateAlias)',
+    who: stagingApply,
+    action: 'kms:TagResource',
+    on: liveProcessor,
+    request: tagging({
+      'managed-by': 'nomad-agent-ops',
+      'nomad:environment': 'staging',
+      'nomad:aliased': 'true',
+    }),
+    want: 'Allowed',
+  },
+  {
+    what: "ATTACK rewrites a live key's nomad:alias (to pass it off as a declared drain's key)",
+    who: stagingApply,
+    action: 'kms:TagResource',
+    on: liveProcessor,
+    request: tagging({
+      'managed-by': 'nomad-agent-ops',
+      'nomad:environment': 'staging',
+      'nomad:alias': 'alias/staging-gamma-processor-signer',
+    }),
+    want: 'Denied',
+  },
+  {
     what: 'ATTACK stages an existing key by tagging it (only CreateKey stages)',
     who: stagingApply,
     action: 'kms:TagResource',
