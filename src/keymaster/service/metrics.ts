@@ -1,10 +1,9 @@
-import { formatUnits } from 'ethers';
 import { Counter, Gauge, Registry, type PrometheusContentType } from 'prom-client';
 import type { UnitsByNetwork } from '../../config/amounts.js';
 import { errorMessage, OperationError } from '../../errors.js';
 import type { KeymasterRun } from '../types.js';
 import type { BalanceSnapshot } from '../state/ledger-snapshot.js';
-import { SPEND_COUNTERS, SpendMetrics } from './spend-metrics.js';
+import { nativeUnits, SPEND_COUNTERS, SpendMetrics } from './spend-metrics.js';
 
 /** A run as the job returns it: with its lease and the ledger snapshot it appended, when any. */
 export type ObservedRun = KeymasterRun & {
@@ -113,7 +112,7 @@ export class KeymasterMetrics {
   }
 
   private native(wei: bigint, network: string): number {
-    return Number(formatUnits(wei, this.units[network]?.decimals ?? 18));
+    return nativeUnits(wei, network, this.units);
   }
 
   /** Records a run. Unknown balances leave the last value in place (never zero); staleness shows in last_success. */

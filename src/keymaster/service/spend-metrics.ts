@@ -28,6 +28,11 @@ export const SPEND_COUNTERS = [
   'nomad_keymaster_burn_total',
 ] as const;
 
+/** Wei as a gauge or counter value: the network's native unit (18 decimals when unknown). */
+export function nativeUnits(wei: bigint, network: string, units: UnitsByNetwork): number {
+  return Number(formatUnits(wei, units[network]?.decimals ?? 18));
+}
+
 export class SpendMetrics {
   readonly topups: Counter<'network' | 'role'>;
   readonly topupAmount: Counter<'network' | 'role'>;
@@ -69,7 +74,7 @@ export class SpendMetrics {
   }
 
   private native(wei: bigint, network: string): number {
-    return Number(formatUnits(wei, this.units[network]?.decimals ?? 18));
+    return nativeUnits(wei, network, this.units);
   }
 
   /** A run: the snapshot's running totals when it appended one, else its own top-ups (until a snapshot has been seen). */
